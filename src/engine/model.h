@@ -1,0 +1,243 @@
+/* A model: a DAG of named Keras-style layers in topological order, compiled with a loss
+ * and an optimizer, trained one batch at a time.
+ *
+ * Ownership: the model owns its layers, parameters, buffers and optimizer state.
+ * Errors: functions returning int give 0 on success and -1 on failure; pointer
+ * functions give NULL. The reason, naming the layer, is in nn_model_error(m).
+ * Never includes SDL. */
+#ifndef NN_MODEL_H
+#define NN_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ops.h"
+#include "rng.h"
+#include "shape.h"
+
+#define NN_NAME_MAX 64
+#define NN_MAX_PARAMS 4
+
+typedef enum {
+    NN_INPUT = 0,
+    NN_DENSE,
+    NN_CONV2D,
+    NN_MAXPOOL2D,
+    NN_AVGPOOL2D,
+    NN_GAP2D,
+    NN_BATCHNORM,
+    NN_ACTIVATION,
+    NN_FLATTEN,
+    NN_DROPOUT,
+    NN_CONCAT,
+    NN_LAYER_TYPE_COUNT
+} nn_layer_type;
+
+/* Keras class name ("Dense", "Conv2D", "InputLayer", ...). */
+const char *nn_layer_type_name(nn_layer_type t);
+/* Keras's snake-case base for automatic names ("dense", "conv2d", "input", ...). */
+const char *nn_layer_type_prefix(nn_layer_type t);
+/* Parses a Keras class name (case-sensitive, also accepts snake-case aliases such as
+ * "max_pooling2d"); returns -1 if unknown. */
+int nn_layer_type_parse(const char *s);
+const char *nn_act_name(nn_act a);
+/* "relu", "sigmoid", "softmax", "linear" (also None/"none"); -1 if unknown. */
+int nn_act_parse(const char *s);
+
+/* Everything needed to add a layer. Unused fields are ignored; start from
+ * nn_layer_cfg_default(type), which holds Keras's defaults. */
+typedef struct {
+    nn_layer_type type;
+    const char *name;     /* NULL or "": Keras-style automatic name (dense, dense_1, ...) */
+    nn_shape shape;       /* Input: one example's shape */
+    int units;            /* Dense */
+    int filters;          /* Conv2D */
+    int kh, kw;           /* Conv2D kernel size, pooling pool size */
+    int sh, sw;           /* strides (pooling: default = pool size) */
+    nn_padding padding;
+    nn_act act;           /* Dense, Conv2D, Activation */
+    bool use_bias;        /* Dense, Conv2D */
+    float rate;           /* Dropout */
+    float eps, momentum;  /* BatchNormalization (Keras: 1e-3, 0.99) */
+    bool center, scale;   /* BatchNormalization (Keras: true, true) */
+    bool trainable;       /* false: frozen from the start */
+} nn_layer_cfg;
+
+nn_layer_cfg nn_layer_cfg_default(nn_layer_type type);
+
+/* A parameter tensor, named as in Keras ("kernel", "bias", "gamma", "beta",
+ * "moving_mean", "moving_variance"). */
+typedef struct {
+    char name[24];
+    nn_shape shape;
+    size_t size;
+    float *data;        /* size floats */
+    float *grad;        /* size floats; NULL for statistics (never trained) */
+    float *slot[2];     /* optimizer state; allocated on first update, never for frozen */
+    bool is_stat;       /* BN moving statistics: always non-trainable */
+} nn_param;
+
+typedef struct nn_layer {
+    char name[NN_NAME_MAX];
+    nn_layer_type type;
+    nn_layer_cfg cfg;       /* as given (name pointer cleared) */
+    int index;              /* position in the model */
+    int n_inputs;
+    int *inputs;            /* indices of producer layers, all < index */
+    nn_shape out_shape;     /* one example */
+    size_t out_size;        /* elements per example */
+
+    /* trainable: the live Keras flag (what summary() shows).
+     * train_active: the flag as of the last compile; what training obeys. */
+    bool trainable;
+    bool train_active;
+
+    int n_params;
+    nn_param params[NN_MAX_PARAMS];
+
+    /* Per-batch buffers, batch_cap examples. */
+    float *out;             /* layer output */
+    float *dout;            /* gradient w.r.t. out (NULL if no gradient flows here) */
+    float *logits;          /* output layer with sigmoid/softmax: pre-activation values */
+    uint8_t *mask;          /* Dropout: 1 = kept, batch_cap * out_size */
+    size_t dropped;         /* Dropout: dropped count in the last training forward */
+    bool mask_valid;        /* Dropout: the last forward drew a mask (training mode) */
+    float *aux;             /* layer scratch (BN xhat, conv im2col, ...) */
+    float *aux2;            /* BN mean and invstd */
+    int32_t *argmax;        /* MaxPooling2D */
+    bool bn_used_batch_stats; /* BN: last forward normalised with batch statistics */
+
+    /* Weight change in the last step, over all this layer's weights (not statistics
+     * for dw_max, statistics included in stat_max). Frozen layers are compared against
+     * a copy, so a 0 here is measured, not assumed. */
+    float dw_max;
+    double dw_norm;
+    float stat_max;
+    float **frozen_copy;    /* per param, for frozen layers */
+} nn_layer;
+
+typedef enum { NN_OPT_SGD = 0, NN_OPT_RMSPROP, NN_OPT_ADAM } nn_opt_kind;
+typedef enum { NN_LOSS_BCE = 0, NN_LOSS_SCCE } nn_loss_kind;
+
+typedef struct {
+    nn_opt_kind kind;
+    float lr;
+    float momentum;         /* SGD, RMSprop */
+    bool nesterov;          /* SGD */
+    float rho;              /* RMSprop */
+    float eps;              /* RMSprop, Adam */
+    bool eps_inside_sqrt;   /* RMSprop: false = Keras 2 (TF <= 2.10), true = TF 2.11+/Keras 3 */
+    float beta1, beta2;     /* Adam */
+} nn_optimizer_cfg;
+
+/* Keras defaults for kind (SGD lr 0.01; RMSprop lr 1e-3 rho 0.9 eps 1e-7; Adam 1e-3,
+ * 0.9, 0.999, 1e-7). */
+nn_optimizer_cfg nn_optimizer_default(nn_opt_kind kind);
+const char *nn_opt_name(nn_opt_kind k);
+int nn_opt_parse(const char *s);          /* "sgd", "rmsprop", "adam", any case; -1 */
+const char *nn_loss_name(nn_loss_kind k); /* "binary_crossentropy", ... */
+int nn_loss_parse(const char *s);
+
+typedef struct nn_model {
+    char name[NN_NAME_MAX];
+    int n_layers;
+    nn_layer **layers;
+    int output;             /* index of the output layer (default: last added) */
+    bool finalized;
+    bool compiled;
+    nn_optimizer_cfg opt;
+    nn_loss_kind loss;
+    long iterations;        /* optimizer steps taken (Adam's t) */
+    int batch_cap;          /* examples the buffers hold */
+    int lowest_trainable;   /* lowest layer index that trains, or n_layers */
+    nn_rng dropout_rng;     /* the masks' stream */
+    bool verify_frozen;     /* compare frozen weights to a copy every step (default on) */
+    /* Limit on bytes of buffers + parameters; 0 = none. Building or resizing beyond it
+     * fails before allocating, naming the numbers. */
+    size_t memory_budget;
+    size_t memory_used;
+    char err[512];
+} nn_model;
+
+nn_model *nn_model_create(const char *name);
+void nn_model_destroy(nn_model *m);   /* NULL is fine */
+const char *nn_model_error(const nn_model *m);
+
+/* Adds a layer fed by inputs[0..n_inputs). Checks shapes (Dense needs rank 1, Conv2D
+ * rank 3, Concatenate equal H,W, ...), names (unique; automatic if empty).
+ * Returns the new layer's index, or -1. */
+int nn_model_add(nn_model *m, const nn_layer_cfg *cfg, const int *inputs, int n_inputs);
+/* Convenience: one input, the previous layer (or none for Input). */
+int nn_model_push(nn_model *m, const nn_layer_cfg *cfg);
+int nn_model_find(const nn_model *m, const char *name);   /* index or -1 */
+nn_layer *nn_model_layer(nn_model *m, int i);
+/* Marks layer i as the output (layers after it that do not feed it are an error at
+ * finalize). */
+int nn_model_set_output(nn_model *m, int i);
+
+/* Allocates parameters and initialises them from init_rng (glorot_uniform kernels,
+ * zero biases, BN gamma 1 beta 0 mean 0 var 1), in layer order. */
+int nn_model_finalize(nn_model *m, nn_rng *init_rng);
+/* Re-initialises every parameter from init_rng and clears optimizer state. */
+int nn_model_reinit(nn_model *m, nn_rng *init_rng);
+
+/* Sets the live trainable flag (what summary shows). Takes effect for training only
+ * after nn_model_compile (as in Keras). */
+int nn_model_set_trainable(nn_model *m, int layer, bool trainable);
+/* Sets a Dropout layer's rate: 0 <= rate <= 1 (rate 1 fails at the next training
+ * forward, as in Keras). Effective from the next step. */
+int nn_model_set_dropout_rate(nn_model *m, int layer, float rate);
+/* Snapshot trainable flags into train_active, set loss and optimizer. Optimizer
+ * state of tensors that stay trainable is kept. Checks the loss fits the output
+ * (BCE: one unit; SCCE: >= 2 units). */
+int nn_model_compile(nn_model *m, const nn_optimizer_cfg *opt, nn_loss_kind loss);
+
+/* Ensures buffers for batches up to n. */
+int nn_model_reserve(nn_model *m, int n);
+
+/* Forward pass over n examples x (n * input size floats). training selects Dropout
+ * and BatchNormalization behaviour (frozen BN always runs in inference mode).
+ * Returns 0, or -1 (e.g. Dropout rate 1 in training). */
+int nn_model_forward(nn_model *m, const float *x, int n, bool training);
+/* Loss and number correct for the last forward; dlogits are stored in the output
+ * layer's dout when want_grad. */
+double nn_model_loss(nn_model *m, const int32_t *labels, int n, int *correct, bool want_grad);
+/* Backward from the output layer's dout, down to the lowest trainable layer. */
+int nn_model_backward(nn_model *m, int n);
+/* Optimizer update of every train_active parameter; records per-layer weight change. */
+int nn_model_update(nn_model *m);
+
+typedef struct {
+    double loss;
+    double accuracy;
+    int n;
+    bool finite;            /* false: loss or a weight became NaN/Inf */
+    char nonfinite_layer[NN_NAME_MAX]; /* first layer (in order) with a non-finite value */
+} nn_step_result;
+
+/* One training step: forward (training=true), loss, backward, update.
+ * On a non-finite loss or weight: returns -1, res->finite false and the layer named in
+ * both res and the error. */
+int nn_model_train_step(nn_model *m, const float *x, const int32_t *labels, int n,
+                        nn_step_result *res);
+/* Inference-mode loss and accuracy over n examples, in chunks of the buffer size. */
+int nn_model_evaluate(nn_model *m, const float *x, const int32_t *labels, int n,
+                      double *loss, double *accuracy);
+/* Probabilities (sigmoid/softmax outputs) for n examples into probs. */
+int nn_model_predict(nn_model *m, const float *x, int n, float *probs);
+
+/* Parameter counts as Keras's summary() counts them (live trainable flags). */
+typedef struct {
+    size_t total, trainable, non_trainable;
+} nn_param_counts;
+nn_param_counts nn_model_count_params(const nn_model *m);
+size_t nn_layer_param_count(const nn_layer *l);
+/* Writes a Keras-style model.summary() (with a Trainable column) to f. */
+void nn_model_summary(const nn_model *m, void *file /* FILE* */);
+
+/* Input and output sizes per example. */
+size_t nn_model_input_size(const nn_model *m);
+size_t nn_model_output_size(const nn_model *m);
+
+#endif

@@ -1,0 +1,140 @@
+/* The layers' arithmetic as plain forward/backward function pairs (llm.c style).
+ *
+ * Conventions, for every pair:
+ * - Tensors are float32, channels-last, batch first: activations (N, H, W, C) or (N, D).
+ * - Forward functions overwrite `out`.
+ * - Backward functions ADD into their gradient outputs (din, dkernel, dbias, ...), so a
+ *   tensor read by several layers accumulates its gradient; callers zero them first.
+ *   Any gradient output may be NULL: that gradient is then not computed.
+ * - Sizes are passed explicitly; nothing here allocates except where noted, and
+ *   nothing here fails: callers check shapes before calling.
+ * Never includes SDL. */
+#ifndef NN_OPS_H
+#define NN_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rng.h"
+
+typedef enum {
+    NN_ACT_LINEAR = 0,
+    NN_ACT_RELU,
+    NN_ACT_SIGMOID,
+    NN_ACT_SOFTMAX,
+} nn_act;
+
+typedef enum {
+    NN_PAD_VALID = 0,
+    NN_PAD_SAME,
+} nn_padding;
+
+/* ---- Dense: y = x W + b; x (n, in), W (in, units), b (units) ---- */
+void nn_dense_forward(float *out, const float *in, const float *kernel, const float *bias,
+                      int n, int in_dim, int units);
+void nn_dense_backward(float *din, float *dkernel, float *dbias, const float *dout,
+                       const float *in, const float *kernel, int n, int in_dim, int units);
+
+/* ---- Activations, elementwise; softmax over the last axis (rows of row_len) ----
+ * Backward uses the forward OUTPUT (relu: out > 0; sigmoid: out(1-out); softmax: Jacobian). */
+void nn_act_forward(float *out, const float *in, size_t rows, int row_len, nn_act act);
+void nn_act_backward(float *din, const float *dout, const float *out, size_t rows, int row_len,
+                     nn_act act);
+
+/* ---- Dropout (inverted): out = in * mask / (1 - rate) ----
+ * nn_dropout_draw fills mask[i] = (u >= rate) with u ~ U[0,1) from rng, one draw per
+ * element in order, and returns the number of dropped elements. */
+size_t nn_dropout_draw(uint8_t *mask, size_t n, float rate, nn_rng *rng);
+void nn_dropout_forward(float *out, const float *in, const uint8_t *mask, size_t n, float rate);
+void nn_dropout_backward(float *din, const float *dout, const uint8_t *mask, size_t n, float rate);
+
+/* ---- Conv2D: kernel (kh, kw, c, filters), Keras padding rules ---- */
+typedef struct {
+    int n, h, w, c;          /* input */
+    int kh, kw, filters;
+    int sh, sw;              /* strides */
+    nn_padding padding;
+    int oh, ow;              /* output, filled by nn_conv_dims_init */
+    int pad_top, pad_left;   /* 'same': TensorFlow puts the odd pixel at the bottom/right */
+} nn_conv_dims;
+/* Fills oh, ow, pad_top, pad_left; returns false when the output would be empty. */
+bool nn_conv_dims_init(nn_conv_dims *d);
+/* Floats of scratch memory the conv functions need for this shape. */
+size_t nn_conv2d_scratch_floats(const nn_conv_dims *d);
+void nn_conv2d_forward(float *out, const float *in, const float *kernel, const float *bias,
+                       const nn_conv_dims *d, float *scratch);
+void nn_conv2d_backward(float *din, float *dkernel, float *dbias, const float *dout,
+                        const float *in, const float *kernel, const nn_conv_dims *d,
+                        float *scratch);
+
+/* ---- Pooling (pool ph x pw, strides sh, sw) ----
+ * AveragePooling2D with 'same' padding divides by the number of real (unpadded)
+ * pixels in the window, as TensorFlow does. */
+typedef struct {
+    int n, h, w, c;
+    int ph, pw, sh, sw;
+    nn_padding padding;
+    int oh, ow, pad_top, pad_left;
+} nn_pool_dims;
+bool nn_pool_dims_init(nn_pool_dims *d);
+/* argmax: one int32 per output element (index into the input), for backward. */
+void nn_maxpool2d_forward(float *out, int32_t *argmax, const float *in, const nn_pool_dims *d);
+void nn_maxpool2d_backward(float *din, const float *dout, const int32_t *argmax,
+                           const nn_pool_dims *d);
+void nn_avgpool2d_forward(float *out, const float *in, const nn_pool_dims *d);
+void nn_avgpool2d_backward(float *din, const float *dout, const nn_pool_dims *d);
+
+/* ---- GlobalAveragePooling2D: (n, hw, c) -> (n, c) ---- */
+void nn_gap2d_forward(float *out, const float *in, int n, int hw, int c);
+void nn_gap2d_backward(float *din, const float *dout, int n, int hw, int c);
+
+/* ---- BatchNormalization over the last axis; rows = n*h*w ----
+ * gamma may be NULL (scale=False: 1), beta may be NULL (center=False: 0).
+ * Training: normalise with the batch mean and biased variance; update the moving
+ * statistics as Keras: moving = moving * momentum + batch * (1 - momentum), where the
+ * variance fed to the moving average is the unbiased one (rows / (rows - 1)), as TF's
+ * fused kernel does. xhat (rows*c), mean (c) and invstd (c) are saved for backward. */
+typedef struct {
+    size_t rows;
+    int c;
+    float eps;
+    float momentum;
+} nn_bn_dims;
+void nn_bn_forward_train(float *out, float *xhat, float *mean, float *invstd,
+                         float *moving_mean, float *moving_var, const float *in,
+                         const float *gamma, const float *beta, const nn_bn_dims *d);
+void nn_bn_backward_train(float *din, float *dgamma, float *dbeta, const float *dout,
+                          const float *xhat, const float *invstd, const float *gamma,
+                          const nn_bn_dims *d);
+/* Inference: y = (x - moving_mean) / sqrt(moving_var + eps) * gamma + beta. */
+void nn_bn_forward_infer(float *out, const float *in, const float *gamma, const float *beta,
+                         const float *moving_mean, const float *moving_var,
+                         const nn_bn_dims *d);
+void nn_bn_backward_infer(float *din, float *dgamma, float *dbeta, const float *dout,
+                          const float *in, const float *gamma, const float *moving_mean,
+                          const float *moving_var, const nn_bn_dims *d);
+
+/* ---- Concatenate along the last axis: inputs i have chans[i] channels, rows each ---- */
+void nn_concat_forward(float *out, const float *const *ins, const int *chans, int n_in,
+                       size_t rows);
+void nn_concat_backward(float *const *dins, const float *dout, const int *chans, int n_in,
+                        size_t rows);
+
+/* ---- Losses from logits, mean over the batch ----
+ * Binary cross-entropy on one logit per example: max(z,0) - z*y + log1p(exp(-|z|));
+ * dlogits (may be NULL) receives (sigmoid(z) - y) / n (overwritten, not added). */
+double nn_bce_logits(float *dlogits, const float *logits, const int32_t *labels, int n);
+/* Sparse categorical cross-entropy on k logits per example (log-sum-exp);
+ * dlogits receives (softmax(z) - onehot(y)) / n. Labels outside [0, k) give NAN. */
+double nn_scce_logits(float *dlogits, const float *logits, const int32_t *labels, int n, int k);
+/* Keras binary accuracy: sigmoid(z) computed in float32, then p > 0.5 (strict). Returns
+ * the number correct. */
+int nn_binary_correct(const float *logits, const int32_t *labels, int n);
+/* Categorical accuracy: argmax (first maximum) equals the label. */
+int nn_categorical_correct(const float *logits, const int32_t *labels, int n, int k);
+
+/* Keras glorot_uniform: U[-limit, limit], limit = sqrt(6 / (fan_in + fan_out)). */
+void nn_glorot_uniform(float *w, size_t n, int fan_in, int fan_out, nn_rng *rng);
+
+#endif
