@@ -1,0 +1,180 @@
+/* A parsed lesson: data, model, compile and fit declarations, then ordered steps.
+ * Produced by ls_lesson_parse (parse.c); consumed by the session (runner, window).
+ * The lesson owns all its strings and arrays. Never includes SDL. */
+#ifndef LS_LESSON_H
+#define LS_LESSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/model.h"
+
+#define LS_NAME_MAX NN_NAME_MAX
+#define LS_MAX_INPUTS 8
+#define LS_MAX_CLASSES 10
+
+/* Where a construct came from, for messages "file:line:col". */
+typedef struct {
+    int line, col;
+} ls_loc;
+
+/* ---- data ---- */
+typedef enum { LS_DATA_FASHION = 0, LS_DATA_FOLDER } ls_data_kind;
+typedef struct {
+    ls_data_kind kind;
+    char *dir;              /* NULL: default (DROPSCOPE_DATA, then the Debian package) */
+    int n_classes;          /* classes used, relabelled 0..n_classes-1 in this order */
+    int classes[LS_MAX_CLASSES]; /* Fashion-MNIST class numbers 0..9 */
+    int train, val, test;   /* examples per split; 0 = all available (val: 0 = none) */
+    int resize_h, resize_w, channels; /* 0: native 28x28x1 */
+    ls_loc loc;
+} ls_data;
+
+/* ---- model ---- */
+typedef enum { LS_DECL_LAYER = 0, LS_DECL_BASE } ls_decl_kind;
+typedef struct {
+    ls_decl_kind kind;
+    nn_layer_cfg cfg;       /* cfg.name points at name below (or NULL: automatic) */
+    char name[LS_NAME_MAX];
+    int n_inputs;           /* 0: the previous declaration */
+    char inputs[LS_MAX_INPUTS][LS_NAME_MAX];
+    bool frozen;
+    /* LS_DECL_BASE: a built-in base ("fashion_cnn", "inception_v3"), cut at a layer
+     * name (empty: the base's default end), its weights directory or .h5 file
+     * (NULL: random initialisation, said on screen) and whether it is frozen. */
+    char base[32];
+    char cut[LS_NAME_MAX];
+    char *weights;
+    ls_loc loc;
+} ls_decl;
+
+/* Keras version whose behaviour the lesson reproduces (KERAS_SEMANTICS.md). */
+typedef enum { LS_KERAS_2 = 0, LS_KERAS_TF211 } ls_profile;
+
+typedef struct {
+    nn_optimizer_cfg opt;
+    bool lr_alias;          /* written as lr= (ignored under LS_KERAS_TF211) */
+    nn_loss_kind loss;
+    bool accuracy;          /* metrics=['accuracy'] */
+    ls_profile profile;
+    ls_loc loc;
+} ls_compile;
+
+typedef struct {
+    int batch;              /* default 20 */
+    uint64_t seed;          /* default 1 */
+    int validate_every;     /* steps between validation passes; 0 = only when asked */
+} ls_fit;
+
+/* ---- steps ---- */
+typedef enum {
+    LS_ACT_RUN = 0,         /* n steps */
+    LS_ACT_PLAY,
+    LS_ACT_PAUSE,
+    LS_ACT_FREEZE,          /* layer; recompile (default true, as a student would) */
+    LS_ACT_UNFREEZE,        /* layer; recompile */
+    LS_ACT_COMPILE,         /* recompile now (trainable flags take effect) */
+    LS_ACT_RATE,            /* layer, value */
+    LS_ACT_MODE,            /* flag: true = training, false = inference */
+    LS_ACT_EXAMPLE,         /* n: batch example shown; -1 = whole batch */
+    LS_ACT_FOCUS_VIEW,      /* view: "graph", "mask", "metrics", "weights", "batch", "lesson" */
+    LS_ACT_FOCUS_LAYER,     /* layer */
+    LS_ACT_RESET,           /* re-initialise trainable weights (and reload the base) */
+    LS_ACT_SEED,            /* n */
+    LS_ACT_LR,              /* value */
+    LS_ACT_VALIDATE,        /* run a validation pass now */
+    LS_ACT_PREDICT,         /* one inference forward over the current batch */
+} ls_action_kind;
+
+typedef struct {
+    ls_action_kind kind;
+    long n;
+    float value;
+    bool flag;              /* MODE: training; FREEZE/UNFREEZE: recompile */
+    char layer[LS_NAME_MAX];
+    char view[16];
+    ls_loc loc;
+} ls_action;
+
+typedef enum {
+    LS_Q_LOSS = 0,          /* last step's batch loss */
+    LS_Q_ACCURACY,
+    LS_Q_VAL_LOSS,
+    LS_Q_VAL_ACCURACY,
+    LS_Q_DROPPED,           /* layer: dropped fraction of the last step, whole batch */
+    LS_Q_WEIGHT_CHANGE,     /* layer: max |dW| since the lesson step began */
+    LS_Q_LAST_CHANGE,       /* layer: max |dW| of the last optimizer step */
+    LS_Q_PARAMS_TOTAL,
+    LS_Q_PARAMS_TRAINABLE,
+    LS_Q_PARAMS_NON_TRAINABLE,
+    LS_Q_LAYER_PARAMS,      /* layer */
+    LS_Q_LR,                /* effective learning rate */
+    LS_Q_MASK_ACTIVE,       /* layer: 1 if the last forward drew a mask, else 0 */
+    LS_Q_KEPT_SCALE,        /* layer: output/input on kept units of the last forward */
+    LS_Q_MEAN_RATIO,        /* layer: mean(output)/mean(input) of the last forward */
+    LS_Q_DEAD_GRAD,         /* layer: max |grad| flowing into units its mask dropped */
+    LS_Q_STEPS,             /* optimizer steps taken */
+} ls_quantity;
+
+typedef enum { LS_CMP_LT = 0, LS_CMP_LE, LS_CMP_GT, LS_CMP_GE, LS_CMP_EQ, LS_CMP_WITHIN } ls_cmp;
+
+typedef struct {
+    ls_quantity q;
+    char layer[LS_NAME_MAX];
+    ls_cmp cmp;
+    double a, b;            /* WITHIN: a..b inclusive; else a */
+    char *text;             /* the expectation as written, for reports */
+    ls_loc loc;
+} ls_expect;
+
+typedef struct {
+    char *prompt;
+    int n_choices;
+    char **choices;
+    int answer;             /* 0-based */
+    char *explanation;
+    ls_loc loc;
+} ls_question;
+
+typedef enum { LS_ITEM_TEXT = 0, LS_ITEM_ACTION, LS_ITEM_EXPECT, LS_ITEM_QUESTION } ls_item_kind;
+typedef struct {
+    ls_item_kind kind;
+    union {
+        char *text;         /* a paragraph */
+        ls_action action;
+        ls_expect expect;
+        ls_question question;
+    } u;
+} ls_item;
+
+typedef struct {
+    char *title;
+    int n_items;
+    ls_item *items;         /* in file order: the runner executes them in order */
+    ls_loc loc;
+} ls_step;
+
+typedef struct {
+    char *path;
+    char *title;
+    char *summary;
+    ls_data data;
+    int n_decls;
+    ls_decl *decls;
+    ls_compile compile;
+    ls_fit fit;
+    int n_steps;
+    ls_step *steps;
+} ls_lesson;
+
+/* Parses the lesson file at path. Returns NULL on any error with "path:line:col: what
+ * was expected" in err. Layer names used in steps are checked against the model at
+ * parse time. The caller owns the result. */
+ls_lesson *ls_lesson_load(const char *path, char *err, size_t errlen);
+/* Same from a buffer; name is used in messages. */
+ls_lesson *ls_lesson_parse(const char *name, const char *text, size_t len, char *err,
+                           size_t errlen);
+void ls_lesson_destroy(ls_lesson *l);   /* NULL is fine */
+
+#endif
