@@ -107,6 +107,10 @@ typedef struct nn_layer {
     float *aux2;            /* BN mean and invstd */
     int32_t *argmax;        /* MaxPooling2D */
     bool bn_used_batch_stats; /* BN: last forward normalised with batch statistics */
+    /* Dropout: when set, training forwards use this mask (batch_cap * out_size, owned by
+     * the caller) instead of drawing one: for reference tests and replays. */
+    const uint8_t *mask_override;
+    bool needs_grad;        /* backward reaches this layer (set at compile) */
 
     /* Weight change in the last step, over all this layer's weights (not statistics
      * for dw_max, statistics included in stat_max). Frozen layers are compared against
@@ -156,7 +160,9 @@ typedef struct nn_model {
     /* Limit on bytes of buffers + parameters; 0 = none. Building or resizing beyond it
      * fails before allocating, naming the numbers. */
     size_t memory_budget;
-    size_t memory_used;
+    size_t memory_used;     /* parameter bytes */
+    size_t memory_used_act; /* activation, gradient and scratch bytes at batch_cap */
+    char nonfinite_layer[NN_NAME_MAX]; /* set when an update met a non-finite value */
     char err[512];
 } nn_model;
 

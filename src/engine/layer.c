@@ -1,0 +1,123 @@
+/* Layer type names, Keras defaults and name parsing. */
+#include <string.h>
+#include <strings.h>
+
+#include "model.h"
+
+static const struct {
+    const char *keras, *prefix, *alias;
+} type_names[NN_LAYER_TYPE_COUNT] = {
+    [NN_INPUT] = {"InputLayer", "input", "Input"},
+    [NN_DENSE] = {"Dense", "dense", "dense"},
+    [NN_CONV2D] = {"Conv2D", "conv2d", "conv2d"},
+    [NN_MAXPOOL2D] = {"MaxPooling2D", "max_pooling2d", "MaxPool2D"},
+    [NN_AVGPOOL2D] = {"AveragePooling2D", "average_pooling2d", "AvgPool2D"},
+    [NN_GAP2D] = {"GlobalAveragePooling2D", "global_average_pooling2d", "GlobalAvgPool2D"},
+    [NN_BATCHNORM] = {"BatchNormalization", "batch_normalization", "batch_normalization"},
+    [NN_ACTIVATION] = {"Activation", "activation", "activation"},
+    [NN_FLATTEN] = {"Flatten", "flatten", "flatten"},
+    [NN_DROPOUT] = {"Dropout", "dropout", "dropout"},
+    [NN_CONCAT] = {"Concatenate", "concatenate", "concatenate"},
+};
+
+const char *nn_layer_type_name(nn_layer_type t)
+{
+    return (unsigned)t < NN_LAYER_TYPE_COUNT ? type_names[t].keras : "?";
+}
+
+const char *nn_layer_type_prefix(nn_layer_type t)
+{
+    return (unsigned)t < NN_LAYER_TYPE_COUNT ? type_names[t].prefix : "layer";
+}
+
+int nn_layer_type_parse(const char *s)
+{
+    for (int t = 0; t < NN_LAYER_TYPE_COUNT; t++) {
+        if (!strcmp(s, type_names[t].keras) || !strcmp(s, type_names[t].prefix) ||
+            !strcmp(s, type_names[t].alias))
+            return t;
+    }
+    return -1;
+}
+
+static const char *act_names[] = {"linear", "relu", "sigmoid", "softmax"};
+
+const char *nn_act_name(nn_act a)
+{
+    return (unsigned)a < 4 ? act_names[a] : "?";
+}
+
+int nn_act_parse(const char *s)
+{
+    if (!strcasecmp(s, "none"))
+        return NN_ACT_LINEAR;
+    for (int i = 0; i < 4; i++)
+        if (!strcasecmp(s, act_names[i]))
+            return i;
+    return -1;
+}
+
+nn_layer_cfg nn_layer_cfg_default(nn_layer_type type)
+{
+    nn_layer_cfg c;
+    memset(&c, 0, sizeof c);
+    c.type = type;
+    c.act = NN_ACT_LINEAR;
+    c.use_bias = true;
+    c.padding = NN_PAD_VALID;
+    c.kh = c.kw = (type == NN_MAXPOOL2D || type == NN_AVGPOOL2D) ? 2 : 3;
+    c.sh = c.sw = (type == NN_CONV2D) ? 1 : 0; /* pooling: 0 = pool size */
+    c.eps = 1e-3f;
+    c.momentum = 0.99f;
+    c.center = c.scale = true;
+    c.trainable = true;
+    return c;
+}
+
+static const char *opt_names[] = {"sgd", "rmsprop", "adam"};
+
+const char *nn_opt_name(nn_opt_kind k) { return (unsigned)k < 3 ? opt_names[k] : "?"; }
+
+int nn_opt_parse(const char *s)
+{
+    for (int i = 0; i < 3; i++)
+        if (!strcasecmp(s, opt_names[i]))
+            return i;
+    return -1;
+}
+
+static const char *loss_names[] = {"binary_crossentropy", "sparse_categorical_crossentropy"};
+
+const char *nn_loss_name(nn_loss_kind k) { return (unsigned)k < 2 ? loss_names[k] : "?"; }
+
+int nn_loss_parse(const char *s)
+{
+    for (int i = 0; i < 2; i++)
+        if (!strcasecmp(s, loss_names[i]))
+            return i;
+    return -1;
+}
+
+nn_optimizer_cfg nn_optimizer_default(nn_opt_kind kind)
+{
+    nn_optimizer_cfg o;
+    memset(&o, 0, sizeof o);
+    o.kind = kind;
+    switch (kind) {
+    case NN_OPT_SGD:
+        o.lr = 0.01f;
+        break;
+    case NN_OPT_RMSPROP:
+        o.lr = 0.001f;
+        o.rho = 0.9f;
+        o.eps = 1e-7f;
+        break;
+    case NN_OPT_ADAM:
+        o.lr = 0.001f;
+        o.beta1 = 0.9f;
+        o.beta2 = 0.999f;
+        o.eps = 1e-7f;
+        break;
+    }
+    return o;
+}

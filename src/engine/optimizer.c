@@ -1,0 +1,198 @@
+/* Optimizer updates with Keras's formulas (KERAS_SEMANTICS.md). Frozen tensors are never
+ * read or written here: no update, no slots, no decay. The weight change of each layer
+ * is measured in the same pass. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+static int slots_needed(const nn_optimizer_cfg *o)
+{
+    switch (o->kind) {
+    case NN_OPT_SGD:
+        return o->momentum != 0.0f ? 1 : 0;
+    case NN_OPT_RMSPROP:
+        return o->momentum != 0.0f ? 2 : 1;
+    case NN_OPT_ADAM:
+        return 2;
+    }
+    return 0;
+}
+
+/* Updates w in place from g; returns max |dw| and adds sum dw^2 to *sumsq. Returns
+ * NAN in *bad when a weight becomes non-finite. */
+static float update_tensor(const nn_optimizer_cfg *o, long t, float *w, const float *g, float *s0,
+                           float *s1, size_t n, double *sumsq, bool *bad, bool *bad_before)
+{
+    float mx = 0.0f;
+    bool ok_before = true;
+    for (size_t i = 0; i < n; i++)
+        ok_before &= isfinite(w[i]);
+    if (!ok_before)
+        *bad_before = true;
+    double ss = 0.0;
+    const float lr = o->lr;
+    bool ok = true;
+    switch (o->kind) {
+    case NN_OPT_SGD:
+        for (size_t i = 0; i < n; i++) {
+            float old = w[i];
+            if (s0) {
+                float v = o->momentum * s0[i] - lr * g[i];
+                s0[i] = v;
+                w[i] = o->nesterov ? w[i] + (o->momentum * v - lr * g[i]) : w[i] + v;
+            } else {
+                w[i] = w[i] - lr * g[i];
+            }
+            float d = fabsf(w[i] - old);
+            mx = d > mx ? d : mx;
+            ss += (double)d * d;
+            ok &= isfinite(w[i]);
+        }
+        break;
+    case NN_OPT_RMSPROP: {
+        const float rho = o->rho, eps = o->eps;
+        for (size_t i = 0; i < n; i++) {
+            float old = w[i];
+            float ms = rho * s0[i] + (1.0f - rho) * g[i] * g[i];
+            s0[i] = ms;
+            float denom = o->eps_inside_sqrt ? sqrtf(ms + eps) : sqrtf(ms) + eps;
+            float step = lr * g[i] / denom;
+            if (s1) { /* momentum form: mom = momentum * mom + step; w -= mom */
+                s1[i] = o->momentum * s1[i] + step;
+                step = s1[i];
+            }
+            w[i] = w[i] - step;
+            float d = fabsf(w[i] - old);
+            mx = d > mx ? d : mx;
+            ss += (double)d * d;
+            ok &= isfinite(w[i]);
+        }
+        break;
+    }
+    case NN_OPT_ADAM: {
+        const float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
+        float lr_t = (float)(lr * sqrt(1.0 - pow(b2, (double)t)) / (1.0 - pow(b1, (double)t)));
+        for (size_t i = 0; i < n; i++) {
+            float old = w[i];
+            s0[i] = b1 * s0[i] + (1.0f - b1) * g[i];
+            s1[i] = b2 * s1[i] + (1.0f - b2) * g[i] * g[i];
+            w[i] = w[i] - lr_t * s0[i] / (sqrtf(s1[i]) + eps);
+            float d = fabsf(w[i] - old);
+            mx = d > mx ? d : mx;
+            ss += (double)d * d;
+            ok &= isfinite(w[i]);
+        }
+        break;
+    }
+    }
+    *sumsq += ss;
+    if (!ok)
+        *bad = true;
+    return mx;
+}
+
+/* A frozen layer's change is measured against its copy taken at compile time. */
+static void measure_frozen(nn_layer *l)
+{
+    float mx = 0.0f;
+    double ss = 0.0;
+    for (int p = 0; p < l->n_params; p++) {
+        const float *a = l->params[p].data, *b = l->frozen_copy[p];
+        for (size_t i = 0; i < l->params[p].size; i++) {
+            float d = fabsf(a[i] - b[i]);
+            if (d != d) /* NaN where there was a number is a change too */
+                d = INFINITY;
+            mx = d > mx ? d : mx;
+            ss += (double)d * d;
+        }
+    }
+    l->dw_max = mx;
+    l->dw_norm = sqrt(ss);
+}
+
+static bool tensor_finite(const float *a, size_t n)
+{
+    bool ok = true;
+    for (size_t i = 0; i < n; i++)
+        ok &= isfinite(a[i]);
+    return ok;
+}
+
+/* Where did a non-finite value first appear? A weight that already was non-finite
+ * before the update; else the first gradient to go bad in backward order (output
+ * downwards); else the first layer whose weights went bad. */
+static const nn_layer *blame(const nn_model *m, const bool *bad_before, const bool *bad_after)
+{
+    for (int i = 0; i < m->n_layers; i++)
+        if (bad_before[i])
+            return m->layers[i];
+    for (int i = m->n_layers - 1; i >= 0; i--) {
+        const nn_layer *l = m->layers[i];
+        if (!l->train_active)
+            continue;
+        for (int p = 0; p < l->n_params; p++)
+            if (l->params[p].grad && !tensor_finite(l->params[p].grad, l->params[p].size))
+                return l;
+    }
+    for (int i = 0; i < m->n_layers; i++)
+        if (bad_after[i])
+            return m->layers[i];
+    return NULL;
+}
+
+int nn_model_update(nn_model *m)
+{
+    if (!m->compiled) {
+        snprintf(m->err, sizeof m->err, "update: the model is not compiled");
+        return -1;
+    }
+    m->iterations++;
+    int ns = slots_needed(&m->opt);
+    bool *bad_before = calloc((size_t)m->n_layers * 2, sizeof(bool)), *bad_after = bad_before + m->n_layers;
+    if (!bad_before) {
+        snprintf(m->err, sizeof m->err, "out of memory in update");
+        return -1;
+    }
+    bool any_bad = false;
+    for (int i = 0; i < m->n_layers; i++) {
+        nn_layer *l = m->layers[i];
+        l->dw_max = 0.0f;
+        l->dw_norm = 0.0;
+        if (!l->train_active) {
+            if (l->frozen_copy)
+                measure_frozen(l);
+            continue;
+        }
+        double ss = 0.0;
+        bool bad = false;
+        for (int p = 0; p < l->n_params; p++) {
+            nn_param *pr = &l->params[p];
+            if (pr->is_stat)
+                continue;
+            for (int s = 0; s < ns; s++) {
+                if (!pr->slot[s] && !(pr->slot[s] = calloc(pr->size, sizeof(float)))) {
+                    snprintf(m->err, sizeof m->err, "out of memory for optimizer state of '%s.%s'", l->name, pr->name);
+                    free(bad_before);
+                    return -1;
+                }
+            }
+            float mx = update_tensor(&m->opt, m->iterations, pr->data, pr->grad, ns > 0 ? pr->slot[0] : NULL,
+                                     ns > 1 ? pr->slot[1] : NULL, pr->size, &ss, &bad, &bad_before[i]);
+            l->dw_max = mx > l->dw_max ? mx : l->dw_max;
+        }
+        l->dw_norm = sqrt(ss);
+        bad_after[i] = bad;
+        any_bad |= bad;
+    }
+    if (any_bad) {
+        const nn_layer *l = blame(m, bad_before, bad_after);
+        snprintf(m->nonfinite_layer, sizeof m->nonfinite_layer, "%s", l ? l->name : "?");
+        snprintf(m->err, sizeof m->err, "a weight became non-finite at step %ld; the first non-finite value appears in layer '%s'",
+                 m->iterations, m->nonfinite_layer);
+    }
+    free(bad_before);
+    return any_bad ? -1 : 0;
+}
