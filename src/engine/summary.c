@@ -43,14 +43,11 @@ void nn_model_summary(const nn_model *m, void *file)
     fprintf(f, " Trainable\n%s\n", dline);
     for (int i = 0; i < m->n_layers; i++) {
         const nn_layer *l = m->layers[i];
-        char lt[160], sh[80], pc[32];
+        char lt[160], shape[64], sh[68], pc[32];
         snprintf(lt, sizeof lt, "%s (%s)", l->name, nn_layer_type_name(l->type));
-        nn_shape_str(l->out_shape, true, sh, sizeof sh);
-        if (l->type == NN_INPUT) {
-            char tmp[72];
-            snprintf(tmp, sizeof tmp, "[%s]", sh);
-            snprintf(sh, sizeof sh, "%s", tmp);
-        }
+        nn_shape_str(l->out_shape, true, shape, sizeof shape);
+        /* Keras prints an InputLayer's shape as a list of one tuple */
+        snprintf(sh, sizeof sh, l->type == NN_INPUT ? "[%s]" : "%s", shape);
         commas(nn_layer_param_count(l), pc, sizeof pc);
         fprintf(f, " %-32s %-25s %-10s", lt, sh, pc);
         if (!seq) {
