@@ -4,6 +4,11 @@
 #define DS_COMMANDS_H
 
 /* COMMAND-DECLS-BEGIN: each module declares its own commands here. */
+/* src/lesson/commands.c */
+int ls_cmd_train(int argc, char **argv);
+int ls_cmd_summary(int argc, char **argv);
+int ls_cmd_check(int argc, char **argv);
+int ls_cmd_pretrain(int argc, char **argv);
 /* COMMAND-DECLS-END */
 
 #endif

@@ -17,6 +17,10 @@ static int cmd_help(int argc, char **argv);
 static const command commands[] = {
     /* COMMANDS-BEGIN: one line per command; each module owns its own line. */
     {"help", cmd_help, "help                          this text"},
+    {"train", ls_cmd_train, "train [LESSON] [--steps N] [--seed S] [--every K] [--record DIR]  headless training table"},
+    {"summary", ls_cmd_summary, "summary [LESSON]              Keras-style model.summary()"},
+    {"check", ls_cmd_check, "check LESSON...               run lessons headless and verify their expectations"},
+    {"pretrain", ls_cmd_pretrain, "pretrain [--epochs E] [--out DIR]  rebuild the shipped pretrained base"},
     /* COMMANDS-END */
 };
 

@@ -24,6 +24,9 @@ typedef struct {
     size_t memory_budget;   /* bytes; 0 = default (16 GiB) */
 } ls_options;
 
+/* No overrides: seed -1, everything else 0/NULL. */
+ls_options ls_options_default(void);
+
 /* Builds the lesson's model (not finalized) as declared: bases expanded, names given,
  * frozen flags set. NULL with "file:line:col: ..." or the layer named in err. */
 nn_model *ls_lesson_build_model(const ls_lesson *l, char *err, size_t errlen);

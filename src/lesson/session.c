@@ -1,0 +1,604 @@
+/* A lesson brought to life: data, model, training state; one step -> one snapshot. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "data/dataset.h"
+#include "data/weights.h"
+#include "lesson/paths.h"
+#include "lesson/session.h"
+
+#define DEFAULT_BUDGET ((size_t)16 << 30)
+
+struct ls_session {
+    ls_lesson *lesson;
+    ls_options opt;
+    nn_model *model;
+    ds_fmnist data;
+    ds_batcher *batcher;
+    float *val_x;           /* validation images at the model's input size */
+    int batch;
+    uint64_t seed;
+    bool training;
+    float *x;
+    int32_t *y, *src;
+    int last_n;             /* examples in the last batch */
+    double last_loss, last_acc;
+    double val_loss, val_acc;
+    bool have_val;
+    long val_at;            /* step of the last validation */
+    float *change_since_mark; /* per layer */
+    char notes[1024];
+    char err[1024];
+};
+
+static int set_err(ls_session *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static void add_note(ls_session *s, const char *fmt, ...)
+{
+    size_t k = strlen(s->notes);
+    if (k && k + 2 < sizeof s->notes) {
+        s->notes[k++] = '\n';
+        s->notes[k] = '\0';
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->notes + k, sizeof s->notes - k, fmt, ap);
+    va_end(ap);
+}
+
+ls_options ls_options_default(void)
+{
+    ls_options o;
+    memset(&o, 0, sizeof o);
+    o.seed = -1;
+    return o;
+}
+
+const ls_lesson *ls_session_lesson(const ls_session *s) { return s->lesson; }
+nn_model *ls_session_model(ls_session *s) { return s->model; }
+const char *ls_session_error(const ls_session *s) { return s->err; }
+const char *ls_session_notes(const ls_session *s) { return s->notes; }
+long ls_session_steps(const ls_session *s) { return s->model->iterations; }
+bool ls_session_training(const ls_session *s) { return s->training; }
+
+void ls_session_destroy(ls_session *s)
+{
+    if (!s)
+        return;
+    ds_batcher_destroy(s->batcher);
+    ds_fmnist_free(&s->data);
+    nn_model_destroy(s->model);
+    ls_lesson_destroy(s->lesson);
+    free(s->val_x);
+    free(s->x);
+    free(s->y);
+    free(s->src);
+    free(s->change_since_mark);
+    free(s);
+}
+
+static int load_data(ls_session *s)
+{
+    const ls_data *d = &s->lesson->data;
+    if (d->kind != LS_DATA_FASHION)
+        return set_err(s, "%s:%d:%d: only the fashion_mnist dataset can be loaded in this version",
+                       s->lesson->path, d->loc.line, d->loc.col);
+    ds_fmnist_opts o = ds_fmnist_opts_default();
+    o.dir = s->opt.data_dir ? s->opt.data_dir : d->dir;
+    o.n_classes = d->n_classes;
+    memcpy(o.classes, d->classes, sizeof o.classes);
+    o.val_count = d->val;
+    o.stratified = true;
+    o.seed = s->seed;
+    o.max_train = d->train;
+    o.max_test = d->test;
+    o.skip_test = d->test < 0;
+    char err[768];
+    if (ds_fmnist_load(&o, &s->data, err, sizeof err) < 0)
+        return set_err(s, "%s: %s", s->lesson->path, err);
+    return 0;
+}
+
+/* The model's input size per example and the data's: resize when they differ. */
+static int setup_batches(ls_session *s)
+{
+    char err[512];
+    nn_shape in = s->model->layers[0]->out_shape;
+    s->batcher = ds_batcher_create(&s->data.train, s->seed, true, err, sizeof err);
+    if (!s->batcher)
+        return set_err(s, "%s: %s", s->lesson->path, err);
+    if (in.rank != 3)
+        return set_err(s, "%s: the model's input must be (height, width, channels) for images", s->lesson->path);
+    const ds_set *t = &s->data.train;
+    bool same = in.d[0] == t->h && in.d[1] == t->w && in.d[2] == t->c;
+    if (!same && ds_batcher_set_output(s->batcher, in.d[0], in.d[1], in.d[2], err, sizeof err) < 0)
+        return set_err(s, "%s: %s", s->lesson->path, err);
+    size_t per = nn_shape_size(in);
+    s->x = malloc((size_t)s->batch * per * sizeof(float));
+    s->y = malloc((size_t)s->batch * sizeof(int32_t));
+    s->src = malloc((size_t)s->batch * sizeof(int32_t));
+    if (!s->x || !s->y || !s->src)
+        return set_err(s, "out of memory for a batch");
+    const ds_set *v = &s->data.val;
+    if (v->n > 0 && !same) {
+        s->val_x = malloc((size_t)v->n * per * sizeof(float));
+        if (!s->val_x)
+            return set_err(s, "out of memory for the resized validation set");
+        if (ds_resize_bilinear(v->x, v->n, v->h, v->w, v->c, s->val_x, in.d[0], in.d[1], in.d[2], err,
+                               sizeof err) < 0)
+            return set_err(s, "%s: %s", s->lesson->path, err);
+    }
+    return 0;
+}
+
+static int load_bases(ls_session *s)
+{
+    for (int i = 0; i < s->lesson->n_decls; i++) {
+        const ls_decl *d = &s->lesson->decls[i];
+        if (d->kind != LS_DECL_BASE)
+            continue;
+        if (!d->weights) {
+            add_note(s, "%s: no weights given, so the base starts from random weights", d->base);
+            continue;
+        }
+        char path[1024];
+        if (ls_resolve_path(s->lesson->path, d->weights, path, sizeof path) < 0) {
+            return set_err(s, "%s:%d:%d: weights '%s' not found (looked next to the lesson and in %s)",
+                           s->lesson->path, d->loc.line, d->loc.col, d->weights, DROPSCOPE_SOURCE_DIR);
+        }
+        char err[768];
+        ds_weights_report rep = {0};
+        if (ds_weights_load(s->model, path, DS_WEIGHTS_SUBSET, &rep, err, sizeof err) < 0)
+            return set_err(s, "%s:%d:%d: %s", s->lesson->path, d->loc.line, d->loc.col, err);
+        if (rep.n_loaded == 0) {
+            ds_weights_report_free(&rep);
+            return set_err(s, "%s:%d:%d: no layer of the model has weights in %s", s->lesson->path,
+                           d->loc.line, d->loc.col, path);
+        }
+        add_note(s, "%s: loaded %d layers from %s", d->base, rep.n_loaded, d->weights);
+        ds_weights_report_free(&rep);
+    }
+    return 0;
+}
+
+static nn_optimizer_cfg lesson_optimizer(ls_session *s)
+{
+    const ls_compile *c = &s->lesson->compile;
+    nn_optimizer_cfg o = c->opt;
+    if (c->lr_alias && c->profile == LS_KERAS_TF211) {
+        nn_optimizer_cfg def = nn_optimizer_default(o.kind);
+        add_note(s, "Keras 2.11 profile: lr=%g is silently ignored; training runs at the default learning rate %g",
+                 (double)o.lr, (double)def.lr);
+        o.lr = def.lr;
+    }
+    if (c->profile == LS_KERAS_TF211 && o.kind == NN_OPT_RMSPROP)
+        o.eps_inside_sqrt = true;
+    return o;
+}
+
+static int init_model(ls_session *s)
+{
+    nn_rng r;
+    nn_rng_seed(&r, s->seed);
+    if (nn_model_finalize(s->model, &r) < 0)
+        return set_err(s, "%s: %s", s->lesson->path, nn_model_error(s->model));
+    if (load_bases(s) < 0)
+        return -1;
+    nn_rng_seed(&s->model->dropout_rng, s->seed ^ 0x5eedd20bULL);
+    nn_optimizer_cfg o = lesson_optimizer(s);
+    if (nn_model_compile(s->model, &o, s->lesson->compile.loss) < 0)
+        return set_err(s, "%s:%d:%d: %s", s->lesson->path, s->lesson->compile.loc.line,
+                       s->lesson->compile.loc.col, nn_model_error(s->model));
+    if (nn_model_reserve(s->model, s->batch) < 0)
+        return set_err(s, "%s: %s", s->lesson->path, nn_model_error(s->model));
+    return 0;
+}
+
+ls_session *ls_session_create(ls_lesson *lesson, const ls_options *opt, char *err, size_t errlen)
+{
+    ls_session *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        ls_lesson_destroy(lesson);
+        return NULL;
+    }
+    s->lesson = lesson;
+    s->opt = opt ? *opt : ls_options_default();
+    s->seed = s->opt.seed >= 0 ? (uint64_t)s->opt.seed : lesson->fit.seed;
+    s->batch = s->opt.batch > 0 ? s->opt.batch : (lesson->fit.batch > 0 ? lesson->fit.batch : 20);
+    s->training = true;
+    s->val_loss = s->val_acc = NAN;
+    s->last_loss = s->last_acc = NAN;
+    char berr[768];
+    s->model = ls_lesson_build_model(lesson, berr, sizeof berr);
+    if (!s->model) {
+        snprintf(err, errlen, "%s", berr);
+        ls_session_destroy(s);
+        return NULL;
+    }
+    s->model->memory_budget = s->opt.memory_budget ? s->opt.memory_budget : DEFAULT_BUDGET;
+    if (load_data(s) < 0 || init_model(s) < 0 || setup_batches(s) < 0) {
+        snprintf(err, errlen, "%s", s->err);
+        ls_session_destroy(s);
+        return NULL;
+    }
+    s->change_since_mark = calloc((size_t)s->model->n_layers, sizeof(float));
+    if (!s->change_since_mark) {
+        snprintf(err, errlen, "out of memory");
+        ls_session_destroy(s);
+        return NULL;
+    }
+    return s;
+}
+
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+nn_trace *ls_session_step(ls_session *s)
+{
+    nn_model *m = s->model;
+    double t0 = now_sec();
+    int n = ds_batcher_next(s->batcher, s->batch, s->x, s->y, s->src);
+    if (n < 1) {
+        set_err(s, "no training data");
+        return NULL;
+    }
+    s->last_n = n;
+    nn_step_result res;
+    memset(&res, 0, sizeof res);
+    res.finite = true;
+    int rc;
+    if (s->training) {
+        rc = nn_model_train_step(m, s->x, s->y, n, &res);
+    } else {
+        /* inference mode: what predict/evaluate do, no mask and no update */
+        rc = nn_model_forward(m, s->x, n, false);
+        if (rc == 0) {
+            int correct = 0;
+            res.loss = nn_model_loss(m, s->y, n, &correct, false);
+            res.accuracy = (double)correct / n;
+            res.n = n;
+        }
+        for (int i = 0; i < m->n_layers; i++)
+            m->layers[i]->dw_max = 0.0f, m->layers[i]->dw_norm = 0.0;
+    }
+    if (rc < 0 && res.finite) {
+        set_err(s, "%s: %s", s->lesson->path, nn_model_error(m));
+        return NULL;
+    }
+    s->last_loss = res.loss;
+    s->last_acc = res.accuracy;
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i]->dw_max > s->change_since_mark[i])
+            s->change_since_mark[i] = m->layers[i]->dw_max;
+    nn_trace *t = nn_trace_capture(m, &res, s->x, s->y, s->src, n);
+    if (!t) {
+        set_err(s, "out of memory for a snapshot");
+        return NULL;
+    }
+    t->training = s->training;
+    if (rc < 0) {
+        set_err(s, "%s: %s", s->lesson->path, nn_model_error(m));
+        return t;
+    }
+    int every = s->lesson->fit.validate_every;
+    if (every > 0 && s->data.val.n > 0 && m->iterations % every == 0 && s->training) {
+        double vl, va;
+        if (ls_session_validate(s, &vl, &va) == 0) {
+            t->val_loss = vl;
+            t->val_accuracy = va;
+        }
+    }
+    double dt = now_sec() - t0;
+    t->steps_per_sec = dt > 0 ? 1.0 / dt : 0.0;
+    return t;
+}
+
+int ls_session_validate(ls_session *s, double *loss, double *accuracy)
+{
+    const ds_set *v = &s->data.val;
+    if (v->n == 0)
+        return set_err(s, "%s: the lesson has no validation split (data: val N)", s->lesson->path);
+    const float *x = s->val_x ? s->val_x : v->x;
+    if (nn_model_evaluate(s->model, x, v->y, v->n, &s->val_loss, &s->val_acc) < 0)
+        return set_err(s, "%s: %s", s->lesson->path, nn_model_error(s->model));
+    s->have_val = true;
+    s->val_at = s->model->iterations;
+    if (loss)
+        *loss = s->val_loss;
+    if (accuracy)
+        *accuracy = s->val_acc;
+    return 0;
+}
+
+void ls_session_mark(ls_session *s)
+{
+    memset(s->change_since_mark, 0, sizeof(float) * (size_t)s->model->n_layers);
+}
+
+static int find_layer(ls_session *s, const char *name)
+{
+    int i = nn_model_find(s->model, name);
+    if (i < 0)
+        set_err(s, "no layer named '%s' in the model", name);
+    return i;
+}
+
+int ls_session_compile(ls_session *s)
+{
+    nn_optimizer_cfg o = s->model->opt;
+    if (nn_model_compile(s->model, &o, s->model->loss) < 0)
+        return set_err(s, "%s", nn_model_error(s->model));
+    return 0;
+}
+
+int ls_session_set_trainable(ls_session *s, const char *layer, bool trainable, bool recompile)
+{
+    int i = find_layer(s, layer);
+    if (i < 0)
+        return -1;
+    nn_model_set_trainable(s->model, i, trainable);
+    /* A base is frozen as a whole: freezing its last layer's name freezes the base. */
+    return recompile ? ls_session_compile(s) : 0;
+}
+
+int ls_session_set_rate(ls_session *s, const char *layer, float rate)
+{
+    int i = find_layer(s, layer);
+    if (i < 0)
+        return -1;
+    if (nn_model_set_dropout_rate(s->model, i, rate) < 0)
+        return set_err(s, "%s", nn_model_error(s->model));
+    return 0;
+}
+
+void ls_session_set_training(ls_session *s, bool training) { s->training = training; }
+
+int ls_session_set_lr(ls_session *s, float lr)
+{
+    if (!(lr >= 0) || !isfinite(lr))
+        return set_err(s, "learning rate must be a finite number >= 0");
+    s->model->opt.lr = lr;
+    return 0;
+}
+
+int ls_session_reset(ls_session *s)
+{
+    nn_rng r;
+    nn_rng_seed(&r, s->seed);
+    if (nn_model_reinit(s->model, &r) < 0)
+        return set_err(s, "%s", nn_model_error(s->model));
+    s->notes[0] = '\0';
+    if (load_bases(s) < 0)
+        return -1;
+    nn_rng_seed(&s->model->dropout_rng, s->seed ^ 0x5eedd20bULL);
+    ds_batcher_destroy(s->batcher);
+    s->batcher = NULL;
+    free(s->x);
+    free(s->y);
+    free(s->src);
+    free(s->val_x);
+    s->x = s->val_x = NULL;
+    s->y = s->src = NULL;
+    if (setup_batches(s) < 0)
+        return -1;
+    s->have_val = false;
+    s->val_loss = s->val_acc = s->last_loss = s->last_acc = NAN;
+    ls_session_mark(s);
+    return ls_session_compile(s);
+}
+
+void ls_session_set_seed(ls_session *s, uint64_t seed)
+{
+    s->seed = seed;
+    nn_rng_seed(&s->model->dropout_rng, seed ^ 0x5eedd20bULL);
+}
+
+int ls_session_apply(ls_session *s, const ls_action *a, ls_trace_fn on_trace, void *user)
+{
+    switch (a->kind) {
+    case LS_ACT_RUN:
+        for (long i = 0; i < a->n; i++) {
+            nn_trace *t = ls_session_step(s);
+            if (!t)
+                return -1;
+            if (on_trace)
+                on_trace(user, t);
+            bool ok = t->finite;
+            nn_trace_destroy(t);
+            if (!ok)
+                return -1;
+        }
+        return 0;
+    case LS_ACT_FREEZE:
+    case LS_ACT_UNFREEZE:
+        return ls_session_set_trainable(s, a->layer, a->kind == LS_ACT_UNFREEZE, a->flag);
+    case LS_ACT_COMPILE:
+        return ls_session_compile(s);
+    case LS_ACT_RATE:
+        return ls_session_set_rate(s, a->layer, a->value);
+    case LS_ACT_MODE:
+        ls_session_set_training(s, a->flag);
+        return 0;
+    case LS_ACT_RESET:
+        return ls_session_reset(s);
+    case LS_ACT_SEED:
+        ls_session_set_seed(s, (uint64_t)a->n);
+        return 0;
+    case LS_ACT_LR:
+        return ls_session_set_lr(s, a->value);
+    case LS_ACT_VALIDATE:
+        return ls_session_validate(s, NULL, NULL);
+    case LS_ACT_PREDICT: {
+        /* one inference forward over the last batch (no mask, no update) */
+        if (s->last_n == 0 && ds_batcher_next(s->batcher, s->batch, s->x, s->y, s->src) > 0)
+            s->last_n = s->batch;
+        if (nn_model_forward(s->model, s->x, s->last_n ? s->last_n : 1, false) < 0)
+            return set_err(s, "%s", nn_model_error(s->model));
+        return 0;
+    }
+    case LS_ACT_PLAY:
+    case LS_ACT_PAUSE:
+    case LS_ACT_EXAMPLE:
+    case LS_ACT_FOCUS_VIEW:
+    case LS_ACT_FOCUS_LAYER:
+        return 0; /* only the window acts on these */
+    }
+    return set_err(s, "unknown action %d", (int)a->kind);
+}
+
+/* ---- expectations ---- */
+
+static const nn_layer *dropout_layer(ls_session *s, const char *name)
+{
+    int i = find_layer(s, name);
+    if (i < 0)
+        return NULL;
+    const nn_layer *l = s->model->layers[i];
+    if (l->type != NN_DROPOUT) {
+        set_err(s, "layer '%s' is a %s, not a Dropout layer", name, nn_layer_type_name(l->type));
+        return NULL;
+    }
+    return l;
+}
+
+static int measure(ls_session *s, const ls_expect *e, double *v)
+{
+    nn_model *m = s->model;
+    nn_param_counts c;
+    int li;
+    const nn_layer *l;
+    int n = s->last_n > 0 ? s->last_n : 1;
+    switch (e->q) {
+    case LS_Q_LOSS:
+        *v = s->last_loss;
+        return 0;
+    case LS_Q_ACCURACY:
+        *v = s->last_acc;
+        return 0;
+    case LS_Q_VAL_LOSS:
+    case LS_Q_VAL_ACCURACY:
+        if ((!s->have_val || s->val_at != m->iterations) && ls_session_validate(s, NULL, NULL) < 0)
+            return -1;
+        *v = e->q == LS_Q_VAL_LOSS ? s->val_loss : s->val_acc;
+        return 0;
+    case LS_Q_DROPPED:
+        if (!(l = dropout_layer(s, e->layer)))
+            return -1;
+        *v = l->mask_valid ? (double)l->dropped / ((double)n * l->out_size) : 0.0;
+        return 0;
+    case LS_Q_WEIGHT_CHANGE:
+    case LS_Q_LAST_CHANGE:
+        if ((li = find_layer(s, e->layer)) < 0)
+            return -1;
+        *v = e->q == LS_Q_WEIGHT_CHANGE ? s->change_since_mark[li] : m->layers[li]->dw_max;
+        return 0;
+    case LS_Q_PARAMS_TOTAL:
+    case LS_Q_PARAMS_TRAINABLE:
+    case LS_Q_PARAMS_NON_TRAINABLE:
+        c = nn_model_count_params(m);
+        *v = (double)(e->q == LS_Q_PARAMS_TOTAL ? c.total : e->q == LS_Q_PARAMS_TRAINABLE ? c.trainable : c.non_trainable);
+        return 0;
+    case LS_Q_LAYER_PARAMS:
+        if ((li = find_layer(s, e->layer)) < 0)
+            return -1;
+        *v = (double)nn_layer_param_count(m->layers[li]);
+        return 0;
+    case LS_Q_LR:
+        *v = m->opt.lr;
+        return 0;
+    case LS_Q_STEPS:
+        *v = (double)m->iterations;
+        return 0;
+    case LS_Q_MASK_ACTIVE:
+    case LS_Q_KEPT_SCALE:
+    case LS_Q_MEAN_RATIO:
+    case LS_Q_DEAD_GRAD: {
+        if (!(l = dropout_layer(s, e->layer)))
+            return -1;
+        const nn_layer *src = m->layers[l->inputs[0]];
+        size_t total = (size_t)n * l->out_size;
+        if (e->q == LS_Q_MASK_ACTIVE) {
+            *v = l->mask_valid ? 1.0 : 0.0;
+            return 0;
+        }
+        if (e->q == LS_Q_KEPT_SCALE) {
+            double sum = 0;
+            long cnt = 0;
+            for (size_t i = 0; i < total; i++)
+                if ((!l->mask_valid || l->mask[i]) && src->out[i] != 0.0f) {
+                    sum += (double)l->out[i] / src->out[i];
+                    cnt++;
+                }
+            *v = cnt ? sum / cnt : NAN;
+            return 0;
+        }
+        if (e->q == LS_Q_MEAN_RATIO) {
+            double so = 0, si = 0;
+            for (size_t i = 0; i < total; i++) {
+                so += l->out[i];
+                si += src->out[i];
+            }
+            *v = si != 0 ? so / si : NAN;
+            return 0;
+        }
+        /* dead gradient: what reached the Dropout's input at dropped units */
+        double mx = 0;
+        if (l->mask_valid && src->dout)
+            for (size_t i = 0; i < total; i++)
+                if (!l->mask[i] && fabs(src->dout[i]) > mx)
+                    mx = fabs(src->dout[i]);
+        *v = mx;
+        return 0;
+    }
+    }
+    return set_err(s, "unknown quantity %d", (int)e->q);
+}
+
+static bool compare(ls_cmp c, double v, double a, double b)
+{
+    if (isnan(v))
+        return false;
+    switch (c) {
+    case LS_CMP_LT: return v < a;
+    case LS_CMP_LE: return v <= a;
+    case LS_CMP_GT: return v > a;
+    case LS_CMP_GE: return v >= a;
+    case LS_CMP_EQ: return a == 0.0 ? v == 0.0 : fabs(v - a) <= 1e-6 * fabs(a);
+    case LS_CMP_WITHIN: return v >= a && v <= b;
+    }
+    return false;
+}
+
+bool ls_session_expect(ls_session *s, const ls_expect *e, double *measured, char *desc, size_t desclen)
+{
+    double v = NAN;
+    bool ok = measure(s, e, &v) == 0 && compare(e->cmp, v, e->a, e->b);
+    if (measured)
+        *measured = v;
+    if (desc) {
+        if (isnan(v) && s->err[0])
+            snprintf(desc, desclen, "%s: %s", e->text ? e->text : "expectation", s->err);
+        else
+            snprintf(desc, desclen, "%s (measured %.6g)", e->text ? e->text : "expectation", v);
+    }
+    return ok;
+}
