@@ -452,7 +452,7 @@ int nn_model_set_trainable(nn_model *m, int layer, bool trainable)
     return 0;
 }
 
-int nn_model_set_dropout_rate(nn_model *m, int layer, float rate)
+int nn_model_set_dropout_rate(nn_model *m, int layer, double rate)
 {
     if (layer < 0 || layer >= m->n_layers || m->layers[layer]->type != NN_DROPOUT)
         return fail(m, "layer %d is not a Dropout layer", layer);
@@ -687,20 +687,20 @@ static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool t
         memcpy(l->out, layer_in(m, l, 0), total * sizeof(float));
         break;
     case NN_DROPOUT: {
-        float rate = l->cfg.rate;
+        double rate = l->cfg.rate;
         l->mask_valid = false;
         if (!training) {
             memcpy(l->out, layer_in(m, l, 0), total * sizeof(float));
             break;
         }
-        if (rate >= 1.0f)
+        if (rate >= 1.0)
             return fail(m, "layer '%s' (Dropout): rate 1 drops every unit; training cannot run (as in Keras)", l->name);
         if (l->mask_override) {
             memcpy(l->mask, l->mask_override, total);
             l->dropped = 0;
             for (size_t i = 0; i < total; i++)
                 l->dropped += !l->mask[i];
-        } else if (rate == 0.0f) {
+        } else if (rate == 0.0) {
             memset(l->mask, 1, total); /* Keras returns its input unchanged at rate 0 */
             l->dropped = 0;
         } else {

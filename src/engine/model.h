@@ -58,7 +58,7 @@ typedef struct {
     nn_padding padding;
     nn_act act;           /* Dense, Conv2D, Activation */
     bool use_bias;        /* Dense, Conv2D */
-    float rate;           /* Dropout */
+    double rate;          /* Dropout (double: Keras computes 1/(1-rate) from a Python float) */
     float eps, momentum;  /* BatchNormalization (Keras: 1e-3, 0.99) */
     bool center, scale;   /* BatchNormalization (Keras: true, true) */
     bool trainable;       /* false: frozen from the start */
@@ -193,7 +193,7 @@ int nn_model_reinit(nn_model *m, nn_rng *init_rng);
 int nn_model_set_trainable(nn_model *m, int layer, bool trainable);
 /* Sets a Dropout layer's rate: 0 <= rate <= 1 (rate 1 fails at the next training
  * forward, as in Keras). Effective from the next step. */
-int nn_model_set_dropout_rate(nn_model *m, int layer, float rate);
+int nn_model_set_dropout_rate(nn_model *m, int layer, double rate);
 /* Snapshot trainable flags into train_active, set loss and optimizer. Optimizer
  * state of tensors that stay trainable is kept. Checks the loss fits the output
  * (BCE: one unit; SCCE: >= 2 units). */

@@ -45,9 +45,9 @@ void nn_act_backward(float *din, const float *dout, const float *out, size_t row
 /* ---- Dropout (inverted): out = in * mask / (1 - rate) ----
  * nn_dropout_draw fills mask[i] = (u >= rate) with u ~ U[0,1) from rng, one draw per
  * element in order, and returns the number of dropped elements. */
-size_t nn_dropout_draw(uint8_t *mask, size_t n, float rate, nn_rng *rng);
-void nn_dropout_forward(float *out, const float *in, const uint8_t *mask, size_t n, float rate);
-void nn_dropout_backward(float *din, const float *dout, const uint8_t *mask, size_t n, float rate);
+size_t nn_dropout_draw(uint8_t *mask, size_t n, double rate, nn_rng *rng);
+void nn_dropout_forward(float *out, const float *in, const uint8_t *mask, size_t n, double rate);
+void nn_dropout_backward(float *din, const float *dout, const uint8_t *mask, size_t n, double rate);
 
 /* ---- Conv2D: kernel (kh, kw, c, filters), Keras padding rules ---- */
 typedef struct {

@@ -336,7 +336,7 @@ static void test_activations(void **state)
 
 /* ------------------------------------------------------------------ Dropout */
 
-static void check_dropout_exact(float rate, float scale_keras)
+static void check_dropout_exact(double rate, float scale_keras)
 {
     nn_rng r;
     nn_rng_seed(&r, 3);
@@ -372,17 +372,19 @@ static void check_dropout_exact(float rate, float scale_keras)
 static void test_dropout(void **state)
 {
     (void)state;
-    /* Keras's scale is float32(1 / (1 - rate)) with rate a Python double. Rates 0.6, 0.8
-     * and 0.9 are left out: carried as float (ops.h), they give a scale 1-2 ulp away from
-     * Keras's (0.9f -> 9.999998 instead of 10), which no float formula can undo. */
-    check_dropout_exact(0.2f, 1.25f);
-    check_dropout_exact(0.5f, 2.0f);
-    check_dropout_exact(0.75f, 4.0f);
-    check_dropout_exact(0.1f, (float)(1.0 / (1.0 - 0.1)));
-    check_dropout_exact(0.3f, (float)(1.0 / (1.0 - 0.3)));
-    check_dropout_exact(0.4f, (float)(1.0 / (1.0 - 0.4)));
-    check_dropout_exact(0.7f, (float)(1.0 / (1.0 - 0.7)));
-    check_dropout_exact(0.0f, 1.0f); /* rate 0 is the identity */
+    /* Keras's scale is float32(1 / (1 - rate)) with rate a Python double; the rate is
+     * carried as a double so 0.9 gives exactly 10 (a float rate would give 9.999998). */
+    check_dropout_exact(0.2, 1.25f);
+    check_dropout_exact(0.5, 2.0f);
+    check_dropout_exact(0.75, 4.0f);
+    check_dropout_exact(0.9, 10.0f);
+    check_dropout_exact(0.8, 5.0f);
+    check_dropout_exact(0.1, (float)(1.0 / (1.0 - 0.1)));
+    check_dropout_exact(0.3, (float)(1.0 / (1.0 - 0.3)));
+    check_dropout_exact(0.4, (float)(1.0 / (1.0 - 0.4)));
+    check_dropout_exact(0.6, (float)(1.0 / (1.0 - 0.6)));
+    check_dropout_exact(0.7, (float)(1.0 / (1.0 - 0.7)));
+    check_dropout_exact(0.0, 1.0f); /* rate 0 is the identity */
 
     nn_rng r;
     nn_rng_seed(&r, 4);
