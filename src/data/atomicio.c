@@ -139,8 +139,7 @@ int ds_atomic_commit(ds_atomic *a, char *err, size_t errlen)
     const char *what = NULL;
     int e = 0;
     if (ferror(a->f)) {
-        what = "write failed";
-        e = EIO;
+        what = "write failed";   /* errno of that write is gone; say what is likely */
     } else if (fflush(a->f) != 0) {
         what = "write failed";
         e = errno;
@@ -161,7 +160,7 @@ int ds_atomic_commit(ds_atomic *a, char *err, size_t errlen)
     if (what) {
         unlink(a->tmp);
         ds_seterr(err, errlen, "%s: %s (%s); the previous file, if any, is unchanged",
-                  a->path, what, e ? strerror(e) : "stream error");
+                  a->path, what, e ? strerror(e) : "disk full or I/O error");
         atomic_free(a);
         return -1;
     }

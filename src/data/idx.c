@@ -100,7 +100,7 @@ static size_t src_read(src *s, void *buf, size_t n)
 static int read_fail(src *s, char *err, size_t errlen, const char *what)
 {
     if (s->error)
-        return ds_seterr(err, errlen, "%s: %s (while reading %s)", s->name, s->error, what);
+        return ds_seterr(err, errlen, "%s: %s (while reading the %s)", s->name, s->error, what);
     return ds_seterr(err, errlen, "%s: truncated IDX file: the %s is incomplete", s->name, what);
 }
 
