@@ -246,4 +246,28 @@ void nn_model_summary(const nn_model *m, void *file /* FILE* */);
 size_t nn_model_input_size(const nn_model *m);
 size_t nn_model_output_size(const nn_model *m);
 
+/* ---- Frozen prefix (issue 6; src/engine/prefix.c) ----
+ * A frozen, deterministic prefix computes the same outputs for an example at every step,
+ * so they can be computed once and the rest of the model trained from them. */
+
+/* The largest layer index p (0 < p < output) such that every layer after p reads only
+ * p and layers after it, and no layer up to p trains (train_active, i.e. as of the last
+ * compile), is a Dropout, or is a BatchNormalization that would run in training mode.
+ * -1 when there is none. */
+int nn_model_frozen_prefix(const nn_model *m);
+/* Runs layers 0..layer (inference mode) over n examples x, in chunks of the buffer
+ * size, and writes layer's outputs (n * its out_size floats) to act. */
+int nn_model_prefix_outputs(nn_model *m, int layer, const float *x, int n, float *act);
+/* Forward pass with layer's outputs given: act (n * its out_size floats) is copied into
+ * its out buffer and only the layers after it run. Layers before it are skipped and
+ * keep stale outputs. Valid when layer is a prefix as nn_model_frozen_prefix defines. */
+int nn_model_forward_from(nn_model *m, int layer, const float *act, int n, bool training);
+/* nn_model_train_step and nn_model_evaluate from a prefix's outputs; bit-identical
+ * to the full versions when act holds what the prefix computes. */
+int nn_model_train_step_from(nn_model *m, int layer, const float *act, const int32_t *labels,
+                             int n, nn_step_result *res);
+int nn_model_evaluate_from(nn_model *m, int layer, const float *act, const int32_t *labels,
+                           int n, double *loss, double *accuracy);
+/* ---- end of frozen prefix ---- */
+
 #endif
