@@ -47,6 +47,12 @@ typedef struct {
     char cut[LS_NAME_MAX];
     char *weights;
     ls_loc loc;
+    /* Filled by ls_lesson_parse from the model it builds to check names (the build is
+     * deterministic, so ls_lesson_build_model gives the same indices): this
+     * declaration's layers are [layer_first, layer_first + layer_count); a base spans
+     * all the layers it added. -1, 0 when the model could not be built at parse time
+     * (a base builder missing from this build). */
+    int layer_first, layer_count;
 } ls_decl;
 
 /* Keras version whose behaviour the lesson reproduces (KERAS_SEMANTICS.md). */
@@ -176,5 +182,20 @@ ls_lesson *ls_lesson_load(const char *path, char *err, size_t errlen);
 ls_lesson *ls_lesson_parse(const char *name, const char *text, size_t len, char *err,
                            size_t errlen);
 void ls_lesson_destroy(ls_lesson *l);   /* NULL is fine */
+
+/* ---- Appended with parse.c/build.c (docs/lesson-format.md) ---- */
+
+/* A step may name a layer or a whole base: the base's name (default: its kind,
+ * "fashion_cnn"), or "base" when the lesson has exactly one. Resolves name against m
+ * (built from l) to the layers [*first, *first + *count). Returns 0, or -1 if unknown. */
+int ls_lesson_find_layers(const ls_lesson *l, const nn_model *m, const char *name,
+                          int *first, int *count);
+
+/* `==` on a real-valued quantity holds within this relative tolerance:
+ * |measured - a| <= LS_EQ_REL_TOL * max(|measured|, |a|). Counts (params, steps,
+ * mask active) compare exactly; <, <=, >, >= and within compare exactly. */
+#define LS_EQ_REL_TOL 1e-6
+/* True when measured meets e (NaN never does). */
+bool ls_expect_holds(const ls_expect *e, double measured);
 
 #endif
