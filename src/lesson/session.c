@@ -334,12 +334,18 @@ void ls_session_mark(ls_session *s)
     memset(s->change_since_mark, 0, sizeof(float) * (size_t)s->model->n_layers);
 }
 
+/* A layer, or a whole base by its name: layers [first, first + count). */
+static int find_layers(ls_session *s, const char *name, int *first, int *count)
+{
+    if (ls_lesson_find_layers(s->lesson, s->model, name, first, count) < 0 || *count < 1)
+        return set_err(s, "no layer or base named '%s' in the model", name);
+    return 0;
+}
+
 static int find_layer(ls_session *s, const char *name)
 {
-    int i = nn_model_find(s->model, name);
-    if (i < 0)
-        set_err(s, "no layer named '%s' in the model", name);
-    return i;
+    int first, count;
+    return find_layers(s, name, &first, &count) < 0 ? -1 : first + count - 1;
 }
 
 int ls_session_compile(ls_session *s)
@@ -352,11 +358,12 @@ int ls_session_compile(ls_session *s)
 
 int ls_session_set_trainable(ls_session *s, const char *layer, bool trainable, bool recompile)
 {
-    int i = find_layer(s, layer);
-    if (i < 0)
+    int first, count;
+    if (find_layers(s, layer, &first, &count) < 0)
         return -1;
-    nn_model_set_trainable(s->model, i, trainable);
-    /* A base is frozen as a whole: freezing its last layer's name freezes the base. */
+    /* A base's name freezes or unfreezes all its layers, as Keras's base.trainable does. */
+    for (int i = first; i < first + count; i++)
+        nn_model_set_trainable(s->model, i, trainable);
     return recompile ? ls_session_compile(s) : 0;
 }
 
@@ -506,22 +513,32 @@ static int measure(ls_session *s, const ls_expect *e, double *v)
         *v = l->mask_valid ? (double)l->dropped / ((double)n * l->out_size) : 0.0;
         return 0;
     case LS_Q_WEIGHT_CHANGE:
-    case LS_Q_LAST_CHANGE:
-        if ((li = find_layer(s, e->layer)) < 0)
+    case LS_Q_LAST_CHANGE: {
+        int first, count;
+        if (find_layers(s, e->layer, &first, &count) < 0)
             return -1;
-        *v = e->q == LS_Q_WEIGHT_CHANGE ? s->change_since_mark[li] : m->layers[li]->dw_max;
+        *v = 0;
+        for (li = first; li < first + count; li++) {
+            double c = e->q == LS_Q_WEIGHT_CHANGE ? s->change_since_mark[li] : m->layers[li]->dw_max;
+            *v = c > *v || isnan(c) ? c : *v;
+        }
         return 0;
+    }
     case LS_Q_PARAMS_TOTAL:
     case LS_Q_PARAMS_TRAINABLE:
     case LS_Q_PARAMS_NON_TRAINABLE:
         c = nn_model_count_params(m);
         *v = (double)(e->q == LS_Q_PARAMS_TOTAL ? c.total : e->q == LS_Q_PARAMS_TRAINABLE ? c.trainable : c.non_trainable);
         return 0;
-    case LS_Q_LAYER_PARAMS:
-        if ((li = find_layer(s, e->layer)) < 0)
+    case LS_Q_LAYER_PARAMS: {
+        int first, count;
+        if (find_layers(s, e->layer, &first, &count) < 0)
             return -1;
-        *v = (double)nn_layer_param_count(m->layers[li]);
+        *v = 0;
+        for (li = first; li < first + count; li++)
+            *v += (double)nn_layer_param_count(m->layers[li]);
         return 0;
+    }
     case LS_Q_LR:
         *v = m->opt.lr;
         return 0;
@@ -573,25 +590,10 @@ static int measure(ls_session *s, const ls_expect *e, double *v)
     return set_err(s, "unknown quantity %d", (int)e->q);
 }
 
-static bool compare(ls_cmp c, double v, double a, double b)
-{
-    if (isnan(v))
-        return false;
-    switch (c) {
-    case LS_CMP_LT: return v < a;
-    case LS_CMP_LE: return v <= a;
-    case LS_CMP_GT: return v > a;
-    case LS_CMP_GE: return v >= a;
-    case LS_CMP_EQ: return a == 0.0 ? v == 0.0 : fabs(v - a) <= 1e-6 * fabs(a);
-    case LS_CMP_WITHIN: return v >= a && v <= b;
-    }
-    return false;
-}
-
 bool ls_session_expect(ls_session *s, const ls_expect *e, double *measured, char *desc, size_t desclen)
 {
     double v = NAN;
-    bool ok = measure(s, e, &v) == 0 && compare(e->cmp, v, e->a, e->b);
+    bool ok = measure(s, e, &v) == 0 && ls_expect_holds(e, v);
     if (measured)
         *measured = v;
     if (desc) {
