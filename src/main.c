@@ -21,6 +21,8 @@ static const command commands[] = {
     {"summary", ls_cmd_summary, "summary [LESSON]              Keras-style model.summary()"},
     {"check", ls_cmd_check, "check LESSON...               run lessons headless and verify their expectations"},
     {"pretrain", ls_cmd_pretrain, "pretrain [--epochs E] [--out DIR]  rebuild the shipped pretrained base"},
+    {"open", ui_cmd_open, "open [LESSON] [--presenter]   the window (default lesson without arguments)"},
+    {"shot", ui_cmd_shot, "shot LESSON --steps N --out FILE.png [--size WxH] [--example K] [--presenter] [--inference]  render the window to a PNG"},
     /* COMMANDS-END */
 };
 

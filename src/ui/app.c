@@ -1,0 +1,625 @@
+/* The application: state, actions, the update and draw phases of a frame. */
+#include "ui/app.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double speeds[] = {0.5, 1, 2, 5, 10, 20, 50, 100, 0 /* as fast as possible */};
+#define N_SPEEDS ((int)(sizeof speeds / sizeof speeds[0]))
+
+double ui_speed_value(int idx)
+{
+    return speeds[idx < 0 ? 0 : idx >= N_SPEEDS ? N_SPEEDS - 1 : idx];
+}
+
+int ui_speed_count(void)
+{
+    return N_SPEEDS;
+}
+
+int ui_speed_index(double sps)
+{
+    if (sps <= 0)
+        return N_SPEEDS - 1;
+    int best = 0;
+    for (int i = 0; i < N_SPEEDS - 1; i++)
+        if (fabs(log(speeds[i] / sps)) < fabs(log(speeds[best] / sps)))
+            best = i;
+    return best;
+}
+
+static void say(ui_app *a, const char *fmt, const char *arg)
+{
+    snprintf(a->message, sizeof a->message, fmt, arg ? arg : "");
+    a->message_until = SDL_GetTicks() + 4000;
+}
+
+ui_app *ui_app_create(SDL_Window *win, SDL_Renderer *ren, ui_worker *worker,
+                      const ls_lesson *lesson, const ui_app_options *opt, char *err,
+                      size_t errlen)
+{
+    ui_app *a = calloc(1, sizeof *a);
+    if (!a) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    a->win = win;
+    a->ren = ren;
+    a->worker = worker;
+    a->lesson = lesson;
+    a->text = ui_text_create(ren, err, errlen);
+    if (!a->text) {
+        free(a);
+        return NULL;
+    }
+    SDL_SetRenderDrawBlendMode(ren, SDL_BLENDMODE_BLEND);
+    a->presenter = opt && opt->presenter;
+    a->example = opt ? opt->example : 0;
+    a->speed_idx = ui_speed_index(opt ? opt->speed : 5);
+    a->selected = -1;
+    a->layout.dropout_box = a->layout.source_box = -1;
+    a->thumb_step = -1;
+    ui_worker_set_speed(worker, ui_speed_value(a->speed_idx));
+    if (lesson && lesson->n_steps > 0) {
+        a->answers = malloc((size_t)lesson->n_steps * sizeof *a->answers);
+        if (!a->answers) {
+            ui_app_destroy(a);
+            snprintf(err, errlen, "out of memory");
+            return NULL;
+        }
+        for (int i = 0; i < lesson->n_steps; i++)
+            a->answers[i] = -1;
+    }
+    ui_app_update(a);
+    if (opt && opt->inference && a->graph.training) {
+        ui_cmd c = {.kind = UI_CMD_MODE, .flag = false};
+        ui_worker_push(worker, &c);
+    }
+    return a;
+}
+
+void ui_app_destroy(ui_app *a)
+{
+    if (!a)
+        return;
+    ui_snap_release(a->snap);
+    if (a->thumb_tex)
+        SDL_DestroyTexture(a->thumb_tex);
+    ui_text_destroy(a->text);
+    ui_graph_free(&a->graph);
+    free(a->metrics);
+    free(a->open_group);
+    free(a->answers);
+    free(a->layout.boxes);
+    free(a);
+}
+
+/* ---- lesson ---- */
+
+static bool ui_only_action(const ls_action *ac)
+{
+    switch (ac->kind) {
+    case LS_ACT_PLAY:
+    case LS_ACT_PAUSE:
+    case LS_ACT_EXAMPLE:
+    case LS_ACT_FOCUS_VIEW:
+    case LS_ACT_FOCUS_LAYER:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int layer_by_name(const ui_app *a, const char *name)
+{
+    for (int i = 0; i < a->graph.n; i++)
+        if (!strcmp(a->graph.layers[i].name, name))
+            return i;
+    return -1;
+}
+
+static void apply_ui_action(ui_app *a, const ls_action *ac)
+{
+    static const char *const views[] = {"", "graph", "mask", "metrics", "weights", "batch", "lesson"};
+    switch (ac->kind) {
+    case LS_ACT_PLAY:
+        a->playing = true;
+        ui_worker_set_playing(a->worker, true);
+        break;
+    case LS_ACT_PAUSE:
+        a->playing = false;
+        ui_worker_set_playing(a->worker, false);
+        break;
+    case LS_ACT_EXAMPLE:
+        a->example = ac->n < 0 ? -1 : (int)ac->n;
+        break;
+    case LS_ACT_FOCUS_VIEW:
+        for (int i = 1; i < (int)(sizeof views / sizeof views[0]); i++)
+            if (!strcmp(ac->view, views[i]))
+                a->focus = (ui_focus)i;
+        break;
+    case LS_ACT_FOCUS_LAYER: {
+        int k = layer_by_name(a, ac->layer);
+        if (k >= 0)
+            a->selected = k;
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void ui_app_enter_step(ui_app *a, int k)
+{
+    const ls_lesson *l = a->lesson;
+    if (!l || k < 0 || k >= l->n_steps)
+        return;
+    a->lesson_step = k;
+    a->focus = UI_FOCUS_NONE;
+    /* Results of this step start afresh. */
+    int keep = 0;
+    for (int i = 0; i < a->n_results; i++)
+        if (a->results[i].tag / 256 != k)
+            a->results[keep++] = a->results[i];
+    a->n_results = keep;
+    ui_cmd mark = {.kind = UI_CMD_MARK};
+    ui_worker_push(a->worker, &mark);
+    const ls_step *st = &l->steps[k];
+    for (int i = 0; i < st->n_items; i++) {
+        const ls_item *it = &st->items[i];
+        if (it->kind == LS_ITEM_ACTION) {
+            if (ui_only_action(&it->u.action)) {
+                apply_ui_action(a, &it->u.action);
+            } else {
+                ui_cmd c = {.kind = UI_CMD_ACTION, .action = it->u.action};
+                ui_worker_push(a->worker, &c);
+            }
+        } else if (it->kind == LS_ITEM_EXPECT) {
+            ui_cmd c = {.kind = UI_CMD_EXPECT, .expect = &it->u.expect, .tag = k * 256 + i};
+            ui_worker_push(a->worker, &c);
+        }
+    }
+}
+
+static const ls_question *step_question(const ls_lesson *l, int k)
+{
+    if (!l || k < 0 || k >= l->n_steps)
+        return NULL;
+    for (int i = 0; i < l->steps[k].n_items; i++)
+        if (l->steps[k].items[i].kind == LS_ITEM_QUESTION)
+            return &l->steps[k].items[i].u.question;
+    return NULL;
+}
+
+/* ---- actions ---- */
+
+int ui_app_dropout_index(const ui_app *a)
+{
+    if (a->selected >= 0 && a->selected < a->graph.n && a->graph.layers[a->selected].masks >= 0)
+        return a->selected;
+    for (int i = 0; i < a->graph.n; i++)
+        if (a->graph.layers[i].masks >= 0)
+            return i;
+    return -1;
+}
+
+static int box_of_layer(const ui_app *a, int layer)
+{
+    for (int i = 0; i < a->layout.n_boxes; i++)
+        if (layer >= a->layout.boxes[i].first && layer <= a->layout.boxes[i].last)
+            return i;
+    return -1;
+}
+
+static void toggle_group(ui_app *a, int first)
+{
+    if (first < 0 || first >= a->n_open)
+        return;
+    a->open_group[first] = !a->open_group[first];
+    ui_graph_group(a);
+}
+
+static float lr_step(float lr, int dir)
+{
+    /* 1-2-5 sequence: 1e-4, 2e-4, 5e-4, 1e-3, ... */
+    if (!(lr > 0))
+        return 1e-4f;
+    double e = floor(log10(lr) + 1e-6);
+    double m = lr / pow(10, e);
+    static const double seq[] = {1, 2, 5};
+    int i = m < 1.5 ? 0 : m < 3.5 ? 1 : 2;
+    i += dir;
+    if (i > 2) {
+        i = 0;
+        e += 1;
+    } else if (i < 0) {
+        i = 2;
+        e -= 1;
+    }
+    double v = seq[i] * pow(10, e);
+    if (v > 1)
+        v = 1;
+    if (v < 1e-7)
+        v = 1e-7;
+    return (float)v;
+}
+
+static void freeze_selected(ui_app *a)
+{
+    int b = box_of_layer(a, a->selected);
+    if (a->selected < 0 || b < 0) {
+        say(a, "Select a layer first (Up/Down or click a box)%s", NULL);
+        return;
+    }
+    const ui_box *bx = &a->layout.boxes[b];
+    bool any_trainable = false;
+    for (int i = bx->first; i <= bx->last; i++)
+        any_trainable |= !a->graph.layers[i].frozen;
+    bool trainable = !any_trainable;
+    for (int i = bx->first; i <= bx->last; i++) {
+        ui_cmd c = {.kind = UI_CMD_FREEZE, .flag = trainable};
+        snprintf(c.layer, sizeof c.layer, "%s", a->graph.layers[i].name);
+        ui_worker_push(a->worker, &c);
+    }
+    const ui_graph_layer *L = &a->graph.layers[bx->first];
+    if (bx->first == bx->last && L->params == 0)
+        say(a, "%s has no weights: trainable changes nothing it does", L->name);
+    else
+        say(a, trainable ? "Unfreezing %s: it trains from the next step"
+                         : "Freezing %s: trainable=False from the next step",
+            bx->group ? "the base" : L->name);
+}
+
+void ui_app_do(ui_app *a, ui_action_id act, int arg)
+{
+    int batch = a->cur ? a->cur->batch : 0;
+    switch (act) {
+    case UI_ACT_QUIT:
+        a->quit = true;
+        break;
+    case UI_ACT_HELP:
+        if (arg < 0) {   /* Esc */
+            if (a->help)
+                a->help = false;
+            else if (a->presenter)
+                ui_app_do(a, UI_ACT_PRESENTER, 0);
+        } else {
+            a->help = !a->help;
+        }
+        break;
+    case UI_ACT_PLAY:
+        a->playing = !a->playing;
+        a->history_back = 0;
+        ui_worker_set_playing(a->worker, a->playing);
+        break;
+    case UI_ACT_STEP: {
+        a->playing = false;
+        a->history_back = 0;
+        ui_worker_set_playing(a->worker, false);
+        ui_cmd c = {.kind = UI_CMD_STEP, .n = 1};
+        ui_worker_push(a->worker, &c);
+        break;
+    }
+    case UI_ACT_SLOWER:
+    case UI_ACT_FASTER:
+        a->speed_idx += act == UI_ACT_FASTER ? 1 : -1;
+        if (a->speed_idx < 0)
+            a->speed_idx = 0;
+        if (a->speed_idx >= N_SPEEDS)
+            a->speed_idx = N_SPEEDS - 1;
+        ui_worker_set_speed(a->worker, ui_speed_value(a->speed_idx));
+        break;
+    case UI_ACT_HIST_BACK: {
+        int n = ui_worker_history(a->worker);
+        if (a->playing) {   /* looking back means holding still */
+            a->playing = false;
+            ui_worker_set_playing(a->worker, false);
+        }
+        if (a->history_back + 1 < n)
+            a->history_back++;
+        break;
+    }
+    case UI_ACT_HIST_FWD:
+        if (a->history_back > 0)
+            a->history_back--;
+        break;
+    case UI_ACT_HIST_LIVE:
+        a->history_back = 0;
+        break;
+    case UI_ACT_LAYER_PREV:
+    case UI_ACT_LAYER_NEXT: {
+        if (a->layout.n_boxes == 0)
+            break;
+        int b = box_of_layer(a, a->selected);
+        if (b < 0)
+            b = act == UI_ACT_LAYER_NEXT ? 0 : a->layout.n_boxes - 1;
+        else
+            b += act == UI_ACT_LAYER_NEXT ? 1 : -1;
+        if (b < 0)
+            b = 0;
+        if (b >= a->layout.n_boxes)
+            b = a->layout.n_boxes - 1;
+        a->selected = a->layout.boxes[b].first;
+        break;
+    }
+    case UI_ACT_EXPAND: {
+        int b = box_of_layer(a, a->selected);
+        if (b >= 0 && a->layout.boxes[b].group) {
+            toggle_group(a, a->layout.boxes[b].first);
+            break;
+        }
+        /* An opened group the selection is in, else the first group. */
+        for (int i = 0; i < a->n_open; i++)
+            if (a->open_group[i] && a->selected >= i) {
+                toggle_group(a, i);
+                return;
+            }
+        for (int i = 0; i < a->layout.n_boxes; i++)
+            if (a->layout.boxes[i].group) {
+                toggle_group(a, a->layout.boxes[i].first);
+                return;
+            }
+        break;
+    }
+    case UI_ACT_FREEZE:
+        freeze_selected(a);
+        break;
+    case UI_ACT_MODE: {
+        ui_cmd c = {.kind = UI_CMD_MODE, .flag = !a->graph.training};
+        ui_worker_push(a->worker, &c);
+        a->graph.training = c.flag;   /* shown at once; the worker confirms */
+        say(a, c.flag ? "Training mode: Dropout draws a new mask each step%s"
+                      : "Inference mode: Dropout passes everything through%s",
+            NULL);
+        break;
+    }
+    case UI_ACT_RATE_DOWN:
+    case UI_ACT_RATE_UP: {
+        int d = ui_app_dropout_index(a);
+        if (d < 0) {
+            say(a, "This model has no Dropout layer%s", NULL);
+            break;
+        }
+        float r = a->graph.layers[d].rate + (act == UI_ACT_RATE_UP ? 0.05f : -0.05f);
+        r = roundf(r * 20.0f) / 20.0f;
+        if (r < 0)
+            r = 0;
+        if (r > 0.95f)
+            r = 0.95f;
+        ui_cmd c = {.kind = UI_CMD_RATE, .value = r};
+        snprintf(c.layer, sizeof c.layer, "%s", a->graph.layers[d].name);
+        ui_worker_push(a->worker, &c);
+        a->graph.layers[d].rate = r;
+        break;
+    }
+    case UI_ACT_LR_DOWN:
+    case UI_ACT_LR_UP: {
+        ui_cmd c = {.kind = UI_CMD_LR, .value = lr_step(a->graph.lr, act == UI_ACT_LR_UP ? 1 : -1)};
+        ui_worker_push(a->worker, &c);
+        a->graph.lr = c.value;
+        break;
+    }
+    case UI_ACT_RESET: {
+        ui_cmd c = {.kind = UI_CMD_RESET};
+        ui_worker_push(a->worker, &c);
+        a->history_back = 0;
+        say(a, "Reset: weights re-initialised, curves cleared%s", NULL);
+        break;
+    }
+    case UI_ACT_SEED: {
+        ui_cmd c = {.kind = UI_CMD_SEED, .n = (long)(a->graph.seed + 1)};
+        ui_worker_push(a->worker, &c);
+        a->graph.seed++;
+        break;
+    }
+    case UI_ACT_EXAMPLE_PREV:
+    case UI_ACT_EXAMPLE_NEXT:
+        if (batch <= 0)
+            break;
+        a->example += act == UI_ACT_EXAMPLE_NEXT ? 1 : -1;
+        if (a->example >= batch)
+            a->example = -1;
+        if (a->example < -1)
+            a->example = batch - 1;
+        break;
+    case UI_ACT_WHOLE_BATCH:
+        a->example = a->example < 0 ? 0 : -1;
+        break;
+    case UI_ACT_SELECT_EXAMPLE:
+        a->example = arg;
+        break;
+    case UI_ACT_VALIDATE: {
+        ui_cmd c = {.kind = UI_CMD_VALIDATE};
+        ui_worker_push(a->worker, &c);
+        break;
+    }
+    case UI_ACT_LESSON_NEXT:
+        if (a->lesson && a->lesson_step + 1 < a->lesson->n_steps)
+            ui_app_enter_step(a, a->lesson_step + 1);
+        break;
+    case UI_ACT_LESSON_BACK:
+        if (a->lesson_step > 0)
+            a->lesson_step--;   /* back shows the text; it does not replay actions */
+        break;
+    case UI_ACT_ANSWER: {
+        const ls_question *q = step_question(a->lesson, a->lesson_step);
+        if (q && arg >= 0 && arg < q->n_choices)
+            a->answers[a->lesson_step] = arg;
+        break;
+    }
+    case UI_ACT_PRESENTER:
+        a->presenter = !a->presenter;
+        if (a->win)
+            SDL_SetWindowFullscreen(a->win, a->presenter ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+        break;
+    case UI_ACT_SCROLL:
+        a->graph_scroll += arg;
+        break;
+    case UI_ACT_SELECT_LAYER:
+        a->selected = arg;
+        break;
+    case UI_ACT_TOGGLE_GROUP:
+        a->selected = arg;
+        toggle_group(a, arg);
+        break;
+    default:
+        break;
+    }
+}
+
+void ui_app_event(ui_app *a, const SDL_Event *e)
+{
+    switch (e->type) {
+    case SDL_QUIT:
+        a->quit = true;
+        break;
+    case SDL_KEYDOWN: {
+        int arg = 0;
+        ui_action_id act = ui_key_action(e->key.keysym.sym, (Uint16)e->key.keysym.mod, &arg);
+        if (act != UI_ACT_NONE)
+            ui_app_do(a, act, arg);
+        break;
+    }
+    case SDL_MOUSEBUTTONDOWN:
+        if (e->button.button == SDL_BUTTON_LEFT) {
+            SDL_Point p = {e->button.x, e->button.y};
+            if (a->help) {
+                a->help = false;
+                break;
+            }
+            /* Later hits were drawn on top. */
+            for (int i = a->layout.n_hits - 1; i >= 0; i--)
+                if (SDL_PointInRect(&p, &a->layout.hits[i].rect)) {
+                    ui_app_do(a, a->layout.hits[i].act, a->layout.hits[i].arg);
+                    break;
+                }
+        }
+        break;
+    case SDL_MOUSEWHEEL: {
+        int mx, my;
+        SDL_GetMouseState(&mx, &my);
+        SDL_Point p = {mx, my};
+        if (SDL_PointInRect(&p, &a->layout.graph) || !a->win)
+            ui_app_do(a, UI_ACT_SCROLL, -e->wheel.y);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* ---- update ---- */
+
+void ui_app_update(ui_app *a)
+{
+    if (ui_worker_graph(a->worker, &a->graph, &a->graph_ver)) {
+        if (a->n_open != a->graph.n) {
+            free(a->open_group);
+            a->open_group = calloc((size_t)(a->graph.n > 0 ? a->graph.n : 1), 1);
+            a->n_open = a->open_group ? a->graph.n : 0;
+        }
+        if (a->selected >= a->graph.n)
+            a->selected = -1;
+        ui_graph_group(a);
+    }
+    ui_worker_metrics(a->worker, &a->metrics, &a->n_metrics, &a->cap_metrics, &a->metrics_gen);
+    a->status = ui_worker_get_status(a->worker);
+    if (a->status.error_seq != a->seen_error) {
+        a->seen_error = a->status.error_seq;
+        say(a, "%s", a->status.error);
+        a->playing = a->status.playing;
+    }
+    ui_expect_result r[16];
+    int n;
+    while ((n = ui_worker_results(a->worker, r, 16)) > 0)
+        for (int i = 0; i < n; i++) {
+            if (a->n_results == (int)(sizeof a->results / sizeof a->results[0])) {
+                memmove(a->results, a->results + 1, sizeof a->results - sizeof a->results[0]);
+                a->n_results--;
+            }
+            a->results[a->n_results++] = r[i];
+        }
+    ui_snap *s = ui_worker_acquire(a->worker, a->history_back);
+    ui_snap_release(a->snap);
+    a->snap = s;
+    a->cur = ui_snap_trace(s);
+    if (a->cur && a->example >= a->cur->batch)
+        a->example = a->cur->batch - 1;
+}
+
+/* ---- draw ---- */
+
+static void compute_layout(ui_app *a)
+{
+    /* Left: graph over weight change (both list layers). Centre: the mask, as large as
+     * it can be. Right: lesson, metrics, the batch. */
+    const ui_theme *t = &a->theme;
+    ui_layout *L = &a->layout;
+    int W = a->w, H = a->h;
+    int bar_h = 2 * (t->font_normal + 2 * t->pad) + t->pad / 2;
+    int body = H - bar_h;
+    int gw = W * 25 / 100, cw = W * 42 / 100;
+    int min_g = (int)(260 * t->scale);
+    if (gw < min_g)
+        gw = min_g;
+    if (gw > W / 3)
+        gw = W / 3;
+    int rw = W - gw - cw;
+    L->bar = (SDL_Rect){0, 0, W, bar_h};
+    /* Weight change needs a row per box with weights; the graph gets the rest. */
+    int rows = 0;
+    for (int i = 0; i < L->n_boxes; i++)
+        for (int k = L->boxes[i].first; k <= L->boxes[i].last; k++)
+            if (a->graph.layers[k].params > 0) {
+                rows++;
+                break;
+            }
+    int wh = 2 * t->font_normal + 3 * t->pad + t->font_small + rows * (t->font_normal + t->pad);
+    if (wh < body * 22 / 100)
+        wh = body * 22 / 100;
+    if (wh > body * 42 / 100)
+        wh = body * 42 / 100;
+    int gh = body - wh;
+    L->graph = (SDL_Rect){0, bar_h, gw, gh};
+    L->weights = (SDL_Rect){0, bar_h + gh, gw, body - gh};
+    L->mask = (SDL_Rect){gw, bar_h, cw, body};
+    int lh = body * 42 / 100, meh = body * 27 / 100;
+    L->lesson = (SDL_Rect){gw + cw, bar_h, rw, lh};
+    L->metrics = (SDL_Rect){gw + cw, bar_h + lh, rw, meh};
+    L->batch = (SDL_Rect){gw + cw, bar_h + lh + meh, rw, body - lh - meh};
+}
+
+void ui_app_draw(ui_app *a)
+{
+    int w = 0, h = 0;
+    SDL_GetRendererOutputSize(a->ren, &w, &h);
+    a->w = w;
+    a->h = h;
+    ui_theme_make(&a->theme, a->presenter, h);
+    ui_layout *L = &a->layout;
+    L->n_hits = 0;
+    L->n_thumbs = 0;
+    L->n_bars = 0;
+    compute_layout(a);
+
+    ui_color(a->ren, a->theme.bg);
+    SDL_RenderClear(a->ren);
+    ui_graph_view_draw(a, L->graph);
+    ui_mask_view_draw(a, L->mask);
+    ui_batch_view_draw(a, L->batch);
+    ui_lesson_view_draw(a, L->lesson);
+    ui_metrics_view_draw(a, L->metrics);
+    ui_weights_view_draw(a, L->weights);
+    ui_bar_view_draw(a, L->bar);
+    /* The view a lesson step points at. */
+    const SDL_Rect *focus[] = {NULL, &L->graph, &L->mask, &L->metrics, &L->weights, &L->batch,
+                               &L->lesson};
+    if (a->focus > UI_FOCUS_NONE && a->focus <= UI_FOCUS_LESSON)
+        ui_frame(a->ren, *focus[a->focus], a->theme.box_selected, 3 * a->theme.line);
+    if (a->help)
+        ui_help_view_draw(a, (SDL_Rect){0, 0, w, h});
+    ui_text_end_frame(a->text);
+    a->frames++;
+}

@@ -1,0 +1,139 @@
+/* Top bar: what is running (step, mode, speed, seed, learning rate, history position)
+ * and a button for every action a mouse user needs; F1 shows the keys. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ui/app.h"
+
+typedef struct {
+    const char *label;
+    ui_action_id act;
+    int arg;
+    bool on;
+} spec;
+
+void ui_bar_view_draw(ui_app *a, SDL_Rect r)
+{
+    const ui_theme *t = &a->theme;
+    char buf[256], title[200], speed[32];
+    ui_fill(a->ren, r, t->panel);
+    ui_line(a->ren, r.x, r.y + r.h - 1, r.x + r.w, r.y + r.h - 1, t->panel_edge, 1);
+    int row = t->font_normal + 2 * t->pad;
+    int y1 = r.y + row / 2 + t->pad / 4;
+
+    snprintf(title, sizeof title, "dropscope  %s", a->graph.title);
+    SDL_Point ts = ui_text_draw(a->text, UI_FONT_BOLD, t->font_large, t->text, title, r.x + t->pad,
+                                y1, UI_ALIGN_MIDDLE, 0);
+
+    double sp = ui_speed_value(a->speed_idx);
+    if (sp > 0)
+        snprintf(speed, sizeof speed, "%g steps/s", sp);
+    else
+        snprintf(speed, sizeof speed, "max speed");
+    const char *state = a->status.pending > 0 ? "running" : a->playing ? "playing" : "paused";
+    char hist[64] = "";
+    if (a->history_back > 0)
+        snprintf(hist, sizeof hist, "  |  LOOKING BACK %d (End: live)", a->history_back);
+    snprintf(buf, sizeof buf, "step %ld%s  |  %s  |  %s, %s  |  seed %llu  |  lr %.3g%s",
+             a->cur ? a->cur->step : 0L, a->history_back > 0 ? "" : "",
+             a->graph.training ? "TRAINING" : "INFERENCE", state, speed,
+             (unsigned long long)a->graph.seed, (double)a->graph.lr, hist);
+    SDL_Point ss = ui_text_draw(a->text, UI_FONT_SANS, t->font_normal,
+                                a->history_back > 0 ? t->box_selected : t->text, buf,
+                                r.x + r.w - t->pad, y1, UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
+    if (a->message[0] && SDL_TICKS_PASSED(a->message_until, SDL_GetTicks()) == 0) {
+        char fit[256];
+        int room = r.w - ts.x - ss.x - 4 * t->pad;
+        ui_text_fit(a->text, UI_FONT_SANS, t->font_normal, a->message, room, fit, sizeof fit);
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->val, fit, r.x + 2 * t->pad + ts.x,
+                     y1, UI_ALIGN_MIDDLE, 0);
+    }
+
+    bool frozen_sel = a->selected >= 0 && a->selected < a->graph.n && a->graph.layers[a->selected].frozen;
+    int d = ui_app_dropout_index(a);
+    char rate[32], lr[32];
+    snprintf(rate, sizeof rate, "rate %.2f", d >= 0 ? (double)a->graph.layers[d].rate : 0.0);
+    snprintf(lr, sizeof lr, "lr %.0e", (double)a->graph.lr);
+    spec s[] = {
+        {a->playing ? "\xe2\x9d\x9a\xe2\x9d\x9a Pause" : "\xe2\x96\xb6 Play", UI_ACT_PLAY, 0, a->playing},
+        {"Step", UI_ACT_STEP, 0, false},
+        {"Slower", UI_ACT_SLOWER, 0, false},
+        {"Faster", UI_ACT_FASTER, 0, false},
+        {a->graph.training ? "Training" : "Inference", UI_ACT_MODE, 0, !a->graph.training},
+        {frozen_sel ? "Unfreeze" : "Freeze", UI_ACT_FREEZE, 0, false},
+        {"Rate-", UI_ACT_RATE_DOWN, 0, false},
+        {"Rate+", UI_ACT_RATE_UP, 0, false},
+        {"LR-", UI_ACT_LR_DOWN, 0, false},
+        {"LR+", UI_ACT_LR_UP, 0, false},
+        {"Reset", UI_ACT_RESET, 0, false},
+        {"Seed", UI_ACT_SEED, 0, false},
+        {"Presenter", UI_ACT_PRESENTER, 0, a->presenter},
+        {"Keys", UI_ACT_HELP, 0, a->help},
+    };
+    int n = (int)(sizeof s / sizeof s[0]);
+    /* Key hints when they fit. */
+    int total = 0, total_nokey = 0;
+    for (int i = 0; i < n; i++) {
+        int lw = ui_text_size(a->text, UI_FONT_SANS, t->font_normal, s[i].label, 0).x + 2 * t->pad;
+        int kw = ui_text_size(a->text, UI_FONT_MONO, t->font_small, ui_key_label(s[i].act), 0).x + t->pad;
+        total += lw + kw + t->pad / 2;
+        total_nokey += lw + t->pad / 2;
+    }
+    bool keys = total <= r.w - 2 * t->pad;
+    int bh = t->font_normal + t->pad;
+    int y2 = r.y + row + (r.h - row - bh) / 2 - t->pad / 4;
+    int x = r.x + t->pad;
+    if (!keys && total_nokey > r.w - 2 * t->pad)
+        n -= 2;   /* very narrow: Presenter and Keys stay reachable by key */
+    for (int i = 0; i < n; i++) {
+        x += ui_button(a, x, y2, bh, s[i].label, keys ? ui_key_label(s[i].act) : "", s[i].act,
+                       s[i].arg, s[i].on) + t->pad / 2;
+        if (i == 3 || i == 7 || i == 9)
+            x += t->pad;   /* groups: play, mode/freeze/rate, lr, session */
+    }
+    (void)rate;
+    (void)lr;
+}
+
+void ui_help_view_draw(ui_app *a, SDL_Rect r)
+{
+    const ui_theme *t = &a->theme;
+    SDL_SetRenderDrawBlendMode(a->ren, SDL_BLENDMODE_BLEND);
+    SDL_Color shade = t->bg;
+    shade.a = 215;
+    ui_fill(a->ren, r, shade);
+    int n;
+    const ui_key *k = ui_keys(&n);
+    int shown = 0;
+    for (int i = 0; i < n; i++)
+        shown += k[i].label[0] && k[i].what[0] && (i == 0 || k[i - 1].act != k[i].act || k[i - 1].arg != k[i].arg);
+    int lh = t->font_normal + t->font_normal / 2;
+    int per_col = (shown + 1) / 2;
+    int pw = r.w * 80 / 100, ph = per_col * lh + 4 * t->font_title;
+    if (ph > r.h - 2 * t->pad)
+        ph = r.h - 2 * t->pad;
+    SDL_Rect p = {r.x + (r.w - pw) / 2, r.y + (r.h - ph) / 2, pw, ph};
+    ui_fill(a->ren, p, t->panel);
+    ui_frame(a->ren, p, t->accent, 2);
+    ui_text_draw(a->text, UI_FONT_BOLD, t->font_title, t->text, "Keys (F1 or Esc to close)",
+                 p.x + p.w / 2, p.y + t->pad, UI_ALIGN_CENTER, 0);
+    int y0 = p.y + t->pad + t->font_title * 2;
+    int colw = (p.w - 3 * t->pad) / 2, keyw = (int)(90 * t->scale);
+    int j = 0;
+    for (int i = 0; i < n; i++) {
+        if (!k[i].label[0] || !k[i].what[0])
+            continue;
+        if (i > 0 && k[i - 1].act == k[i].act && k[i - 1].arg == k[i].arg)
+            continue;   /* alternative key, same action: listed once */
+        int col = j / per_col, row = j % per_col;
+        int x = p.x + t->pad + col * (colw + t->pad), y = y0 + row * lh;
+        ui_text_draw(a->text, UI_FONT_MONO, t->font_normal, t->accent, k[i].label, x, y, 0, 0);
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text, k[i].what, x + keyw, y, 0, 0);
+        j++;
+    }
+    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim,
+                 "Mouse: click a layer to select it, the frozen base to open it, a thumbnail to "
+                 "show its mask; wheel scrolls the graph.",
+                 p.x + p.w / 2, p.y + p.h - t->pad, UI_ALIGN_CENTER | UI_ALIGN_BOTTOM, 0);
+}

@@ -1,0 +1,162 @@
+/* The batch: thumbnails of the step's images with their labels and the model's
+ * predictions (a tick or a cross, and the confidence). Click one to show its mask. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui/app.h"
+
+/* One texture holding the whole batch side by side, rebuilt when the snapshot changes. */
+static void build_atlas(ui_app *a, const nn_trace *t)
+{
+    if (a->thumb_tex && a->thumb_trace == t && a->thumb_step == t->step)
+        return;
+    if (a->thumb_tex)
+        SDL_DestroyTexture(a->thumb_tex);
+    a->thumb_tex = NULL;
+    a->thumb_trace = t;
+    a->thumb_step = t->step;
+    int B = t->batch, w = t->img_w, h = t->img_h, ch = t->img_c;
+    if (!t->images || B <= 0 || w <= 0 || h <= 0 || (ch != 1 && ch != 3))
+        return;
+    size_t img = (size_t)w * h * ch;
+    float lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < img * (size_t)B; i++) {
+        if (t->images[i] < lo)
+            lo = t->images[i];
+        if (t->images[i] > hi)
+            hi = t->images[i];
+    }
+    if (lo >= 0 && hi <= 1.0f) {   /* [0,1] data keeps its absolute brightness */
+        lo = 0;
+        hi = 1;
+    }
+    if (!(hi > lo))
+        hi = lo + 1;
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w * B, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!s)
+        return;
+    for (int k = 0; k < B; k++)
+        for (int y = 0; y < h; y++) {
+            Uint32 *row = (Uint32 *)((Uint8 *)s->pixels + (size_t)y * s->pitch) + (size_t)k * w;
+            const float *src = t->images + (size_t)k * img + (size_t)y * w * ch;
+            for (int x = 0; x < w; x++) {
+                Uint32 rgb[3];
+                for (int c = 0; c < 3; c++) {
+                    float v = (src[x * ch + (ch == 3 ? c : 0)] - lo) / (hi - lo);
+                    rgb[c] = (Uint32)(v < 0 ? 0 : v > 1 ? 255 : v * 255.0f + 0.5f);
+                }
+                row[x] = 0xFF000000u | rgb[0] << 16 | rgb[1] << 8 | rgb[2];
+            }
+        }
+    a->thumb_tex = SDL_CreateTextureFromSurface(a->ren, s);
+    a->thumb_tw = w;
+    a->thumb_th = h;
+    SDL_FreeSurface(s);
+}
+
+static const char *class_name(const ui_app *a, int c, char *buf, size_t n)
+{
+    if (c >= 0 && c < a->graph.n_classes && a->graph.class_names[c][0])
+        return a->graph.class_names[c];
+    snprintf(buf, n, "class %d", c);
+    return buf;
+}
+
+void ui_batch_view_draw(ui_app *a, SDL_Rect r)
+{
+    const ui_theme *t = &a->theme;
+    ui_layout *L = &a->layout;
+    const nn_trace *tr = a->cur;
+    char buf[160], fit[64], cb[32];
+    int B = tr ? tr->batch : 0;
+    if (tr) {
+        int correct = 0;
+        for (int k = 0; k < B; k++)
+            correct += tr->pred && tr->labels && tr->pred[k] == tr->labels[k];
+        snprintf(buf, sizeof buf, "The batch of step %ld: %d of %d right", tr->step,
+                 correct, B);
+    } else {
+        snprintf(buf, sizeof buf, "The batch");
+    }
+    SDL_Rect c = ui_panel(a, r, buf);
+    if (!tr || B == 0) {
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text_dim,
+                     "The images of each step's batch appear here.", c.x, c.y, 0, 0);
+        return;
+    }
+    build_atlas(a, tr);
+    /* The selected example in words, at the foot. */
+    int foot = t->font_small + t->pad / 2;
+    if (a->example >= 0 && a->example < B && tr->labels && tr->pred && tr->probs) {
+        int k = a->example;
+        float p = tr->probs[k];
+        if (a->graph.n_classes <= 2 && tr->pred[k] == 0)
+            p = 1 - p;   /* binary: probs hold p(class 1); show confidence */
+        char pb[32];
+        snprintf(buf, sizeof buf, "example %d: a %s, predicted %s (%.0f%%) %s", k,
+                 class_name(a, tr->labels[k], cb, sizeof cb),
+                 class_name(a, tr->pred[k], pb, sizeof pb), 100.0 * p,
+                 tr->pred[k] == tr->labels[k] ? "\xe2\x9c\x93 right" : "\xe2\x9c\x97 wrong");
+        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, buf, c.w, fit, sizeof fit);
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, c.x, c.y + c.h,
+                     UI_ALIGN_BOTTOM, 0);
+    }
+    c.h -= foot;
+    int lab_h = t->font_small + 2;
+    int gap = t->pad / 2 + 2;
+    int iw = tr->img_w > 0 ? tr->img_w : 28, ih = tr->img_h > 0 ? tr->img_h : 28;
+    int n = B < UI_MAX_THUMBS ? B : UI_MAX_THUMBS;
+    /* Largest thumbnail that fits every example. */
+    int th = 8, tw = 8, cols = 1;
+    for (int side = c.h; side >= 8; side--) {
+        int w = side * iw / ih;
+        int cl = (c.w + gap) / (w + gap);
+        if (cl < 1)
+            continue;
+        int rows = (n + cl - 1) / cl;
+        if (rows * (side + lab_h + gap) <= c.h) {
+            th = side;
+            tw = w;
+            cols = cl;
+            break;
+        }
+    }
+    int maxw = (int)(96 * t->scale);
+    if (tw > maxw) {
+        tw = maxw;
+        th = tw * ih / iw;
+        cols = (c.w + gap) / (tw + gap);
+    }
+    int x0 = c.x + (c.w - (cols * (tw + gap) - gap)) / 2;
+    int badge = t->font_small + 2;
+    for (int k = 0; k < n; k++) {
+        int col = k % cols, row = k / cols;
+        SDL_Rect img = {x0 + col * (tw + gap), c.y + row * (th + lab_h + gap), tw, th};
+        if (a->thumb_tex) {
+            SDL_Rect src = {k * a->thumb_tw, 0, a->thumb_tw, a->thumb_th};
+            SDL_RenderCopy(a->ren, a->thumb_tex, &src, &img);
+        } else {
+            ui_fill(a->ren, img, t->box);
+        }
+        L->thumbs[L->n_thumbs++] = img;
+        int lbl = tr->labels ? tr->labels[k] : -1;
+        if (tr->pred) {
+            /* A tick or a cross in the corner: the shape says it, the colour repeats it. */
+            bool ok = tr->pred[k] == lbl;
+            SDL_Rect bg = {img.x + img.w - badge, img.y, badge, badge};
+            ui_fill(a->ren, bg, ok ? t->good : t->bad);
+            ui_text_draw(a->text, UI_FONT_BOLD, t->font_small, ui_rgb(0xffffff),
+                         ok ? "\xe2\x9c\x93" : "\xe2\x9c\x97", bg.x + bg.w / 2, bg.y + bg.h / 2,
+                         UI_ALIGN_CENTER | UI_ALIGN_MIDDLE, 0);
+        }
+        if (k == a->example)
+            ui_frame(a->ren, (SDL_Rect){img.x - 3, img.y - 3, img.w + 6, img.h + 6}, t->box_selected, 3);
+        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, class_name(a, lbl, cb, sizeof cb), tw + gap,
+                    fit, sizeof fit);
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, img.x + tw / 2, img.y + th + 1,
+                     UI_ALIGN_CENTER, 0);
+        ui_hit_add(a, (SDL_Rect){img.x, img.y, tw, th + lab_h}, UI_ACT_SELECT_EXAMPLE, k);
+    }
+}

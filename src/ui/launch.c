@@ -1,0 +1,137 @@
+/* Lesson lookup, session start, atomic PNG writing. */
+#include "ui/launch.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <SDL_image.h>
+
+#include "config.h"
+#include "lesson/session.h"
+
+static bool exists(const char *p)
+{
+    return access(p, R_OK) == 0;
+}
+
+int ui_resolve_lesson(const char *arg, char *out, size_t n, char *err, size_t errlen)
+{
+    const char *rel = arg ? arg : UI_DEFAULT_LESSON;
+    if (arg && exists(arg)) {
+        snprintf(out, n, "%s", arg);
+        return 0;
+    }
+    char exe[PATH_MAX] = "";
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k > 0) {
+        exe[k] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = 0;
+    }
+    const char *env = getenv("DROPSCOPE_SOURCE_DIR");
+    char cand[6][PATH_MAX];
+    int nc = 0;
+    if (env && *env)
+        snprintf(cand[nc++], PATH_MAX, "%s/%s", env, rel);
+    snprintf(cand[nc++], PATH_MAX, "%s/%s", DROPSCOPE_SOURCE_DIR, rel);
+    if (exe[0]) {
+        snprintf(cand[nc++], PATH_MAX, "%s/../%s", exe, rel);
+        snprintf(cand[nc++], PATH_MAX, "%s/../share/dropscope/%s", exe, rel);
+    }
+    /* "02-frozen-base" or "02-frozen-base.lesson" as a name in lessons/ */
+    if (arg && !strchr(arg, '/')) {
+        const char *ext = strstr(arg, ".lesson") ? "" : ".lesson";
+        snprintf(cand[nc++], PATH_MAX, "%s/lessons/%s%s", DROPSCOPE_SOURCE_DIR, arg, ext);
+    }
+    for (int i = 0; i < nc; i++)
+        if (exists(cand[i])) {
+            snprintf(out, n, "%s", cand[i]);
+            return 0;
+        }
+    snprintf(err, errlen, "lesson %s not found (looked in the current directory and %s)", rel,
+             DROPSCOPE_SOURCE_DIR);
+    return -1;
+}
+
+ui_worker *ui_launch(const char *path, long seed, const ls_lesson **lesson, char *err,
+                     size_t errlen)
+{
+    ls_lesson *l = ls_lesson_load(path, err, errlen);
+    if (!l)
+        return NULL;
+    uint64_t used_seed = seed >= 0 ? (uint64_t)seed : l->fit.seed;
+    ls_options opt = ls_options_default();
+    opt.seed = seed;
+    opt.quiet = true;
+    ls_session *s = ls_session_create(l, &opt, err, errlen);
+    if (!s)
+        return NULL;   /* the session took the lesson and freed it */
+    ui_backend *b = ui_backend_session(s, used_seed);
+    if (!b) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    ui_worker *w = ui_worker_start(b, 300);
+    if (!w) {
+        ui_backend_destroy(b);
+        snprintf(err, errlen, "cannot start the training thread");
+        return NULL;
+    }
+    *lesson = b->lesson;
+    return w;
+}
+
+int ui_save_png(SDL_Surface *s, const char *path, char *err, size_t errlen)
+{
+    char dir[PATH_MAX], tmp[PATH_MAX + 32];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    const char *base = path;
+    if (slash) {
+        *slash = 0;
+        base = slash + 1;
+        if (!dir[0])
+            snprintf(dir, sizeof dir, "/");
+    } else {
+        snprintf(dir, sizeof dir, ".");
+    }
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp.XXXXXX", dir, base);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot create a file in %s: %s", path, dir, strerror(errno));
+        return -1;
+    }
+    FILE *f = fdopen(fd, "wb");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    SDL_RWops *rw = SDL_RWFromFP(f, SDL_FALSE);
+    int rc = rw ? IMG_SavePNG_RW(s, rw, 0) : -1;
+    if (rw)
+        SDL_RWclose(rw);
+    if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+        rc = -1;
+    if (fclose(f) != 0)
+        rc = -1;
+    if (rc == 0) {   /* mkstemp made it 0600; a picture is for everyone to read */
+        mode_t mask = umask(0);
+        umask(mask);
+        chmod(tmp, 0666 & ~mask);
+    }
+    if (rc != 0 || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "%s: cannot write PNG: %s", path,
+                 rc != 0 ? SDL_GetError() : strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,27 @@
+/* Shared by open and shot: finding a lesson, starting its session in a worker, saving
+ * a surface as PNG atomically. */
+#ifndef UI_LAUNCH_H
+#define UI_LAUNCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <SDL.h>
+
+#include "ui/worker.h"
+
+#define UI_DEFAULT_LESSON "lessons/01-which-neurons.lesson"
+
+/* Resolves a lesson argument (NULL: the default lesson) to an existing path: as given,
+ * then under the source dir (DROPSCOPE_SOURCE_DIR, env or config.h) and next to the
+ * executable (.., ../share/dropscope). -1 with the places tried in err. */
+int ui_resolve_lesson(const char *arg, char *out, size_t n, char *err, size_t errlen);
+
+/* Loads the lesson, creates its session (seed >= 0 overrides) and starts a worker.
+ * *lesson receives the lesson (owned by the session). NULL with err. */
+ui_worker *ui_launch(const char *path, long seed, const ls_lesson **lesson, char *err,
+                     size_t errlen);
+
+/* Writes s as PNG to path through a temp file in the same directory + rename. */
+int ui_save_png(SDL_Surface *s, const char *path, char *err, size_t errlen);
+
+#endif

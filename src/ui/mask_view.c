@@ -1,0 +1,274 @@
+/* Mask view: the masked layer's units on a near-square grid (32x32 for 1024).
+ * Brightness = activation (the Dropout's input); a dropped unit is dark with a cross.
+ * One example, or the whole batch (brightness = how many examples dropped the unit).
+ * Below: a caption with the count, and a strip of the dropped fraction over recent steps. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui/app.h"
+
+static void grid_dims(int n, int *cols, int *rows)
+{
+    int c = (int)ceil(sqrt((double)n));
+    if (c < 1)
+        c = 1;
+    *cols = c;
+    *rows = (n + c - 1) / c;
+}
+
+/* Index of the trace's entry for graph layer d (by layer index, then by name). */
+static int trace_dropout(const nn_trace *t, const ui_app *a, int d)
+{
+    if (!t || t->n_dropout == 0)
+        return -1;
+    for (int i = 0; i < t->n_dropout; i++)
+        if (t->dropout[i].layer == d)
+            return i;
+    if (d >= 0 && d < a->graph.n)
+        for (int i = 0; i < t->n_dropout; i++)
+            if (!strcmp(t->dropout[i].name, a->graph.layers[d].name))
+                return i;
+    return 0;
+}
+
+static void draw_cross(SDL_Renderer *ren, SDL_Rect c, SDL_Color col, int th)
+{
+    int in = c.w >= 8 ? c.w / 6 : 0;
+    ui_line(ren, c.x + in, c.y + in, c.x + c.w - 1 - in, c.y + c.h - 1 - in, col, th);
+    ui_line(ren, c.x + c.w - 1 - in, c.y + in, c.x + in, c.y + c.h - 1 - in, col, th);
+    /* The centre pixel always carries the cross colour (what tests sample). */
+    SDL_Rect mid = {c.x + c.w / 2 - (th > 1), c.y + c.h / 2 - (th > 1), th > 1 ? 2 : 1, th > 1 ? 2 : 1};
+    ui_fill(ren, mid, col);
+}
+
+static void draw_strip(ui_app *a, SDL_Rect r, float rate, long shown_step)
+{
+    const ui_theme *t = &a->theme;
+    char buf[128];
+    int n = (int)a->n_metrics < UI_STRIP_STEPS ? (int)a->n_metrics : UI_STRIP_STEPS;
+    snprintf(buf, sizeof buf, "dropped fraction, last %d steps", UI_STRIP_STEPS);
+    int lh = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, buf, r.x, r.y, 0, 0).y;
+    SDL_Rect s = {r.x, r.y + lh + 2, r.w, r.h - lh - 2};
+    if (s.h < 6)
+        return;
+    ui_fill(a->ren, s, t->bg);
+    float top = rate * 2 > 0.5f ? (rate * 2 > 1 ? 1 : rate * 2) : 0.5f;
+    float bw = (float)s.w / UI_STRIP_STEPS;
+    size_t first = a->n_metrics - (size_t)n;
+    for (int i = 0; i < n; i++) {
+        const ui_metric *m = &a->metrics[first + (size_t)i];
+        int x0 = s.x + (int)((UI_STRIP_STEPS - n + i) * bw);
+        int x1 = s.x + (int)((UI_STRIP_STEPS - n + i + 1) * bw) - (bw >= 3 ? 1 : 0);
+        if (x1 <= x0)
+            x1 = x0 + 1;
+        bool here = m->step == shown_step;
+        if (isnan(m->dropped)) {   /* inference step: no mask */
+            SDL_Rect q = {x0, s.y + s.h - 2, x1 - x0, 2};
+            ui_fill(a->ren, q, t->text_dim);
+            continue;
+        }
+        int h = (int)(m->dropped / top * (float)s.h + 0.5f);
+        if (h > s.h)
+            h = s.h;
+        SDL_Rect q = {x0, s.y + s.h - h, x1 - x0, h};
+        ui_fill(a->ren, q, here ? t->box_selected : t->train);
+    }
+    /* The rate as a dashed reference line. */
+    int yr = s.y + s.h - (int)(rate / top * (float)s.h + 0.5f);
+    for (int x = s.x; x < s.x + s.w; x += 8)
+        ui_line(a->ren, x, yr, x + 4 < s.x + s.w ? x + 4 : s.x + s.w - 1, yr, t->val, t->line);
+    snprintf(buf, sizeof buf, "rate %.2f", (double)rate);
+    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->val, buf, s.x + s.w - 2, yr - 1,
+                 UI_ALIGN_RIGHT | UI_ALIGN_BOTTOM, 0);
+}
+
+void ui_mask_view_draw(ui_app *a, SDL_Rect r)
+{
+    const ui_theme *t = &a->theme;
+    ui_layout *L = &a->layout;
+    const nn_trace *tr = a->cur;
+    char buf[256], num[32], num2[32];
+    int d = ui_app_dropout_index(a);
+    L->mask_drawn = false;
+    L->batch_counts = false;
+    L->units = 0;
+    L->grid = (SDL_Rect){0, 0, 0, 0};
+    L->example = a->example;
+    L->step = tr ? tr->step : 0;
+    if (d < 0) {
+        SDL_Rect c = ui_panel(a, r, "Dropout mask");
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text_dim,
+                     "This model has no Dropout layer.", c.x, c.y, 0, 0);
+        return;
+    }
+    const ui_graph_layer *G = &a->graph.layers[d];
+    const char *src = G->masks >= 0 && G->masks < a->graph.n ? a->graph.layers[G->masks].name : "?";
+    int ti = trace_dropout(tr, a, d);
+    const nn_trace_dropout *D = ti >= 0 ? &tr->dropout[ti] : NULL;
+    int units = D ? D->units : 0;
+    if (!units) {   /* before the first step: the shape from the graph */
+        const char *p = G->shape;
+        int v = 1, got = 0;
+        for (; *p; p++)
+            if (*p >= '0' && *p <= '9') {
+                v = got ? v : 1;
+                int x = (int)strtol(p, (char **)&p, 10);
+                v = got ? v * x : x;
+                got = 1;
+                p--;
+            }
+        units = got ? v : 0;
+    }
+    snprintf(buf, sizeof buf, "Dropout mask of %s over the outputs of %s", G->name, src);
+    SDL_Rect c = ui_panel(a, r, buf);
+
+    /* Controls: whole batch / example picker. */
+    int bh = t->font_normal + t->pad;
+    int x = c.x;
+    x += ui_button(a, x, c.y, bh, "Whole batch", "A", UI_ACT_WHOLE_BATCH, 0, a->example < 0) + t->pad / 2;
+    x += ui_button(a, x, c.y, bh, "\xe2\x97\x80", ",", UI_ACT_EXAMPLE_PREV, 0, false) + t->pad / 2;
+    if (tr && a->example >= 0)
+        snprintf(buf, sizeof buf, "example %d (0-%d)", a->example, tr->batch - 1);
+    else if (tr)
+        snprintf(buf, sizeof buf, "all %d examples", tr->batch);
+    else
+        snprintf(buf, sizeof buf, "example %d", a->example);
+    SDL_Point es = ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text, buf, x, c.y + bh / 2,
+                                UI_ALIGN_MIDDLE, 0);
+    x += es.x + t->pad / 2;
+    ui_button(a, x, c.y, bh, "\xe2\x96\xb6", ".", UI_ACT_EXAMPLE_NEXT, 0, false);
+
+    int cap_h = t->font_large + t->font_small + t->pad * 2;
+    int strip_h = (int)(56 * t->scale);
+    SDL_Rect area = {c.x, c.y + bh + t->pad, c.w, c.h - bh - t->pad - cap_h - strip_h - t->pad};
+    int cols, rows;
+    grid_dims(units > 0 ? units : 1024, &cols, &rows);
+    int pitch = area.w / cols < area.h / rows ? area.w / cols : area.h / rows;
+    if (pitch < 1)
+        pitch = 1;
+    int gap = pitch >= 12 ? 2 : pitch >= 5 ? 1 : 0;
+    int cell = pitch - gap;
+    SDL_Rect grid = {area.x + (area.w - cols * pitch) / 2, area.y + (area.h - rows * pitch) / 2,
+                     cols * pitch, rows * pitch};
+    L->grid = grid;
+    L->cols = cols;
+    L->rows = rows;
+    L->pitch = pitch;
+    L->cell = cell;
+    L->units = units;
+
+    bool training = tr && tr->training && D && D->has_mask;
+    int ex = a->example;
+    if (tr && ex >= tr->batch)
+        ex = tr->batch - 1;
+    int B = tr ? tr->batch : 0;
+    int th = cell >= 14 ? 2 : 1;
+    if (!D || B == 0) {
+        for (int i = 0; i < units; i++) {
+            SDL_Rect q = {grid.x + (i % cols) * pitch, grid.y + (i / cols) * pitch, cell, cell};
+            ui_fill(a->ren, q, ui_mix(t->bg, t->cell_lo, 0.5f));
+        }
+        ui_text_draw(a->text, UI_FONT_BOLD, t->font_large, t->text, "No step yet",
+                     grid.x + grid.w / 2, grid.y + grid.h / 2 - t->font_large, UI_ALIGN_CENTER, 0);
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text,
+                     "Space: train   S: one step", grid.x + grid.w / 2,
+                     grid.y + grid.h / 2 + t->pad, UI_ALIGN_CENTER, 0);
+    } else if (ex >= 0) {
+        const float *act = D->act + (size_t)ex * units;
+        const uint8_t *mask = D->mask ? D->mask + (size_t)ex * units : NULL;
+        float mx = 0;
+        for (int i = 0; i < units; i++)
+            if (act[i] > mx)
+                mx = act[i];
+        for (int i = 0; i < units; i++) {
+            SDL_Rect q = {grid.x + (i % cols) * pitch, grid.y + (i / cols) * pitch, cell, cell};
+            if (training && mask && !mask[i]) {
+                ui_fill(a->ren, q, t->cell_dropped);
+                if (cell >= 3)
+                    draw_cross(a->ren, q, t->cross, th);
+                continue;
+            }
+            float v = mx > 0 && act[i] > 0 ? sqrtf(act[i] / mx) : 0.0f;
+            ui_fill(a->ren, q, ui_mix(t->cell_lo, t->cell_hi, v));
+        }
+        L->mask_drawn = training;
+    } else {
+        /* Whole batch: how many of the B examples dropped each unit; in inference, mean
+         * activation. */
+        L->batch_counts = training;
+        float mx = 0;
+        float *v = malloc((size_t)units * sizeof *v);
+        if (v) {
+            for (int i = 0; i < units; i++) {
+                float s = 0;
+                for (int k = 0; k < B; k++) {
+                    size_t o = (size_t)k * units + i;
+                    s += training ? (D->mask[o] ? 0.0f : 1.0f) : D->act[o];
+                }
+                v[i] = s;
+                if (s > mx)
+                    mx = s;
+            }
+            SDL_Color hot = ui_rgb(UI_OI_YELLOW);
+            for (int i = 0; i < units; i++) {
+                SDL_Rect q = {grid.x + (i % cols) * pitch, grid.y + (i / cols) * pitch, cell, cell};
+                if (training) {
+                    float f = v[i] / (float)B;
+                    SDL_Color col = f <= 0 ? t->cell_lo
+                                           : ui_mix(ui_rgb(UI_OI_VERMILLION), hot, f * 2.5f);
+                    ui_fill(a->ren, q, col);
+                } else {
+                    float f = mx > 0 ? sqrtf(v[i] / mx) : 0;
+                    ui_fill(a->ren, q, ui_mix(t->cell_lo, t->cell_hi, f));
+                }
+            }
+            free(v);
+        }
+    }
+
+    /* Caption. */
+    int cy = grid.y + grid.h + t->pad / 2;
+    if (area.y + area.h > grid.y + grid.h)
+        cy = area.y + area.h + t->pad / 2;
+    SDL_Color capc = t->text;
+    const char *sub = NULL;
+    if (!D || B == 0) {
+        snprintf(buf, sizeof buf, "%s: %s units, rate %.2f", src,
+                 ui_fmt_count((size_t)units, num, sizeof num), (double)G->rate);
+        sub = "Each training step draws a fresh random mask over these units.";
+    } else if (!training) {
+        snprintf(buf, sizeof buf, "Inference mode: no mask. All %s units of %s pass unchanged.",
+                 ui_fmt_count((size_t)units, num, sizeof num), src);
+        capc = t->val;
+        sub = "Dropout is the identity at inference (evaluate, predict). Press I for training.";
+    } else if (ex >= 0) {
+        size_t dropped = 0;
+        for (int i = 0; i < units; i++)
+            dropped += D->mask[(size_t)ex * units + i] == 0;
+        double rate = D->rate;
+        snprintf(buf, sizeof buf, "%s: %zu of %s dropped (%.1f%%) - kept units x%.2f", src, dropped,
+                 ui_fmt_count((size_t)units, num, sizeof num),
+                 100.0 * (double)dropped / units, rate < 1 ? 1.0 / (1.0 - rate) : 0.0);
+        sub = "Bright = strong activation. Crossed = dropped: output 0, gradient 0 this step.";
+    } else {
+        snprintf(buf, sizeof buf, "%s, whole batch: %s of %s dropped (%.1f%%)", src,
+                 ui_fmt_count(D->dropped, num, sizeof num),
+                 ui_fmt_count((size_t)B * units, num2, sizeof num2),
+                 100.0 * (double)D->dropped / ((double)B * units));
+        sub = "Colour = how many of the examples dropped the unit: each example has its own mask.";
+    }
+    char fit[256];
+    int fs = t->font_large;
+    while (fs > t->font_small && ui_text_size(a->text, UI_FONT_BOLD, fs, buf, 0).x > c.w)
+        fs--;
+    ui_text_fit(a->text, UI_FONT_BOLD, fs, buf, c.w, fit, sizeof fit);
+    int h1 = ui_text_draw(a->text, UI_FONT_BOLD, fs, capc, fit, c.x + c.w / 2, cy,
+                          UI_ALIGN_CENTER, 0).y;
+    ui_text_fit(a->text, UI_FONT_SANS, t->font_small, sub, c.w, fit, sizeof fit);
+    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, fit, c.x + c.w / 2, cy + h1,
+                 UI_ALIGN_CENTER, 0);
+    draw_strip(a, (SDL_Rect){c.x, c.y + c.h - strip_h, c.w, strip_h}, D ? D->rate : G->rate,
+               tr ? tr->step : -1);
+}

@@ -1,0 +1,171 @@
+/* dropscope open: the window. init -> create -> loop -> destroy, one exit path. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+
+#include "ui/app.h"
+#include "ui/launch.h"
+#include "ui/ui.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: dropscope open [LESSON] [--presenter] [--seed N] [--speed STEPS_PER_S]\n");
+    return 2;
+}
+
+static void no_display(const char *why)
+{
+    fprintf(stderr,
+            "dropscope: no display available (%s).\n"
+            "  Render the window to a PNG instead:  dropscope shot LESSON --steps 50 --out window.png\n"
+            "  Or train without a window:           dropscope train LESSON --steps 200\n",
+            why);
+}
+
+/* A frame that says what is loading: reading Fashion-MNIST takes a moment. */
+static void loading_frame(SDL_Renderer *ren, const char *path)
+{
+    char err[256];
+    ui_text *t = ui_text_create(ren, err, sizeof err);
+    ui_theme th;
+    int w, h;
+    SDL_GetRendererOutputSize(ren, &w, &h);
+    ui_theme_make(&th, false, h);
+    SDL_SetRenderDrawColor(ren, th.bg.r, th.bg.g, th.bg.b, 255);
+    SDL_RenderClear(ren);
+    if (t) {
+        char msg[4200];
+        snprintf(msg, sizeof msg, "Loading %s ...", path);
+        ui_text_draw(t, UI_FONT_SANS, th.font_title, th.text, msg, w / 2, h / 2,
+                     UI_ALIGN_CENTER | UI_ALIGN_MIDDLE, 0);
+    }
+    SDL_RenderPresent(ren);
+    ui_text_destroy(t);
+}
+
+int ui_cmd_open(int argc, char **argv)
+{
+    const char *arg = NULL;
+    ui_app_options opt = {.example = 0, .speed = 5};
+    long seed = -1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--presenter"))
+            opt.presenter = true;
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+            seed = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--speed") && i + 1 < argc)
+            opt.speed = strtod(argv[++i], NULL);
+        else if (argv[i][0] == '-' && argv[i][1])
+            return usage();
+        else if (!arg)
+            arg = argv[i];
+        else
+            return usage();
+    }
+    char path[4096], err[1024];
+    if (ui_resolve_lesson(arg, path, sizeof path, err, sizeof err) < 0) {
+        fprintf(stderr, "dropscope: %s\n", err);
+        return 2;
+    }
+
+    int rc = 1;
+    SDL_Window *win = NULL;
+    SDL_Renderer *ren = NULL;
+    ui_worker *worker = NULL;
+    ui_app *app = NULL;
+    bool ttf = false, sdl = false;
+    const char *quit_after_s = getenv("DROPSCOPE_QUIT_AFTER_FRAMES");
+    long quit_after = quit_after_s ? strtol(quit_after_s, NULL, 10) : 0;
+
+    SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        no_display(SDL_GetError());
+        rc = 2;
+        goto out;
+    }
+    sdl = true;
+    const char *drv = SDL_GetCurrentVideoDriver();
+    if (drv && (!strcmp(drv, "dummy") || !strcmp(drv, "offscreen")) &&
+        !getenv("DROPSCOPE_ALLOW_HEADLESS")) {
+        char why[128];
+        snprintf(why, sizeof why, "SDL video driver '%s' shows nothing", drv);
+        no_display(why);
+        rc = 2;
+        goto out;
+    }
+    if (TTF_Init() != 0) {
+        fprintf(stderr, "dropscope: SDL_ttf: %s\n", TTF_GetError());
+        goto out;
+    }
+    ttf = true;
+    Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
+    if (opt.presenter)
+        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+    win = SDL_CreateWindow("dropscope", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, 1280, 800,
+                           flags);
+    if (!win) {
+        no_display(SDL_GetError());
+        rc = 2;
+        goto out;
+    }
+    SDL_SetWindowMinimumSize(win, 800, 560);
+    ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    if (!ren)
+        ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
+    if (!ren) {
+        fprintf(stderr, "dropscope: no renderer: %s\n", SDL_GetError());
+        goto out;
+    }
+    SDL_RendererInfo info;
+    bool vsync = SDL_GetRendererInfo(ren, &info) == 0 && (info.flags & SDL_RENDERER_PRESENTVSYNC);
+    loading_frame(ren, path);
+
+    const ls_lesson *lesson = NULL;
+    worker = ui_launch(path, seed, &lesson, err, sizeof err);
+    if (!worker) {
+        fprintf(stderr, "dropscope: %s\n", err);
+        rc = 2;
+        goto out;
+    }
+    opt.lesson_path = path;
+    app = ui_app_create(win, ren, worker, lesson, &opt, err, sizeof err);
+    if (!app) {
+        fprintf(stderr, "dropscope: %s\n", err);
+        goto out;
+    }
+    ui_app_enter_step(app, 0);
+
+    long frames = 0;
+    while (!app->quit) {
+        Uint64 t0 = SDL_GetPerformanceCounter();
+        SDL_Event e;
+        while (SDL_PollEvent(&e))
+            ui_app_event(app, &e);
+        ui_app_update(app);
+        ui_app_draw(app);
+        SDL_RenderPresent(ren);
+        if (quit_after > 0 && ++frames >= quit_after)
+            break;
+        double ms = (double)(SDL_GetPerformanceCounter() - t0) * 1000.0 /
+                    (double)SDL_GetPerformanceFrequency();
+        app->frame_ms = ms;
+        if (!vsync && ms < 16.0)
+            SDL_Delay((Uint32)(16.0 - ms));
+    }
+    rc = 0;
+out:
+    ui_app_destroy(app);
+    ui_worker_stop(worker);
+    if (ren)
+        SDL_DestroyRenderer(ren);
+    if (win)
+        SDL_DestroyWindow(win);
+    if (ttf)
+        TTF_Quit();
+    if (sdl)
+        SDL_Quit();
+    return rc;
+}

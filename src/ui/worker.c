@@ -1,0 +1,598 @@
+/* Worker thread: see worker.h. */
+#include "ui/worker.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define RING_BYTES (256u << 20)
+#define LESSON_RUN_MIN_SPEED 20.0   /* lesson "run N" never crawls below this */
+#define SPS_WINDOW 64
+
+struct ui_snap {
+    nn_trace *t;
+    atomic_int refs;
+    void (*free_trace)(nn_trace *t);
+};
+
+const nn_trace *ui_snap_trace(const ui_snap *s)
+{
+    return s ? s->t : NULL;
+}
+
+void ui_snap_release(ui_snap *s)
+{
+    if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
+        s->free_trace(s->t);
+        free(s);
+    }
+}
+
+struct ui_worker {
+    ui_backend *b;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t mu;
+    pthread_cond_t wake, idle;
+    bool quit, busy;
+
+    ui_cmd *q;
+    size_t q_head, q_len, q_cap;
+    long pending;
+    bool pending_lesson;        /* the pending steps come from a lesson "run N" */
+    bool playing;
+    double speed;
+    double next_due;
+
+    ui_snap **ring;
+    int ring_max, ring_cap, ring_len, ring_head;   /* head: next slot to write */
+
+    ui_graph graph;
+    unsigned graph_ver;
+
+    ui_metric *m;
+    size_t m_len, m_cap;
+    unsigned m_gen;
+
+    ui_expect_result res[64];
+    int n_res;
+
+    double stamps[SPS_WINDOW];
+    int n_stamps, stamp_head;
+    long steps;
+    char error[256];
+    unsigned long error_seq;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void ui_graph_free(ui_graph *g)
+{
+    if (!g)
+        return;
+    free(g->layers);
+    g->layers = NULL;
+    g->n = 0;
+}
+
+int ui_graph_copy(ui_graph *dst, const ui_graph *src)
+{
+    ui_graph_free(dst);
+    ui_graph_layer *l = NULL;
+    if (src->n > 0) {
+        l = malloc((size_t)src->n * sizeof *l);
+        if (!l)
+            return -1;
+        memcpy(l, src->layers, (size_t)src->n * sizeof *l);
+    }
+    *dst = *src;
+    dst->layers = l;
+    return 0;
+}
+
+static size_t trace_bytes(const nn_trace *t)
+{
+    size_t b = sizeof *t + (size_t)t->n_layers * sizeof(nn_trace_layer);
+    for (int i = 0; i < t->n_dropout; i++)
+        b += (size_t)t->batch * (size_t)t->dropout[i].units * 5;
+    b += (size_t)t->batch * ((size_t)t->img_h * t->img_w * t->img_c * 4 + 16);
+    return b;
+}
+
+static void set_error(ui_worker *w, const char *msg)
+{
+    snprintf(w->error, sizeof w->error, "%s", msg);
+    w->error_seq++;
+}
+
+/* Under the lock. */
+static void ring_clear(ui_worker *w)
+{
+    for (int i = 0; i < w->ring_len; i++) {
+        int k = (w->ring_head - 1 - i + w->ring_max) % w->ring_max;
+        ui_snap_release(w->ring[k]);
+        w->ring[k] = NULL;
+    }
+    w->ring_len = 0;
+    w->ring_head = 0;
+}
+
+/* Under the lock. */
+static void ring_push(ui_worker *w, ui_snap *s)
+{
+    if (w->ring_cap == 0) {
+        size_t per = trace_bytes(s->t);
+        long cap = (long)(RING_BYTES / (per ? per : 1));
+        w->ring_cap = cap < 8 ? 8 : cap > w->ring_max ? w->ring_max : (int)cap;
+    }
+    if (w->ring_len == w->ring_cap) {
+        int oldest = (w->ring_head - w->ring_len + w->ring_max) % w->ring_max;
+        ui_snap_release(w->ring[oldest]);
+        w->ring[oldest] = NULL;
+        w->ring_len--;
+    }
+    w->ring[w->ring_head] = s;
+    w->ring_head = (w->ring_head + 1) % w->ring_max;
+    w->ring_len++;
+}
+
+/* Under the lock. */
+static void metric_push(ui_worker *w, const nn_trace *t)
+{
+    if (w->m_len == w->m_cap) {
+        size_t cap = w->m_cap ? w->m_cap * 2 : 1024;
+        ui_metric *m = realloc(w->m, cap * sizeof *m);
+        if (!m)
+            return;
+        w->m = m;
+        w->m_cap = cap;
+    }
+    ui_metric *m = &w->m[w->m_len++];
+    m->step = t->step;
+    m->loss = (float)t->loss;
+    m->accuracy = (float)t->accuracy;
+    m->val_loss = (float)t->val_loss;
+    m->val_accuracy = (float)t->val_accuracy;
+    m->training = t->training;
+    m->dropped = NAN;
+    if (t->n_dropout > 0 && t->dropout[0].has_mask && t->batch > 0 && t->dropout[0].units > 0)
+        m->dropped = (float)((double)t->dropout[0].dropped /
+                             ((double)t->batch * t->dropout[0].units));
+}
+
+static void stamp(ui_worker *w, double now)
+{
+    w->stamps[w->stamp_head] = now;
+    w->stamp_head = (w->stamp_head + 1) % SPS_WINDOW;
+    if (w->n_stamps < SPS_WINDOW)
+        w->n_stamps++;
+}
+
+static double measured_sps(const ui_worker *w, double now)
+{
+    /* Steps in the last two seconds (at most SPS_WINDOW of them). */
+    int n = 0;
+    double first = now;
+    for (int i = 0; i < w->n_stamps; i++) {
+        double s = w->stamps[(w->stamp_head - 1 - i + SPS_WINDOW) % SPS_WINDOW];
+        if (now - s > 2.0)
+            break;
+        first = s;
+        n++;
+    }
+    if (n < 2)
+        return n == 1 && now - first < 1.0 ? 1.0 : 0.0;
+    double span = now - first;
+    return span > 0 ? (n - 1) / span : 0.0;
+}
+
+static void describe(ui_worker *w)
+{
+    ui_graph g = {0};
+    if (w->b->describe && w->b->describe(w->b->ctx, &g) == 0) {
+        pthread_mutex_lock(&w->mu);
+        ui_graph_free(&w->graph);
+        w->graph = g;
+        w->graph_ver++;
+        pthread_mutex_unlock(&w->mu);
+    } else {
+        ui_graph_free(&g);
+    }
+}
+
+/* Runs outside the lock. */
+static void apply(ui_worker *w, ui_cmd *c)
+{
+    char err[256] = "";
+    int rc = 0;
+    bool changes_graph = true;
+    switch (c->kind) {
+    case UI_CMD_STEP:
+        pthread_mutex_lock(&w->mu);
+        w->pending += c->n;
+        w->pending_lesson = false;
+        pthread_mutex_unlock(&w->mu);
+        return;
+    case UI_CMD_ACTION:
+        if (c->action.kind == LS_ACT_RUN) {
+            pthread_mutex_lock(&w->mu);
+            w->pending += c->action.n;
+            w->pending_lesson = true;
+            pthread_mutex_unlock(&w->mu);
+            return;
+        }
+        rc = w->b->command(w->b->ctx, c, err, sizeof err);
+        break;
+    case UI_CMD_EXPECT: {
+        ui_expect_result r = {.tag = c->tag};
+        r.ok = w->b->expect ? w->b->expect(w->b->ctx, c->expect, &r.measured, r.desc,
+                                           sizeof r.desc)
+                            : false;
+        pthread_mutex_lock(&w->mu);
+        if (w->n_res < (int)(sizeof w->res / sizeof w->res[0]))
+            w->res[w->n_res++] = r;
+        pthread_mutex_unlock(&w->mu);
+        return;
+    }
+    case UI_CMD_VALIDATE: {
+        double loss = NAN, acc = NAN;
+        rc = w->b->validate ? w->b->validate(w->b->ctx, &loss, &acc, err, sizeof err) : -1;
+        if (rc == 0) {
+            pthread_mutex_lock(&w->mu);
+            if (w->m_len > 0) {
+                w->m[w->m_len - 1].val_loss = (float)loss;
+                w->m[w->m_len - 1].val_accuracy = (float)acc;
+            }
+            pthread_mutex_unlock(&w->mu);
+        }
+        changes_graph = false;
+        break;
+    }
+    default:
+        rc = w->b->command(w->b->ctx, c, err, sizeof err);
+        break;
+    }
+    if (rc != 0) {
+        pthread_mutex_lock(&w->mu);
+        set_error(w, err[0] ? err : "command failed");
+        pthread_mutex_unlock(&w->mu);
+    }
+    if (c->kind == UI_CMD_RESET ||
+        (c->kind == UI_CMD_ACTION && c->action.kind == LS_ACT_RESET)) {
+        pthread_mutex_lock(&w->mu);
+        ring_clear(w);
+        w->m_len = 0;
+        w->m_gen++;
+        w->n_stamps = 0;
+        pthread_mutex_unlock(&w->mu);
+    }
+    if (changes_graph)
+        describe(w);
+}
+
+static bool lesson_ordered(const ui_cmd *c)
+{
+    return c->kind == UI_CMD_ACTION || c->kind == UI_CMD_EXPECT || c->kind == UI_CMD_MARK;
+}
+
+/* Under the lock. Lesson commands keep their order after a lesson's queued steps;
+ * the student's own commands take effect at the next step boundary. */
+static bool next_command(ui_worker *w, ui_cmd *out)
+{
+    for (size_t i = 0; i < w->q_len; i++) {
+        size_t k = (w->q_head + i) % w->q_cap;
+        if (w->pending > 0 && lesson_ordered(&w->q[k]))
+            continue;
+        *out = w->q[k];
+        for (size_t j = i; j > 0; j--)   /* close the gap from the front */
+            w->q[(w->q_head + j) % w->q_cap] = w->q[(w->q_head + j - 1) % w->q_cap];
+        w->q_head = (w->q_head + 1) % w->q_cap;
+        w->q_len--;
+        return true;
+    }
+    return false;
+}
+
+static void *worker_main(void *arg)
+{
+    ui_worker *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->quit) {
+        ui_cmd c;
+        if (next_command(w, &c)) {
+            w->busy = true;
+            pthread_mutex_unlock(&w->mu);
+            apply(w, &c);
+            pthread_mutex_lock(&w->mu);
+            pthread_cond_broadcast(&w->idle);
+            continue;
+        }
+        if (w->pending == 0 && !w->playing) {
+            w->busy = false;
+            pthread_cond_broadcast(&w->idle);
+            pthread_cond_wait(&w->wake, &w->mu);
+            continue;
+        }
+        double rate = w->speed;
+        if (w->pending > 0 && w->pending_lesson && rate > 0 && rate < LESSON_RUN_MIN_SPEED)
+            rate = LESSON_RUN_MIN_SPEED;
+        if (w->pending > 0 && !w->pending_lesson && !w->playing)
+            rate = 0;   /* a single step runs now */
+        double now = now_s();
+        if (rate > 0 && now < w->next_due) {
+            double wait = w->next_due - now;
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            double t = ts.tv_sec + ts.tv_nsec * 1e-9 + wait;
+            ts.tv_sec = (time_t)t;
+            ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+            pthread_cond_timedwait(&w->wake, &w->mu, &ts);
+            continue;
+        }
+        w->busy = true;
+        pthread_mutex_unlock(&w->mu);
+
+        char err[256] = "";
+        nn_trace *t = w->b->step(w->b->ctx, err, sizeof err);
+        double done = now_s();
+
+        pthread_mutex_lock(&w->mu);
+        if (w->pending > 0)
+            w->pending--;
+        if (!t) {
+            set_error(w, err[0] ? err : "training step failed");
+            w->playing = false;
+            w->pending = 0;
+            continue;
+        }
+        ui_snap *s = malloc(sizeof *s);
+        if (!s) {
+            w->b->free_trace(t);
+            continue;
+        }
+        s->t = t;
+        s->free_trace = w->b->free_trace;
+        atomic_init(&s->refs, 1);
+        ring_push(w, s);
+        metric_push(w, t);
+        stamp(w, done);
+        w->steps = t->step;
+        pthread_cond_broadcast(&w->idle);
+        if (!t->finite) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "non-finite values in layer %s: training paused",
+                     t->nonfinite_layer[0] ? t->nonfinite_layer : "?");
+            set_error(w, err[0] ? err : msg);
+            w->playing = false;
+            w->pending = 0;
+        }
+        if (rate > 0) {
+            w->next_due += 1.0 / rate;
+            if (w->next_due < done - 0.25 || w->next_due > done + 1.0 / rate)
+                w->next_due = done + 1.0 / rate;
+        } else {
+            w->next_due = done;
+        }
+    }
+    w->busy = false;
+    pthread_cond_broadcast(&w->idle);
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+ui_worker *ui_worker_start(ui_backend *b, int history)
+{
+    ui_worker *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->b = b;
+    w->ring_max = history < 8 ? 8 : history;
+    w->ring = calloc((size_t)w->ring_max, sizeof *w->ring);
+    w->q_cap = 256;
+    w->q = malloc(w->q_cap * sizeof *w->q);
+    w->speed = 2.0;
+    if (!w->ring || !w->q) {
+        free(w->ring);
+        free(w->q);
+        free(w);
+        return NULL;
+    }
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    pthread_cond_init(&w->idle, NULL);
+    describe(w);
+    w->busy = true;   /* until the thread first goes idle */
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+        w->b = NULL;  /* the caller keeps b on failure */
+        ui_worker_stop(w);
+        return NULL;
+    }
+    w->started = true;
+    return w;
+}
+
+void ui_worker_stop(ui_worker *w)
+{
+    if (!w)
+        return;
+    if (w->started) {
+        pthread_mutex_lock(&w->mu);
+        w->quit = true;
+        pthread_cond_broadcast(&w->wake);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->thread, NULL);
+    }
+    ring_clear(w);
+    ui_backend_destroy(w->b);
+    ui_graph_free(&w->graph);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->wake);
+    pthread_cond_destroy(&w->idle);
+    free(w->ring);
+    free(w->q);
+    free(w->m);
+    free(w);
+}
+
+void ui_backend_destroy(ui_backend *b)
+{
+    if (!b)
+        return;
+    if (b->destroy)
+        b->destroy(b->ctx);
+    free(b);
+}
+
+void ui_worker_push(ui_worker *w, const ui_cmd *c)
+{
+    pthread_mutex_lock(&w->mu);
+    if (w->q_len == w->q_cap) {
+        size_t cap = w->q_cap * 2;
+        ui_cmd *q = malloc(cap * sizeof *q);
+        if (!q) {
+            set_error(w, "out of memory queueing a command");
+            pthread_mutex_unlock(&w->mu);
+            return;
+        }
+        for (size_t i = 0; i < w->q_len; i++)
+            q[i] = w->q[(w->q_head + i) % w->q_cap];
+        free(w->q);
+        w->q = q;
+        w->q_cap = cap;
+        w->q_head = 0;
+    }
+    w->q[(w->q_head + w->q_len) % w->q_cap] = *c;
+    w->q_len++;
+    w->busy = true;
+    pthread_cond_broadcast(&w->wake);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void ui_worker_set_playing(ui_worker *w, bool playing)
+{
+    pthread_mutex_lock(&w->mu);
+    if (playing && !w->playing)
+        w->next_due = now_s();
+    w->playing = playing;
+    pthread_cond_broadcast(&w->wake);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void ui_worker_set_speed(ui_worker *w, double sps)
+{
+    pthread_mutex_lock(&w->mu);
+    w->speed = sps;
+    w->next_due = now_s();
+    pthread_cond_broadcast(&w->wake);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void ui_worker_wait_idle(ui_worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    /* While playing the worker never idles: wait only for what was asked. */
+    while (w->q_len > 0 || w->pending > 0 || (w->busy && !w->playing))
+        pthread_cond_wait(&w->idle, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+}
+
+ui_worker_status ui_worker_get_status(ui_worker *w)
+{
+    ui_worker_status s;
+    pthread_mutex_lock(&w->mu);
+    s.playing = w->playing;
+    s.speed = w->speed;
+    s.pending = w->pending;
+    s.steps = w->steps;
+    s.steps_per_sec = measured_sps(w, now_s());
+    snprintf(s.error, sizeof s.error, "%s", w->error);
+    s.error_seq = w->error_seq;
+    pthread_mutex_unlock(&w->mu);
+    return s;
+}
+
+ui_snap *ui_worker_acquire(ui_worker *w, int back)
+{
+    ui_snap *s = NULL;
+    pthread_mutex_lock(&w->mu);
+    if (back < 0)
+        back = 0;
+    if (w->ring_len > 0) {
+        if (back >= w->ring_len)
+            back = w->ring_len - 1;
+        s = w->ring[(w->ring_head - 1 - back + w->ring_max) % w->ring_max];
+        atomic_fetch_add(&s->refs, 1);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return s;
+}
+
+int ui_worker_history(ui_worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    int n = w->ring_len;
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
+bool ui_worker_graph(ui_worker *w, ui_graph *dst, unsigned *version)
+{
+    bool copied = false;
+    pthread_mutex_lock(&w->mu);
+    if (*version != w->graph_ver && ui_graph_copy(dst, &w->graph) == 0) {
+        *version = w->graph_ver;
+        copied = true;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return copied;
+}
+
+int ui_worker_metrics(ui_worker *w, ui_metric **arr, size_t *have, size_t *cap, unsigned *gen)
+{
+    pthread_mutex_lock(&w->mu);
+    if (*gen != w->m_gen) {
+        *have = 0;
+        *gen = w->m_gen;
+    }
+    /* The last entry may have gained a validation result since it was copied. */
+    size_t from = *have > 0 ? *have - 1 : 0;
+    if (from > w->m_len)
+        from = *have = 0;
+    if (w->m_len > *cap) {
+        size_t c = *cap ? *cap : 1024;
+        while (c < w->m_len)
+            c *= 2;
+        ui_metric *a = realloc(*arr, c * sizeof *a);
+        if (!a) {
+            pthread_mutex_unlock(&w->mu);
+            return -1;
+        }
+        *arr = a;
+        *cap = c;
+    }
+    if (w->m_len > from)
+        memcpy(*arr + from, w->m + from, (w->m_len - from) * sizeof **arr);
+    *have = w->m_len;
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
+int ui_worker_results(ui_worker *w, ui_expect_result *out, int max)
+{
+    pthread_mutex_lock(&w->mu);
+    int n = w->n_res < max ? w->n_res : max;
+    memcpy(out, w->res, (size_t)n * sizeof *out);
+    memmove(w->res, w->res + n, (size_t)(w->n_res - n) * sizeof *out);
+    w->n_res -= n;
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
