@@ -223,7 +223,6 @@ int ds_idx_read(const char *path, size_t max_bytes, ds_idx *out, char *err, size
     if (!s.gz)
         return ds_seterr(err, errlen, "%s: cannot open: %s", path,
                          errno ? strerror(errno) : "out of memory");
-    gzbuffer(s.gz, 1u << 17);
     int rc = read_idx(&s, max_bytes, out, err, errlen);
     gzclose_r(s.gz);
     return rc;
