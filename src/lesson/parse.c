@@ -669,11 +669,13 @@ static long read_int(parser *p, const char *what, const char *ctx, long lo, long
     next(p);
     if (!t.is_int)
         FAIL_TOK(p, &t, "%s must be a whole number, found '%.*s'", what, t.len, ttext(p, &t));
-    if (t.big || t.num < (double)lo || t.num > (double)hi) {
-        if (hi >= MAX_UNITS && lo >= 0 && t.num >= 0)
-            FAIL_TOK(p, &t, "%s must be at most %ld, found '%.*s'", what, hi, t.len, ttext(p, &t));
-        if (hi >= MAX_UNITS)
+    bool low = t.num < (double)lo, high = t.big || t.num > (double)hi;
+    if (low || high) {
+        /* a large upper bound is a sanity cap: name only the bound that was crossed */
+        if (hi >= MAX_UNITS && low)
             FAIL_TOK(p, &t, "%s must be at least %ld, found '%.*s'", what, lo, t.len, ttext(p, &t));
+        if (hi >= MAX_UNITS)
+            FAIL_TOK(p, &t, "%s must be at most %ld, found '%.*s'", what, hi, t.len, ttext(p, &t));
         FAIL_TOK(p, &t, "%s must be between %ld and %ld, found '%.*s'", what, lo, hi, t.len,
                  ttext(p, &t));
     }
