@@ -648,6 +648,18 @@ static void test_malformed(void **state)
                         l ? "(parsed without error)" : err);
             failed++;
         }
+        if (getenv("DS_TEST_SHOW")) { /* for docs/errors.md: what, the line, the message */
+            const char *ln = text;
+            for (int k = 1; k < c->line && ln; k++)
+                if ((ln = memchr(ln, '\n', len - (size_t)(ln - text))))
+                    ln++;
+            int n = 0;
+            while (ln && ln + n < text + len && ln[n] != '\n' && n < 70 && (unsigned char)ln[n] >= 0x20 &&
+                   (unsigned char)ln[n] < 0x7f)
+                n++;
+            bool whole = ln && (ln + n == text + len || ln[n] == '\n');
+            printf("%s\t%.*s\t%s\n", c->what, whole ? n : 0, whole ? ln : "", err);
+        }
         ls_lesson_destroy(l);
         free(owned);
     }
