@@ -96,6 +96,22 @@ void ui_app_destroy(ui_app *a)
     free(a);
 }
 
+int ui_app_set_renderer(ui_app *a, SDL_Renderer *ren, char *err, size_t errlen)
+{
+    ui_text *t = ui_text_create(ren, err, errlen);
+    if (!t)
+        return -1;
+    ui_text_destroy(a->text);
+    a->text = t;
+    if (a->thumb_tex)
+        SDL_DestroyTexture(a->thumb_tex);
+    a->thumb_tex = NULL;
+    a->thumb_trace = NULL;
+    a->ren = ren;
+    SDL_SetRenderDrawBlendMode(ren, SDL_BLENDMODE_BLEND);
+    return 0;
+}
+
 /* ---- lesson ---- */
 
 static bool ui_only_action(const ls_action *ac)

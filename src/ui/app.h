@@ -140,6 +140,9 @@ ui_app *ui_app_create(SDL_Window *win, SDL_Renderer *ren, ui_worker *worker,
                       const ls_lesson *lesson, const ui_app_options *opt, char *err,
                       size_t errlen);
 void ui_app_destroy(ui_app *a);          /* NULL is fine */
+/* Draws with another renderer from now on (e.g. a new surface after a resize);
+ * textures are rebuilt. 0 or -1 with err. */
+int ui_app_set_renderer(ui_app *a, SDL_Renderer *ren, char *err, size_t errlen);
 /* Handles one SDL event (keys, mouse, resize, quit). */
 void ui_app_event(ui_app *a, const SDL_Event *e);
 /* Runs an action as a key or click would. */

@@ -113,7 +113,9 @@ int ui_cmd_shot(int argc, char **argv)
         ui_worker_push(worker, &c);
     }
     if (inference) {
-        /* Train first, then one inference forward: the grid then shows no mask. */
+        /* Train first, then one inference forward: the grid then shows no mask. (A mode
+         * change takes effect at the next step boundary, so wait for the training.) */
+        ui_worker_wait_idle(worker);
         ui_cmd m = {.kind = UI_CMD_MODE, .flag = false};
         ui_worker_push(worker, &m);
         ui_cmd s = {.kind = UI_CMD_STEP, .n = 1};

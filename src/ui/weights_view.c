@@ -104,7 +104,7 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r)
                 vc = t->bad;
             }
         } else if (dw == 0 && !tr->training) {
-            snprintf(buf, sizeof buf, "0 (inference: no update)");
+            snprintf(buf, sizeof buf, "0: no update");
             vc = t->text_dim;
         } else {
             double lv = dw > 0 ? log10((double)dw) : LOG_LO;

@@ -179,20 +179,25 @@ static void stamp(ui_worker *w, double now)
 
 static double measured_sps(const ui_worker *w, double now)
 {
-    /* Steps in the last two seconds (at most SPS_WINDOW of them). */
+    /* Rate over the steps of the last two seconds, measured between steps (so it holds
+     * still while paused, and the window does not redraw its text for nothing). */
+    if (w->n_stamps == 0)
+        return 0.0;
+    double newest = w->stamps[(w->stamp_head - 1 + SPS_WINDOW) % SPS_WINDOW];
+    if (now - newest > 2.0)
+        return 0.0;
     int n = 0;
-    double first = now;
+    double first = newest;
     for (int i = 0; i < w->n_stamps; i++) {
         double s = w->stamps[(w->stamp_head - 1 - i + SPS_WINDOW) % SPS_WINDOW];
-        if (now - s > 2.0)
+        if (newest - s > 2.0)
             break;
         first = s;
         n++;
     }
     if (n < 2)
-        return n == 1 && now - first < 1.0 ? 1.0 : 0.0;
-    double span = now - first;
-    return span > 0 ? (n - 1) / span : 0.0;
+        return 0.0;
+    return (n - 1) / (newest - first);
 }
 
 static void describe(ui_worker *w)
