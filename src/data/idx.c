@@ -38,8 +38,10 @@ static size_t src_read_gz(src *s, unsigned char *buf, size_t n)
                 size_t pl = strlen(s->name);
                 if (m && strncmp(m, s->name, pl) == 0 && m[pl] == ':' && m[pl + 1] == ' ')
                     m += pl + 2;
-                snprintf(s->errbuf, sizeof s->errbuf, "gzip error: %s",
-                         code == Z_ERRNO ? strerror(errno) : m);
+                if (code == Z_ERRNO)
+                    snprintf(s->errbuf, sizeof s->errbuf, "read error: %s", strerror(errno));
+                else
+                    snprintf(s->errbuf, sizeof s->errbuf, "gzip error: %s", m);
                 s->error = s->errbuf;
             }
             break;

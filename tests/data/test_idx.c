@@ -209,6 +209,9 @@ static void test_empty_and_missing(void **state)
     assert_int_equal(ds_idx_read(p, 0, &x, err, sizeof err), -1);
     tu_assert_msg(err, p, "cannot open");
     free(p);
+    /* a directory where a file should be */
+    assert_int_equal(ds_idx_read(dir, 0, &x, err, sizeof err), -1);
+    tu_assert_msg(err, dir, "read error: Is a directory");
 }
 
 static void test_corrupt_gzip(void **state)
