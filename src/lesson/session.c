@@ -34,6 +34,22 @@ struct ls_session {
     bool have_val;
     long val_at;            /* step of the last validation */
     float *change_since_mark; /* per layer */
+    /* Frozen-prefix cache (issue 6): the outputs of the frozen, deterministic prefix of the
+     * model for each example, computed the first time the example is seen; the head then
+     * trains from them. Dropped whenever the prefix or its weights change. */
+    struct {
+        int layer;          /* the prefix's last layer; -1: no cache */
+        uint64_t sig;       /* fingerprint of the prefix it was computed for */
+        size_t per;         /* floats per example */
+        float *train;       /* data.train.n rows */
+        uint8_t *have;      /* data.train.n flags: row computed */
+        float *val;         /* data.val.n rows, valid when val_ok */
+        bool val_ok;
+        int32_t *row_of_src;/* source index -> training row (-1: none) */
+        int n_src;
+        float *batch;       /* the batch's rows */
+        bool off;           /* DROPSCOPE_PREFIX_CACHE=0, or no memory for it */
+    } cache;
     char notes[1024];
     char err[1024];
 };
@@ -75,6 +91,8 @@ const char *ls_session_notes(const ls_session *s) { return s->notes; }
 long ls_session_steps(const ls_session *s) { return s->model->iterations; }
 bool ls_session_training(const ls_session *s) { return s->training; }
 
+static void cache_drop(ls_session *s);
+
 void ls_session_destroy(ls_session *s)
 {
     if (!s)
@@ -88,6 +106,8 @@ void ls_session_destroy(ls_session *s)
     free(s->y);
     free(s->src);
     free(s->change_since_mark);
+    cache_drop(s);
+    free(s->cache.row_of_src);
     free(s);
 }
 
@@ -218,6 +238,9 @@ ls_session *ls_session_create(ls_lesson *lesson, const ls_options *opt, char *er
     }
     s->lesson = lesson;
     s->opt = opt ? *opt : ls_options_default();
+    s->cache.layer = -1;
+    const char *cache_env = getenv("DROPSCOPE_PREFIX_CACHE"); /* "0": always run the whole model */
+    s->cache.off = cache_env && !strcmp(cache_env, "0");
     s->seed = s->opt.seed >= 0 ? (uint64_t)s->opt.seed : lesson->fit.seed;
     s->batch = s->opt.batch > 0 ? s->opt.batch : (lesson->fit.batch > 0 ? lesson->fit.batch : 20);
     s->training = true;
@@ -252,6 +275,156 @@ static double now_sec(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* ---- frozen-prefix cache ---- */
+
+static void cache_drop(ls_session *s)
+{
+    free(s->cache.train);
+    free(s->cache.have);
+    free(s->cache.val);
+    free(s->cache.batch);
+    s->cache.train = s->cache.val = s->cache.batch = NULL;
+    s->cache.have = NULL;
+    s->cache.val_ok = false;
+    s->cache.layer = -1;
+    s->cache.sig = 0;
+}
+
+/* What the prefix's outputs depend on: its layers, their modes and (sampled) weights. */
+static uint64_t prefix_sig(const nn_model *m, int p)
+{
+    uint64_t h = 1469598103934665603ULL;
+#define MIX(v) (h = (h ^ (uint64_t)(v)) * 1099511628211ULL)
+    MIX(p);
+    MIX(m->n_layers);
+    for (int i = 0; i <= p; i++) {
+        const nn_layer *l = m->layers[i];
+        MIX(l->type);
+        MIX(l->train_active);
+        for (int q = 0; q < l->n_params; q++) {
+            const nn_param *pr = &l->params[q];
+            size_t step = pr->size > 64 ? pr->size / 64 : 1;
+            for (size_t k = 0; k < pr->size; k += step) {
+                uint32_t bits;
+                memcpy(&bits, &pr->data[k], sizeof bits);
+                MIX(bits);
+            }
+        }
+    }
+#undef MIX
+    return h;
+}
+
+/* The prefix layer when a cache is in use for the model as it is now, else -1. */
+static int cache_ready(ls_session *s)
+{
+    nn_model *m = s->model;
+    if (s->cache.off)
+        return -1;
+    int p = nn_model_frozen_prefix(m);
+    bool worth = false; /* a prefix with weights does real work */
+    for (int i = 1; i <= p && !worth; i++)
+        worth = m->layers[i]->n_params > 0;
+    if (!worth) {
+        if (s->cache.layer >= 0)
+            cache_drop(s);
+        return -1;
+    }
+    uint64_t sig = prefix_sig(m, p);
+    if (s->cache.layer == p && s->cache.sig == sig)
+        return p;
+    cache_drop(s);
+    const ds_set *t = &s->data.train, *v = &s->data.val;
+    size_t per = m->layers[p]->out_size;
+    double bytes = (double)per * sizeof(float) * ((double)t->n + v->n + s->batch);
+    if (m->memory_budget && bytes + m->memory_used + m->memory_used_act > (double)m->memory_budget) {
+        s->cache.off = true;
+        add_note(s, "the frozen base's outputs (%.0f MiB) do not fit the memory budget: computed every step",
+                 bytes / 1048576.0);
+        return -1;
+    }
+    if (!s->cache.row_of_src) {
+        int mx = 0;
+        for (int i = 0; i < t->n; i++)
+            if (t->src[i] + 1 > mx)
+                mx = t->src[i] + 1;
+        s->cache.row_of_src = malloc(sizeof(int32_t) * (size_t)(mx + 1));
+        if (!s->cache.row_of_src) {
+            s->cache.off = true;
+            return -1;
+        }
+        for (int i = 0; i < mx; i++)
+            s->cache.row_of_src[i] = -1;
+        for (int i = 0; i < t->n; i++)
+            s->cache.row_of_src[t->src[i]] = i;
+        s->cache.n_src = mx;
+    }
+    s->cache.train = malloc(per * sizeof(float) * (size_t)t->n + 1);
+    s->cache.have = calloc((size_t)t->n + 1, 1);
+    s->cache.val = v->n ? malloc(per * sizeof(float) * (size_t)v->n) : NULL;
+    s->cache.batch = malloc(per * sizeof(float) * (size_t)s->batch);
+    if (!s->cache.train || !s->cache.have || (v->n && !s->cache.val) || !s->cache.batch) {
+        cache_drop(s);
+        s->cache.off = true;
+        add_note(s, "no memory to cache the frozen base's outputs: computed every step");
+        return -1;
+    }
+    s->cache.layer = p;
+    s->cache.sig = sig;
+    s->cache.per = per;
+    if (!s->opt.quiet)
+        fprintf(stderr, "%s: frozen layers up to '%s' are deterministic: their outputs (%zu floats per example, "
+                "%.0f MiB for %d training and %d validation examples) are computed once per example\n",
+                s->lesson->path, m->layers[p]->name, per, bytes / 1048576.0, t->n, v->n);
+    return p;
+}
+
+/* The prefix's outputs for the batch in s->x / s->src (computing those not cached yet),
+ * or NULL to run the whole model. */
+static const float *cache_batch(ls_session *s, int n)
+{
+    int p = cache_ready(s);
+    if (p < 0)
+        return NULL;
+    size_t per = s->cache.per;
+    int32_t rows[n];
+    bool all = true;
+    for (int k = 0; k < n; k++) {
+        int32_t src = s->src[k];
+        rows[k] = (src >= 0 && src < s->cache.n_src) ? s->cache.row_of_src[src] : -1;
+        if (rows[k] < 0)
+            return NULL;
+        all = all && s->cache.have[rows[k]];
+    }
+    if (!all) {
+        /* the whole batch at once, as the uncached step computes it */
+        if (nn_model_prefix_outputs(s->model, p, s->x, n, s->cache.batch) < 0)
+            return NULL;
+        for (int k = 0; k < n; k++) {
+            memcpy(s->cache.train + (size_t)rows[k] * per, s->cache.batch + (size_t)k * per, per * sizeof(float));
+            s->cache.have[rows[k]] = 1;
+        }
+        return s->cache.batch;
+    }
+    for (int k = 0; k < n; k++)
+        memcpy(s->cache.batch + (size_t)k * per, s->cache.train + (size_t)rows[k] * per, per * sizeof(float));
+    return s->cache.batch;
+}
+
+/* The prefix's outputs for the validation set, or NULL to run the whole model. */
+static const float *cache_val(ls_session *s, const float *x)
+{
+    int p = cache_ready(s);
+    if (p < 0 || !s->cache.val)
+        return NULL;
+    if (!s->cache.val_ok) {
+        if (nn_model_prefix_outputs(s->model, p, x, s->data.val.n, s->cache.val) < 0)
+            return NULL;
+        s->cache.val_ok = true;
+    }
+    return s->cache.val;
+}
+
 nn_trace *ls_session_step(ls_session *s)
 {
     nn_model *m = s->model;
@@ -266,11 +439,13 @@ nn_trace *ls_session_step(ls_session *s)
     memset(&res, 0, sizeof res);
     res.finite = true;
     int rc;
+    const float *act = cache_batch(s, n);
+    int p = s->cache.layer;
     if (s->training) {
-        rc = nn_model_train_step(m, s->x, s->y, n, &res);
+        rc = act ? nn_model_train_step_from(m, p, act, s->y, n, &res) : nn_model_train_step(m, s->x, s->y, n, &res);
     } else {
         /* inference mode: what predict/evaluate do, no mask and no update */
-        rc = nn_model_forward(m, s->x, n, false);
+        rc = act ? nn_model_forward_from(m, p, act, n, false) : nn_model_forward(m, s->x, n, false);
         if (rc == 0) {
             int correct = 0;
             res.loss = nn_model_loss(m, s->y, n, &correct, false);
@@ -318,7 +493,10 @@ int ls_session_validate(ls_session *s, double *loss, double *accuracy)
     if (v->n == 0)
         return set_err(s, "%s: the lesson has no validation split (data: val N)", s->lesson->path);
     const float *x = s->val_x ? s->val_x : v->x;
-    if (nn_model_evaluate(s->model, x, v->y, v->n, &s->val_loss, &s->val_acc) < 0)
+    const float *act = cache_val(s, x);
+    int rc = act ? nn_model_evaluate_from(s->model, s->cache.layer, act, v->y, v->n, &s->val_loss, &s->val_acc)
+                 : nn_model_evaluate(s->model, x, v->y, v->n, &s->val_loss, &s->val_acc);
+    if (rc < 0)
         return set_err(s, "%s: %s", s->lesson->path, nn_model_error(s->model));
     s->have_val = true;
     s->val_at = s->model->iterations;
@@ -389,6 +567,7 @@ int ls_session_set_lr(ls_session *s, float lr)
 
 int ls_session_reset(ls_session *s)
 {
+    cache_drop(s);
     nn_rng r;
     nn_rng_seed(&r, s->seed);
     if (nn_model_reinit(s->model, &r) < 0)
@@ -600,7 +779,7 @@ bool ls_session_expect(ls_session *s, const ls_expect *e, double *measured, char
         if (isnan(v) && s->err[0])
             snprintf(desc, desclen, "%s: %s", e->text ? e->text : "expectation", s->err);
         else
-            snprintf(desc, desclen, "%s (measured %.6g)", e->text ? e->text : "expectation", v);
+            snprintf(desc, desclen, "%s (measured %.10g)", e->text ? e->text : "expectation", v);
     }
     return ok;
 }
