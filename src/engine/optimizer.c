@@ -1,6 +1,7 @@
 /* Optimizer updates with Keras's formulas (KERAS_SEMANTICS.md). Frozen tensors are never
  * read or written here: no update, no slots, no decay. The weight change of each layer
  * is measured in the same pass. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,75 +22,114 @@ static int slots_needed(const nn_optimizer_cfg *o)
     return 0;
 }
 
-/* Updates w in place from g; returns max |dw| and adds sum dw^2 to *sumsq. Returns
- * NAN in *bad when a weight becomes non-finite. */
-static float update_tensor(const nn_optimizer_cfg *o, long t, float *w, const float *g, float *s0,
-                           float *s1, size_t n, double *sumsq, bool *bad, bool *bad_before)
+/* One fused pass per tensor: the update, the weight change (max |dw| and sum dw^2) and
+ * the finiteness of the weights before and after. The tensors are large (19M weights in
+ * the reference head) and the pass is memory-bound, so nothing reads them twice.
+ *
+ * The statistics are kept in LANES partial sums (element i goes to lane i % LANES) so
+ * the compiler can vectorize the loop. The double sum of squares therefore adds in a
+ * fixed order that differs from one running sum: dw_norm is reproducible, and may differ
+ * from a sequential sum in its last bits. Max and finiteness do not depend on order, and
+ * every weight and slot is computed by the same float expression as element by element. */
+#define LANES 16
+
+typedef struct {
+    double ss[LANES];
+    float mx[LANES];
+    int fin_before[LANES], fin_after[LANES];
+} change_acc;
+
+/* BODY computes nw (the new weight) from old = w[i] (and g, slots at i). */
+#define FUSED_LOOP(BODY)                                                                       \
+    do {                                                                                       \
+        size_t i0 = 0;                                                                         \
+        for (; i0 + LANES <= n; i0 += LANES)                                                   \
+            for (size_t j = 0; j < LANES; j++) {                                               \
+                size_t i = i0 + j;                                                             \
+                float old = w[i], nw;                                                          \
+                BODY;                                                                          \
+                w[i] = nw;                                                                     \
+                ACC_ELEMENT(j);                                                                \
+            }                                                                                  \
+        for (size_t j = 0; i0 + j < n; j++) {                                                  \
+            size_t i = i0 + j;                                                                 \
+            float old = w[i], nw;                                                              \
+            BODY;                                                                              \
+            w[i] = nw;                                                                         \
+            ACC_ELEMENT(j);                                                                    \
+        }                                                                                      \
+    } while (0)
+
+/* isfinite as a comparison, so it vectorizes: false for NaN and both infinities. */
+#define ACC_ELEMENT(j)                                                                         \
+    do {                                                                                       \
+        float d_ = fabsf(nw - old);                                                            \
+        acc.mx[j] = d_ > acc.mx[j] ? d_ : acc.mx[j];                                           \
+        acc.ss[j] += (double)d_ * d_;                                                          \
+        acc.fin_before[j] &= fabsf(old) <= FLT_MAX;                                            \
+        acc.fin_after[j] &= fabsf(nw) <= FLT_MAX;                                              \
+    } while (0)
+
+/* Updates w in place from g; returns max |dw| and adds sum dw^2 to *sumsq. Sets *bad
+ * when a weight is non-finite after the update, *bad_before when one was before. */
+static float update_tensor(const nn_optimizer_cfg *o, long t, float *restrict w,
+                           const float *restrict g, float *restrict s0, float *restrict s1,
+                           size_t n, double *sumsq, bool *bad, bool *bad_before)
 {
-    float mx = 0.0f;
-    bool ok_before = true;
-    for (size_t i = 0; i < n; i++)
-        ok_before &= isfinite(w[i]);
-    if (!ok_before)
-        *bad_before = true;
-    double ss = 0.0;
+    change_acc acc;
+    for (int j = 0; j < LANES; j++) {
+        acc.ss[j] = 0.0;
+        acc.mx[j] = 0.0f;
+        acc.fin_before[j] = acc.fin_after[j] = 1;
+    }
     const float lr = o->lr;
-    bool ok = true;
     switch (o->kind) {
-    case NN_OPT_SGD:
-        for (size_t i = 0; i < n; i++) {
-            float old = w[i];
-            if (s0) {
-                float v = o->momentum * s0[i] - lr * g[i];
-                s0[i] = v;
-                w[i] = o->nesterov ? w[i] + (o->momentum * v - lr * g[i]) : w[i] + v;
-            } else {
-                w[i] = w[i] - lr * g[i];
-            }
-            float d = fabsf(w[i] - old);
-            mx = d > mx ? d : mx;
-            ss += (double)d * d;
-            ok &= isfinite(w[i]);
-        }
+    case NN_OPT_SGD: {
+        const float mu = o->momentum;
+        if (!s0)
+            FUSED_LOOP(nw = old - lr * g[i]);
+        else if (o->nesterov)
+            FUSED_LOOP(float v = mu * s0[i] - lr * g[i]; s0[i] = v; nw = old + (mu * v - lr * g[i]));
+        else
+            FUSED_LOOP(float v = mu * s0[i] - lr * g[i]; s0[i] = v; nw = old + v);
         break;
+    }
     case NN_OPT_RMSPROP: {
-        const float rho = o->rho, eps = o->eps;
-        for (size_t i = 0; i < n; i++) {
-            float old = w[i];
-            float ms = rho * s0[i] + (1.0f - rho) * g[i] * g[i];
-            s0[i] = ms;
-            float denom = o->eps_inside_sqrt ? sqrtf(ms + eps) : sqrtf(ms) + eps;
-            float step = lr * g[i] / denom;
-            if (s1) { /* momentum form: mom = momentum * mom + step; w -= mom */
-                s1[i] = o->momentum * s1[i] + step;
-                step = s1[i];
-            }
-            w[i] = w[i] - step;
-            float d = fabsf(w[i] - old);
-            mx = d > mx ? d : mx;
-            ss += (double)d * d;
-            ok &= isfinite(w[i]);
-        }
+        const float rho = o->rho, eps = o->eps, mu = o->momentum;
+        /* mean square ms = rho * ms + (1 - rho) * g^2; step = lr * g / denom */
+#define RMS_MS float ms = rho * s0[i] + (1.0f - rho) * g[i] * g[i]; s0[i] = ms
+        if (o->eps_inside_sqrt && s1) /* momentum form: mom = momentum * mom + step; w -= mom */
+            FUSED_LOOP(RMS_MS; float st = lr * g[i] / sqrtf(ms + eps); s1[i] = mu * s1[i] + st; nw = old - s1[i]);
+        else if (o->eps_inside_sqrt)
+            FUSED_LOOP(RMS_MS; nw = old - lr * g[i] / sqrtf(ms + eps));
+        else if (s1)
+            FUSED_LOOP(RMS_MS; float st = lr * g[i] / (sqrtf(ms) + eps); s1[i] = mu * s1[i] + st; nw = old - s1[i]);
+        else
+            FUSED_LOOP(RMS_MS; nw = old - lr * g[i] / (sqrtf(ms) + eps));
+#undef RMS_MS
         break;
     }
     case NN_OPT_ADAM: {
         const float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
         float lr_t = (float)(lr * sqrt(1.0 - pow(b2, (double)t)) / (1.0 - pow(b1, (double)t)));
-        for (size_t i = 0; i < n; i++) {
-            float old = w[i];
-            s0[i] = b1 * s0[i] + (1.0f - b1) * g[i];
-            s1[i] = b2 * s1[i] + (1.0f - b2) * g[i] * g[i];
-            w[i] = w[i] - lr_t * s0[i] / (sqrtf(s1[i]) + eps);
-            float d = fabsf(w[i] - old);
-            mx = d > mx ? d : mx;
-            ss += (double)d * d;
-            ok &= isfinite(w[i]);
-        }
+        FUSED_LOOP(s0[i] = b1 * s0[i] + (1.0f - b1) * g[i]; s1[i] = b2 * s1[i] + (1.0f - b2) * g[i] * g[i];
+                   nw = old - lr_t * s0[i] / (sqrtf(s1[i]) + eps));
         break;
     }
     }
+    float mx = 0.0f;
+    double ss = 0.0;
+    int fin_before = 1, fin_after = 1;
+    for (int j = 0; j < LANES; j++) {
+        mx = acc.mx[j] > mx ? acc.mx[j] : mx;
+        ss += acc.ss[j];
+        fin_before &= acc.fin_before[j];
+        fin_after &= acc.fin_after[j];
+    }
     *sumsq += ss;
-    if (!ok)
+    if (!fin_before)
+        *bad_before = true;
+    if (!fin_after)
         *bad = true;
     return mx;
 }
