@@ -426,6 +426,10 @@ static int report_fill(ds_weights_report *rep, const nn_model *m, const pair *pr
     return 0;
 }
 
+/* Internal modes of ds_h5_load_base. */
+#define H5_BASE ((ds_h5_mode)100)
+#define H5_NAME_RANGE ((ds_h5_mode)101)
+
 static int load_impl(nn_model *m, const char *path, ds_h5_mode mode, int first, int last, ds_weights_report *rep,
                      char *err, size_t errlen)
 {
@@ -443,7 +447,30 @@ static int load_impl(nn_model *m, const char *path, ds_h5_mode mode, int first, 
         ds_seterr(err, errlen, "%s: out of memory", path);
         goto done;
     }
-    if (mode == DS_H5_ORDER) {
+    if (mode == H5_BASE) {
+        /* by name when the file names every layer of the range, else by order */
+        bool named = true;
+        for (int mi = first; mi <= last && named; mi++) {
+            if (m->layers[mi]->n_params == 0)
+                continue;
+            int i = 0;
+            while (i < in.n && strcmp(in.layers[i].name, m->layers[mi]->name) != 0)
+                i++;
+            named = i < in.n && in.layers[i].n_w > 0;
+        }
+        mode = named ? H5_NAME_RANGE : DS_H5_ORDER;
+    }
+    if (mode == H5_NAME_RANGE) {
+        for (int i = 0; i < in.n; i++) {
+            int mi = nn_model_find(m, in.layers[i].name);
+            if (mi >= first && mi <= last && m->layers[mi]->n_params > 0) {
+                pr[np].mi = mi;
+                pr[np++].fi = i;
+            } else {
+                skip[i] = in.layers[i].n_w > 0;
+            }
+        }
+    } else if (mode == DS_H5_ORDER) {
         int nfile = 0, fi = 0;
         for (int i = 0; i < in.n; i++)
             nfile += in.layers[i].n_w > 0;
@@ -553,6 +580,17 @@ int ds_h5_load_order(nn_model *m, const char *path, int first, int last, ds_weig
         return ds_seterr(err, errlen, "%s: layer range %d..%d is not within the model's %d layers", path, first, last,
                          m->n_layers);
     return load_impl(m, path, DS_H5_ORDER, first, last, rep, err, errlen);
+}
+
+int ds_h5_load_base(nn_model *m, const char *path, int first, int last, ds_weights_report *rep, char *err,
+                    size_t errlen)
+{
+    if (rep)
+        memset(rep, 0, sizeof *rep);
+    if (first < 0 || last >= m->n_layers || first > last)
+        return ds_seterr(err, errlen, "%s: layer range %d..%d is not within the model's %d layers", path, first, last,
+                         m->n_layers);
+    return load_impl(m, path, H5_BASE, first, last, rep, err, errlen);
 }
 
 /* ---- writing ---- */

@@ -54,6 +54,13 @@ int ds_h5_load(nn_model *m, const char *path, ds_h5_mode mode, ds_weights_report
  * least as many layers with weights as the range; extra ones at the end are skipped. */
 int ds_h5_load_order(nn_model *m, const char *path, int first, int last, ds_weights_report *rep,
                      char *err, size_t errlen);
+/* Loads a pretrained base (model layers first..last, e.g. input + 1 .. the cut layer)
+ * the way the student's Keras code does: by name when the file names every layer of the
+ * range that has weights (a tf.keras file), otherwise by order as load_weights does (a
+ * Keras 2.0-2.2 file such as the notop InceptionV3 weights, conv2d_1 ...). Layers outside
+ * the range are never touched; file layers not used are listed in rep->skipped. */
+int ds_h5_load_base(nn_model *m, const char *path, int first, int last, ds_weights_report *rep,
+                    char *err, size_t errlen);
 /* Writes every layer of m (finalized) to path in the save_weights layout, atomically.
  * -1 on error (an existing file is left as it was). */
 int ds_h5_save(const nn_model *m, const char *path, char *err, size_t errlen);

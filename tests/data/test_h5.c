@@ -246,6 +246,29 @@ static void test_subset_and_order(void **state)
     free(path);
     nn_model_destroy(m);
 
+    /* as a base: by order for Keras 2.0 names, by name for tf.keras names; only the range */
+    m = tiny_model(5);
+    path = fixture("tiny_keras20.h5");
+    if (ds_h5_load_base(m, path, 1, 5, &rep, err, sizeof err) < 0)
+        fail_msg("%s", err);
+    assert_tiny_values(m);
+    ds_weights_report_free(&rep);
+    free(path);
+    nn_model_destroy(m);
+    m = tiny_model(5);
+    float d0 = m->layers[4]->params[0].data[0];
+    path = fixture("tiny.h5");
+    if (ds_h5_load_base(m, path, 1, 2, &rep, err, sizeof err) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(rep.n_loaded, 2);
+    assert_int_equal(rep.n_skipped, 2);
+    assert_string_equal(rep.skipped[0], "dense");
+    assert_true(m->layers[1]->params[0].data[0] == tiny_value(0, 0, false));
+    assert_true(m->layers[4]->params[0].data[0] == d0);
+    ds_weights_report_free(&rep);
+    free(path);
+    nn_model_destroy(m);
+
     /* by order: Keras 2.0's 1-based names load as Keras's load_weights would */
     m = tiny_model(5);
     path = fixture("tiny_keras20.h5");
@@ -333,12 +356,14 @@ static void test_inception(void **state)
         assert_true(isfinite(m->layers[last]->out[i]));
     nn_model_destroy(m);
 
-    /* the base cut at mixed0 inside a bigger model: by name (subset) and by order */
-    for (int mode = 0; mode < 2; mode++) {
+    /* the base cut at mixed0 inside a bigger model: by name (subset), by order, and
+     * as a base (by name here: the file has tf.keras names) */
+    for (int mode = 0; mode < 3; mode++) {
         m = inception("mixed0", true, &last);
         float head0 = m->layers[last + 2]->params[0].data[0];
-        int rc = mode == 0 ? ds_h5_load(m, path, DS_H5_SUBSET, &rep, err, sizeof err)
-                           : ds_h5_load_order(m, path, 1, last, &rep, err, sizeof err);
+        int rc = mode == 0   ? ds_h5_load(m, path, DS_H5_SUBSET, &rep, err, sizeof err)
+                 : mode == 1 ? ds_h5_load_order(m, path, 1, last, &rep, err, sizeof err)
+                             : ds_h5_load_base(m, path, 1, last, &rep, err, sizeof err);
         if (rc < 0)
             fail_msg("%s", err);
         assert_int_equal(rep.n_loaded, 2 * (5 + 7));
