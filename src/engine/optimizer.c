@@ -70,9 +70,19 @@ typedef struct {
         acc.fin_after[j] &= fabsf(nw) <= FLT_MAX;                                              \
     } while (0)
 
+/* The build targets baseline x86-64 (SSE2), where this loop is bound by the square root
+ * and division rather than by memory; GCC can add AVX2 and AVX-512 versions chosen at
+ * load time. Every version computes the same IEEE float results (no FMA contraction:
+ * -ffp-contract=off), and the lanes above fix the order of the sums. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MULTIVERSION
+#endif
+
 /* Updates w in place from g; returns max |dw| and adds sum dw^2 to *sumsq. Sets *bad
  * when a weight is non-finite after the update, *bad_before when one was before. */
-static float update_tensor(const nn_optimizer_cfg *o, long t, float *restrict w,
+MULTIVERSION static float update_tensor(const nn_optimizer_cfg *o, long t, float *restrict w,
                            const float *restrict g, float *restrict s0, float *restrict s1,
                            size_t n, double *sumsq, bool *bad, bool *bad_before)
 {
