@@ -964,9 +964,8 @@ int nn_model_evaluate(nn_model *m, const float *x, const int32_t *labels, int n,
         return fail(m, "evaluate: the model is not compiled");
     if (n <= 0)
         return fail(m, "evaluate: no examples");
+    /* chunks of the buffers' size: evaluating never reallocates what training left */
     int chunk = m->batch_cap > 0 ? m->batch_cap : 32;
-    if (chunk < 32 && nn_model_reserve(m, 32) == 0)
-        chunk = 32;
     size_t in = nn_model_input_size(m);
     double sum = 0.0;
     long correct = 0;

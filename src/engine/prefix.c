@@ -82,10 +82,8 @@ static int check_prefix(nn_model *m, int layer, int n)
 /* Keras's evaluate/predict chunking, as nn_model_evaluate does it. */
 static int eval_chunk(nn_model *m)
 {
-    int chunk = m->batch_cap > 0 ? m->batch_cap : 32;
-    if (chunk < 32 && nn_model_reserve(m, 32) == 0)
-        chunk = 32;
-    return chunk;
+    /* the buffers' size: evaluating never reallocates what the last step left */
+    return m->batch_cap > 0 ? m->batch_cap : 32;
 }
 
 int nn_model_prefix_outputs(nn_model *m, int layer, const float *x, int n, float *act)
