@@ -1990,6 +1990,8 @@ static void model_line(parser *p)
         FAIL_TOK(p, &t, "Input needs a shape, e.g. Input(shape=(28, 28, 1))");
     if (k->type == NN_DROPOUT && !(c.seen & 1u))
         FAIL_TOK(p, &t, "Dropout needs a rate, e.g. Dropout(0.2)");
+    if (k->type == NN_ACTIVATION && !(c.seen & 1u))
+        FAIL_TOK(p, &t, "Activation needs an activation, e.g. Activation(relu)");
     if (d.name[0])
         check_unique(p, d.name, &c.name_tok, p->l->n_decls);
     ls_decl *dp = add_decl(p, &d, &t);

@@ -608,6 +608,7 @@ static const bad_case bad_cases[] = {
     {"unknown activation", HEAD "model\n  Flatten()\n  Dense(3, activation=rleu)\n", 0, 6, 23, "unknown activation 'rleu'; did you mean 'relu'?"},
     {"argument given twice", HEAD "model\n  Flatten()\n  Dense(3, units=4)\n", 0, 6, 12, "'units' is given twice"},
     {"Dense without units", HEAD "model\n  Flatten()\n  Dense(activation=relu)\n", 0, 6, 3, "Dense needs its number of units"},
+    {"Activation without activation", HEAD "model\n  Flatten()\n  Activation()\n", 0, 6, 3, "Activation needs an activation"},
     {"layer without parentheses", HEAD "model\n  Flatten\n", 0, 5, 10, "expected '(' after 'Flatten'"},
     {"Concatenate of one", HEAD "model\n  Flatten()\n  Concatenate()\n", 0, 6, 3, "Concatenate joins layers"},
     {"two inputs to a Dense", HEAD "model\n  a = Flatten()\n  Dense(2)([a, a])\n", 0, 6, 11, "Dense takes one input"},
