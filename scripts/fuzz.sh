@@ -19,7 +19,11 @@ for h in "$dir"/tests/fuzz/fuzz_*; do
     work="$dir/findings/$name"
     rm -rf "$work" && mkdir -p "$work/corpus"
     [ -d "$corpus" ] && cp -r "$corpus/." "$work/corpus/"
-    if (cd "$work" && "$h" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+    extra=()
+    [ -f "$corpus/keywords.dict" ] && extra+=("-dict=$corpus/keywords.dict")
+    # ASan's quarantine makes zlib's per-open buffers slow to recycle (see tests/fuzz)
+    if (cd "$work" && ASAN_OPTIONS="quarantine_size_mb=0:thread_local_quarantine_size_kb=0:detect_leaks=1" \
+            "$h" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "${extra[@]}" \
             corpus >"$work/log" 2>&1); then
         runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$' || echo "?")
         echo "fuzz $name: ok, $runs executions in ${secs}s"

@@ -121,6 +121,9 @@ typedef enum {
     LS_Q_MEAN_RATIO,        /* layer: mean(output)/mean(input) of the last forward */
     LS_Q_DEAD_GRAD,         /* layer: max |grad| flowing into units its mask dropped */
     LS_Q_STEPS,             /* optimizer steps taken */
+    LS_Q_DROPPED_UNIT_CHANGE, /* layer (Dropout): max |dW| of the last step over the incoming
+                               * weights and bias of the units its mask dropped for every
+                               * example of the batch (the layer feeding it must be Dense) */
 } ls_quantity;
 
 typedef enum { LS_CMP_LT = 0, LS_CMP_LE, LS_CMP_GT, LS_CMP_GE, LS_CMP_EQ, LS_CMP_WITHIN } ls_cmp;

@@ -2107,6 +2107,7 @@ static const quantity_word quantities[] = {
     {"dead gradient", LS_Q_DEAD_GRAD, true, true, 0},
     {"dead grad", LS_Q_DEAD_GRAD, true, true, 0},
     {"steps", LS_Q_STEPS, false, false, 2},
+    {"dropped unit change", LS_Q_DROPPED_UNIT_CHANGE, true, true, 0},
     {NULL, 0, false, false, 0},
 };
 static const char *const quantity_heads[] = {"loss", "accuracy", "val_loss", "val_accuracy", "dropped", "weight",

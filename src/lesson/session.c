@@ -34,6 +34,9 @@ struct ls_session {
     bool have_val;
     long val_at;            /* step of the last validation */
     float *change_since_mark; /* per layer */
+    /* per layer: the weights of a Dense layer feeding a Dropout, as they were before the
+     * last training step (kernel then bias), for LS_Q_DROPPED_UNIT_CHANGE */
+    float **before;
     /* Frozen-prefix cache (issue 6): the outputs of the frozen, deterministic prefix of the
      * model for each example, computed the first time the example is seen; the head then
      * trains from them. Dropped whenever the prefix or its weights change. */
@@ -425,6 +428,33 @@ static const float *cache_val(ls_session *s, const float *x)
     return s->cache.val;
 }
 
+/* Copies the weights of every Dense layer that feeds a Dropout. */
+static int keep_sources(ls_session *s)
+{
+    nn_model *m = s->model;
+    if (!s->before && !(s->before = calloc((size_t)m->n_layers, sizeof *s->before)))
+        return -1;
+    for (int i = 0; i < m->n_layers; i++) {
+        const nn_layer *d = m->layers[i];
+        if (d->type != NN_DROPOUT)
+            continue;
+        const nn_layer *src = m->layers[d->inputs[0]];
+        if (src->type != NN_DENSE || !src->train_active)
+            continue;
+        size_t k = 0;
+        for (int p = 0; p < src->n_params; p++)
+            k += src->params[p].size;
+        if (!s->before[src->index] && !(s->before[src->index] = malloc(k * sizeof(float))))
+            return -1;
+        float *dst = s->before[src->index];
+        for (int p = 0; p < src->n_params; p++) {
+            memcpy(dst, src->params[p].data, src->params[p].size * sizeof(float));
+            dst += src->params[p].size;
+        }
+    }
+    return 0;
+}
+
 nn_trace *ls_session_step(ls_session *s)
 {
     nn_model *m = s->model;
@@ -441,6 +471,10 @@ nn_trace *ls_session_step(ls_session *s)
     int rc;
     const float *act = cache_batch(s, n);
     int p = s->cache.layer;
+    if (s->training && keep_sources(s) < 0) {
+        set_err(s, "out of memory");
+        return NULL;
+    }
     if (s->training) {
         rc = act ? nn_model_train_step_from(m, p, act, s->y, n, &res) : nn_model_train_step(m, s->x, s->y, n, &res);
     } else {
@@ -778,6 +812,34 @@ static int measure(ls_session *s, const ls_expect *e, double *v)
     case LS_Q_STEPS:
         *v = (double)m->iterations;
         return 0;
+    case LS_Q_DROPPED_UNIT_CHANGE: {
+        if (!(l = dropout_layer(s, e->layer)))
+            return -1;
+        const nn_layer *src = m->layers[l->inputs[0]];
+        const float *b = s->before ? s->before[src->index] : NULL;
+        if (src->type != NN_DENSE || !b || !l->mask_valid)
+            return set_err(s, "'dropped unit change of %s' needs a training step of a trainable Dense layer feeding it", l->name);
+        int units = (int)l->out_size, in_dim = src->params[0].shape.d[0];
+        const float *k = src->params[0].data, *bias = src->n_params > 1 ? src->params[1].data : NULL;
+        double mx = 0;
+        int found = 0;
+        for (int u = 0; u < units; u++) {
+            bool all = true;
+            for (int i = 0; i < n && all; i++)
+                all = !l->mask[(size_t)i * units + u];
+            if (!all)
+                continue;
+            found++;
+            for (int r = 0; r < in_dim; r++)
+                mx = fmax(mx, fabs((double)k[(size_t)r * units + u] - b[(size_t)r * units + u]));
+            if (bias)
+                mx = fmax(mx, fabs((double)bias[u] - b[(size_t)in_dim * units + u]));
+        }
+        if (!found)
+            return set_err(s, "no unit of '%s' was dropped for every example of the batch (try batch_size 1)", l->name);
+        *v = mx;
+        return 0;
+    }
     case LS_Q_MASK_ACTIVE:
     case LS_Q_KEPT_SCALE:
     case LS_Q_MEAN_RATIO:
