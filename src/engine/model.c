@@ -762,6 +762,22 @@ double nn_model_loss(nn_model *m, const int32_t *labels, int n, int *correct, bo
     return loss;
 }
 
+double nn_model_loss_sum(nn_model *m, const int32_t *labels, int n, int *correct)
+{
+    const nn_layer *out = m->layers[m->output];
+    const float *z = output_logits(m);
+    int k = (int)out->out_size;
+    double sum = 0.0;
+    /* one example at a time: the sum does not depend on how a set is cut into chunks */
+    for (int i = 0; i < n; i++)
+        sum += m->loss == NN_LOSS_BCE ? nn_bce_logits(NULL, z + i, labels + i, 1)
+                                      : nn_scce_logits(NULL, z + (size_t)i * k, labels + i, 1, k);
+    if (correct)
+        *correct = m->loss == NN_LOSS_BCE ? nn_binary_correct(z, labels, n)
+                                          : nn_categorical_correct(z, labels, n, k);
+    return sum;
+}
+
 static void backward_layer(nn_model *m, nn_layer *l, int n, float *tmp)
 {
     size_t total = (size_t)n * l->out_size;
@@ -957,6 +973,15 @@ int nn_model_train_step(nn_model *m, const float *x, const int32_t *labels, int 
     return 0;
 }
 
+int nn_model_eval_chunk(nn_model *m)
+{
+    /* A fixed chunk: BLAS may round differently for different row counts, so the same
+     * set must always be cut the same way to give the same bits. */
+    if (nn_model_reserve(m, NN_EVAL_CHUNK) < 0)
+        return -1;
+    return NN_EVAL_CHUNK;
+}
+
 int nn_model_evaluate(nn_model *m, const float *x, const int32_t *labels, int n, double *loss,
                       double *accuracy)
 {
@@ -964,8 +989,9 @@ int nn_model_evaluate(nn_model *m, const float *x, const int32_t *labels, int n,
         return fail(m, "evaluate: the model is not compiled");
     if (n <= 0)
         return fail(m, "evaluate: no examples");
-    /* chunks of the buffers' size: evaluating never reallocates what training left */
-    int chunk = m->batch_cap > 0 ? m->batch_cap : 32;
+    int chunk = nn_model_eval_chunk(m);
+    if (chunk < 0)
+        return -1;
     size_t in = nn_model_input_size(m);
     double sum = 0.0;
     long correct = 0;
@@ -974,7 +1000,7 @@ int nn_model_evaluate(nn_model *m, const float *x, const int32_t *labels, int n,
         if (nn_model_forward(m, x + (size_t)i * in, k, false) < 0)
             return -1;
         int c = 0;
-        sum += nn_model_loss(m, labels + i, k, &c, false) * k;
+        sum += nn_model_loss_sum(m, labels + i, k, &c);
         correct += c;
     }
     if (loss)
@@ -986,7 +1012,9 @@ int nn_model_evaluate(nn_model *m, const float *x, const int32_t *labels, int n,
 
 int nn_model_predict(nn_model *m, const float *x, int n, float *probs)
 {
-    int chunk = m->batch_cap > 0 ? m->batch_cap : 32;
+    int chunk = nn_model_eval_chunk(m);
+    if (chunk < 0)
+        return -1;
     size_t in = nn_model_input_size(m), out = nn_model_output_size(m);
     for (int i = 0; i < n; i += chunk) {
         int k = n - i < chunk ? n - i : chunk;

@@ -209,6 +209,9 @@ int nn_model_forward(nn_model *m, const float *x, int n, bool training);
 /* Loss and number correct for the last forward; dlogits are stored in the output
  * layer's dout when want_grad. */
 double nn_model_loss(nn_model *m, const int32_t *labels, int n, int *correct, bool want_grad);
+/* Sum (not mean) of the per-example losses of the last forward, added one example at a
+ * time so that evaluating a set gives the same bits however it is cut into chunks. */
+double nn_model_loss_sum(nn_model *m, const int32_t *labels, int n, int *correct);
 /* Backward from the output layer's dout, down to the lowest trainable layer. */
 int nn_model_backward(nn_model *m, int n);
 /* Optimizer update of every train_active parameter; records per-layer weight change. */
@@ -227,7 +230,12 @@ typedef struct {
  * both res and the error. */
 int nn_model_train_step(nn_model *m, const float *x, const int32_t *labels, int n,
                         nn_step_result *res);
-/* Inference-mode loss and accuracy over n examples, in chunks of the buffer size. */
+/* Evaluation and prediction cut a set into chunks of this many examples (growing the
+ * buffers to hold one chunk if needed); callers that must keep a step's buffers intact
+ * reserve at least this much up front. */
+#define NN_EVAL_CHUNK 32
+int nn_model_eval_chunk(nn_model *m);
+/* Inference-mode loss and accuracy over n examples, in chunks of NN_EVAL_CHUNK. */
 int nn_model_evaluate(nn_model *m, const float *x, const int32_t *labels, int n,
                       double *loss, double *accuracy);
 /* Probabilities (sigmoid/softmax outputs) for n examples into probs. */

@@ -82,8 +82,7 @@ static int check_prefix(nn_model *m, int layer, int n)
 /* Keras's evaluate/predict chunking, as nn_model_evaluate does it. */
 static int eval_chunk(nn_model *m)
 {
-    /* the buffers' size: evaluating never reallocates what the last step left */
-    return m->batch_cap > 0 ? m->batch_cap : 32;
+    return nn_model_eval_chunk(m);
 }
 
 int nn_model_prefix_outputs(nn_model *m, int layer, const float *x, int n, float *act)
@@ -211,7 +210,7 @@ int nn_model_evaluate_from(nn_model *m, int layer, const float *act, const int32
         if (nn_model_forward_from(m, layer, act + (size_t)i * per, k, false) < 0)
             return -1;
         int c = 0;
-        sum += nn_model_loss(m, labels + i, k, &c, false) * k;
+        sum += nn_model_loss_sum(m, labels + i, k, &c);
         correct += c;
     }
     if (loss)

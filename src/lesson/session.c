@@ -226,7 +226,9 @@ static int init_model(ls_session *s)
     if (nn_model_compile(s->model, &o, s->lesson->compile.loss) < 0)
         return set_err(s, "%s:%d:%d: %s", s->lesson->path, s->lesson->compile.loc.line,
                        s->lesson->compile.loc.col, nn_model_error(s->model));
-    if (nn_model_reserve(s->model, s->batch) < 0)
+    /* room for a validation chunk too, so validating never reallocates the buffers that
+     * hold the last step (masks, gradients) */
+    if (nn_model_reserve(s->model, s->batch > NN_EVAL_CHUNK ? s->batch : NN_EVAL_CHUNK) < 0)
         return set_err(s, "%s: %s", s->lesson->path, nn_model_error(s->model));
     return 0;
 }
