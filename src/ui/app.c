@@ -2,6 +2,7 @@
 #include "ui/app.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,9 @@ void ui_app_destroy(ui_app *a)
     ui_snap_release(a->snap);
     if (a->thumb_tex)
         SDL_DestroyTexture(a->thumb_tex);
+    if (a->grid_tex)
+        SDL_DestroyTexture(a->grid_tex);
+    free(a->grid_px);
     ui_text_destroy(a->text);
     ui_graph_free(&a->graph);
     free(a->metrics);
@@ -107,6 +111,10 @@ int ui_app_set_renderer(ui_app *a, SDL_Renderer *ren, char *err, size_t errlen)
         SDL_DestroyTexture(a->thumb_tex);
     a->thumb_tex = NULL;
     a->thumb_trace = NULL;
+    if (a->grid_tex)
+        SDL_DestroyTexture(a->grid_tex);
+    a->grid_tex = NULL;
+    a->grid_w = a->grid_h = 0;
     a->ren = ren;
     SDL_SetRenderDrawBlendMode(ren, SDL_BLENDMODE_BLEND);
     return 0;
@@ -528,7 +536,7 @@ void ui_app_event(ui_app *a, const SDL_Event *e)
 
 /* ---- update ---- */
 
-void ui_app_update(ui_app *a)
+bool ui_app_update(ui_app *a)
 {
     if (ui_worker_graph(a->worker, &a->graph, &a->graph_ver)) {
         if (a->n_open != a->graph.n) {
@@ -563,6 +571,18 @@ void ui_app_update(ui_app *a)
     a->cur = ui_snap_trace(s);
     if (a->cur && a->example >= a->cur->batch)
         a->example = a->cur->batch - 1;
+    unsigned long long h = 1469598103934665603ull;
+    unsigned long long parts[] = {(unsigned long long)(uintptr_t)a->snap, a->graph_ver,
+                                  a->n_metrics, a->metrics_gen, (unsigned long long)a->status.steps,
+                                  a->status.playing, (unsigned long long)a->status.pending,
+                                  (unsigned long long)(a->status.steps_per_sec * 10),
+                                  (unsigned long long)a->n_results, a->status.error_seq,
+                                  SDL_TICKS_PASSED(SDL_GetTicks(), a->message_until) ? 0ull : 1ull};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        h = (h ^ parts[i]) * 1099511628211ull;
+    bool changed = h != a->signature;
+    a->signature = h;
+    return changed;
 }
 
 /* ---- draw ---- */

@@ -128,6 +128,13 @@ typedef struct ui_app {
     const nn_trace *thumb_trace;
     int thumb_tw, thumb_th;
 
+    /* the mask grid, painted into pixels and copied as one texture */
+    SDL_Texture *grid_tex;
+    Uint32 *grid_px;
+    int grid_w, grid_h;
+
+    unsigned long long signature;   /* of what the last update saw */
+
     /* frame timing */
     double frame_ms;
     unsigned long frames;
@@ -147,8 +154,10 @@ int ui_app_set_renderer(ui_app *a, SDL_Renderer *ren, char *err, size_t errlen);
 void ui_app_event(ui_app *a, const SDL_Event *e);
 /* Runs an action as a key or click would. */
 void ui_app_do(ui_app *a, ui_action_id act, int arg);
-/* Update phase: takes the newest snapshot, worker state and results. */
-void ui_app_update(ui_app *a);
+/* Update phase: takes the newest snapshot, worker state and results. Returns true
+ * when anything drawn may have changed since the last call (the window skips frames
+ * otherwise, leaving the CPU to training). */
+bool ui_app_update(ui_app *a);
 /* Draw phase: draws everything at the renderer's output size, fills a->layout. */
 void ui_app_draw(ui_app *a);
 /* Enters lesson step k (runs its actions). */

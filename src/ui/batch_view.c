@@ -140,7 +140,8 @@ void ui_batch_view_draw(ui_app *a, SDL_Rect r)
         } else {
             ui_fill(a->ren, img, t->box);
         }
-        L->thumbs[L->n_thumbs++] = img;
+        if (L->n_thumbs < UI_MAX_THUMBS)
+            L->thumbs[L->n_thumbs++] = img;
         int lbl = tr->labels ? tr->labels[k] : -1;
         if (tr->pred) {
             /* A tick or a cross in the corner: the shape says it, the colour repeats it. */

@@ -33,14 +33,62 @@ static int trace_dropout(const nn_trace *t, const ui_app *a, int d)
     return 0;
 }
 
-static void draw_cross(SDL_Renderer *ren, SDL_Rect c, SDL_Color col, int th)
+static Uint32 argb(SDL_Color c)
 {
-    int in = c.w >= 8 ? c.w / 6 : 0;
-    ui_line(ren, c.x + in, c.y + in, c.x + c.w - 1 - in, c.y + c.h - 1 - in, col, th);
-    ui_line(ren, c.x + c.w - 1 - in, c.y + in, c.x + in, c.y + c.h - 1 - in, col, th);
-    /* The centre pixel always carries the cross colour (what tests sample). */
-    SDL_Rect mid = {c.x + c.w / 2 - (th > 1), c.y + c.h / 2 - (th > 1), th > 1 ? 2 : 1, th > 1 ? 2 : 1};
-    ui_fill(ren, mid, col);
+    return 0xFF000000u | (Uint32)c.r << 16 | (Uint32)c.g << 8 | c.b;
+}
+
+/* Paints the grid (cell colours, crosses on dropped cells) into the app's pixel buffer
+ * and copies it to the renderer at grid. */
+static void paint_grid(ui_app *a, SDL_Rect grid, int cols, int pitch, int cell, int units,
+                       const Uint32 *col, const uint8_t *crossed, Uint32 cross, int th)
+{
+    int w = grid.w, h = grid.h;
+    if (w <= 0 || h <= 0)
+        return;
+    if (!a->grid_tex || a->grid_w != w || a->grid_h != h) {
+        if (a->grid_tex)
+            SDL_DestroyTexture(a->grid_tex);
+        free(a->grid_px);
+        a->grid_px = malloc((size_t)w * h * sizeof *a->grid_px);
+        a->grid_tex = SDL_CreateTexture(a->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING,
+                                        w, h);
+        a->grid_w = w;
+        a->grid_h = h;
+        if (!a->grid_px || !a->grid_tex)
+            return;
+    }
+    Uint32 *px = a->grid_px;
+    Uint32 bg = argb(a->theme.panel);
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        px[i] = bg;
+    int in = cell >= 8 ? cell / 6 : 0;
+    for (int i = 0; i < units; i++) {
+        int x0 = (i % cols) * pitch, y0 = (i / cols) * pitch;
+        for (int y = 0; y < cell; y++) {
+            Uint32 *row = px + (size_t)(y0 + y) * w + x0;
+            for (int x = 0; x < cell; x++)
+                row[x] = col[i];
+        }
+        if (!crossed[i] || cell < 3)
+            continue;
+        /* Two diagonals, th pixels thick; the centre pixel always carries the cross
+         * colour (what tests sample). */
+        for (int k = in; k <= cell - 1 - in; k++)
+            for (int d = 0; d < th; d++) {
+                int xa = k + d, xb = cell - 1 - k - d;
+                if (xa < cell)
+                    px[(size_t)(y0 + k) * w + x0 + xa] = cross;
+                if (xb >= 0)
+                    px[(size_t)(y0 + k) * w + x0 + xb] = cross;
+            }
+        int c0 = cell / 2 - (th > 1), cn = th > 1 ? 2 : 1;
+        for (int y = 0; y < cn; y++)
+            for (int x = 0; x < cn; x++)
+                px[(size_t)(y0 + c0 + y) * w + x0 + c0 + x] = cross;
+    }
+    SDL_UpdateTexture(a->grid_tex, NULL, px, w * (int)sizeof *px);
+    SDL_RenderCopy(a->ren, a->grid_tex, NULL, &grid);
 }
 
 static void draw_strip(ui_app *a, SDL_Rect r, float rate, long shown_step)
@@ -175,57 +223,61 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
         ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text,
                      "Space: train   S: one step", grid.x + grid.w / 2,
                      grid.y + grid.h / 2 + t->pad, UI_ALIGN_CENTER, 0);
-    } else if (ex >= 0) {
-        const float *act = D->act + (size_t)ex * units;
-        const uint8_t *mask = D->mask ? D->mask + (size_t)ex * units : NULL;
-        float mx = 0;
-        for (int i = 0; i < units; i++)
-            if (act[i] > mx)
-                mx = act[i];
-        for (int i = 0; i < units; i++) {
-            SDL_Rect q = {grid.x + (i % cols) * pitch, grid.y + (i / cols) * pitch, cell, cell};
-            if (training && mask && !mask[i]) {
-                ui_fill(a->ren, q, t->cell_dropped);
-                if (cell >= 3)
-                    draw_cross(a->ren, q, t->cross, th);
-                continue;
-            }
-            float v = mx > 0 && act[i] > 0 ? sqrtf(act[i] / mx) : 0.0f;
-            ui_fill(a->ren, q, ui_mix(t->cell_lo, t->cell_hi, v));
-        }
-        L->mask_drawn = training;
     } else {
-        /* Whole batch: how many of the B examples dropped each unit; in inference, mean
-         * activation. */
-        L->batch_counts = training;
-        float mx = 0;
-        float *v = malloc((size_t)units * sizeof *v);
-        if (v) {
-            for (int i = 0; i < units; i++) {
-                float s = 0;
-                for (int k = 0; k < B; k++) {
-                    size_t o = (size_t)k * units + i;
-                    s += training ? (D->mask[o] ? 0.0f : 1.0f) : D->act[o];
+        /* Cells are painted into a pixel buffer and copied in one go: a thousand small
+         * fills and crosses through the renderer cost several milliseconds a frame. */
+        Uint32 *col = malloc((size_t)units * sizeof *col);
+        float *sum = malloc((size_t)units * sizeof *sum);
+        uint8_t *crossed = calloc((size_t)units, 1);
+        if (col && sum && crossed) {
+            if (ex >= 0) {
+                const float *act = D->act + (size_t)ex * units;
+                const uint8_t *mask = D->mask ? D->mask + (size_t)ex * units : NULL;
+                float mx = 0;
+                for (int i = 0; i < units; i++)
+                    if (act[i] > mx)
+                        mx = act[i];
+                for (int i = 0; i < units; i++) {
+                    if (training && mask && !mask[i]) {
+                        col[i] = argb(t->cell_dropped);
+                        crossed[i] = 1;
+                        continue;
+                    }
+                    float v = mx > 0 && act[i] > 0 ? sqrtf(act[i] / mx) : 0.0f;
+                    col[i] = argb(ui_mix(t->cell_lo, t->cell_hi, v));
                 }
-                v[i] = s;
-                if (s > mx)
-                    mx = s;
-            }
-            SDL_Color hot = ui_rgb(UI_OI_YELLOW);
-            for (int i = 0; i < units; i++) {
-                SDL_Rect q = {grid.x + (i % cols) * pitch, grid.y + (i / cols) * pitch, cell, cell};
-                if (training) {
-                    float f = v[i] / (float)B;
-                    SDL_Color col = f <= 0 ? t->cell_lo
-                                           : ui_mix(ui_rgb(UI_OI_VERMILLION), hot, f * 2.5f);
-                    ui_fill(a->ren, q, col);
-                } else {
-                    float f = mx > 0 ? sqrtf(v[i] / mx) : 0;
-                    ui_fill(a->ren, q, ui_mix(t->cell_lo, t->cell_hi, f));
+                L->mask_drawn = training;
+            } else {
+                /* Whole batch: how many of the B examples dropped each unit; in
+                 * inference, the mean activation. */
+                L->batch_counts = training;
+                float mx = 0;
+                for (int i = 0; i < units; i++)
+                    sum[i] = 0;
+                for (int k = 0; k < B; k++)
+                    for (int i = 0; i < units; i++) {
+                        size_t o = (size_t)k * units + i;
+                        sum[i] += training ? (D->mask[o] ? 0.0f : 1.0f) : D->act[o];
+                    }
+                for (int i = 0; i < units; i++)
+                    if (sum[i] > mx)
+                        mx = sum[i];
+                SDL_Color hot = ui_rgb(UI_OI_YELLOW);
+                for (int i = 0; i < units; i++) {
+                    float v = sum[i];
+                    if (training) {
+                        float f = v / (float)B;
+                        col[i] = argb(f <= 0 ? t->cell_lo : ui_mix(ui_rgb(UI_OI_VERMILLION), hot, f * 2.5f));
+                    } else {
+                        col[i] = argb(ui_mix(t->cell_lo, t->cell_hi, mx > 0 ? sqrtf(v / mx) : 0));
+                    }
                 }
             }
-            free(v);
+            paint_grid(a, grid, cols, pitch, cell, units, col, crossed, argb(t->cross), th);
         }
+        free(col);
+        free(sum);
+        free(crossed);
     }
 
     /* Caption. */

@@ -139,14 +139,26 @@ int ui_cmd_open(int argc, char **argv)
     ui_app_enter_step(app, 0);
 
     long frames = 0;
+    Uint32 last_draw = 0;
     while (!app->quit) {
         Uint64 t0 = SDL_GetPerformanceCounter();
         SDL_Event e;
-        while (SDL_PollEvent(&e))
+        bool events = false;
+        while (SDL_PollEvent(&e)) {
             ui_app_event(app, &e);
-        ui_app_update(app);
+            events = true;
+        }
+        bool changed = ui_app_update(app);
+        /* Nothing new to show: wait for an event instead of redrawing the same frame
+         * (the CPU goes to training). Redraw at least twice a second anyway. */
+        if (!events && !changed && !SDL_TICKS_PASSED(SDL_GetTicks(), last_draw + 500) &&
+            quit_after <= 0) {
+            SDL_WaitEventTimeout(NULL, 15);
+            continue;
+        }
         ui_app_draw(app);
         SDL_RenderPresent(ren);
+        last_draw = SDL_GetTicks();
         if (quit_after > 0 && ++frames >= quit_after)
             break;
         double ms = (double)(SDL_GetPerformanceCounter() - t0) * 1000.0 /
