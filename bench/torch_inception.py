@@ -12,7 +12,7 @@ Eval mode, torch.no_grad(), inputs in [0, 1).
 Run with Debian's /usr/bin/python3 (python3-torch, python3-torchvision). Threads:
 --threads T sets torch.set_num_threads(T); bench_inception also sets OMP_NUM_THREADS and
 OPENBLAS_NUM_THREADS. The last line is machine-readable:
-  RESULT torch batch=N size=S median_ms=M per_image_ms=P
+  RESULT torch batch=N size=S median_ms=M per_image_ms=P min_ms=L
 """
 import argparse
 import time
@@ -59,7 +59,8 @@ def main():
     params = sum(p.numel() for p in model.parameters())
     print("torch %s, %d thread(s), output %s, %d parameters" % (torch.__version__, torch.get_num_threads(),
                                                                tuple(out.shape), params))
-    print("RESULT torch batch=%d size=%d median_ms=%.3f per_image_ms=%.3f" % (a.batch, a.size, med, med / a.batch))
+    print("RESULT torch batch=%d size=%d median_ms=%.3f per_image_ms=%.3f min_ms=%.3f"
+          % (a.batch, a.size, med, med / a.batch, times[0]))
 
 
 if __name__ == "__main__":
