@@ -102,6 +102,10 @@ void ls_session_destroy(ls_session *s)
         return;
     ds_batcher_destroy(s->batcher);
     ds_fmnist_free(&s->data);
+    if (s->before && s->model)
+        for (int i = 0; i < s->model->n_layers; i++)
+            free(s->before[i]);
+    free(s->before);
     nn_model_destroy(s->model);
     ls_lesson_destroy(s->lesson);
     free(s->val_x);
