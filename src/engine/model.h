@@ -270,8 +270,12 @@ int nn_model_prefix_outputs(nn_model *m, int layer, const float *x, int n, float
  * its out buffer and only the layers after it run. Layers before it are skipped and
  * keep stale outputs. Valid when layer is a prefix as nn_model_frozen_prefix defines. */
 int nn_model_forward_from(nn_model *m, int layer, const float *act, int n, bool training);
-/* nn_model_train_step and nn_model_evaluate from a prefix's outputs; bit-identical
- * to the full versions when act holds what the prefix computes. */
+/* nn_model_train_step and nn_model_evaluate from a prefix's outputs; bit-identical to
+ * the full versions when act holds what the prefix computes for these examples in this
+ * batch. (OpenBLAS's SGEMM rounds a row differently depending on where it sits in the
+ * matrix, so the full model itself gives an example last-bit-different activations in
+ * a different batch; outputs cached from another batch differ from a recomputation by
+ * that much, ~1e-7 relative.) */
 int nn_model_train_step_from(nn_model *m, int layer, const float *act, const int32_t *labels,
                              int n, nn_step_result *res);
 int nn_model_evaluate_from(nn_model *m, int layer, const float *act, const int32_t *labels,

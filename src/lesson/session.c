@@ -39,7 +39,11 @@ struct ls_session {
     float **before;
     /* Frozen-prefix cache (issue 6): the outputs of the frozen, deterministic prefix of the
      * model for each example, computed the first time the example is seen; the head then
-     * trains from them. Dropped whenever the prefix or its weights change. */
+     * trains from them. Dropped whenever the prefix or its weights change. Filled from the
+     * training batches as they come and from the validation chunks evaluate uses, so the
+     * first epoch and every validation are bit-identical to running the whole model; later
+     * epochs reuse outputs computed in another batch, which OpenBLAS rounds differently from
+     * a recomputation in the last bits (see nn_model_train_step_from). */
     struct {
         int layer;          /* the prefix's last layer; -1: no cache */
         uint64_t sig;       /* fingerprint of the prefix it was computed for */

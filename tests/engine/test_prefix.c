@@ -3,7 +3,10 @@
  * training the head from cached prefix outputs is bit-identical to training the full
  * model: same losses, accuracies, masks and weights, step after step, over shuffled
  * batches whose composition differs from the chunks the cache was computed in
- * (with single-threaded BLAS; see main). */
+ * (with single-threaded BLAS; see main). Exact identity across different batch
+ * compositions needs a BLAS that rounds a row the same wherever it sits in the matrix;
+ * OpenBLAS does at these sizes (the test fails loudly if that changes), not in general:
+ * the session therefore fills its cache from the batches as they come (see session.c). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
