@@ -181,6 +181,7 @@ void ui_app_enter_step(ui_app *a, int k)
     if (!l || k < 0 || k >= l->n_steps)
         return;
     a->lesson_step = k;
+    a->lesson_scroll = 0;
     a->focus = UI_FOCUS_NONE;
     /* Results of this step start afresh. */
     int keep = 0;
@@ -464,8 +465,10 @@ void ui_app_do(ui_app *a, ui_action_id act, int arg)
             ui_app_enter_step(a, a->lesson_step + 1);
         break;
     case UI_ACT_LESSON_BACK:
-        if (a->lesson_step > 0)
+        if (a->lesson_step > 0) {
             a->lesson_step--;   /* back shows the text; it does not replay actions */
+            a->lesson_scroll = 0;
+        }
         break;
     case UI_ACT_ANSWER: {
         const ls_question *q = step_question(a->lesson, a->lesson_step);
@@ -480,6 +483,11 @@ void ui_app_do(ui_app *a, ui_action_id act, int arg)
         break;
     case UI_ACT_SCROLL:
         a->graph_scroll += arg;
+        break;
+    case UI_ACT_LESSON_SCROLL:
+        a->lesson_scroll += arg;
+        if (a->lesson_scroll < 0)
+            a->lesson_scroll = 0;
         break;
     case UI_ACT_SELECT_LAYER:
         a->selected = arg;
@@ -525,7 +533,9 @@ void ui_app_event(ui_app *a, const SDL_Event *e)
         int mx, my;
         SDL_GetMouseState(&mx, &my);
         SDL_Point p = {mx, my};
-        if (SDL_PointInRect(&p, &a->layout.graph) || !a->win)
+        if (SDL_PointInRect(&p, &a->layout.lesson))
+            ui_app_do(a, UI_ACT_LESSON_SCROLL, -e->wheel.y * 3 * a->theme.font_normal);
+        else if (SDL_PointInRect(&p, &a->layout.graph) || !a->win)
             ui_app_do(a, UI_ACT_SCROLL, -e->wheel.y);
         break;
     }
@@ -596,7 +606,7 @@ static void compute_layout(ui_app *a)
     int W = a->w, H = a->h;
     int bar_h = 2 * (t->font_normal + 2 * t->pad) + t->pad / 2;
     int body = H - bar_h;
-    int gw = W * 25 / 100, cw = W * 42 / 100;
+    int gw = W * 24 / 100, cw = W * 37 / 100;
     int min_g = (int)(260 * t->scale);
     if (gw < min_g)
         gw = min_g;
@@ -621,7 +631,14 @@ static void compute_layout(ui_app *a)
     L->graph = (SDL_Rect){0, bar_h, gw, gh};
     L->weights = (SDL_Rect){0, bar_h + gh, gw, body - gh};
     L->mask = (SDL_Rect){gw, bar_h, cw, body};
-    int lh = body * 42 / 100, meh = body * 27 / 100;
+    /* The lesson takes the height its step needs (within limits); metrics and the
+     * batch share the rest. */
+    int lh = a->lesson_need > 0 ? a->lesson_need : body * 50 / 100;
+    if (lh < body * 36 / 100)
+        lh = body * 36 / 100;
+    if (lh > body * 62 / 100)
+        lh = body * 62 / 100;
+    int meh = (body - lh) / 2;
     L->lesson = (SDL_Rect){gw + cw, bar_h, rw, lh};
     L->metrics = (SDL_Rect){gw + cw, bar_h + lh, rw, meh};
     L->batch = (SDL_Rect){gw + cw, bar_h + lh + meh, rw, body - lh - meh};

@@ -104,6 +104,8 @@ typedef struct ui_app {
 
     /* lesson */
     int lesson_step;
+    int lesson_scroll;       /* pixels scrolled in the lesson panel */
+    int lesson_need;         /* panel height the step's text needed when last drawn */
     int *answers;            /* per lesson step: chosen choice of its first question, -1 */
     int n_results;
     ui_expect_result results[64];

@@ -104,24 +104,29 @@ void ui_batch_view_draw(ui_app *a, SDL_Rect r)
                      UI_ALIGN_BOTTOM, 0);
     }
     c.h -= foot;
-    int lab_h = t->font_small + 2;
     int gap = t->pad / 2 + 2;
     int iw = tr->img_w > 0 ? tr->img_w : 28, ih = tr->img_h > 0 ? tr->img_h : 28;
     int n = B < UI_MAX_THUMBS ? B : UI_MAX_THUMBS;
-    /* Largest thumbnail that fits every example. */
-    int th = 8, tw = 8, cols = 1;
-    for (int side = c.h; side >= 8; side--) {
-        int w = side * iw / ih;
-        int cl = (c.w + gap) / (w + gap);
-        if (cl < 1)
-            continue;
-        int rows = (n + cl - 1) / cl;
-        if (rows * (side + lab_h + gap) <= c.h) {
-            th = side;
-            tw = w;
-            cols = cl;
-            break;
+    /* Largest thumbnail that fits every example; labels only when there is room for
+     * them (the selected example is described in words at the foot anyway). */
+    int th = 8, tw = 8, cols = 1, lab_h = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        lab_h = pass == 0 ? t->font_small + 2 : 0;
+        for (int side = c.h; side >= 8; side--) {
+            int w = side * iw / ih;
+            int cl = (c.w + gap) / (w + gap);
+            if (cl < 1)
+                continue;
+            int rows = (n + cl - 1) / cl;
+            if (rows * (side + lab_h + gap) <= c.h) {
+                th = side;
+                tw = w;
+                cols = cl;
+                break;
+            }
         }
+        if (pass == 0 && tw >= (int)(44 * t->scale))
+            break;
     }
     int maxw = (int)(96 * t->scale);
     if (tw > maxw) {
@@ -130,7 +135,7 @@ void ui_batch_view_draw(ui_app *a, SDL_Rect r)
         cols = (c.w + gap) / (tw + gap);
     }
     int x0 = c.x + (c.w - (cols * (tw + gap) - gap)) / 2;
-    int badge = t->font_small + 2;
+    int badge = t->font_small + 2 < tw * 2 / 5 ? t->font_small + 2 : tw * 2 / 5;
     for (int k = 0; k < n; k++) {
         int col = k % cols, row = k / cols;
         SDL_Rect img = {x0 + col * (tw + gap), c.y + row * (th + lab_h + gap), tw, th};
@@ -148,16 +153,19 @@ void ui_batch_view_draw(ui_app *a, SDL_Rect r)
             bool ok = tr->pred[k] == lbl;
             SDL_Rect bg = {img.x + img.w - badge, img.y, badge, badge};
             ui_fill(a->ren, bg, ok ? t->good : t->bad);
-            ui_text_draw(a->text, UI_FONT_BOLD, t->font_small, ui_rgb(0xffffff),
+            if (badge >= 10)
+                ui_text_draw(a->text, UI_FONT_BOLD, t->font_small, ui_rgb(0xffffff),
                          ok ? "\xe2\x9c\x93" : "\xe2\x9c\x97", bg.x + bg.w / 2, bg.y + bg.h / 2,
                          UI_ALIGN_CENTER | UI_ALIGN_MIDDLE, 0);
         }
         if (k == a->example)
             ui_frame(a->ren, (SDL_Rect){img.x - 3, img.y - 3, img.w + 6, img.h + 6}, t->box_selected, 3);
-        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, class_name(a, lbl, cb, sizeof cb), tw + gap,
-                    fit, sizeof fit);
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, img.x + tw / 2, img.y + th + 1,
-                     UI_ALIGN_CENTER, 0);
+        if (lab_h > 0) {
+            ui_text_fit(a->text, UI_FONT_SANS, t->font_small, class_name(a, lbl, cb, sizeof cb),
+                        tw + gap / 2, fit, sizeof fit);
+            ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, img.x + tw / 2,
+                         img.y + th + 1, UI_ALIGN_CENTER, 0);
+        }
         ui_hit_add(a, (SDL_Rect){img.x, img.y, tw, th + lab_h}, UI_ACT_SELECT_EXAMPLE, k);
     }
 }

@@ -213,7 +213,7 @@ void ui_graph_view_draw(ui_app *a, SDL_Rect r)
                               (int)(16 * t->scale)
                         : 0;
     int bw = c.w - margin;
-    int gap = (int)(t->pad * 1.8f);
+    int gap = (int)(t->pad * 1.3f);
 
     /* Keep the selected box in view. */
     int sel_box = -1;

@@ -41,6 +41,8 @@ static const ui_key keys[] = {
     {SDLK_9, 0, UI_ACT_ANSWER, 8, "", ""},
     {SDLK_PAGEUP, 0, UI_ACT_SCROLL, -5, "PgUp", "scroll the layer graph up"},
     {SDLK_PAGEDOWN, 0, UI_ACT_SCROLL, 5, "PgDn", "scroll the layer graph down"},
+    {SDLK_j, 0, UI_ACT_LESSON_SCROLL, 60, "J", "scroll the lesson text down"},
+    {SDLK_k, 0, UI_ACT_LESSON_SCROLL, -60, "K", "scroll the lesson text up"},
     {SDLK_p, 0, UI_ACT_PRESENTER, 0, "P", "presenter mode (fullscreen, large type)"},
     {SDLK_F5, 0, UI_ACT_PRESENTER, 0, "F5", "presenter mode"},
     {SDLK_F1, 0, UI_ACT_HELP, 0, "F1", "show / hide this help"},

@@ -37,6 +37,7 @@ typedef enum {
     UI_ACT_ANSWER,          /* arg: choice 0.. */
     UI_ACT_PRESENTER,
     UI_ACT_SCROLL,          /* arg: graph rows (mouse wheel, PageUp/PageDown) */
+    UI_ACT_LESSON_SCROLL,   /* arg: pixels (J/K, mouse wheel over the lesson) */
     /* mouse only */
     UI_ACT_SELECT_LAYER,    /* arg: layer index */
     UI_ACT_TOGGLE_GROUP,    /* arg: first layer of the group */

@@ -71,13 +71,13 @@ void ui_lesson_view_draw(ui_app *a, SDL_Rect r)
 
     SDL_Rect clip = {c.x, c.y, c.w, c.h - bh - t->pad / 2};
     SDL_RenderSetClipRect(a->ren, &clip);
-    int y = c.y;
+    int y = c.y - a->lesson_scroll;
     if (st->title)
         y += ui_text_draw(a->text, UI_FONT_BOLD, t->font_large, t->accent, st->title, c.x, y, 0, c.w).y +
              t->pad / 2;
     const ls_question *q = NULL;
     int q_item = -1;
-    for (int i = 0; i < st->n_items && y < clip.y + clip.h; i++) {
+    for (int i = 0; i < st->n_items; i++) {
         const ls_item *it = &st->items[i];
         switch (it->kind) {
         case LS_ITEM_TEXT:
@@ -132,7 +132,9 @@ void ui_lesson_view_draw(ui_app *a, SDL_Rect r)
             ui_frame(a->ren, br, edge, on ? 3 : 1);
             ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text, buf, c.x + t->pad,
                          y + t->pad / 4 + 1, 0, tw);
-            ui_hit_add(a, br, UI_ACT_ANSWER, j);
+            SDL_Rect vis;
+            if (SDL_IntersectRect(&br, &clip, &vis))
+                ui_hit_add(a, vis, UI_ACT_ANSWER, j);
             y += br.h + t->pad / 3;
         }
         if (chosen >= 0) {
@@ -149,4 +151,18 @@ void ui_lesson_view_draw(ui_app *a, SDL_Rect r)
         }
     }
     SDL_RenderSetClipRect(a->ren, NULL);
+    /* Longer than the panel: say so, and how to scroll. */
+    int content = y + a->lesson_scroll - c.y + t->font_normal;
+    a->lesson_need = content + (r.h - clip.h);   /* the layout of the next frame uses it */
+    if (a->lesson_scroll > content - clip.h)
+        a->lesson_scroll = content - clip.h > 0 ? content - clip.h : 0;
+    if (content - a->lesson_scroll > clip.h) {
+        SDL_Rect m = {c.x + c.w - (int)(150 * t->scale), ny, (int)(150 * t->scale), bh};
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->val, "\xe2\x96\xbc more: J or wheel",
+                     m.x + m.w, ny + bh / 2, UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
+        ui_hit_add(a, m, UI_ACT_LESSON_SCROLL, 3 * t->font_normal);
+    } else if (a->lesson_scroll > 0) {
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "\xe2\x96\xb2 K: back up",
+                     c.x + c.w, ny + bh / 2, UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
+    }
 }

@@ -303,7 +303,7 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
         snprintf(buf, sizeof buf, "%s: %zu of %s dropped (%.1f%%) - kept units x%.2f", src, dropped,
                  ui_fmt_count((size_t)units, num, sizeof num),
                  100.0 * (double)dropped / units, rate < 1 ? 1.0 / (1.0 - rate) : 0.0);
-        sub = "Bright = strong activation. Crossed = dropped: output 0, gradient 0 this step.";
+        sub = "Bright = strong activation. Crossed = dropped: output 0, no gradient.";
     } else {
         snprintf(buf, sizeof buf, "%s, whole batch: %s of %s dropped (%.1f%%)", src,
                  ui_fmt_count(D->dropped, num, sizeof num),

@@ -83,6 +83,10 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
         if (i % stride != 0 && i != n - 1)
             continue;
         int x = PX(m->step), y = PY(v), ys = PY(ema);
+        if (n == 1) {   /* one step: a dot, not a line */
+            int d = (int)(5 * t->scale);
+            ui_fill(a->ren, (SDL_Rect){x - d / 2, y - d / 2, d, d}, t->train);
+        }
         if (px >= 0) {
             ui_line(a->ren, px, py, x, y, dim, 1);
             ui_line(a->ren, sx, sy, x, ys, t->train, 2 * t->line);

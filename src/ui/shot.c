@@ -126,6 +126,7 @@ int ui_cmd_shot(int argc, char **argv)
     if (st.error[0])
         fprintf(stderr, "dropscope: %s\n", st.error);
     ui_app_update(app);
+    ui_app_draw(app);   /* twice: the first frame measures the lesson text */
     ui_app_draw(app);
     SDL_RenderPresent(ren);
     if (ui_save_png(surf, out, err, sizeof err) < 0) {

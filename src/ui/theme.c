@@ -23,7 +23,7 @@ void ui_theme_make(ui_theme *t, bool presenter, int h)
     /* Type grows a little with tall windows so a projected 1080p screen stays legible. */
     float s = h > 900 ? (float)h / 900.0f : 1.0f;
     if (presenter)
-        s *= 1.35f;
+        s *= 1.25f;
     t->presenter = presenter;
     t->scale = s;
     t->font_small = (int)(12 * s + 0.5f);

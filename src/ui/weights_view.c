@@ -29,9 +29,9 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r)
     const nn_trace *tr = a->cur;
     char buf[160], fit[160];
     if (tr)
-        snprintf(buf, sizeof buf, "Weight change, step %ld (max |\xce\x94W|)", tr->step);
+        snprintf(buf, sizeof buf, "Weight change, step %ld", tr->step);
     else
-        snprintf(buf, sizeof buf, "Weight change (max |\xce\x94W|)");
+        snprintf(buf, sizeof buf, "Weight change");
     SDL_Rect c = ui_panel(a, r, buf);
     int rows = 0;
     for (int i = 0; i < L->n_boxes; i++) {
@@ -78,7 +78,9 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r)
         if (params == 0)
             continue;
         if (b->group)
-            snprintf(buf, sizeof buf, "base (%d layers)", b->last - b->first + 1);
+            snprintf(buf, sizeof buf, "%s", a->graph.layers[b->first].base_name[0]
+                                                ? a->graph.layers[b->first].base_name
+                                                : "base");
         else
             snprintf(buf, sizeof buf, "%s", a->graph.layers[b->first].name);
         ui_text_fit(a->text, UI_FONT_SANS, t->font_small, buf, name_w, fit, sizeof fit);
