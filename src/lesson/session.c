@@ -41,9 +41,10 @@ struct ls_session {
      * model for each example, computed the first time the example is seen; the head then
      * trains from them. Dropped whenever the prefix or its weights change. Filled from the
      * training batches as they come and from the validation chunks evaluate uses, so the
-     * first epoch and every validation are bit-identical to running the whole model; later
-     * epochs reuse outputs computed in another batch, which OpenBLAS rounds differently from
-     * a recomputation in the last bits (see nn_model_train_step_from). */
+     * base outputs used in the first epoch and in every validation are bit-identical to
+     * running the whole model; later epochs reuse outputs computed in another batch, which
+     * OpenBLAS rounds differently from a recomputation in the last bits (see
+     * nn_model_train_step_from), so losses then agree to ~1e-7, not bit for bit. */
     struct {
         int layer;          /* the prefix's last layer; -1: no cache */
         uint64_t sig;       /* fingerprint of the prefix it was computed for */
