@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -364,7 +365,11 @@ int ls_cmd_check(int argc, char **argv)
     const char *data = NULL;
     int n_files = 0, failed = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--data") && i + 1 < argc) {
+        if (!strcmp(argv[i], "--data")) {
+            if (i + 1 >= argc || !argv[i + 1][0]) {
+                fprintf(stderr, "dropscope check: --data needs a directory\n");
+                return 2;
+            }
             data = argv[++i];
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("usage: dropscope check [--data DIR] LESSON...\n");
@@ -403,17 +408,31 @@ int ls_cmd_pretrain(int argc, char **argv)
     const char *data = NULL;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(o, "--out") && v) {
-            snprintf(out_dir, sizeof out_dir, "%s", v);
+        long *target = NULL, lo = 0, hi = 0;
+        if (!strcmp(o, "--epochs"))
+            target = &epochs, lo = 1, hi = 100;
+        else if (!strcmp(o, "--seed"))
+            target = &seed, lo = 0, hi = 2147483647;
+        else if (!strcmp(o, "--train"))
+            target = &max_train, lo = 100, hi = 60000;
+        if (target) {
+            if (!parse_long(v, lo, hi, target)) {
+                fprintf(stderr, "dropscope pretrain: %s needs a whole number in %ld..%ld, got '%s'\n", o, lo, hi,
+                        v ? v : "nothing");
+                return 2;
+            }
             i++;
-        } else if (!strcmp(o, "--data") && v) {
-            data = v;
-            i++;
-        } else if (!strcmp(o, "--epochs") && parse_long(v, 1, 100, &epochs)) {
-            i++;
-        } else if (!strcmp(o, "--seed") && parse_long(v, 0, 2147483647, &seed)) {
-            i++;
-        } else if (!strcmp(o, "--train") && parse_long(v, 100, 60000, &max_train)) {
+        } else if (!strcmp(o, "--out") || !strcmp(o, "--data")) {
+            if (!v || !*v) {
+                fprintf(stderr, "dropscope pretrain: %s needs a directory\n", o);
+                return 2;
+            }
+            if (!strcmp(o, "--data"))
+                data = v;
+            else if ((size_t)snprintf(out_dir, sizeof out_dir, "%s", v) >= sizeof out_dir) {
+                fprintf(stderr, "dropscope pretrain: --out: the path is too long\n");
+                return 2;
+            }
             i++;
         } else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
             printf("usage: dropscope pretrain %s\n", PRETRAIN_HELP);
@@ -422,6 +441,12 @@ int ls_cmd_pretrain(int argc, char **argv)
             fprintf(stderr, "dropscope pretrain: bad argument '%s'\n", o);
             return usage("pretrain", PRETRAIN_HELP);
         }
+    }
+    /* Refuse a file as --out now, not after minutes of training. */
+    struct stat st;
+    if (stat(out_dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "dropscope pretrain: %s: exists and is not a directory\n", out_dir);
+        return 2;
     }
     /* The "ImageNet" of this story: the 8 classes other than sneaker (7) and ankle boot (9). */
     ds_fmnist_opts o = ds_fmnist_opts_default();
