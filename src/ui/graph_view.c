@@ -80,7 +80,7 @@ static int box_height(const ui_app *a, const ui_box *b)
 {
     const ui_theme *t = &a->theme;
     int line = t->font_small + t->font_small / 3;
-    int lines = b->group ? 4 : (b->frozen ? 3 : 2);
+    int lines = b->group ? 5 : (b->frozen ? 3 : 2);
     int h = (t->font_normal + t->font_normal / 3) + (lines - 1) * line + t->pad;
     if (b->opened)
         h += line + t->pad / 2;   /* the "close base" header above it */
@@ -133,20 +133,20 @@ static void draw_box(ui_app *a, ui_box *b, SDL_Rect r)
         int nf = 0;
         for (int k = b->first; k <= b->last; k++)
             nf += a->graph.layers[k].frozen;
-        snprintf(buf, sizeof buf, "%s: %d layers", L->base_name[0] ? L->base_name : "frozen base",
-                 b->last - b->first + 1);
-        ui_text_fit(a->text, UI_FONT_BOLD, t->font_normal, buf, inner, fit, sizeof fit);
+        ui_text_fit(a->text, UI_FONT_BOLD, t->font_normal, L->base_name[0] ? L->base_name : "frozen base",
+                    inner, fit, sizeof fit);
         ui_text_draw(a->text, UI_FONT_BOLD, t->font_normal, t->text, fit, x, y, 0, 0);
         y += t->font_normal + t->font_normal / 3;
-        snprintf(buf, sizeof buf, "%s \xe2\x80\xa6 %s", L->name, a->graph.layers[b->last].name);
+        snprintf(buf, sizeof buf, "%d layers: %s \xe2\x80\xa6 %s", b->last - b->first + 1, L->name,
+                 a->graph.layers[b->last].name);
         ui_text_fit(a->text, UI_FONT_SANS, t->font_small, buf, r.w - 2 * t->pad, fit, sizeof fit);
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, fit, x, y, 0, 0);
         y += line;
         ui_text_draw(a->text, UI_FONT_MONO, t->font_small, t->text, a->graph.layers[b->last].shape,
                      x, y, 0, 0);
+        y += line;
         snprintf(buf, sizeof buf, "%s params", ui_fmt_count(box_params(a, b), num, sizeof num));
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, buf, r.x + r.w - t->pad, y,
-                     UI_ALIGN_RIGHT, 0);
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, buf, x, y, 0, 0);
         y += line;
         if (nf == b->last - b->first + 1) {
             ui_text_draw(a->text, UI_FONT_MONO, t->font_small, t->padlock, "trainable=False", x, y, 0, 0);
@@ -168,13 +168,15 @@ static void draw_box(ui_app *a, ui_box *b, SDL_Rect r)
     ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, L->type, x + inner,
                  y + (t->font_normal - t->font_small), UI_ALIGN_RIGHT, 0);
     y += t->font_normal + t->font_normal / 3;
-    ui_text_draw(a->text, UI_FONT_MONO, t->font_small, t->text, L->shape, x, y, 0, 0);
     if (L->masks >= 0)
         snprintf(buf, sizeof buf, "rate %.2f", (double)L->rate);
     else
         snprintf(buf, sizeof buf, "%s params", ui_fmt_count(L->params, num, sizeof num));
-    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, buf, r.x + r.w - t->pad, y,
-                 UI_ALIGN_RIGHT, 0);
+    SDL_Point pw = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, buf,
+                                r.x + r.w - t->pad, y, UI_ALIGN_RIGHT, 0);
+    ui_text_fit(a->text, UI_FONT_MONO, t->font_small, L->shape, r.w - 2 * t->pad - pw.x - t->pad / 2,
+                fit, sizeof fit);
+    ui_text_draw(a->text, UI_FONT_MONO, t->font_small, t->text, fit, x, y, 0, 0);
     y += line;
     if (b->frozen) {
         ui_text_draw(a->text, UI_FONT_MONO, t->font_small, t->padlock, "trainable=False", x, y, 0, 0);

@@ -81,6 +81,13 @@ int ui_cmd_open(int argc, char **argv)
     long quit_after = quit_after_s ? strtol(quit_after_s, NULL, 10) : 0;
 
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+    const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY"), *drv_env = getenv("SDL_VIDEODRIVER");
+    if ((!x || !*x) && (!wl || !*wl) && (!drv_env || !*drv_env)) {
+        /* Probing for a display here only prints SDL's own noise. */
+        no_display("neither DISPLAY nor WAYLAND_DISPLAY is set");
+        rc = 2;
+        goto out;
+    }
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         no_display(SDL_GetError());
         rc = 2;
