@@ -46,6 +46,7 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
 typedef struct {
     const char *lesson;
     long steps, seed, every, batch;
+    long memory_mib;        /* --memory-budget; 0: the session's default */
     const char *record;
     const char *data;
 } train_args;
@@ -57,6 +58,7 @@ static int parse_common(int argc, char **argv, train_args *a, const char *cmd, c
     a->seed = -1;
     a->every = -1;
     a->batch = 0;
+    a->memory_mib = 0;
     a->record = a->data = NULL;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
@@ -71,6 +73,8 @@ static int parse_common(int argc, char **argv, train_args *a, const char *cmd, c
             target = &a->every, lo = 1;
         else if (!strcmp(o, "--batch"))
             target = &a->batch, lo = 1, hi = 4096;
+        else if (!strcmp(o, "--memory-budget"))
+            target = &a->memory_mib, lo = 1, hi = 16L << 20; /* MiB, up to 16 TiB */
         if (target) {
             if (!parse_long(v, lo, hi, target)) {
                 fprintf(stderr, "dropscope %s: %s needs a whole number in %ld..%ld, got '%s'\n", cmd, o, lo, hi,
@@ -115,6 +119,7 @@ static ls_session *open_session(const train_args *a, const char *cmd, bool quiet
     o.data_dir = a->data;
     o.seed = a->seed;
     o.batch = (int)a->batch;
+    o.memory_budget = (size_t)a->memory_mib << 20;
     o.quiet = quiet;
     ls_session *s = ls_session_create(l, &o, err, sizeof err);
     if (!s) {
@@ -180,7 +185,7 @@ static void progress(long done, long total, double sps)
     fflush(stderr);
 }
 
-#define TRAIN_HELP "[LESSON] [--steps N] [--seed S] [--every K] [--batch B] [--record DIR] [--data DIR]"
+#define TRAIN_HELP "[LESSON] [--steps N] [--seed S] [--every K] [--batch B] [--record DIR] [--data DIR] [--memory-budget MiB]"
 
 int ls_cmd_train(int argc, char **argv)
 {
@@ -305,9 +310,10 @@ int ls_cmd_summary(int argc, char **argv)
 
 /* ---- check ---- */
 
-static int check_one(const char *path, const char *data_dir, bool verbose)
+static int check_one(const char *path, const char *data_dir, long memory_mib, bool verbose)
 {
-    train_args a = {.lesson = path, .steps = -1, .seed = -1, .every = -1, .batch = 0, .data = data_dir};
+    train_args a = {.lesson = path, .steps = -1, .seed = -1, .every = -1, .batch = 0, .data = data_dir,
+                    .memory_mib = memory_mib};
     ls_session *s = open_session(&a, "check", true);
     if (!s)
         return 2;
@@ -363,16 +369,24 @@ static int check_one(const char *path, const char *data_dir, bool verbose)
 int ls_cmd_check(int argc, char **argv)
 {
     const char *data = NULL;
+    long memory_mib = 0;
     int n_files = 0, failed = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--data")) {
+        if (!strcmp(argv[i], "--memory-budget")) {
+            if (!parse_long(i + 1 < argc ? argv[i + 1] : NULL, 1, 16L << 20, &memory_mib)) {
+                fprintf(stderr, "dropscope check: --memory-budget needs a whole number of MiB in 1..%ld, got '%s'\n",
+                        16L << 20, i + 1 < argc ? argv[i + 1] : "nothing");
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(argv[i], "--data")) {
             if (i + 1 >= argc || !argv[i + 1][0]) {
                 fprintf(stderr, "dropscope check: --data needs a directory\n");
                 return 2;
             }
             data = argv[++i];
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: dropscope check [--data DIR] LESSON...\n");
+            printf("usage: dropscope check [--data DIR] [--memory-budget MiB] LESSON...\n");
             return 0;
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "dropscope check: unknown option '%s'\n", argv[i]);
@@ -380,18 +394,18 @@ int ls_cmd_check(int argc, char **argv)
         }
     }
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--data")) {
+        if (!strcmp(argv[i], "--data") || !strcmp(argv[i], "--memory-budget")) {
             i++;
             continue;
         }
         n_files++;
-        int rc = check_one(argv[i], data, true);
+        int rc = check_one(argv[i], data, memory_mib, true);
         if (rc) {
             return rc; /* stop at the first unmet expectation */
         }
     }
     if (n_files == 0)
-        return usage("check", "[--data DIR] LESSON...");
+        return usage("check", "[--data DIR] [--memory-budget MiB] LESSON...");
     printf("%d passed, %d failed\n", n_files - failed, failed);
     return 0;
 }
