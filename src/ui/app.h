@@ -133,7 +133,8 @@ typedef struct ui_app {
     /* the mask grid, painted into pixels and copied as one texture */
     SDL_Texture *grid_tex;
     Uint32 *grid_px;
-    int grid_w, grid_h;
+    int grid_w, grid_h, grid_pitch, grid_cols;
+    Uint32 grid_bg;
 
     unsigned long long signature;   /* of what the last update saw */
 

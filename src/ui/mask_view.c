@@ -55,13 +55,22 @@ static void paint_grid(ui_app *a, SDL_Rect grid, int cols, int pitch, int cell, 
                                         w, h);
         a->grid_w = w;
         a->grid_h = h;
+        a->grid_pitch = 0;   /* repaint the gaps */
         if (!a->grid_px || !a->grid_tex)
             return;
     }
+    if (!a->grid_px || !a->grid_tex)
+        return;
     Uint32 *px = a->grid_px;
     Uint32 bg = argb(a->theme.panel);
-    for (size_t i = 0; i < (size_t)w * h; i++)
-        px[i] = bg;
+    if (a->grid_bg != bg || a->grid_pitch != pitch || a->grid_cols != cols) {
+        /* The gaps between cells only change with the geometry or the theme. */
+        for (size_t i = 0; i < (size_t)w * h; i++)
+            px[i] = bg;
+        a->grid_bg = bg;
+        a->grid_pitch = pitch;
+        a->grid_cols = cols;
+    }
     int in = cell >= 8 ? cell / 6 : 0;
     for (int i = 0; i < units; i++) {
         int x0 = (i % cols) * pitch, y0 = (i / cols) * pitch;
