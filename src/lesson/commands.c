@@ -221,6 +221,15 @@ int ls_cmd_train(int argc, char **argv)
             status = 2;
             break;
         }
+        /* validate before recording, so metrics.csv holds what the table prints */
+        bool row = i % every == 0 || i == a.steps || i == 1;
+        if (t->finite && (i % every == 0 || i == a.steps) && isnan(t->val_loss)) {
+            double vl, va;
+            if (ls_session_validate(s, &vl, &va) == 0) {
+                t->val_loss = vl;
+                t->val_accuracy = va;
+            }
+        }
         if (rec && ls_recorder_add(rec, t, err, sizeof err) < 0) {
             fprintf(stderr, "%sdropscope train: %s\n", tty ? "\n" : "", err);
             nn_trace_destroy(t);
@@ -235,14 +244,7 @@ int ls_cmd_train(int argc, char **argv)
             status = 2;
             break;
         }
-        if (i % every == 0 || i == a.steps || i == 1) {
-            if (i % every == 0 || i == a.steps) {
-                double vl, va;
-                if (isnan(t->val_loss) && ls_session_validate(s, &vl, &va) == 0) {
-                    t->val_loss = vl;
-                    t->val_accuracy = va;
-                }
-            }
+        if (row) {
             if (tty)
                 fprintf(stderr, "\r%60s\r", "");
             print_row(m, t, sps, stdout);
