@@ -3,6 +3,7 @@
  * is measured in the same pass. */
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,11 +81,17 @@ typedef struct {
 #define MULTIVERSION
 #endif
 
-/* Updates w in place from g; returns max |dw| and adds sum dw^2 to *sumsq. Sets *bad
- * when a weight is non-finite after the update, *bad_before when one was before. */
-MULTIVERSION static float update_tensor(const nn_optimizer_cfg *o, long t, float *restrict w,
-                           const float *restrict g, float *restrict s0, float *restrict s1,
-                           size_t n, double *sumsq, bool *bad, bool *bad_before)
+/* What one chunk's update did: max |dw|, sum dw^2, finiteness before and after. */
+typedef struct {
+    float mx;
+    double ss;
+    int fin_before, fin_after;
+} chunk_stat;
+
+/* Updates w[0..n) in place from g (slots at the same offsets). */
+MULTIVERSION static void update_chunk(const nn_optimizer_cfg *o, long t, float *restrict w,
+                                      const float *restrict g, float *restrict s0, float *restrict s1,
+                                      size_t n, chunk_stat *st)
 {
     change_acc acc;
     for (int j = 0; j < LANES; j++) {
@@ -127,21 +134,116 @@ MULTIVERSION static float update_tensor(const nn_optimizer_cfg *o, long t, float
         break;
     }
     }
-    float mx = 0.0f;
-    double ss = 0.0;
-    int fin_before = 1, fin_after = 1;
+    st->mx = 0.0f;
+    st->ss = 0.0;
+    st->fin_before = st->fin_after = 1;
     for (int j = 0; j < LANES; j++) {
-        mx = acc.mx[j] > mx ? acc.mx[j] : mx;
-        ss += acc.ss[j];
-        fin_before &= acc.fin_before[j];
-        fin_after &= acc.fin_after[j];
+        st->mx = acc.mx[j] > st->mx ? acc.mx[j] : st->mx;
+        st->ss += acc.ss[j];
+        st->fin_before &= acc.fin_before[j];
+        st->fin_after &= acc.fin_after[j];
     }
-    *sumsq += ss;
-    if (!fin_before)
-        *bad_before = true;
-    if (!fin_after)
-        *bad = true;
-    return mx;
+}
+
+/* Big tensors are updated in chunks of CHUNK elements, split over the engine's threads.
+ * Each chunk's statistics are kept and added up in chunk order, so dw_norm is the same
+ * for any number of threads. */
+#define CHUNK ((size_t)1 << 16)
+#define MAX_THREADS 8
+#define PARALLEL_MIN ((size_t)1 << 20) /* elements; below this one thread is quicker */
+
+/* The engine uses as many threads as OpenBLAS is set to (OPENBLAS_NUM_THREADS), so one
+ * setting governs the whole step; 1 when the BLAS is not OpenBLAS. */
+#if defined(__GNUC__)
+int openblas_get_num_threads(void) __attribute__((weak));
+static int engine_threads(void)
+{
+    int t = openblas_get_num_threads ? openblas_get_num_threads() : 1;
+    return t < 1 ? 1 : t > MAX_THREADS ? MAX_THREADS : t;
+}
+#else
+static int engine_threads(void) { return 1; }
+#endif
+
+typedef struct {
+    const nn_optimizer_cfg *o;
+    long t;
+    float *w, *s0, *s1;
+    const float *g;
+    size_t n, n_chunks;
+    chunk_stat *st;
+} update_job;
+
+static void update_part(update_job *j, int part, int parts)
+{
+    size_t c0 = j->n_chunks * (size_t)part / (size_t)parts, c1 = j->n_chunks * (size_t)(part + 1) / (size_t)parts;
+    for (size_t c = c0; c < c1; c++) {
+        size_t off = c * CHUNK, len = j->n - off < CHUNK ? j->n - off : CHUNK;
+        update_chunk(j->o, j->t, j->w + off, j->g + off, j->s0 ? j->s0 + off : NULL,
+                     j->s1 ? j->s1 + off : NULL, len, &j->st[c]);
+    }
+}
+
+typedef struct {
+    update_job *job;
+    int part, parts;
+} update_task;
+
+static void *update_thread(void *arg)
+{
+    update_task *t = arg;
+    update_part(t->job, t->part, t->parts);
+    return NULL;
+}
+
+/* Adds chunk statistics in order. */
+static void add_stat(chunk_stat *sum, const chunk_stat *c)
+{
+    sum->mx = c->mx > sum->mx ? c->mx : sum->mx;
+    sum->ss += c->ss;
+    sum->fin_before &= c->fin_before;
+    sum->fin_after &= c->fin_after;
+}
+
+/* Updates a tensor; returns max |dw| and adds sum dw^2 to *sumsq. Sets *bad when a
+ * weight is non-finite after the update, *bad_before when one was before. */
+static float update_tensor(const nn_optimizer_cfg *o, long t, float *w, const float *g, float *s0,
+                           float *s1, size_t n, double *sumsq, bool *bad, bool *bad_before)
+{
+    chunk_stat sum = {0.0f, 0.0, 1, 1}, one;
+    update_job job = {o, t, w, s0, s1, g, n, (n + CHUNK - 1) / CHUNK, &one};
+    int parts = n >= PARALLEL_MIN ? engine_threads() : 1;
+    if (job.n_chunks > 1 && !(job.st = malloc(job.n_chunks * sizeof *job.st))) {
+        /* no room for per-chunk statistics: one chunk at a time, added in the same order */
+        for (size_t off = 0; off < n; off += CHUNK) {
+            update_chunk(o, t, w + off, g + off, s0 ? s0 + off : NULL, s1 ? s1 + off : NULL,
+                         n - off < CHUNK ? n - off : CHUNK, &one);
+            add_stat(&sum, &one);
+        }
+    } else {
+        pthread_t th[MAX_THREADS];
+        update_task task[MAX_THREADS];
+        bool started[MAX_THREADS] = {false};
+        for (int p = 1; p < parts; p++) {
+            task[p] = (update_task){&job, p, parts};
+            started[p] = pthread_create(&th[p], NULL, update_thread, &task[p]) == 0;
+        }
+        update_part(&job, 0, parts);
+        for (int p = 1; p < parts; p++) {
+            if (started[p])
+                pthread_join(th[p], NULL);
+            else
+                update_part(&job, p, parts); /* a thread could not start: its part runs here */
+        }
+        for (size_t c = 0; c < job.n_chunks; c++)
+            add_stat(&sum, &job.st[c]);
+        if (job.st != &one)
+            free(job.st);
+    }
+    *sumsq += sum.ss;
+    *bad |= !sum.fin_after;
+    *bad_before |= !sum.fin_before;
+    return sum.mx;
 }
 
 /* A frozen layer's change is measured against its copy taken at compile time. */
