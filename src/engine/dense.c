@@ -10,12 +10,15 @@
  * does not depend on the machine, the vector width, the batch size or the row's place
  * in the batch; bias last, as TensorFlow's MatMul then BiasAdd. */
 #include <cblas.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "ops.h"
 
 #define FW_ROWS 5   /* examples per register block: 5 x 4 accumulators + 4 of W in 32 zmm */
 #define FW_KB 256   /* kernel rows per cache block: 256 x units floats (512 KB at 512 units) */
+#define DK_ROWS 4   /* kernel-gradient rows per register block: 4 x 4 accumulators */
 
 #if defined(__GNUC__)
 #define FW_VEC 16 /* floats per vector */
@@ -64,6 +67,40 @@ static inline __attribute__((always_inline)) void fw_block(float *out, const flo
         }
 }
 #define FW_COLS (FW_VEC * FW_NV)
+
+/* dW rows [k0, k0 + R) by units [j0, j0 + FW_COLS): sum over the batch of
+ * x[i][k] * dy[i][j], i in order from 0, then stored (fresh) or added to dW. */
+static inline __attribute__((always_inline)) void dk_block(float *dkernel, const float *in, const float *dout,
+                                                           int R, int k0, int j0, int n, int in_dim, int units,
+                                                           int fresh)
+{
+    vf acc[DK_ROWS][FW_NV];
+    for (int r = 0; r < R; r++)
+        for (int v = 0; v < FW_NV; v++)
+            acc[r][v] = (vf){0};
+    for (int i = 0; i < n; i++) {
+        const float *dyi = dout + (size_t)i * units + j0;
+        vf dy[FW_NV];
+        for (int v = 0; v < FW_NV; v++)
+            LOAD_VF(dy[v], dyi + v * FW_VEC);
+        for (int r = 0; r < R; r++) {
+            const float x = in[(size_t)i * in_dim + k0 + r];
+            for (int v = 0; v < FW_NV; v++)
+                acc[r][v] = acc[r][v] + x * dy[v];
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int v = 0; v < FW_NV; v++) {
+            float *d = dkernel + (size_t)(k0 + r) * units + j0 + v * FW_VEC;
+            vf a = acc[r][v];
+            if (!fresh) {
+                vf old;
+                LOAD_VF(old, d);
+                a = old + a;
+            }
+            STORE_VF(d, a);
+        }
+}
 #else
 #define FW_COLS 0 /* no vector extension: every column takes the scalar path */
 #endif
@@ -76,16 +113,18 @@ static inline __attribute__((always_inline)) void fw_block(float *out, const flo
 #define MULTIVERSION
 #endif
 
+/* Units [jb, je) of the output; jb is a multiple of FW_COLS. */
 MULTIVERSION static void dense_forward_blocked(float *out, const float *in, const float *kernel,
-                                               const float *bias, int n, int in_dim, int units)
+                                               const float *bias, int n, int in_dim, int units,
+                                               int jb, int je)
 {
     for (int k0 = 0; k0 < in_dim; k0 += FW_KB) {
         const int k1 = in_dim - k0 < FW_KB ? in_dim : k0 + FW_KB;
         const int first = k0 == 0;
         const float *b = k1 == in_dim ? bias : NULL;
-        int j0 = 0;
+        int j0 = jb;
 #if defined(__GNUC__)
-        for (; j0 + FW_COLS <= units; j0 += FW_COLS) {
+        for (; j0 + FW_COLS <= je; j0 += FW_COLS) {
             int i0 = 0;
             for (; i0 + FW_ROWS <= n; i0 += FW_ROWS)
                 fw_block(out, in, kernel, b, FW_ROWS, i0, j0, k0, k1, in_dim, units, first);
@@ -95,7 +134,7 @@ MULTIVERSION static void dense_forward_blocked(float *out, const float *in, cons
 #endif
         /* remaining units (and everything without vector extensions): same order */
         for (int i = 0; i < n; i++)
-            for (int j = j0; j < units; j++) {
+            for (int j = j0; j < je; j++) {
                 float a = first ? 0.0f : out[(size_t)i * units + j];
                 for (int k = k0; k < k1; k++)
                     a = a + in[(size_t)i * in_dim + k] * kernel[(size_t)k * units + j];
@@ -106,19 +145,134 @@ MULTIVERSION static void dense_forward_blocked(float *out, const float *in, cons
     }
 }
 
+/* dW rows [kb, ke) = (or +=) x^T dy, written row after row. */
+MULTIVERSION static void dense_dkernel_blocked(float *dkernel, const float *in, const float *dout, int n,
+                                               int in_dim, int units, int kb, int ke, int fresh)
+{
+    int k0 = kb;
+#if defined(__GNUC__)
+    const int jv = units / FW_COLS * FW_COLS;
+    for (; k0 < ke; k0 += DK_ROWS) {
+        const int R = ke - k0 < DK_ROWS ? ke - k0 : DK_ROWS;
+        for (int j0 = 0; j0 < jv; j0 += FW_COLS) {
+            if (R == DK_ROWS)
+                dk_block(dkernel, in, dout, DK_ROWS, k0, j0, n, in_dim, units, fresh);
+            else
+                for (int r = 0; r < R; r++)
+                    dk_block(dkernel, in, dout, 1, k0 + r, j0, n, in_dim, units, fresh);
+        }
+    }
+    k0 = kb;
+#else
+    const int jv = 0;
+#endif
+    /* remaining units (and everything without vector extensions): same order */
+    for (int k = k0; k < ke; k++)
+        for (int j = jv; j < units; j++) {
+            float a = 0.0f;
+            for (int i = 0; i < n; i++)
+                a = a + in[(size_t)i * in_dim + k] * dout[(size_t)i * units + j];
+            float *d = dkernel + (size_t)k * units + j;
+            *d = fresh ? a : *d + a;
+        }
+}
+
+/* Big products are split by units over the engine's threads; every output is computed
+ * the same way whichever thread computes it, so results do not depend on the count. */
+#define MAX_THREADS 8
+#define PARALLEL_MIN_MACS ((size_t)1 << 23)
+
+/* As many threads as OpenBLAS is set to (OPENBLAS_NUM_THREADS), as in optimizer.c;
+ * 1 when the BLAS is not OpenBLAS. */
+#if defined(__GNUC__)
+int openblas_get_num_threads(void) __attribute__((weak));
+static int engine_threads(void)
+{
+    int t = openblas_get_num_threads ? openblas_get_num_threads() : 1;
+    return t < 1 ? 1 : t > MAX_THREADS ? MAX_THREADS : t;
+}
+#else
+static int engine_threads(void) { return 1; }
+#endif
+
+/* One product, split into parts: forward by column blocks, kernel gradient by rows. */
+typedef struct dense_job {
+    void (*run)(const struct dense_job *job, int part, int parts);
+    float *out;                       /* forward: y; kernel gradient: dW */
+    const float *in, *kernel, *bias;  /* forward; in and (as dy) kernel for the gradient */
+    int n, in_dim, units, fresh;
+} dense_job;
+
+static void forward_run(const dense_job *j, int part, int parts)
+{
+    int blocks = FW_COLS ? j->units / FW_COLS : 0;
+    int jb = blocks * part / parts * FW_COLS;
+    int je = part == parts - 1 ? j->units : blocks * (part + 1) / parts * FW_COLS;
+    dense_forward_blocked(j->out, j->in, j->kernel, j->bias, j->n, j->in_dim, j->units, jb, je);
+}
+
+static void dkernel_run(const dense_job *j, int part, int parts)
+{
+    int kb = (int)((long long)j->in_dim * part / parts), ke = (int)((long long)j->in_dim * (part + 1) / parts);
+    dense_dkernel_blocked(j->out, j->in, j->kernel, j->n, j->in_dim, j->units, kb, ke, j->fresh);
+}
+
+typedef struct {
+    const dense_job *job;
+    int part, parts;
+} dense_task;
+
+static void *dense_thread(void *arg)
+{
+    dense_task *t = arg;
+    t->job->run(t->job, t->part, t->parts);
+    return NULL;
+}
+
+/* Runs the job's parts, part 0 here and the others on their own threads. */
+static void run_parts(const dense_job *job, int parts)
+{
+    pthread_t th[MAX_THREADS];
+    dense_task task[MAX_THREADS];
+    bool started[MAX_THREADS] = {false};
+    for (int p = 1; p < parts; p++) {
+        task[p] = (dense_task){job, p, parts};
+        started[p] = pthread_create(&th[p], NULL, dense_thread, &task[p]) == 0;
+    }
+    job->run(job, 0, parts);
+    for (int p = 1; p < parts; p++) {
+        if (started[p])
+            pthread_join(th[p], NULL);
+        else
+            job->run(job, p, parts); /* a thread could not start: its part runs here */
+    }
+}
+
+static int parts_for(int n, int in_dim, int units, int max_parts)
+{
+    int parts = (size_t)n * in_dim * units >= PARALLEL_MIN_MACS ? engine_threads() : 1;
+    if (parts > max_parts)
+        parts = max_parts;
+    return parts > 0 ? parts : 1;
+}
+
 void nn_dense_forward(float *out, const float *in, const float *kernel, const float *bias,
                       int n, int in_dim, int units)
 {
-    dense_forward_blocked(out, in, kernel, bias, n, in_dim, units);
+    dense_job job = {forward_run, out, in, kernel, bias, n, in_dim, units, 0};
+    run_parts(&job, parts_for(n, in_dim, units, FW_COLS ? units / FW_COLS : 1));
 }
 
-void nn_dense_backward(float *din, float *dkernel, float *dbias, const float *dout,
-                       const float *in, const float *kernel, int n, int in_dim, int units)
+static void dense_backward(float *din, float *dkernel, float *dbias, const float *dout, const float *in,
+                           const float *kernel, int n, int in_dim, int units, int fresh)
 {
-    if (dkernel) /* dW += x^T dy */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in_dim, units, n, 1.0f, in, in_dim,
-                    dout, units, 1.0f, dkernel, units);
+    if (dkernel) { /* dW (+)= x^T dy */
+        dense_job job = {dkernel_run, dkernel, in, dout, NULL, n, in_dim, units, fresh};
+        run_parts(&job, parts_for(n, in_dim, units, in_dim));
+    }
     if (dbias) {
+        if (fresh)
+            memset(dbias, 0, (size_t)units * sizeof *dbias);
         for (int i = 0; i < n; i++) {
             const float *row = dout + (size_t)i * units;
             for (int j = 0; j < units; j++)
@@ -128,4 +282,19 @@ void nn_dense_backward(float *din, float *dkernel, float *dbias, const float *do
     if (din) /* dx += dy W^T */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, in_dim, units, 1.0f, dout, units,
                     kernel, units, 1.0f, din, in_dim);
+}
+
+void nn_dense_backward(float *din, float *dkernel, float *dbias, const float *dout,
+                       const float *in, const float *kernel, int n, int in_dim, int units)
+{
+    dense_backward(din, dkernel, dbias, dout, in, kernel, n, in_dim, units, 0);
+}
+
+/* As nn_dense_backward, but dkernel and dbias are overwritten rather than added to:
+ * a Dense layer's weights get exactly one gradient contribution per backward, so the
+ * model need not clear them first (77 MB for the reference head's first kernel). */
+void nn_dense_backward_fresh(float *din, float *dkernel, float *dbias, const float *dout,
+                             const float *in, const float *kernel, int n, int in_dim, int units)
+{
+    dense_backward(din, dkernel, dbias, dout, in, kernel, n, in_dim, units, 1);
 }

@@ -778,6 +778,12 @@ double nn_model_loss_sum(nn_model *m, const int32_t *labels, int n, int *correct
     return sum;
 }
 
+/* dense.c: nn_dense_backward that overwrites dkernel and dbias instead of adding to them.
+ * (Declared here, not in ops.h, whose pairs all add; only the model knows a Dense
+ * layer's weights get exactly one contribution per backward.) */
+void nn_dense_backward_fresh(float *din, float *dkernel, float *dbias, const float *dout,
+                             const float *in, const float *kernel, int n, int in_dim, int units);
+
 static void backward_layer(nn_model *m, nn_layer *l, int n, float *tmp)
 {
     size_t total = (size_t)n * l->out_size;
@@ -797,10 +803,10 @@ static void backward_layer(nn_model *m, nn_layer *l, int n, float *tmp)
     switch (l->type) {
     case NN_INPUT:
         break;
-    case NN_DENSE:
-        nn_dense_backward(din, train ? l->params[0].grad : NULL,
-                          (train && l->cfg.use_bias) ? l->params[1].grad : NULL, dy, src->out,
-                          l->params[0].data, n, (int)src->out_size, l->cfg.units);
+    case NN_DENSE: /* overwrites its weight gradients: nn_model_backward did not clear them */
+        nn_dense_backward_fresh(din, train ? l->params[0].grad : NULL,
+                                (train && l->cfg.use_bias) ? l->params[1].grad : NULL, dy, src->out,
+                                l->params[0].data, n, (int)src->out_size, l->cfg.units);
         break;
     case NN_CONV2D: {
         nn_conv_dims d;
@@ -905,6 +911,8 @@ int nn_model_backward(nn_model *m, int n)
     }
     for (int i = 0; i < m->n_layers; i++) {
         nn_layer *l = m->layers[i];
+        if (l->type == NN_DENSE) /* written whole by its backward below (77 MB not cleared) */
+            continue;
         for (int p = 0; p < l->n_params; p++)
             if (l->params[p].grad && layer_trains(l))
                 memset(l->params[p].grad, 0, l->params[p].size * sizeof(float));
