@@ -557,7 +557,7 @@ static int load_impl(nn_model *m, const char *path, ds_h5_mode mode, int first, 
     rc = 0;
 done:
     if (pr)
-        pairs_free(pr, np < m->n_layers ? np + 1 : np);
+        pairs_free(pr, m->n_layers + 1);
     free(skip);
     h5in_close(&in);
     H5Eclear2(H5E_DEFAULT);
