@@ -60,6 +60,7 @@ ui_app *ui_app_create(SDL_Window *win, SDL_Renderer *ren, ui_worker *worker,
     a->example = opt ? opt->example : 0;
     a->speed_idx = ui_speed_index(opt ? opt->speed : 5);
     a->selected = -1;
+    a->mouse = (SDL_Point){-1, -1};
     a->layout.dropout_box = a->layout.source_box = -1;
     a->thumb_step = -1;
     ui_worker_set_speed(worker, ui_speed_value(a->speed_idx));
@@ -528,6 +529,14 @@ void ui_app_event(ui_app *a, const SDL_Event *e)
                     break;
                 }
         }
+        break;
+    case SDL_MOUSEMOTION:
+        a->mouse = (SDL_Point){e->motion.x, e->motion.y};
+        a->signature = 0;   /* the unit under the pointer is described: redraw */
+        break;
+    case SDL_WINDOWEVENT:
+        if (e->window.event == SDL_WINDOWEVENT_LEAVE)
+            a->mouse = (SDL_Point){-1, -1};
         break;
     case SDL_MOUSEWHEEL: {
         int mx, my;

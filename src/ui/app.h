@@ -101,6 +101,7 @@ typedef struct ui_app {
     int n_open;
     int graph_scroll;        /* boxes scrolled off the top */
     ui_focus focus;
+    SDL_Point mouse;         /* last pointer position (-1,-1: none) */
 
     /* lesson */
     int lesson_step;

@@ -320,6 +320,31 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
                  100.0 * (double)D->dropped / ((double)B * units));
         sub = "Colour = how many of the examples dropped the unit: each example has its own mask.";
     }
+    /* The unit under the pointer, in numbers. */
+    char hover[200];
+    if (D && B > 0 && SDL_PointInRect(&a->mouse, &grid)) {
+        int cx = (a->mouse.x - grid.x) / pitch, cyy = (a->mouse.y - grid.y) / pitch;
+        int u = cyy * cols + cx;
+        if (cx < cols && u < units) {
+            if (ex >= 0) {
+                float v = D->act[(size_t)ex * units + u];
+                bool drop = training && D->mask && !D->mask[(size_t)ex * units + u];
+                double scale = training && D->rate < 1 ? 1.0 / (1.0 - D->rate) : 1.0;
+                if (drop)
+                    snprintf(hover, sizeof hover, "unit %d: activation %.3f, dropped: output 0", u,
+                             (double)v);
+                else
+                    snprintf(hover, sizeof hover, "unit %d: activation %.3f, output %.3f", u,
+                             (double)v, v * scale);
+            } else {
+                int cnt = 0;
+                for (int k = 0; k < B; k++)
+                    cnt += training && D->mask && !D->mask[(size_t)k * units + u];
+                snprintf(hover, sizeof hover, "unit %d: dropped in %d of %d examples", u, cnt, B);
+            }
+            sub = hover;
+        }
+    }
     char fit[256];
     int fs = t->font_large;
     while (fs > t->font_small && ui_text_size(a->text, UI_FONT_BOLD, fs, buf, 0).x > c.w)
