@@ -502,6 +502,21 @@ void ui_app_do(ui_app *a, ui_action_id act, int arg)
     }
 }
 
+/* Window coordinates to renderer pixels (they differ on high-DPI displays). */
+static SDL_Point to_pixels(const ui_app *a, int x, int y)
+{
+    SDL_Point p = {x, y};
+    int ww = 0, wh = 0;
+    if (a->win) {
+        SDL_GetWindowSize(a->win, &ww, &wh);
+        if (ww > 0 && wh > 0 && a->w > 0 && a->h > 0 && (ww != a->w || wh != a->h)) {
+            p.x = x * a->w / ww;
+            p.y = y * a->h / wh;
+        }
+    }
+    return p;
+}
+
 void ui_app_event(ui_app *a, const SDL_Event *e)
 {
     switch (e->type) {
@@ -517,7 +532,7 @@ void ui_app_event(ui_app *a, const SDL_Event *e)
     }
     case SDL_MOUSEBUTTONDOWN:
         if (e->button.button == SDL_BUTTON_LEFT) {
-            SDL_Point p = {e->button.x, e->button.y};
+            SDL_Point p = to_pixels(a, e->button.x, e->button.y);
             if (a->help) {
                 a->help = false;
                 break;
@@ -531,7 +546,7 @@ void ui_app_event(ui_app *a, const SDL_Event *e)
         }
         break;
     case SDL_MOUSEMOTION:
-        a->mouse = (SDL_Point){e->motion.x, e->motion.y};
+        a->mouse = to_pixels(a, e->motion.x, e->motion.y);
         a->signature = 0;   /* the unit under the pointer is described: redraw */
         break;
     case SDL_WINDOWEVENT:
@@ -541,7 +556,7 @@ void ui_app_event(ui_app *a, const SDL_Event *e)
     case SDL_MOUSEWHEEL: {
         int mx, my;
         SDL_GetMouseState(&mx, &my);
-        SDL_Point p = {mx, my};
+        SDL_Point p = a->win ? to_pixels(a, mx, my) : a->mouse;
         if (SDL_PointInRect(&p, &a->layout.lesson))
             ui_app_do(a, UI_ACT_LESSON_SCROLL, -e->wheel.y * 3 * a->theme.font_normal);
         else if (SDL_PointInRect(&p, &a->layout.graph) || !a->win)

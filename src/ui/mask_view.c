@@ -165,18 +165,20 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
     int ti = trace_dropout(tr, a, d);
     const nn_trace_dropout *D = ti >= 0 ? &tr->dropout[ti] : NULL;
     int units = D ? D->units : 0;
-    if (!units) {   /* before the first step: the shape from the graph */
-        const char *p = G->shape;
-        int v = 1, got = 0;
-        for (; *p; p++)
+    if (!units) {   /* before the first step: the product of the dims in "(None, 1024)" */
+        long v = 1;
+        bool any = false;
+        for (const char *p = G->shape; *p;) {
             if (*p >= '0' && *p <= '9') {
-                v = got ? v : 1;
-                int x = (int)strtol(p, (char **)&p, 10);
-                v = got ? v * x : x;
-                got = 1;
-                p--;
+                char *end;
+                v *= strtol(p, &end, 10);
+                any = true;
+                p = end;
+            } else {
+                p++;
             }
-        units = got ? v : 0;
+        }
+        units = any && v > 0 && v < (1L << 26) ? (int)v : 0;
     }
     snprintf(buf, sizeof buf, "Dropout mask of %s over the outputs of %s", G->name, src);
     SDL_Rect c = ui_panel(a, r, buf);
