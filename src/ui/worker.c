@@ -591,6 +591,15 @@ int ui_worker_metrics(ui_worker *w, ui_metric **arr, size_t *have, size_t *cap, 
     return 0;
 }
 
+double ui_worker_cpu_seconds(ui_worker *w)
+{
+    clockid_t id;
+    struct timespec ts;
+    if (!w->started || pthread_getcpuclockid(w->thread, &id) != 0 || clock_gettime(id, &ts) != 0)
+        return -1;
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 int ui_worker_results(ui_worker *w, ui_expect_result *out, int max)
 {
     pthread_mutex_lock(&w->mu);

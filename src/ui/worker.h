@@ -159,6 +159,8 @@ bool ui_worker_graph(ui_worker *w, ui_graph *dst, unsigned *version);
  * after a reset). Returns the new count in *have. */
 int ui_worker_metrics(ui_worker *w, ui_metric **arr, size_t *have, size_t *cap,
                       unsigned *gen);
+/* CPU time the worker thread has used, in seconds (benchmarks); -1 if unknown. */
+double ui_worker_cpu_seconds(ui_worker *w);
 /* Takes expectation results not yet taken; returns how many (<= max). */
 int ui_worker_results(ui_worker *w, ui_expect_result *out, int max);
 
