@@ -242,6 +242,53 @@ static void test_frozen_boxes_have_padlock(void **state)
     }
     assert_true(frozen >= 1);      /* the fashion_cnn base */
     assert_true(trainable >= 4);   /* flatten, dense, dense_1, dropout, dense_2 */
+
+    /* Weight change: the frozen base's bar is hatched with a padlock and no bar colour
+     * (the engine measured exactly 0); trainable layers have a bar. */
+    int bars_frozen = 0, bars_moving = 0;
+    for (int i = 0; i < L->n_bars; i++) {
+        const ui_box *b = &L->boxes[L->bar_box[i]];
+        SDL_Rect tr = L->bars[i];
+        int green = 0, hatch = 0;
+        for (int y = tr.y; y < tr.y + tr.h; y++)
+            for (int x = tr.x; x < tr.x + tr.w; x++) {
+                SDL_Color c = px(r.surf, x, y);
+                green += same(c, r.a->theme.bar);
+                hatch += same(c, r.a->theme.hatch);
+            }
+        float dw = 0;
+        for (int k = b->first; k <= b->last; k++)
+            if (r.a->cur->layers[k].dw_max > dw)
+                dw = r.a->cur->layers[k].dw_max;
+        if (b->frozen) {
+            bars_frozen++;
+            assert_true(dw == 0.0f);
+            assert_int_equal(green, 0);
+            assert_true(hatch > 10);
+        } else {
+            bars_moving++;
+            assert_true(dw > 0.0f);
+            assert_true(green > 10);
+        }
+    }
+    assert_int_equal(bars_frozen, 1);
+    assert_int_equal(bars_moving, 3);   /* dense, dense_1, dense_2 */
+    rig_free(&r);
+}
+
+/* Before the first step: an empty grid of the right size, no cell crossed. */
+static void test_before_first_step(void **state)
+{
+    (void)state;
+    rig r;
+    rig_real(&r, 1280, 800);
+    frame(&r);
+    assert_null(r.a->cur);
+    assert_int_equal(r.a->layout.units, 1024);
+    assert_int_equal(r.a->layout.cols, 32);
+    assert_false(r.a->layout.mask_drawn);
+    assert_int_equal(count_crossed(&r, NULL), 0);
+    assert_int_equal(r.a->layout.n_thumbs, 0);
     rig_free(&r);
 }
 
@@ -630,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_mask_cells_match_engine),
         cmocka_unit_test(test_frozen_boxes_have_padlock),
         cmocka_unit_test(test_inference_draws_no_dropped_cell),
+        cmocka_unit_test(test_before_first_step),
         cmocka_unit_test(test_scripted_keys),
         cmocka_unit_test(test_lesson_steps),
         cmocka_unit_test(test_snapshot_exchange),
