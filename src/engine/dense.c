@@ -30,11 +30,34 @@ typedef float vf __attribute__((vector_size(FW_VEC * sizeof(float))));
 #define LOAD_VF(dst, p) memcpy(&(dst), (p), sizeof(vf))
 #define STORE_VF(p, src) memcpy((p), &(src), sizeof(vf))
 
+/* Walks the next block of W, line by line, a row's span [jb, je) at a time: the blocked
+ * loop reads W in 256-byte pieces 2 KB apart, which the hardware prefetchers follow
+ * poorly, so while one block is multiplied the next one is fetched in address order. */
+typedef struct {
+    const float *row;   /* current row's first line */
+    int col, cols;      /* line within the row's span, lines per span */
+    int rows_left;
+    int units;
+} fw_prefetch;
+
+static inline __attribute__((always_inline)) void prefetch_next(fw_prefetch *pf)
+{
+    if (pf->rows_left <= 0)
+        return;
+    __builtin_prefetch(pf->row + pf->col * FW_VEC);
+    if (++pf->col == pf->cols) {
+        pf->col = 0;
+        pf->row += pf->units;
+        pf->rows_left--;
+    }
+}
+
 /* Rows [i0, i0 + R) by units [j0, j0 + FW_COLS) over kernel rows [k0, k1). first: start from
  * 0 rather than the partial sums in out; bias (when not NULL): add it at the end. */
 static inline __attribute__((always_inline)) void fw_block(float *out, const float *in, const float *kernel,
                                                            const float *bias, int R, int i0, int j0, int k0,
-                                                           int k1, int in_dim, int units, int first)
+                                                           int k1, int in_dim, int units, int first,
+                                                           fw_prefetch *pf)
 {
     vf acc[FW_ROWS][FW_NV];
     for (int r = 0; r < R; r++)
@@ -46,6 +69,8 @@ static inline __attribute__((always_inline)) void fw_block(float *out, const flo
         }
     for (int k = k0; k < k1; k++) {
         const float *wk = kernel + (size_t)k * units + j0;
+        prefetch_next(pf);
+        prefetch_next(pf);
         vf w[FW_NV];
         for (int v = 0; v < FW_NV; v++)
             LOAD_VF(w[v], wk + v * FW_VEC);
@@ -124,12 +149,15 @@ MULTIVERSION static void dense_forward_blocked(float *out, const float *in, cons
         const float *b = k1 == in_dim ? bias : NULL;
         int j0 = jb;
 #if defined(__GNUC__)
-        for (; j0 + FW_COLS <= je; j0 += FW_COLS) {
+        const int jv = jb + (je - jb) / FW_COLS * FW_COLS;
+        const int next_rows = in_dim - k1 < FW_KB ? in_dim - k1 : FW_KB;
+        fw_prefetch pf = {kernel + (size_t)k1 * units + jb, 0, (jv - jb) / FW_VEC, next_rows, units};
+        for (; j0 < jv; j0 += FW_COLS) {
             int i0 = 0;
             for (; i0 + FW_ROWS <= n; i0 += FW_ROWS)
-                fw_block(out, in, kernel, b, FW_ROWS, i0, j0, k0, k1, in_dim, units, first);
+                fw_block(out, in, kernel, b, FW_ROWS, i0, j0, k0, k1, in_dim, units, first, &pf);
             for (; i0 < n; i0++)
-                fw_block(out, in, kernel, b, 1, i0, j0, k0, k1, in_dim, units, first);
+                fw_block(out, in, kernel, b, 1, i0, j0, k0, k1, in_dim, units, first, &pf);
         }
 #endif
         /* remaining units (and everything without vector extensions): same order */
