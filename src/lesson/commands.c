@@ -126,8 +126,9 @@ static ls_session *open_session(const train_args *a, const char *cmd, bool quiet
         fprintf(stderr, "dropscope %s: %s\n", cmd, err);
         return NULL;
     }
+    /* notes matter (e.g. a base on random weights): always said */
     const char *notes = ls_session_notes(s);
-    if (notes[0] && !quiet)
+    if (notes[0])
         fprintf(stderr, "%s\n", notes);
     return s;
 }

@@ -10,6 +10,8 @@
 
 #include "config.h"
 #include "data/dataset.h"
+#include "data/folder.h"
+#include "data/h5.h"
 #include "data/weights.h"
 #include "lesson/paths.h"
 #include "lesson/session.h"
@@ -123,12 +125,47 @@ void ls_session_destroy(ls_session *s)
     free(s);
 }
 
+/* A folder of class sub-folders (Keras's flow_from_directory layout), read at the model's
+ * input size; the sets move into s->data so the rest of the session treats them alike. */
+static int load_folder(ls_session *s)
+{
+    const ls_data *d = &s->lesson->data;
+    nn_shape in = s->model->layers[0]->out_shape;
+    if (in.rank != 3 || in.d[2] != 3)
+        return set_err(s, "%s:%d:%d: an image folder gives RGB images: the model's input must be (height, width, 3)",
+                       s->lesson->path, d->loc.line, d->loc.col);
+    char dir[1024];
+    if (!d->dir || ls_resolve_path(s->lesson->path, d->dir, dir, sizeof dir) < 0)
+        return set_err(s, "%s:%d:%d: image folder '%s' not found", s->lesson->path, d->loc.line, d->loc.col,
+                       d->dir ? d->dir : "");
+    ds_folder_opts o = ds_folder_opts_default();
+    o.h = in.d[0];
+    o.w = in.d[1];
+    o.val_count = d->val;
+    o.seed = s->seed;
+    ds_folder f;
+    char err[768];
+    if (ds_folder_load(dir, &o, &f, err, sizeof err) < 0)
+        return set_err(s, "%s: %s", s->lesson->path, err);
+    s->data.train = f.train;
+    s->data.val = f.val;
+    memset(&f.train, 0, sizeof f.train);
+    memset(&f.val, 0, sizeof f.val);
+    snprintf(s->data.dir, sizeof s->data.dir, "%.*s", (int)sizeof s->data.dir - 1, dir);
+    ds_folder_free(&f);
+    if (s->lesson->compile.loss == NN_LOSS_BCE && s->data.train.k != 2)
+        return set_err(s, "%s: binary_crossentropy needs exactly 2 classes but %s has %d class folders",
+                       s->lesson->path, dir, s->data.train.k);
+    add_note(s, "images from %s: %d classes, %d training and %d validation images", dir, s->data.train.k,
+             s->data.train.n, s->data.val.n);
+    return 0;
+}
+
 static int load_data(ls_session *s)
 {
     const ls_data *d = &s->lesson->data;
-    if (d->kind != LS_DATA_FASHION)
-        return set_err(s, "%s:%d:%d: only the fashion_mnist dataset can be loaded in this version",
-                       s->lesson->path, d->loc.line, d->loc.col);
+    if (d->kind == LS_DATA_FOLDER)
+        return load_folder(s);
     ds_fmnist_opts o = ds_fmnist_opts_default();
     o.dir = s->opt.data_dir ? s->opt.data_dir : d->dir;
     o.n_classes = d->n_classes;
@@ -189,12 +226,24 @@ static int load_bases(ls_session *s)
         }
         char path[1024];
         if (ls_resolve_path(s->lesson->path, d->weights, path, sizeof path) < 0) {
-            return set_err(s, "%s:%d:%d: weights '%s' not found (looked next to the lesson and in %s)",
-                           s->lesson->path, d->loc.line, d->loc.col, d->weights, DROPSCOPE_SOURCE_DIR);
+            /* Students open the reference lesson without Keras's weights file: say so and
+             * go on with random weights (a file that exists but is bad is an error). */
+            add_note(s, "%s:%d:%d: %s: weights '%s' not found (looked next to the lesson and in %s): the base starts from RANDOM weights",
+                     s->lesson->path, d->loc.line, d->loc.col, d->base, d->weights, ls_source_dir());
+            continue;
         }
         char err[768];
         ds_weights_report rep = {0};
-        if (ds_weights_load(s->model, path, DS_WEIGHTS_SUBSET, &rep, err, sizeof err) < 0)
+        int rc;
+        if (ds_h5_is_hdf5(path) == 1) {
+            if (d->layer_count < 1)
+                return set_err(s, "%s:%d:%d: the base's layers are unknown", s->lesson->path, d->loc.line, d->loc.col);
+            rc = ds_h5_load_base(s->model, path, d->layer_first, d->layer_first + d->layer_count - 1, &rep, err,
+                                 sizeof err);
+        } else {
+            rc = ds_weights_load(s->model, path, DS_WEIGHTS_SUBSET, &rep, err, sizeof err);
+        }
+        if (rc < 0)
             return set_err(s, "%s:%d:%d: %s", s->lesson->path, d->loc.line, d->loc.col, err);
         if (rep.n_loaded == 0) {
             ds_weights_report_free(&rep);
