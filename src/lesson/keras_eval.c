@@ -1,0 +1,2006 @@
+/* The Python subset the Keras importer runs: statements one by one (imports, assignments,
+ * expression statements, `for` loops, callback classes skipped, notebook commands
+ * noted), expressions with Python's precedence, plain values (numbers, strings, lists,
+ * tuples, None/True/False) and variables. What Keras names mean is in keras_api.c.
+ *
+ * Every statement either changes the model (a layer, a base, a model, compile,
+ * trainable ...), or is noted as not imported ("line N: model.fit(...) is not imported:
+ * dropscope trains step by step"), or fails with path:line:col. Nothing is dropped
+ * without a note. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lesson/keras_eval.h"
+
+#define ARENA_MAX (64u << 20)
+
+struct achunk {
+    achunk *next;
+    size_t used, cap;
+    _Alignas(16) unsigned char data[];
+};
+
+void ki_fail(kparser *p, int line, int col, const char *fmt, ...)
+{
+    if (p->err && p->errlen) {
+        int k = snprintf(p->err, p->errlen, "%s:%d:%d: ", p->path, line, col);
+        if (k >= 0 && (size_t)k < p->errlen) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(p->err + k, p->errlen - (size_t)k, fmt, ap);
+            va_end(ap);
+        }
+    }
+    longjmp(p->jb, 1);
+}
+
+void *ki_alloc(kparser *p, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    achunk *c = p->arena;
+    if (!c || c->used + n > c->cap) {
+        size_t cap = n > 65536 ? n : 65536;
+        if (p->arena_used + cap > ARENA_MAX)
+            ki_fail(p, p->st_line > 0 ? p->st_line : 1, 1, "the script needs more memory to read than the importer allows (%u MiB)",
+                    ARENA_MAX >> 20);
+        c = malloc(sizeof *c + cap);
+        if (!c)
+            ki_fail(p, p->st_line > 0 ? p->st_line : 1, 1, "out of memory");
+        c->next = p->arena;
+        c->used = 0;
+        c->cap = cap;
+        p->arena = c;
+        p->arena_used += cap;
+    }
+    void *r = c->data + c->used;
+    c->used += n;
+    memset(r, 0, n);
+    return r;
+}
+
+char *ki_strdup(kparser *p, const char *s)
+{
+    size_t n = strlen(s);
+    char *r = ki_alloc(p, n + 1);
+    memcpy(r, s, n + 1);
+    return r;
+}
+
+static void arena_free(kparser *p)
+{
+    while (p->arena) {
+        achunk *n = p->arena->next;
+        free(p->arena);
+        p->arena = n;
+    }
+}
+
+kval *ki_val(kparser *p, vkind k, int line, int col)
+{
+    kval *v = ki_alloc(p, sizeof *v);
+    v->k = k;
+    v->line = line;
+    v->col = col;
+    return v;
+}
+
+/* Category of a call to something outside Keras's model API, from its path. */
+static int path_category(const char *path)
+{
+    static const char *const data[] = {"ImageDataGenerator", "flow_from_directory", "flow_from_dataframe",
+                                       "image_dataset_from_directory", "load_data", "datasets", "tensorflow.data",
+                                       "preprocessing", "load_img", "img_to_array", NULL};
+    for (int i = 0; data[i]; i++)
+        if (strstr(path, data[i]))
+            return C_DATA;
+    size_t n = strlen(path);
+    if (n >= 5 && !strcmp(path + n - 5, ".flow"))
+        return C_DATA;
+    if (!strncmp(path, "matplotlib", 10))
+        return C_PLOT;
+    if ((n >= 8 && !strcmp(path + n - 8, "set_seed")) || (n >= 11 && !strcmp(path + n - 11, "random.seed")))
+        return C_SEED;
+    return C_GENERIC;
+}
+
+kval *ki_opaque(kparser *p, const char *path, const char *spelled, int line, int col)
+{
+    kval *v = ki_val(p, V_OPAQUE, line, col);
+    v->path = ki_strdup(p, path);
+    v->s = ki_strdup(p, spelled);
+    v->origin = line;
+    v->cat = path_category(path);
+    return v;
+}
+
+static void snippet(kparser *p, const ktok *t, char *out, size_t n);
+
+void ki_event(kparser *p, int cat, const char *desc)
+{
+    if (cat <= p->st_cat)
+        return;
+    p->st_cat = cat;
+    if (!desc || cat == C_GENERIC || cat == C_IMPORT) {
+        char sn[96];
+        snippet(p, &p->lx->t[p->st_tok], sn, sizeof sn);
+        snprintf(p->st_desc, sizeof p->st_desc, "`%s`", sn);
+    } else {
+        snprintf(p->st_desc, sizeof p->st_desc, "%s", desc);
+    }
+}
+
+const char *ki_kind_name(const kval *v)
+{
+    switch (v->k) {
+    case V_NONE: return "None";
+    case V_BOOL: return "a bool";
+    case V_NUM: return v->is_int ? "an int" : "a float";
+    case V_STR: return "a string";
+    case V_SEQ: return v->tuple ? "a tuple" : "a list";
+    case V_SLICE: return "a slice";
+    case V_SYM: return "a Keras name";
+    case V_FUNC: return "a Python function";
+    case V_LAYER: return "a layer";
+    case V_TENSOR: return "a layer's output";
+    case V_BASE: return "an InceptionV3 model";
+    case V_MODEL: return "a model";
+    case V_OPT: return "an optimizer";
+    case V_LOSS: return "a loss";
+    case V_ACT: return "an activation";
+    case V_METHOD: return "a method";
+    case V_LAYERS: return "a list of layers";
+    case V_SUMMARY: return "the result of summary()";
+    case V_OPAQUE: return "a value dropscope does not import";
+    }
+    return "a value";
+}
+
+void ki_need_known(kparser *p, const kval *v, int line, int col, const char *where)
+{
+    if (v->k == V_OPAQUE)
+        ki_fail(p, line, col, "'%s' (from line %d) is not understood %s: dropscope reads plain numbers, strings and Keras objects here",
+                v->s, v->origin, where);
+    if (v->k == V_STR && v->unusable)
+        ki_fail(p, line, col, "an f-string or bytes literal is not understood %s: write a plain string", where);
+}
+
+const char *ki_tok_text(kparser *p, const ktok *t, char *buf, size_t n)
+{
+    int len = t->len < (int)n - 1 ? t->len : (int)n - 1;
+    if (len < 0)
+        len = 0;
+    memcpy(buf, p->lx->src + t->off, (size_t)len);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* ---- notes ---- */
+
+void ki_note(kprog *pg, int line, const char *fmt, ...)
+{
+    char body[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    char text[600];
+    snprintf(text, sizeof text, "line %d: %s", line, body);
+    for (int i = 0; i < pg->n_notes; i++)
+        if (!strcmp(pg->notes[i].text, text))
+            return;
+    if (pg->n_notes >= KI_MAX_NOTES)
+        return;
+    if (pg->n_notes == pg->cap_notes) {
+        int cap = pg->cap_notes ? pg->cap_notes * 2 : 16;
+        knote *n = realloc(pg->notes, sizeof *n * (size_t)cap);
+        if (!n)
+            return;
+        pg->notes = n;
+        pg->cap_notes = cap;
+    }
+    char *s = strdup(text);
+    if (!s)
+        return;
+    pg->notes[pg->n_notes].line = line;
+    pg->notes[pg->n_notes].text = s;
+    pg->n_notes++;
+}
+
+/* ---- variables (open addressing) ---- */
+
+static size_t hash_name(const char *s, size_t n)
+{
+    size_t h = 1469598103934665603u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+    return h;
+}
+
+static kvar *var_slot(kparser *p, const char *s, size_t n)
+{
+    if (!p->cap_vars)
+        return NULL;
+    size_t i = hash_name(s, n) & (p->cap_vars - 1);
+    for (;;) {
+        kvar *v = &p->vars[i];
+        if (!v->name || (strlen(v->name) == n && !memcmp(v->name, s, n)))
+            return v;
+        i = (i + 1) & (p->cap_vars - 1);
+    }
+}
+
+static void var_set(kparser *p, const char *s, size_t n, kval *val);
+
+void ki_var_set(kparser *p, const char *name, kval *v)
+{
+    var_set(p, name, strlen(name), v);
+}
+
+static kval *var_get(kparser *p, const char *s, size_t n)
+{
+    kvar *v = var_slot(p, s, n);
+    return v && v->name ? v->v : NULL;
+}
+
+static void var_set(kparser *p, const char *s, size_t n, kval *val)
+{
+    if ((p->n_vars + 1) * 2 > p->cap_vars) {
+        size_t cap = p->cap_vars ? p->cap_vars * 2 : 64;
+        kvar *old = p->vars;
+        size_t oldcap = p->cap_vars;
+        p->vars = calloc(cap, sizeof *p->vars);
+        if (!p->vars) {
+            p->vars = old;
+            ki_fail(p, p->st_line, 1, "out of memory");
+        }
+        p->cap_vars = cap;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i].name) {
+                kvar *d = var_slot(p, old[i].name, strlen(old[i].name));
+                *d = old[i];
+            }
+        free(old);
+    }
+    kvar *v = var_slot(p, s, n);
+    if (!v->name) {
+        char *name = ki_alloc(p, n + 1);
+        memcpy(name, s, n);
+        v->name = name;
+        p->n_vars++;
+    }
+    v->v = val;
+}
+
+/* ---- tokens ---- */
+
+static const ktok *peek(kparser *p)
+{
+    return &p->lx->t[p->pos];
+}
+
+static const ktok *peek_at(kparser *p, int k)
+{
+    int i = p->pos + k;
+    return &p->lx->t[i < p->lx->n ? i : p->lx->n - 1];
+}
+
+static const ktok *next(kparser *p)
+{
+    const ktok *t = &p->lx->t[p->pos];
+    if (t->kind != KT_EOF)
+        p->pos++;
+    return t;
+}
+
+static bool is_op(const ktok *t, int op)
+{
+    return t->kind == KT_OP && t->op == op;
+}
+
+static bool is_kw(kparser *p, const ktok *t, const char *kw)
+{
+    size_t n = strlen(kw);
+    return t->kind == KT_NAME && (size_t)t->len == n && !memcmp(p->lx->src + t->off, kw, n);
+}
+
+static const char *const keywords[] = {"False", "None", "True", "and", "as", "assert", "async", "await", "break",
+                                       "class", "continue", "def", "del", "elif", "else", "except", "finally",
+                                       "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
+                                       "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
+                                       NULL};
+
+static bool is_keyword(kparser *p, const ktok *t)
+{
+    for (int i = 0; keywords[i]; i++)
+        if (is_kw(p, t, keywords[i]))
+            return true;
+    return false;
+}
+
+static const char *describe(kparser *p, const ktok *t, char *buf, size_t n)
+{
+    char w[48];
+    switch (t->kind) {
+    case KT_NAME: snprintf(buf, n, "'%s'", ki_tok_text(p, t, w, sizeof w)); break;
+    case KT_NUM: snprintf(buf, n, "the number %s", ki_tok_text(p, t, w, sizeof w)); break;
+    case KT_STR: snprintf(buf, n, "a string"); break;
+    case KT_OP: snprintf(buf, n, "'%s'", ki_tok_text(p, t, w, sizeof w)); break;
+    case KT_MAGIC: snprintf(buf, n, "a notebook command"); break;
+    case KT_NEWLINE: snprintf(buf, n, "the end of the line"); break;
+    case KT_INDENT: snprintf(buf, n, "an indented line"); break;
+    case KT_DEDENT: snprintf(buf, n, "the end of the indented block"); break;
+    case KT_EOF: snprintf(buf, n, "the end of the file"); break;
+    }
+    return buf;
+}
+
+#if defined(__GNUC__)
+__attribute__((noreturn))
+#endif
+static void expected(kparser *p, const ktok *t, const char *what)
+{
+    char d[64];
+    ki_fail(p, t->line, t->col, "syntax error: expected %s but found %s", what, describe(p, t, d, sizeof d));
+}
+
+static const ktok *expect_op(kparser *p, int op, const char *what)
+{
+    const ktok *t = peek(p);
+    if (!is_op(t, op))
+        expected(p, t, what);
+    return next(p);
+}
+
+static const ktok *expect_name(kparser *p, const char *what)
+{
+    const ktok *t = peek(p);
+    if (t->kind != KT_NAME || is_keyword(p, t))
+        expected(p, t, what);
+    return next(p);
+}
+
+static void work(kparser *p, const ktok *t)
+{
+    if (++p->work > KI_MAX_WORK)
+        ki_fail(p, t->line, t->col, "the script takes too long to read (more than %d evaluations)", KI_MAX_WORK);
+}
+
+/* The statement's first line as written (trimmed, at most ~60 characters). */
+static void snippet(kparser *p, const ktok *t, char *out, size_t n)
+{
+    const char *s = p->lx->src + t->off;
+    const char *end = p->lx->src + p->lx->len;
+    size_t k = 0;
+    int chars = 0;
+    bool cut = false;
+    while (s < end && *s != '\n' && *s != '\r') {
+        unsigned char c = (unsigned char)*s;
+        int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (chars >= 60 || k + (size_t)len + 4 >= n) {
+            cut = true;
+            break;
+        }
+        if (c == '\t' || c == '`') {
+            out[k++] = c == '\t' ? ' ' : '\'';
+            s++;
+        } else {
+            memcpy(out + k, s, (size_t)len);
+            k += (size_t)len;
+            s += len;
+        }
+        chars++;
+    }
+    while (k > 0 && out[k - 1] == ' ')
+        k--;
+    if (cut && k + 4 < n) {
+        memcpy(out + k, "...", 3);
+        k += 3;
+    }
+    out[k] = '\0';
+}
+
+/* ---- statements' bookkeeping ---- */
+
+typedef struct {
+    int line, tok;
+    bool effect;
+    int cat;
+    char desc[128];
+} stmt_state;
+
+static stmt_state begin_statement(kparser *p, const ktok *t)
+{
+    stmt_state saved = {p->st_line, p->st_tok, p->st_effect, p->st_cat, ""};
+    memcpy(saved.desc, p->st_desc, sizeof saved.desc);
+    p->st_line = t->line;
+    p->st_tok = (int)(t - p->lx->t);
+    p->st_effect = false;
+    p->st_cat = C_NONE;
+    p->st_desc[0] = '\0';
+    return saved;
+}
+
+static const char *reason(int cat)
+{
+    switch (cat) {
+    case C_FIT: return "dropscope trains step by step";
+    case C_PREDICT: return "the lesson's steps predict and validate";
+    case C_SAVE: return "dropscope does not save models";
+    case C_DATA: return "the lesson uses Fashion-MNIST (or your own images: data folder \"DIR\")";
+    case C_PLOT: return "dropscope draws its own plots";
+    case C_SEED: return "the lesson's seed fixes every random draw";
+    case C_PRINT: return "printing does not change the model";
+    case C_IMPORT: return "dropscope reads only the Keras model";
+    default: return "it does not build the model";
+    }
+}
+
+static void end_statement(kparser *p, const stmt_state *saved)
+{
+    if (!p->st_effect && p->st_cat != C_NONE)
+        ki_note(p->pg, p->st_line, "%s is not imported: %s", p->st_desc, reason(p->st_cat));
+    p->st_line = saved->line;
+    p->st_tok = saved->tok;
+    p->st_effect = saved->effect;
+    p->st_cat = saved->cat;
+    memcpy(p->st_desc, saved->desc, sizeof p->st_desc);
+}
+
+void ki_effect(kparser *p)
+{
+    if (p->dry)
+        ki_fail(p, p->st_line, 1,
+                "this changes the model inside a comprehension, a short-circuited expression or a loop over values dropscope does not read; write it as plain statements");
+    p->st_effect = true;
+}
+
+/* ---- expressions ---- */
+
+static kval *test(kparser *p);
+static kval *testlist(kparser *p, bool *had_comma);
+static kval *or_test(kparser *p);
+
+static bool truthy(kparser *p, const kval *v, bool *known)
+{
+    (void)p;
+    *known = true;
+    switch (v->k) {
+    case V_NONE: return false;
+    case V_BOOL: return v->b;
+    case V_NUM: return v->num != 0;
+    case V_STR: return v->slen > 0 || v->unusable;
+    case V_SEQ: return v->n > 0;
+    case V_OPAQUE: *known = false; return false;
+    default: return true;
+    }
+}
+
+static kval *num_val(kparser *p, double x, bool is_int, int line, int col)
+{
+    kval *v = ki_val(p, V_NUM, line, col);
+    v->num = x;
+    v->is_int = is_int && fabs(x) < 9e15;
+    v->i = v->is_int ? (int64_t)x : 0;
+    return v;
+}
+
+static bool is_number(const kval *v)
+{
+    return (v->k == V_NUM && !v->big) || v->k == V_BOOL;
+}
+
+static double numv(const kval *v)
+{
+    return v->k == V_BOOL ? (v->b ? 1 : 0) : v->num;
+}
+
+static bool is_intv(const kval *v)
+{
+    return v->k == V_BOOL || (v->k == V_NUM && v->is_int);
+}
+
+static bool is_model_value(const kval *v)
+{
+    return v->k == V_LAYER || v->k == V_TENSOR || v->k == V_BASE || v->k == V_MODEL || v->k == V_LAYERS ||
+           v->k == V_OPT || v->k == V_LOSS;
+}
+
+static const char *op_name(int op, char *buf)
+{
+    switch (op) {
+    case KO_POW: return "**";
+    case KO_FLOORDIV: return "//";
+    case KO_SHL: return "<<";
+    case KO_SHR: return ">>";
+    default: buf[0] = (char)op; buf[1] = '\0'; return buf;
+    }
+}
+
+static kval *seq_new(kparser *p, bool tuple, int cap, int line, int col)
+{
+    kval *v = ki_val(p, V_SEQ, line, col);
+    v->tuple = tuple;
+    v->cap = cap > 4 ? cap : 4;
+    v->items = ki_alloc(p, sizeof *v->items * (size_t)v->cap);
+    return v;
+}
+
+static void seq_push(kparser *p, kval *s, kval *x, int line, int col)
+{
+    if (s->n >= KI_MAX_SEQ)
+        ki_fail(p, line, col, "a list or tuple of more than %d elements is not supported", KI_MAX_SEQ);
+    if (s->n == s->cap) {
+        int cap = s->cap * 2;
+        kval **it = ki_alloc(p, sizeof *it * (size_t)cap);
+        memcpy(it, s->items, sizeof *it * (size_t)s->n);
+        s->items = it;
+        s->cap = cap;
+    }
+    s->items[s->n++] = x;
+}
+
+static kval *binop(kparser *p, int op, kval *a, kval *b, const ktok *at)
+{
+    char ob[4];
+    if (is_model_value(a) || is_model_value(b)) {
+        if (a->k == V_TENSOR || b->k == V_TENSOR)
+            ki_fail(p, at->line, at->col,
+                    "'%s' on a layer's output is not supported: it adds an operation to the model that dropscope cannot run (use layers)",
+                    op_name(op, ob));
+        ki_fail(p, at->line, at->col, "'%s' is not supported on %s", op_name(op, ob),
+                is_model_value(a) ? ki_kind_name(a) : ki_kind_name(b));
+    }
+    if (a->k == V_OPAQUE || b->k == V_OPAQUE || (a->k == V_STR && a->unusable) || (b->k == V_STR && b->unusable)) {
+        kval *o = a->k == V_OPAQUE ? a : b->k == V_OPAQUE ? b : NULL;
+        kval *r = ki_opaque(p, o ? o->path : "expression", o ? o->s : "an expression", at->line, at->col);
+        if (o)
+            r->origin = o->origin;
+        return r;
+    }
+    if (is_number(a) && is_number(b)) {
+        double x = numv(a), y = numv(b), r;
+        bool ints = is_intv(a) && is_intv(b);
+        switch (op) {
+        case '+': r = x + y; break;
+        case '-': r = x - y; break;
+        case '*': r = x * y; break;
+        case '/':
+            if (y == 0)
+                ki_fail(p, at->line, at->col, "division by zero");
+            r = x / y;
+            ints = false;
+            break;
+        case KO_FLOORDIV:
+            if (y == 0)
+                ki_fail(p, at->line, at->col, "division by zero");
+            r = floor(x / y);
+            break;
+        case '%':
+            if (y == 0)
+                ki_fail(p, at->line, at->col, "division by zero");
+            r = x - floor(x / y) * y;
+            break;
+        case KO_POW:
+            r = pow(x, y);
+            if (y < 0)
+                ints = false;
+            break;
+        default:
+            ki_fail(p, at->line, at->col, "the operator '%s' is not supported here", op_name(op, ob));
+        }
+        if (!isfinite(r) && op != KO_POW)
+            ki_fail(p, at->line, at->col, "the result of '%s' is not a finite number", op_name(op, ob));
+        return num_val(p, r, ints, at->line, at->col);
+    }
+    if (op == '+' && a->k == V_STR && b->k == V_STR) {
+        if (a->slen + b->slen > KI_MAX_STR)
+            ki_fail(p, at->line, at->col, "a string longer than %d bytes is not supported", KI_MAX_STR);
+        kval *r = ki_val(p, V_STR, at->line, at->col);
+        char *s = ki_alloc(p, (size_t)(a->slen + b->slen) + 1);
+        memcpy(s, a->s, (size_t)a->slen);
+        memcpy(s + a->slen, b->s, (size_t)b->slen);
+        r->s = s;
+        r->slen = a->slen + b->slen;
+        return r;
+    }
+    if (op == '+' && a->k == V_SEQ && b->k == V_SEQ && a->tuple == b->tuple) {
+        kval *r = seq_new(p, a->tuple, a->n + b->n, at->line, at->col);
+        for (int i = 0; i < a->n; i++)
+            seq_push(p, r, a->items[i], at->line, at->col);
+        for (int i = 0; i < b->n; i++)
+            seq_push(p, r, b->items[i], at->line, at->col);
+        return r;
+    }
+    if (op == '*' && ((a->k == V_SEQ && is_intv(b)) || (b->k == V_SEQ && is_intv(a)))) {
+        kval *s = a->k == V_SEQ ? a : b;
+        double k = numv(a->k == V_SEQ ? b : a);
+        if (k < 0)
+            k = 0;
+        if (k * s->n > KI_MAX_SEQ)
+            ki_fail(p, at->line, at->col, "a list or tuple of more than %d elements is not supported", KI_MAX_SEQ);
+        kval *r = seq_new(p, s->tuple, (int)k * s->n, at->line, at->col);
+        for (int j = 0; j < (int)k; j++)
+            for (int i = 0; i < s->n; i++)
+                seq_push(p, r, s->items[i], at->line, at->col);
+        return r;
+    }
+    if (a->k == V_STR || b->k == V_STR)
+        return ki_opaque(p, "str", "a string expression", at->line, at->col);
+    ki_fail(p, at->line, at->col, "'%s' is not supported between %s and %s", op_name(op, ob), ki_kind_name(a),
+            ki_kind_name(b));
+}
+
+static kval *call_args_and_call(kparser *p, kval *callee, const ktok *open, const ktok *first);
+static kval *call_with_args(kparser *p, kval *callee, kargs *a, const ktok *open, const ktok *first);
+
+/* A comprehension's `for ... in ... [if ...]` clauses, after its element was read in dry
+ * mode. The result is a value dropscope does not import. */
+static void comp_for(kparser *p)
+{
+    while (is_kw(p, peek(p), "for") || is_kw(p, peek(p), "async")) {
+        if (is_kw(p, peek(p), "async"))
+            next(p);
+        next(p);
+        /* targets: names separated by commas, maybe in parentheses */
+        for (;;) {
+            const ktok *t = peek(p);
+            if (is_kw(p, t, "in"))
+                break;
+            if (t->kind == KT_NEWLINE || t->kind == KT_EOF)
+                expected(p, t, "'in'");
+            next(p);
+        }
+        next(p);
+        p->dry++;
+        or_test(p);
+        while (is_kw(p, peek(p), "if")) {
+            next(p);
+            or_test(p);
+        }
+        p->dry--;
+    }
+}
+
+/* Whether a `for` follows at bracket depth 0 before the closing bracket (or, in a
+ * call's argument, before the next ','): a comprehension or generator. */
+static bool comp_ahead(kparser *p, bool stop_at_comma)
+{
+    int depth = 0;
+    for (int i = p->pos; i < p->lx->n; i++) {
+        const ktok *t = &p->lx->t[i];
+        if (t->kind == KT_EOF)
+            return false;
+        if (is_op(t, '(') || is_op(t, '[') || is_op(t, '{'))
+            depth++;
+        else if (is_op(t, ')') || is_op(t, ']') || is_op(t, '}')) {
+            if (depth-- == 0)
+                return false;
+        } else if (depth == 0 && stop_at_comma && is_op(t, ','))
+            return false;
+        else if (depth == 0 && is_kw(p, t, "for"))
+            return true;
+    }
+    return false;
+}
+
+static kval *atom(kparser *p)
+{
+    const ktok *t = peek(p);
+    work(p, t);
+    char buf[80];
+    switch (t->kind) {
+    case KT_NUM: {
+        next(p);
+        kval *v = ki_val(p, V_NUM, t->line, t->col);
+        v->num = t->num;
+        v->is_int = t->is_int && !t->big;
+        v->big = t->big;
+        v->i = t->ival;
+        return v;
+    }
+    case KT_STR: {
+        /* adjacent literals join */
+        size_t total = 0;
+        bool unusable = false;
+        int k = 0;
+        while (peek_at(p, k)->kind == KT_STR) {
+            total += (size_t)peek_at(p, k)->slen;
+            unusable |= peek_at(p, k)->unusable;
+            k++;
+        }
+        kval *v = ki_val(p, V_STR, t->line, t->col);
+        if (total > KI_MAX_STR) {
+            unusable = true;
+            total = 0;
+        }
+        char *s = ki_alloc(p, total + 1);
+        size_t o = 0;
+        for (int i = 0; i < k; i++) {
+            const ktok *u = next(p);
+            if (total) {
+                memcpy(s + o, p->lx->strs + u->str, (size_t)u->slen);
+                o += (size_t)u->slen;
+            }
+        }
+        v->s = s;
+        v->slen = (int)o;
+        v->unusable = unusable;
+        if (!unusable && memchr(s, '\0', o))
+            v->unusable = true;
+        return v;
+    }
+    case KT_NAME: {
+        if (is_kw(p, t, "None") || is_kw(p, t, "True") || is_kw(p, t, "False")) {
+            next(p);
+            kval *v = ki_val(p, is_kw(p, t, "None") ? V_NONE : V_BOOL, t->line, t->col);
+            v->b = is_kw(p, t, "True");
+            return v;
+        }
+        if (is_kw(p, t, "lambda"))
+            ki_fail(p, t->line, t->col, "'lambda' is not supported: dropscope reads a model built from Keras layers");
+        if (is_kw(p, t, "yield") || is_kw(p, t, "await"))
+            ki_fail(p, t->line, t->col, "'%s' is not supported", ki_tok_text(p, t, buf, sizeof buf));
+        if (is_keyword(p, t))
+            expected(p, t, "a value");
+        next(p);
+        kval *v = var_get(p, p->lx->src + t->off, (size_t)t->len);
+        if (!v)
+            v = ki_builtin(p, ki_tok_text(p, t, buf, sizeof buf), t->line, t->col);
+        if (!v) {
+            if (p->dry)
+                return ki_opaque(p, "name", ki_tok_text(p, t, buf, sizeof buf), t->line, t->col);
+            ki_fail(p, t->line, t->col, "name '%s' is not defined", ki_tok_text(p, t, buf, sizeof buf));
+        }
+        if (v->k == V_OPAQUE)
+            ki_event(p, C_GENERIC, NULL);
+        return v;
+    }
+    case KT_OP:
+        break;
+    default:
+        expected(p, t, "a value");
+    }
+    if (is_op(t, KO_ELLIPSIS)) {
+        next(p);
+        return ki_opaque(p, "Ellipsis", "...", t->line, t->col);
+    }
+    if (is_op(t, '(')) {
+        next(p);
+        if (is_op(peek(p), ')')) {
+            next(p);
+            return seq_new(p, true, 0, t->line, t->col);
+        }
+        if (is_kw(p, peek(p), "yield"))
+            ki_fail(p, peek(p)->line, peek(p)->col, "'yield' is not supported");
+        if (comp_ahead(p, false)) { /* a generator expression: its element read in dry mode */
+            p->dry++;
+            test(p);
+            p->dry--;
+            if (!is_kw(p, peek(p), "for"))
+                expected(p, peek(p), "'for'");
+            comp_for(p);
+            expect_op(p, ')', "')'");
+            return ki_opaque(p, "generator", "a generator expression", t->line, t->col);
+        }
+        bool comma = false;
+        kval *v = testlist(p, &comma);
+        expect_op(p, ')', "')' or ','");
+        return v;
+    }
+    if (is_op(t, '[')) {
+        next(p);
+        kval *s = seq_new(p, false, 4, t->line, t->col);
+        if (is_op(peek(p), ']')) {
+            next(p);
+            return s;
+        }
+        if (comp_ahead(p, false)) {
+            p->dry++;
+            test(p);
+            p->dry--;
+            if (!is_kw(p, peek(p), "for"))
+                expected(p, peek(p), "'for'");
+            comp_for(p);
+            expect_op(p, ']', "']'");
+            return ki_opaque(p, "comprehension", "a list comprehension", t->line, t->col);
+        }
+        for (;;) {
+            const ktok *u = peek(p);
+            if (is_op(u, '*'))
+                ki_fail(p, u->line, u->col, "'*' unpacking in a list is not supported");
+            seq_push(p, s, test(p), u->line, u->col);
+            if (!is_op(peek(p), ','))
+                break;
+            next(p);
+            if (is_op(peek(p), ']'))
+                break;
+        }
+        expect_op(p, ']', "']' or ','");
+        return s;
+    }
+    if (is_op(t, '{')) { /* a dict or a set: read, not imported */
+        next(p);
+        while (!is_op(peek(p), '}')) {
+            if (is_op(peek(p), KO_POW) || is_op(peek(p), '*'))
+                next(p);
+            test(p);
+            if (is_op(peek(p), ':')) {
+                next(p);
+                test(p);
+            }
+            if (is_kw(p, peek(p), "for")) {
+                comp_for(p);
+                break;
+            }
+            if (!is_op(peek(p), ','))
+                break;
+            next(p);
+        }
+        expect_op(p, '}', "'}' or ','");
+        ki_event(p, C_GENERIC, "a dict");
+        return ki_opaque(p, "dict", "a dict", t->line, t->col);
+    }
+    expected(p, t, "a value");
+}
+
+/* [a], [a:b], [a:b:c] after a value. */
+static kval *subscript(kparser *p, kval *obj, const ktok *open)
+{
+    kval *idx = NULL;
+    const ktok *t = peek(p);
+    bool slice = false;
+    kval *parts[3] = {NULL, NULL, NULL};
+    int k = 0;
+    for (;;) {
+        const ktok *u = peek(p);
+        if (is_op(u, ':')) {
+            next(p);
+            slice = true;
+            if (++k > 2)
+                expected(p, u, "']'");
+            continue;
+        }
+        if (is_op(u, ']'))
+            break;
+        if (parts[k])
+            expected(p, u, "':' or ']'");
+        bool comma = false;
+        parts[k] = testlist(p, &comma);
+    }
+    expect_op(p, ']', "']'");
+    if (!slice)
+        idx = parts[0];
+    if (!slice && !idx)
+        expected(p, t, "an index");
+    if (obj->k == V_OPAQUE || obj->k == V_STR) {
+        kval *r = ki_opaque(p, obj->k == V_OPAQUE ? obj->path : "str", obj->k == V_OPAQUE ? obj->s : "a string",
+                            open->line, open->col);
+        if (obj->k == V_OPAQUE)
+            r->origin = obj->origin;
+        return r;
+    }
+    if (slice) {
+        idx = ki_val(p, V_SLICE, t->line, t->col);
+        for (int i = 0; i < 3; i++) {
+            if (!parts[i] || parts[i]->k == V_NONE)
+                continue;
+            ki_need_known(p, parts[i], t->line, t->col, "in a slice");
+            if (!is_intv(parts[i]))
+                ki_fail(p, t->line, t->col, "a slice takes whole numbers, found %s", ki_kind_name(parts[i]));
+            int64_t x = parts[i]->k == V_BOOL ? parts[i]->b : parts[i]->i;
+            if (i == 0) {
+                idx->has_lo = true;
+                idx->lo = x;
+            } else if (i == 1) {
+                idx->has_hi = true;
+                idx->hi = x;
+            } else if (x != 1) {
+                ki_fail(p, t->line, t->col, "a slice with a step is not supported");
+            }
+        }
+    } else {
+        ki_need_known(p, idx, t->line, t->col, "as an index");
+    }
+    if (obj->k == V_LAYERS)
+        return ka_layers_index(p, obj, idx, open->line, open->col);
+    if (obj->k == V_SEQ) {
+        int64_t n = obj->n;
+        if (idx->k == V_SLICE) {
+            int64_t lo = idx->has_lo ? idx->lo : 0, hi = idx->has_hi ? idx->hi : n;
+            if (lo < 0)
+                lo += n;
+            if (hi < 0)
+                hi += n;
+            lo = lo < 0 ? 0 : lo > n ? n : lo;
+            hi = hi < lo ? lo : hi > n ? n : hi;
+            kval *r = seq_new(p, obj->tuple, (int)(hi - lo), open->line, open->col);
+            for (int64_t i = lo; i < hi; i++)
+                seq_push(p, r, obj->items[i], open->line, open->col);
+            return r;
+        }
+        if (!is_intv(idx))
+            ki_fail(p, t->line, t->col, "a list index must be a whole number, found %s", ki_kind_name(idx));
+        int64_t i = idx->k == V_BOOL ? idx->b : idx->i;
+        if (i < 0)
+            i += n;
+        if (i < 0 || i >= n)
+            ki_fail(p, t->line, t->col, "index out of range (the %s has %d elements)", obj->tuple ? "tuple" : "list",
+                    obj->n);
+        return obj->items[i];
+    }
+    ki_fail(p, open->line, open->col, "%s cannot be indexed here", ki_kind_name(obj));
+}
+
+static kval *getattr_val(kparser *p, kval *obj, const ktok *name)
+{
+    char nb[80];
+    ki_tok_text(p, name, nb, sizeof nb);
+    switch (obj->k) {
+    case V_SYM:
+        if (obj->sym == S_MODULE) {
+            char path[256], sp[256];
+            snprintf(path, sizeof path, "%s.%s", obj->path, nb);
+            snprintf(sp, sizeof sp, "%s.%s", obj->s, nb);
+            return ka_resolve(p, path, sp, name);
+        }
+        return ki_opaque(p, obj->path, obj->s, name->line, name->col);
+    case V_OPAQUE: {
+        char path[256], sp[256];
+        snprintf(path, sizeof path, "%s.%s", obj->path, nb);
+        snprintf(sp, sizeof sp, "%s.%s", obj->s, nb);
+        kval *r = ki_opaque(p, path, sp, name->line, name->col);
+        r->origin = obj->origin;
+        r->batch = obj->batch;
+        return r;
+    }
+    case V_NONE:
+        ki_fail(p, name->line, name->col, "None has no attribute '%s'", nb);
+    case V_SEQ:
+        if (!obj->tuple && (!strcmp(nb, "append") || !strcmp(nb, "extend"))) {
+            kval *m = ki_val(p, V_METHOD, name->line, name->col);
+            m->self = obj;
+            m->meth = ki_strdup(p, nb);
+            return m;
+        }
+        return ki_opaque(p, "list", "a list", name->line, name->col);
+    case V_LAYER:
+    case V_TENSOR:
+    case V_BASE:
+    case V_MODEL:
+    case V_LAYERS:
+    case V_OPT:
+    case V_LOSS:
+        return ka_getattr(p, obj, name);
+    default:
+        return ki_opaque(p, "value", "a value", name->line, name->col);
+    }
+}
+
+static kval *atom_expr(kparser *p)
+{
+    const ktok *first = peek(p);
+    kval *v = atom(p);
+    for (;;) {
+        const ktok *t = peek(p);
+        if (is_op(t, '.')) {
+            next(p);
+            const ktok *name = peek(p);
+            if (name->kind != KT_NAME)
+                expected(p, name, "a name after '.'");
+            next(p);
+            v = getattr_val(p, v, name);
+        } else if (is_op(t, '(')) {
+            next(p);
+            v = call_args_and_call(p, v, t, first);
+        } else if (is_op(t, '[')) {
+            next(p);
+            v = subscript(p, v, t);
+        } else {
+            return v;
+        }
+    }
+}
+
+static kval *factor(kparser *p);
+
+static kval *power(kparser *p)
+{
+    kval *a = atom_expr(p);
+    const ktok *t = peek(p);
+    if (is_op(t, KO_POW)) {
+        next(p);
+        kval *b = factor(p); /* 2 ** -1 */
+        return binop(p, KO_POW, a, b, t);
+    }
+    return a;
+}
+
+static kval *factor(kparser *p)
+{
+    const ktok *t = peek(p);
+    if (is_op(t, '-') || is_op(t, '+') || is_op(t, '~')) {
+        next(p);
+        if (++p->depth > KI_MAX_DEPTH * 4)
+            ki_fail(p, t->line, t->col, "the expression is nested too deeply");
+        kval *x = factor(p);
+        p->depth--;
+        if (is_op(t, '+'))
+            return binop(p, '+', num_val(p, 0, true, t->line, t->col), x, t);
+        if (is_op(t, '~')) {
+            if (x->k == V_OPAQUE)
+                return x;
+            if (!is_intv(x))
+                ki_fail(p, t->line, t->col, "'~' needs a whole number");
+            return num_val(p, -numv(x) - 1, true, t->line, t->col);
+        }
+        if (x->k == V_NUM && x->big) {
+            kval *r = num_val(p, -x->num, false, t->line, t->col);
+            r->big = true;
+            return r;
+        }
+        return binop(p, '-', num_val(p, 0, true, t->line, t->col), x, t);
+    }
+    return power(p);
+}
+
+static kval *term(kparser *p)
+{
+    kval *a = factor(p);
+    for (;;) {
+        const ktok *t = peek(p);
+        if (!(is_op(t, '*') || is_op(t, '/') || is_op(t, '%') || is_op(t, KO_FLOORDIV) || is_op(t, '@')))
+            return a;
+        next(p);
+        kval *b = factor(p);
+        a = binop(p, t->op, a, b, t);
+    }
+}
+
+static kval *arith(kparser *p)
+{
+    kval *a = term(p);
+    for (;;) {
+        const ktok *t = peek(p);
+        if (!is_op(t, '+') && !is_op(t, '-'))
+            return a;
+        next(p);
+        kval *b = term(p);
+        a = binop(p, t->op, a, b, t);
+    }
+}
+
+static kval *bitwise(kparser *p)
+{
+    kval *a = arith(p);
+    for (;;) {
+        const ktok *t = peek(p);
+        if (!(is_op(t, '&') || is_op(t, '|') || is_op(t, '^') || is_op(t, KO_SHL) || is_op(t, KO_SHR)))
+            return a;
+        next(p);
+        kval *b = arith(p);
+        if (is_model_value(a) || is_model_value(b))
+            binop(p, t->op, a, b, t); /* fails */
+        a = ki_opaque(p, "expression", "a bitwise expression", t->line, t->col);
+    }
+}
+
+static kval *comparison(kparser *p)
+{
+    kval *a = bitwise(p);
+    bool any = false;
+    kval *result = NULL;
+    for (;;) {
+        const ktok *t = peek(p);
+        int op = 0;
+        if (is_op(t, '<') || is_op(t, '>') || is_op(t, KO_EQ) || is_op(t, KO_NE) || is_op(t, KO_LE) ||
+            is_op(t, KO_GE))
+            op = t->op;
+        else if (is_kw(p, t, "in") || is_kw(p, t, "is"))
+            op = 'i';
+        else if (is_kw(p, t, "not") && is_kw(p, peek_at(p, 1), "in"))
+            op = 'n';
+        if (!op)
+            return any ? result : a;
+        next(p);
+        if (op == 'n' || (op == 'i' && is_kw(p, t, "is") && is_kw(p, peek(p), "not")))
+            next(p);
+        kval *b = bitwise(p);
+        any = true;
+        bool r = false, known = false;
+        if (op != 'i' && op != 'n' && is_number(a) && is_number(b)) {
+            double x = numv(a), y = numv(b);
+            r = op == '<' ? x < y : op == '>' ? x > y : op == KO_EQ ? x == y : op == KO_NE ? x != y
+                : op == KO_LE ? x <= y : x >= y;
+            known = true;
+        } else if ((op == KO_EQ || op == KO_NE) && a->k == V_STR && b->k == V_STR && !a->unusable && !b->unusable) {
+            bool eq = a->slen == b->slen && !memcmp(a->s, b->s, (size_t)a->slen);
+            r = op == KO_EQ ? eq : !eq;
+            known = true;
+        }
+        if (known && (!result || result->k == V_BOOL)) {
+            bool prev = !result || result->b;
+            result = ki_val(p, V_BOOL, t->line, t->col);
+            result->b = prev && r;
+        } else {
+            result = ki_opaque(p, "comparison", "a comparison", t->line, t->col);
+        }
+        a = b;
+    }
+}
+
+static kval *not_test(kparser *p)
+{
+    const ktok *t = peek(p);
+    if (is_kw(p, t, "not")) {
+        next(p);
+        if (++p->depth > KI_MAX_DEPTH * 4)
+            ki_fail(p, t->line, t->col, "the expression is nested too deeply");
+        kval *x = not_test(p);
+        p->depth--;
+        bool known;
+        bool b = truthy(p, x, &known);
+        if (!known)
+            return ki_opaque(p, "not", "a 'not' expression", t->line, t->col);
+        kval *r = ki_val(p, V_BOOL, t->line, t->col);
+        r->b = !b;
+        return r;
+    }
+    return comparison(p);
+}
+
+/* and/or: the operand Python would not evaluate is read in dry mode. */
+static kval *bool_chain(kparser *p, bool is_or)
+{
+    kval *a = is_or ? bool_chain(p, false) : not_test(p);
+    for (;;) {
+        const ktok *t = peek(p);
+        if (!is_kw(p, t, is_or ? "or" : "and"))
+            return a;
+        next(p);
+        bool known;
+        bool b = truthy(p, a, &known);
+        bool skip = known && (is_or ? b : !b);
+        if (skip)
+            p->dry++;
+        kval *c = is_or ? bool_chain(p, false) : not_test(p);
+        if (skip)
+            p->dry--;
+        if (!known)
+            a = ki_opaque(p, "boolean", "a boolean expression", t->line, t->col);
+        else if (!skip)
+            a = c;
+    }
+}
+
+static kval *or_test(kparser *p)
+{
+    return bool_chain(p, true);
+}
+
+static kval *test(kparser *p)
+{
+    const ktok *t = peek(p);
+    if (++p->depth > KI_MAX_DEPTH * 4)
+        ki_fail(p, t->line, t->col, "the expression is nested too deeply");
+    kval *v = or_test(p);
+    const ktok *u = peek(p);
+    if (is_kw(p, u, "if"))
+        ki_fail(p, u->line, u->col, "a conditional expression ('... if ... else ...') is not supported");
+    if (is_op(u, KO_WALRUS))
+        ki_fail(p, u->line, u->col, "':=' is not supported");
+    p->depth--;
+    return v;
+}
+
+static bool ends_testlist(kparser *p, const ktok *t)
+{
+    return t->kind == KT_NEWLINE || t->kind == KT_EOF || is_op(t, ')') || is_op(t, ']') || is_op(t, '}') ||
+           is_op(t, '=') || is_op(t, ';') || is_op(t, ':') || t->op == KO_AUG || is_kw(p, t, "for");
+}
+
+static kval *testlist(kparser *p, bool *had_comma)
+{
+    const ktok *t = peek(p);
+    kval *v = test(p);
+    if (!is_op(peek(p), ','))
+        return v;
+    *had_comma = true;
+    kval *s = seq_new(p, true, 4, t->line, t->col);
+    seq_push(p, s, v, t->line, t->col);
+    while (is_op(peek(p), ',')) {
+        next(p);
+        const ktok *u = peek(p);
+        if (ends_testlist(p, u))
+            break;
+        seq_push(p, s, test(p), u->line, u->col);
+    }
+    return s;
+}
+
+/* ---- calls ---- */
+
+enum { B_PRINT = 0, B_LEN, B_TUPLE, B_LIST, B_INT, B_FLOAT, B_OPAQUE, B_FORBIDDEN };
+
+static const struct {
+    const char *name;
+    int kind;
+} builtins[] = {
+    {"print", B_PRINT}, {"len", B_LEN}, {"tuple", B_TUPLE}, {"list", B_LIST}, {"int", B_INT},
+    {"float", B_FLOAT}, {"range", B_OPAQUE}, {"zip", B_OPAQUE}, {"enumerate", B_OPAQUE},
+    {"sum", B_OPAQUE}, {"min", B_OPAQUE}, {"max", B_OPAQUE}, {"abs", B_OPAQUE}, {"round", B_OPAQUE},
+    {"sorted", B_OPAQUE}, {"reversed", B_OPAQUE}, {"isinstance", B_OPAQUE}, {"type", B_OPAQUE},
+    {"open", B_OPAQUE}, {"format", B_OPAQUE}, {"repr", B_OPAQUE}, {"bool", B_OPAQUE}, {"map", B_OPAQUE},
+    {"filter", B_OPAQUE}, {"any", B_OPAQUE}, {"all", B_OPAQUE}, {"iter", B_OPAQUE}, {"next", B_OPAQUE},
+    {"hasattr", B_OPAQUE}, {"dir", B_OPAQUE}, {"id", B_OPAQUE}, {"vars", B_OPAQUE}, {"input", B_OPAQUE},
+    {"dict", B_OPAQUE}, {"set", B_OPAQUE}, {"str", B_OPAQUE}, {"help", B_OPAQUE}, {"divmod", B_OPAQUE},
+    {"pow", B_OPAQUE}, {"hex", B_OPAQUE}, {"chr", B_OPAQUE}, {"ord", B_OPAQUE}, {"callable", B_OPAQUE},
+    {"setattr", B_FORBIDDEN}, {"getattr", B_FORBIDDEN}, {"delattr", B_FORBIDDEN}, {"exec", B_FORBIDDEN},
+    {"eval", B_FORBIDDEN}, {"compile", B_FORBIDDEN}, {"__import__", B_FORBIDDEN}, {"globals", B_FORBIDDEN},
+    {"locals", B_FORBIDDEN}, {"exit", B_FORBIDDEN}, {"quit", B_FORBIDDEN},
+};
+
+kval *ki_builtin(kparser *p, const char *name, int line, int col)
+{
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+        if (!strcmp(builtins[i].name, name)) {
+            kval *v = ki_val(p, V_FUNC, line, col);
+            v->sym = builtins[i].kind;
+            v->s = builtins[i].name;
+            return v;
+        }
+    return NULL;
+}
+
+static bool has_tensor(const kval *v, int depth)
+{
+    if (v->k == V_TENSOR)
+        return true;
+    if (v->k == V_SEQ && depth < 4)
+        for (int i = 0; i < v->n; i++)
+            if (has_tensor(v->items[i], depth + 1))
+                return true;
+    return false;
+}
+
+static kval *call_builtin(kparser *p, kval *f, kargs *a, int line, int col)
+{
+    char desc[96];
+    snprintf(desc, sizeof desc, "%s(...)", f->s);
+    switch (f->sym) {
+    case B_PRINT: {
+        bool only_summary = a->n > 0;
+        for (int i = 0; i < a->n; i++)
+            if (a->a[i].v->k != V_SUMMARY)
+                only_summary = false;
+        if (!only_summary)
+            ki_event(p, C_PRINT, "print(...)");
+        return ki_val(p, V_NONE, line, col);
+    }
+    case B_FORBIDDEN:
+        ki_fail(p, line, col, "%s() is not supported: write the Keras calls themselves", f->s);
+    default:
+        break;
+    }
+    for (int i = 0; i < a->n; i++)
+        if (has_tensor(a->a[i].v, 0))
+            ki_fail(p, a->a[i].vline, a->a[i].vcol, "%s() of a layer's output is not supported: it adds an operation to the model",
+                    f->s);
+    kval *x = a->n == 1 && !a->a[0].key ? a->a[0].v : NULL;
+    if (x && f->sym == B_LEN) {
+        if (x->k == V_SEQ)
+            return num_val(p, x->n, true, line, col);
+        if (x->k == V_LAYERS)
+            return num_val(p, x->nrefs, true, line, col);
+    }
+    if (x && (f->sym == B_TUPLE || f->sym == B_LIST) && x->k == V_SEQ) {
+        kval *s = seq_new(p, f->sym == B_TUPLE, x->n, line, col);
+        for (int i = 0; i < x->n; i++)
+            seq_push(p, s, x->items[i], line, col);
+        return s;
+    }
+    if (x && f->sym == B_LIST && x->k == V_LAYERS)
+        return x;
+    if (x && (f->sym == B_INT || f->sym == B_FLOAT) && is_number(x))
+        return num_val(p, f->sym == B_INT ? trunc(numv(x)) : numv(x), f->sym == B_INT, line, col);
+    ki_event(p, C_GENERIC, desc);
+    return ki_opaque(p, f->s, f->s, line, col);
+}
+
+/* The callee's spelling for notes: "model.fit", "plt.plot", else "a call". */
+static void spell_callee(kparser *p, const ktok *first, const ktok *open, char *out, size_t n)
+{
+    size_t k = 0;
+    out[0] = '\0';
+    for (const ktok *t = first; t < open; t++) {
+        if (!(t->kind == KT_NAME || is_op(t, '.')) || k + (size_t)t->len + 1 >= n) {
+            snprintf(out, n, "a call");
+            return;
+        }
+        memcpy(out + k, p->lx->src + t->off, (size_t)t->len);
+        k += (size_t)t->len;
+        out[k] = '\0';
+    }
+    if (!k)
+        snprintf(out, n, "a call");
+}
+
+static kval *call_args_and_call(kparser *p, kval *callee, const ktok *open, const ktok *first)
+{
+    if (p->call_depth >= (int)(sizeof p->argbufs / sizeof p->argbufs[0]))
+        ki_fail(p, open->line, open->col, "calls nested too deeply");
+    if (!p->argbufs[p->call_depth]) {
+        p->argbufs[p->call_depth] = malloc(sizeof(kargs));
+        if (!p->argbufs[p->call_depth])
+            ki_fail(p, open->line, open->col, "out of memory");
+    }
+    kargs *a = p->argbufs[p->call_depth++];
+    memset(a, 0, sizeof *a);
+    kval *r = call_with_args(p, callee, a, open, first);
+    p->call_depth--;
+    return r;
+}
+
+static kval *call_with_args(kparser *p, kval *callee, kargs *a, const ktok *open, const ktok *first)
+{
+    while (!is_op(peek(p), ')')) {
+        const ktok *t = peek(p);
+        if (a->n == (int)(sizeof a->a / sizeof a->a[0]))
+            ki_fail(p, t->line, t->col, "more than %d arguments in one call", (int)(sizeof a->a / sizeof a->a[0]));
+        karg *g = &a->a[a->n];
+        g->line = t->line;
+        g->col = t->col;
+        if (is_op(t, '*') || is_op(t, KO_POW)) {
+            next(p);
+            a->star = true;
+            a->star_line = t->line;
+            a->star_col = t->col;
+            test(p);
+        } else {
+            if (t->kind == KT_NAME && is_op(peek_at(p, 1), '=')) {
+                if (is_keyword(p, t))
+                    expected(p, t, "an argument");
+                g->key = t;
+                next(p);
+                next(p);
+            }
+            const ktok *vt = peek(p);
+            g->vline = vt->line;
+            g->vcol = vt->col;
+            bool gen = !g->key && comp_ahead(p, true);
+            if (gen) { /* f(x for x in y) */
+                p->dry++;
+                test(p);
+                p->dry--;
+                if (!is_kw(p, peek(p), "for"))
+                    expected(p, peek(p), "'for'");
+                comp_for(p);
+            }
+            g->v = gen ? ki_opaque(p, "generator", "a generator expression", vt->line, vt->col) : test(p);
+            for (int i = 0; i < a->n && g->key; i++)
+                if (a->a[i].key && a->a[i].key->len == g->key->len &&
+                    !memcmp(p->lx->src + a->a[i].key->off, p->lx->src + g->key->off, (size_t)g->key->len)) {
+                    char kb[64];
+                    ki_fail(p, t->line, t->col, "the argument '%s' is given twice", ki_tok_text(p, t, kb, sizeof kb));
+                }
+            if (!g->key)
+                for (int i = 0; i < a->n; i++)
+                    if (a->a[i].key)
+                        ki_fail(p, t->line, t->col, "syntax error: a positional argument after a keyword argument");
+            a->n++;
+        }
+        if (!is_op(peek(p), ','))
+            break;
+        next(p);
+    }
+    expect_op(p, ')', "')' or ','");
+    int line = open->line, col = open->col;
+    char sp[96];
+    switch (callee->k) {
+    case V_FUNC:
+        return call_builtin(p, callee, a, first->line, first->col);
+    case V_OPAQUE: {
+        for (int i = 0; i < a->n; i++)
+            if (has_tensor(a->a[i].v, 0)) {
+                spell_callee(p, first, open, sp, sizeof sp);
+                ki_fail(p, a->a[i].vline, a->a[i].vcol,
+                        "%s(...) of a layer's output is not supported: it adds an operation to the model that dropscope cannot run",
+                        sp);
+            }
+        spell_callee(p, first, open, sp, sizeof sp);
+        char desc[128];
+        snprintf(desc, sizeof desc, "%s(...)", sp);
+        ki_event(p, callee->cat, desc);
+        kval *r = ki_opaque(p, callee->path, callee->s, first->line, first->col);
+        r->origin = first->line;
+        r->cat = C_GENERIC;
+        /* a data generator remembers its batch size (Keras's default 32) */
+        if (callee->cat == C_DATA) {
+            const char *tail = strrchr(callee->path, '.');
+            tail = tail ? tail + 1 : callee->path;
+            if (!strcmp(tail, "flow_from_directory") || !strcmp(tail, "flow") ||
+                !strcmp(tail, "flow_from_dataframe") || !strcmp(tail, "image_dataset_from_directory")) {
+                r->batch = 32;
+                for (int i = 0; i < a->n; i++) {
+                    char kb[32];
+                    if (a->a[i].key && !strcmp(ki_tok_text(p, a->a[i].key, kb, sizeof kb), "batch_size") &&
+                        a->a[i].v->k == V_NUM && a->a[i].v->is_int)
+                        r->batch = a->a[i].v->i > 0 && a->a[i].v->i < 1000000 ? (int)a->a[i].v->i : 0;
+                }
+            }
+        }
+        return r;
+    }
+    case V_METHOD:
+        if (callee->self && callee->self->k == V_SEQ) {
+            kval *s = callee->self;
+            if (a->n != 1 || a->a[0].key)
+                ki_fail(p, line, col, "list.%s takes one argument", callee->meth);
+            if (!strcmp(callee->meth, "append")) {
+                seq_push(p, s, a->a[0].v, line, col);
+            } else {
+                kval *x = a->a[0].v;
+                if (x->k != V_SEQ)
+                    ki_fail(p, a->a[0].vline, a->a[0].vcol, "list.extend needs a list here, found %s", ki_kind_name(x));
+                for (int i = 0; i < x->n; i++)
+                    seq_push(p, s, x->items[i], line, col);
+            }
+            return ki_val(p, V_NONE, line, col);
+        }
+        break;
+    case V_NONE:
+    case V_BOOL:
+    case V_NUM:
+    case V_STR:
+    case V_SEQ:
+    case V_SLICE:
+        ki_fail(p, line, col, "%s is not callable", ki_kind_name(callee));
+    default:
+        break;
+    }
+    if (a->star)
+        ki_fail(p, a->star_line, a->star_col, "*args and **kwargs are not supported in Keras calls: write the arguments out");
+    return ka_call(p, callee, a, first->line, first->col);
+}
+
+/* ---- statements ---- */
+
+static void statement(kparser *p);
+static void simple_statements(kparser *p);
+
+static void end_of_simple(kparser *p)
+{
+    const ktok *t = peek(p);
+    if (t->kind == KT_NEWLINE || t->kind == KT_EOF || is_op(t, ';'))
+        return;
+    expected(p, t, "the end of the statement");
+}
+
+/* Assigns v to the target written in tokens [s, e). */
+static void assign_to(kparser *p, int s, int e, kval *v)
+{
+    const ktok *t0 = &p->lx->t[s];
+    if (e - s == 1 && t0->kind == KT_NAME) {
+        if (is_keyword(p, t0))
+            ki_fail(p, t0->line, t0->col, "syntax error: cannot assign to a keyword");
+        var_set(p, p->lx->src + t0->off, (size_t)t0->len, v);
+        return;
+    }
+    /* a tuple of names: a, b = ... ; (a, b) = ... ; [a, b] = ... */
+    int depth = 0, commas = 0;
+    for (int i = s; i < e; i++) {
+        const ktok *t = &p->lx->t[i];
+        if (is_op(t, '(') || is_op(t, '[') || is_op(t, '{'))
+            depth++;
+        else if (is_op(t, ')') || is_op(t, ']') || is_op(t, '}'))
+            depth--;
+        else if (is_op(t, ',') && depth == 0)
+            commas++;
+    }
+    bool wrapped = (is_op(t0, '(') || is_op(t0, '[')) && commas == 0 &&
+                   is_op(&p->lx->t[e - 1], is_op(t0, '(') ? ')' : ']');
+    if (commas > 0 || wrapped) {
+        int a = wrapped ? s + 1 : s, b = wrapped ? e - 1 : e;
+        /* split at top-level commas */
+        int parts[KI_MAX_SEQ + 1], np = 0;
+        parts[np++] = a;
+        depth = 0;
+        for (int i = a; i < b; i++) {
+            const ktok *t = &p->lx->t[i];
+            if (is_op(t, '(') || is_op(t, '[') || is_op(t, '{'))
+                depth++;
+            else if (is_op(t, ')') || is_op(t, ']') || is_op(t, '}'))
+                depth--;
+            else if (is_op(t, ',') && depth == 0) {
+                if (np > KI_MAX_SEQ)
+                    ki_fail(p, t->line, t->col, "too many assignment targets");
+                parts[np++] = i + 1;
+            }
+        }
+        int n = np;
+        if (parts[np - 1] == b) /* a trailing comma */
+            n--;
+        if (v->k == V_SEQ && v->n != n)
+            ki_fail(p, t0->line, t0->col, "cannot unpack %d values into %d names", v->n, n);
+        if (v->k != V_SEQ && v->k != V_OPAQUE)
+            ki_fail(p, t0->line, t0->col, "cannot unpack %s into several names", ki_kind_name(v));
+        for (int i = 0; i < n; i++) {
+            int ps = parts[i], pe = i + 1 < np ? parts[i + 1] - 1 : b;
+            if (pe <= ps)
+                expected(p, &p->lx->t[ps], "a name");
+            assign_to(p, ps, pe, v->k == V_SEQ ? v->items[i] : v);
+        }
+        return;
+    }
+    const ktok *last = &p->lx->t[e - 1];
+    if (last->kind == KT_NAME && e - s >= 3 && is_op(&p->lx->t[e - 2], '.')) {
+        /* the object: the target without its last attribute */
+        int save = p->pos;
+        p->pos = s;
+        const ktok *first = peek(p);
+        kval *o2 = atom(p);
+        while (p->pos < e - 2) {
+            const ktok *t = peek(p);
+            if (is_op(t, '.')) {
+                next(p);
+                const ktok *name = peek(p);
+                if (name->kind != KT_NAME)
+                    expected(p, name, "a name after '.'");
+                next(p);
+                o2 = getattr_val(p, o2, name);
+            } else if (is_op(t, '(')) {
+                next(p);
+                o2 = call_args_and_call(p, o2, t, first);
+            } else if (is_op(t, '[')) {
+                next(p);
+                o2 = subscript(p, o2, t);
+            } else {
+                expected(p, t, "'=' after the target");
+            }
+        }
+        if (p->pos != e - 2)
+            expected(p, &p->lx->t[s], "a name or an attribute to assign to");
+        p->pos = save;
+        char nb[64];
+        ki_tok_text(p, last, nb, sizeof nb);
+        if (o2->k == V_OPAQUE) {
+            ki_event(p, C_GENERIC, NULL);
+            return;
+        }
+        const ktok *vt = &p->lx->t[e + 1];
+        ka_setattr(p, o2, last, v, vt->line, vt->col);
+        return;
+    }
+    if (is_op(last, ']')) {
+        int save = p->pos;
+        p->pos = s;
+        kval *o = atom(p);
+        (void)o;
+        p->pos = save;
+        if (o->k == V_OPAQUE) {
+            ki_event(p, C_GENERIC, NULL);
+            return;
+        }
+        ki_fail(p, t0->line, t0->col, "assigning to an element is not supported here");
+    }
+    ki_fail(p, t0->line, t0->col, "syntax error: cannot assign to this");
+}
+
+/* A dotted module name into path (at most n bytes); returns its last name's token. */
+static const ktok *dotted_name(kparser *p, char *path, size_t n)
+{
+    const ktok *t = expect_name(p, "a module name");
+    char b[128];
+    snprintf(path, n, "%s", ki_tok_text(p, t, b, sizeof b));
+    while (is_op(peek(p), '.')) {
+        next(p);
+        t = expect_name(p, "a name after '.'");
+        size_t k = strlen(path);
+        if (k + (size_t)t->len + 2 >= n)
+            ki_fail(p, t->line, t->col, "the module name is too long");
+        snprintf(path + k, n - k, ".%s", ki_tok_text(p, t, b, sizeof b));
+    }
+    return t;
+}
+
+/* import a.b [as c], ... ; from a.b import c [as d], ... | (...) | * */
+static void import_statement(kparser *p)
+{
+    const ktok *kw = next(p);
+    bool outside = false;
+    char path[256], b[128];
+    if (is_kw(p, kw, "import")) {
+        for (;;) {
+            const ktok *first = peek(p);
+            const ktok *last = dotted_name(p, path, sizeof path);
+            kval *mod = ka_resolve(p, path, path, last);
+            outside |= mod->k == V_OPAQUE;
+            if (is_kw(p, peek(p), "as")) {
+                next(p);
+                const ktok *alias = expect_name(p, "a name after 'as'");
+                ki_var_set(p, ki_tok_text(p, alias, b, sizeof b), mod);
+            } else {
+                ki_tok_text(p, first, b, sizeof b);
+                ki_var_set(p, b, ka_resolve(p, b, b, first));
+            }
+            if (!is_op(peek(p), ','))
+                break;
+            next(p);
+        }
+    } else {
+        int dots = 0;
+        while (is_op(peek(p), '.') || is_op(peek(p), KO_ELLIPSIS)) {
+            dots += is_op(peek(p), '.') ? 1 : 3;
+            next(p);
+        }
+        if (!is_kw(p, peek(p), "import"))
+            dotted_name(p, path, sizeof path);
+        else
+            snprintf(path, sizeof path, "relative");
+        const ktok *imp = peek(p);
+        if (!is_kw(p, imp, "import"))
+            expected(p, imp, "'import'");
+        next(p);
+        if (is_op(peek(p), '*')) {
+            const ktok *star = next(p);
+            if (dots || !ka_star_import(p, path, star))
+                outside = true;
+        } else {
+            bool paren = is_op(peek(p), '(');
+            if (paren)
+                next(p);
+            for (;;) {
+                const ktok *name = expect_name(p, "a name to import");
+                char full[400];
+                snprintf(full, sizeof full, "%s.%s", path, ki_tok_text(p, name, b, sizeof b));
+                kval *v = dots ? ki_opaque(p, full, full, name->line, name->col) : ka_resolve(p, full, full, name);
+                outside |= v->k == V_OPAQUE;
+                const ktok *bind = name;
+                if (is_kw(p, peek(p), "as")) {
+                    next(p);
+                    bind = expect_name(p, "a name after 'as'");
+                }
+                ki_var_set(p, ki_tok_text(p, bind, b, sizeof b), v);
+                if (!is_op(peek(p), ','))
+                    break;
+                next(p);
+                if (paren && is_op(peek(p), ')'))
+                    break;
+            }
+            if (paren)
+                expect_op(p, ')', "')'");
+        }
+    }
+    end_of_simple(p);
+    if (outside)
+        ki_event(p, C_IMPORT, NULL);
+}
+
+/* One small statement: an expression, an assignment (maybe chained), an augmented
+ * assignment, pass, import. */
+static void small_statement(kparser *p)
+{
+    const ktok *t = peek(p);
+    stmt_state st = begin_statement(p, t);
+    if (is_kw(p, t, "pass")) {
+        next(p);
+    } else if (is_kw(p, t, "import") || is_kw(p, t, "from")) {
+        import_statement(p);
+    } else if (is_kw(p, t, "del") || is_kw(p, t, "assert") || is_kw(p, t, "global") || is_kw(p, t, "nonlocal") ||
+               is_kw(p, t, "return") || is_kw(p, t, "raise") || is_kw(p, t, "break") || is_kw(p, t, "continue") ||
+               is_kw(p, t, "yield")) {
+        char b[32];
+        ki_fail(p, t->line, t->col, "'%s' is not supported: dropscope reads straight-line Keras code", ki_tok_text(p, t, b, sizeof b));
+    } else {
+        /* find '=' or an augmented assignment at depth 0 before the end */
+        int depth = 0, eqs[16], n_eq = 0, aug = -1;
+        for (int i = p->pos; i < p->lx->n; i++) {
+            const ktok *u = &p->lx->t[i];
+            if (u->kind == KT_NEWLINE || u->kind == KT_EOF || (depth == 0 && is_op(u, ';')))
+                break;
+            if (is_op(u, '(') || is_op(u, '[') || is_op(u, '{'))
+                depth++;
+            else if (is_op(u, ')') || is_op(u, ']') || is_op(u, '}'))
+                depth--;
+            else if (depth == 0 && is_op(u, '=')) {
+                if (n_eq == 16)
+                    ki_fail(p, u->line, u->col, "too many '=' in one statement");
+                eqs[n_eq++] = i;
+            } else if (depth == 0 && u->op == KO_AUG && u->kind == KT_OP && aug < 0 && n_eq == 0)
+                aug = i;
+            else if (depth == 0 && is_op(u, ':') && n_eq == 0 && aug < 0 && !is_kw(p, t, "lambda"))
+                ki_fail(p, u->line, u->col, "variable annotations are not supported");
+        }
+        if (aug >= 0) {
+            const ktok *u = &p->lx->t[aug];
+            if (!(aug - p->pos == 1 && t->kind == KT_NAME))
+                ki_fail(p, t->line, t->col, "augmented assignment ('%.*s') is supported only on a plain name", u->len,
+                        p->lx->src + u->off);
+            kval *old = var_get(p, p->lx->src + t->off, (size_t)t->len);
+            if (!old) {
+                char b[64];
+                ki_fail(p, t->line, t->col, "name '%s' is not defined", ki_tok_text(p, t, b, sizeof b));
+            }
+            p->pos = aug + 1;
+            bool comma = false;
+            kval *x = testlist(p, &comma);
+            end_of_simple(p);
+            int save = p->pos;
+            kval *r = binop(p, u->aug, old, x, u);
+            if (r->k == V_OPAQUE)
+                ki_event(p, C_GENERIC, NULL);
+            var_set(p, p->lx->src + t->off, (size_t)t->len, r);
+            p->pos = save;
+        } else if (n_eq > 0) {
+            p->pos = eqs[n_eq - 1] + 1;
+            const ktok *vt = peek(p);
+            if (vt->kind == KT_NEWLINE || vt->kind == KT_EOF || is_op(vt, ';'))
+                expected(p, vt, "a value after '='");
+            bool comma = false;
+            kval *v = testlist(p, &comma);
+            end_of_simple(p);
+            int end = p->pos;
+            int s = (int)(t - p->lx->t); /* statement start */
+            int starts[17];
+            starts[0] = s;
+            for (int i = 0; i < n_eq; i++)
+                starts[i + 1] = eqs[i] + 1;
+            if (v->k == V_OPAQUE)
+                ki_event(p, C_GENERIC, NULL);
+            for (int i = 0; i < n_eq; i++) {
+                if (eqs[i] == starts[i])
+                    expected(p, &p->lx->t[eqs[i]], "a name before '='");
+                assign_to(p, starts[i], eqs[i], v);
+            }
+            p->pos = end;
+        } else {
+            bool comma = false;
+            testlist(p, &comma);
+            end_of_simple(p);
+        }
+    }
+    end_statement(p, &st);
+}
+
+static void simple_statements(kparser *p)
+{
+    for (;;) {
+        small_statement(p);
+        const ktok *t = peek(p);
+        if (is_op(t, ';')) {
+            next(p);
+            t = peek(p);
+            if (t->kind == KT_NEWLINE || t->kind == KT_EOF)
+                break;
+            continue;
+        }
+        break;
+    }
+    const ktok *t = peek(p);
+    if (t->kind == KT_NEWLINE)
+        next(p);
+    else if (t->kind != KT_EOF)
+        expected(p, t, "the end of the line");
+}
+
+/* Skips a block after ':' (not run). */
+static void skip_block(kparser *p)
+{
+    const ktok *t = peek(p);
+    if (t->kind != KT_NEWLINE) {
+        while (peek(p)->kind != KT_NEWLINE && peek(p)->kind != KT_EOF)
+            next(p);
+        if (peek(p)->kind == KT_NEWLINE)
+            next(p);
+        return;
+    }
+    next(p);
+    if (peek(p)->kind != KT_INDENT)
+        expected(p, peek(p), "an indented block");
+    next(p);
+    int depth = 1;
+    while (depth > 0 && peek(p)->kind != KT_EOF) {
+        const ktok *u = next(p);
+        if (u->kind == KT_INDENT)
+            depth++;
+        else if (u->kind == KT_DEDENT)
+            depth--;
+    }
+}
+
+/* Runs the block after ':'. */
+static void run_block(kparser *p)
+{
+    const ktok *t = peek(p);
+    if (t->kind != KT_NEWLINE) {
+        simple_statements(p);
+        return;
+    }
+    next(p);
+    if (peek(p)->kind != KT_INDENT)
+        expected(p, peek(p), "an indented block");
+    next(p);
+    while (peek(p)->kind != KT_DEDENT && peek(p)->kind != KT_EOF)
+        statement(p);
+    if (peek(p)->kind == KT_DEDENT)
+        next(p);
+}
+
+static void for_statement(kparser *p)
+{
+    const ktok *kw = next(p);
+    if (p->loop_depth > 0)
+        ki_fail(p, kw->line, kw->col, "a loop inside a loop is not supported");
+    stmt_state st = begin_statement(p, kw);
+    int ts = p->pos;
+    while (!is_kw(p, peek(p), "in")) {
+        const ktok *u = peek(p);
+        if (u->kind == KT_NEWLINE || u->kind == KT_EOF || is_op(u, ':'))
+            expected(p, u, "'in'");
+        next(p);
+    }
+    int te = p->pos;
+    if (te == ts)
+        expected(p, peek(p), "a name after 'for'");
+    next(p);
+    const ktok *it = peek(p);
+    bool comma = false;
+    kval *iter = testlist(p, &comma);
+    expect_op(p, ':', "':' after the loop's header");
+    int body = p->pos;
+    int n = 0;
+    kval **items = NULL;
+    bool simple_target = te - ts == 1 && p->lx->t[ts].kind == KT_NAME;
+    if (iter->k == V_LAYERS) {
+        n = iter->nrefs;
+        items = ki_alloc(p, sizeof *items * (size_t)(n > 0 ? n : 1));
+        for (int i = 0; i < n; i++) {
+            items[i] = ki_val(p, V_LAYER, it->line, it->col);
+            items[i]->ref = iter->refs[i];
+        }
+    } else if (iter->k == V_SEQ) {
+        n = iter->n;
+        items = iter->items;
+    } else if (iter->k != V_OPAQUE && !(iter->k == V_STR)) {
+        ki_fail(p, it->line, it->col, "a loop over %s is not supported", ki_kind_name(iter));
+    }
+    if (!simple_target && (iter->k == V_LAYERS || (iter->k == V_SEQ && n > 0)))
+        ki_fail(p, p->lx->t[ts].line, p->lx->t[ts].col, "the loop's target must be one name here");
+    p->loop_depth++;
+    if (iter->k == V_OPAQUE || iter->k == V_STR) {
+        /* a loop over values dropscope does not read (range, history, files ...):
+         * its body runs once, reading only, and the loop is noted */
+        ki_event(p, C_GENERIC, NULL);
+        kval *o = ki_opaque(p, "loop", "a loop variable", kw->line, kw->col);
+        if (simple_target)
+            var_set(p, p->lx->src + p->lx->t[ts].off, (size_t)p->lx->t[ts].len, o);
+        else
+            assign_to(p, ts, te, o);
+        p->dry++;
+        run_block(p);
+        p->dry--;
+    } else if (n == 0) {
+        skip_block(p);
+    } else {
+        int end = body;
+        for (int i = 0; i < n; i++) {
+            var_set(p, p->lx->src + p->lx->t[ts].off, (size_t)p->lx->t[ts].len, items[i]);
+            p->pos = body;
+            run_block(p);
+            end = p->pos;
+        }
+        p->pos = end;
+    }
+    p->loop_depth--;
+    if (is_kw(p, peek(p), "else"))
+        ki_fail(p, peek(p)->line, peek(p)->col, "'for ... else' is not supported");
+    end_statement(p, &st);
+}
+
+static void class_statement(kparser *p)
+{
+    const ktok *kw = next(p);
+    stmt_state st = begin_statement(p, kw);
+    const ktok *name = expect_name(p, "a class name");
+    bool callback = false;
+    if (is_op(peek(p), '(')) {
+        next(p);
+        while (!is_op(peek(p), ')')) {
+            const ktok *u = peek(p);
+            kval *b = test(p);
+            if (b->k == V_OPAQUE && strstr(b->path, "callbacks"))
+                callback = true;
+            (void)u;
+            if (!is_op(peek(p), ','))
+                break;
+            next(p);
+        }
+        expect_op(p, ')', "')'");
+    }
+    expect_op(p, ':', "':'");
+    char nb[64];
+    ki_tok_text(p, name, nb, sizeof nb);
+    if (!callback)
+        ki_fail(p, kw->line, kw->col,
+                "'class' is not supported (only Keras callbacks, which act inside model.fit, are skipped with a note)");
+    skip_block(p);
+    kval *cls = ki_opaque(p, "callbacks.class", nb, kw->line, kw->col);
+    ki_var_set(p, nb, cls);
+    end_statement(p, &st);
+    ki_note(p->pg, kw->line, "class %s is not imported: callbacks act inside model.fit, which dropscope does not import",
+            nb);
+}
+
+static void statement(kparser *p)
+{
+    const ktok *t = peek(p);
+    work(p, t);
+    if (t->kind == KT_NEWLINE) {
+        next(p);
+        return;
+    }
+    if (t->kind == KT_INDENT)
+        ki_fail(p, t->line, t->col, "syntax error: unexpected indentation");
+    if (t->kind == KT_MAGIC) {
+        char sn[96];
+        snippet(p, t, sn, sizeof sn);
+        ki_note(p->pg, t->line, "`%s` is not imported: a notebook command", sn);
+        next(p);
+        if (peek(p)->kind == KT_NEWLINE)
+            next(p);
+        return;
+    }
+    if (is_kw(p, t, "for")) {
+        for_statement(p);
+        return;
+    }
+    if (is_kw(p, t, "class")) {
+        class_statement(p);
+        return;
+    }
+    static const char *const unsupported[] = {"if", "elif", "else", "while", "def", "with", "try", "except",
+                                              "finally", "async", NULL};
+    for (int i = 0; unsupported[i]; i++)
+        if (is_kw(p, t, unsupported[i]))
+            ki_fail(p, t->line, t->col,
+                    "'%s' is not supported: dropscope reads the straight-line Keras code that builds a model (no if, def, while, with or try)",
+                    unsupported[i]);
+    if (is_op(t, '@'))
+        ki_fail(p, t->line, t->col, "decorators are not supported");
+    simple_statements(p);
+}
+
+int ki_run(kprog *pg, const klex *lx, const char *path, char *err, size_t errlen)
+{
+    kparser *p = calloc(1, sizeof *p);
+    if (!p) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s:1:1: out of memory", path);
+        return -1;
+    }
+    p->pg = pg;
+    p->lx = lx;
+    p->path = path;
+    p->err = err;
+    p->errlen = errlen;
+    int rc = 0;
+    if (setjmp(p->jb)) {
+        rc = -1;
+    } else {
+        while (peek(p)->kind != KT_EOF) {
+            if (peek(p)->kind == KT_DEDENT) {
+                next(p);
+                continue;
+            }
+            statement(p);
+        }
+    }
+    arena_free(p);
+    for (size_t i = 0; i < sizeof p->argbufs / sizeof p->argbufs[0]; i++)
+        free(p->argbufs[i]);
+    free(p->vars);
+    free(p);
+    return rc;
+}

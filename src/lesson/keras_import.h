@@ -1,0 +1,40 @@
+/* Importing a student's Keras Python file as a lesson (docs/keras-import.md).
+ *
+ * The importer reads the subset of Python that builds a Keras model (imports,
+ * InceptionV3, load_weights, trainable loops and assignments, get_layer, the functional
+ * API, Sequential/add, the layers dropscope has, Model, compile) and writes a lesson in
+ * the format of docs/lesson-format.md, with Fashion-MNIST standing in for the student's
+ * images and a few steps (the model, training, inference). Statements outside the model
+ * (fit, plots, data generators, prints ...) are noted ("line N: ... is not imported:
+ * why"), never dropped silently; anything that would change the model and that the
+ * lesson cannot express fails with "path:line:col: message". The written lesson is
+ * checked by the lesson parser before it is returned.
+ * Never includes SDL. */
+#ifndef LS_KERAS_IMPORT_H
+#define LS_KERAS_IMPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lesson/lesson.h"
+
+/* Imports text (len bytes of Python; path names it in messages). Returns the lesson
+ * text (NUL-terminated; the caller frees it), or NULL with "path:line:col: message" in
+ * err. The notes are also written into the lesson, as comments and in its first step. */
+char *ls_keras_import(const char *path, const char *text, size_t len, char *err, size_t errlen);
+
+/* Same; when notes is not NULL, *notes receives the notes, one per line as
+ * "path:LINE: note: text\n" (caller frees; an empty string when there are none;
+ * NULL on failure). */
+char *ls_keras_import_ex(const char *path, const char *text, size_t len, char **notes, char *err,
+                         size_t errlen);
+
+/* True when path names a Python file (ends in .py, any case). */
+bool ls_is_python_path(const char *path);
+
+/* Opens a lesson file or a Keras Python file: `.py` files are imported (the lesson's
+ * path is the .py's, so relative weight paths resolve next to it), anything else is
+ * parsed with ls_lesson_load. NULL with the reason in err. Caller owns the result. */
+ls_lesson *ls_lesson_load_any(const char *path, char *err, size_t errlen);
+
+#endif
