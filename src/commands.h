@@ -9,6 +9,8 @@ int ls_cmd_train(int argc, char **argv);
 int ls_cmd_summary(int argc, char **argv);
 int ls_cmd_check(int argc, char **argv);
 int ls_cmd_pretrain(int argc, char **argv);
+/* src/lesson/import_cmd.c */
+int ls_cmd_import(int argc, char **argv);
 /* src/ui/ui.h */
 int ui_cmd_open(int argc, char **argv);
 int ui_cmd_shot(int argc, char **argv);
