@@ -302,10 +302,10 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
                  ui_fmt_count((size_t)units, num, sizeof num), (double)G->rate);
         sub = "Each training step draws a fresh random mask over these units.";
     } else if (!training) {
-        snprintf(buf, sizeof buf, "Inference mode: no mask. All %s units of %s pass unchanged.",
-                 ui_fmt_count((size_t)units, num, sizeof num), src);
+        snprintf(buf, sizeof buf, "Inference mode: no mask, all %s units pass",
+                 ui_fmt_count((size_t)units, num, sizeof num));
         capc = t->val;
-        sub = "Dropout is the identity at inference (evaluate, predict). Press I for training.";
+        sub = "Dropout is the identity in evaluate and predict. I: back to training.";
     } else if (ex >= 0) {
         size_t dropped = 0;
         for (int i = 0; i < units; i++)

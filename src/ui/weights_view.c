@@ -106,8 +106,10 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r)
                 vc = t->bad;
             }
         } else if (dw == 0 && !tr->training) {
-            snprintf(buf, sizeof buf, "0: no update");
+            snprintf(buf, sizeof buf, "0");
             vc = t->text_dim;
+            ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "inference: no update",
+                         track.x + 4, track.y + track.h / 2, UI_ALIGN_MIDDLE, 0);
         } else {
             double lv = dw > 0 ? log10((double)dw) : LOG_LO;
             double f = (lv - LOG_LO) / (LOG_HI - LOG_LO);
