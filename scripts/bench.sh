@@ -9,6 +9,9 @@
 #   STEPS    timed steps per run (default 30), WARMUP warm-up steps (default 5)
 #   ROUNDS   alternating rounds per cell; the table shows the median of the rounds'
 #            medians (default 3: the machine is shared, single runs are noisy)
+#   CLOCK    wall (default) or cpu: process CPU time (all threads) on both sides. On a
+#            busy shared machine CPU time is far steadier; at T=1 it equals wall time
+#            on an idle machine, at T>1 it adds the threads up (use wall time there).
 #   SIZES    channels of the (7, 7, C) input (default "64 768")
 #   PYTHON   the Python with torch (default Debian's /usr/bin/python3)
 #   DS_BUILD_BENCH  build directory (default build-bench)
@@ -22,6 +25,12 @@ WARMUP="${WARMUP:-5}"
 ROUNDS="${ROUNDS:-3}"
 SIZES="${SIZES:-64 768}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
+CLOCK="${CLOCK:-wall}"
+case "$CLOCK" in
+wall) CLOCK_ARG=() ;;
+cpu) CLOCK_ARG=(--cpu) ;;
+*) echo "bench.sh: CLOCK must be wall or cpu" >&2; exit 2 ;;
+esac
 
 if [ ! -f "$BUILD/build.ninja" ]; then
     meson setup "$BUILD" "$ROOT" >&2
@@ -35,6 +44,8 @@ ninja -C "$BUILD" bench/bench_head >&2
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, if the environment sets them, force a core type
 # and cache size that can slow both sides; both run with OpenBLAS's own detection.
 echo "environment OpenBLAS settings (removed for both sides): $(env | grep '^OPENBLAS' | tr '\n' ' ')"
+# The machine may be shared: the load says how much the numbers can be trusted.
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 # glibc gives big blocks back to the kernel on free; PyTorch allocates fresh 77 MB
 # tensors every step, and first touches of fresh pages are very slow inside this VM.
 # The 'kept' runs tell glibc to keep freed memory (dropscope allocates nothing big
@@ -48,10 +59,12 @@ run() { # label threads channels cmd...
     shift 3
     local out
     out="$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$t" OMP_NUM_THREADS="$t" "$@" \
-        --channels "$c" --steps "$STEPS" --warmup "$WARMUP")"
+        --channels "$c" --steps "$STEPS" --warmup "$WARMUP" ${CLOCK_ARG[@]+"${CLOCK_ARG[@]}"})"
     printf '%s\n' "$out" | grep -E 'OpenBLAS|median|faults' | grep -v '^RESULT' | sed "s/^/  [$label T=$t C=$c] /" >&2
     printf '%s\n' "$out" | awk -v l="$label" -v t="$t" -v c="$c" \
-        '/^RESULT/ { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "median_ms") m = kv[2]; if (kv[1] == "faults_per_step") f = kv[2] } print l, t, c, m, f }' >>"$LOG"
+        '/OpenBLAS core/ { for (i = 1; i < NF; i++) if ($i == "core") core = $(i + 1); sub(/,$/, "", core) }
+         /^RESULT/ { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "median_ms") m = kv[2]; if (kv[1] == "faults_per_step") f = kv[2] }
+                     print l, t, c, m, f, (core == "" ? "?" : core) }' >>"$LOG"
 }
 
 for t in $THREADS; do
@@ -72,9 +85,12 @@ for t in $THREADS; do
 done
 
 echo
-echo "Median step time (ms), batch 20, median over $ROUNDS round(s) of $STEPS steps after $WARMUP warm-up."
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "Median step time (ms, $CLOCK clock), batch 20, median over $ROUNDS round(s) of $STEPS steps after $WARMUP warm-up."
 echo "torch: malloc keeps freed memory (0 page faults per step); torch default: glibc defaults."
 echo "ratio = dropscope / torch; target <= 0.5"
+awk '{ core[$1] = $6 } END { printf "OpenBLAS core type: dropscope %s, torch %s (torch default %s)\n", core["dropscope"], core["torch_kept"], core["torch"] }' "$LOG"
+awk '{ f[$1] += $5; k[$1]++ } END { printf "minor page faults per step (mean): dropscope %.0f, torch %.0f, torch default %.0f\n", f["dropscope"] / k["dropscope"], f["torch_kept"] / k["torch_kept"], f["torch"] / k["torch"] }' "$LOG"
 awk '
     { k = $2 " " $3; v[$1, k, ++n[$1, k]] = $4; keys[k] = 1 }
     function med(lab, k,   i, j, c, a, tmp) {
