@@ -334,7 +334,7 @@ static void test_scripted_keys(void **state)
     key(&r, SDLK_SPACE, 0);
     assert_true(r.a->playing);
     assert_true(ui_worker_get_status(r.w).playing);
-    for (int i = 0; i < 400 && ui_worker_get_status(r.w).steps < 3; i++)
+    for (int i = 0; i < 3000 && ui_worker_get_status(r.w).steps < 3; i++)
         SDL_Delay(10);
     key(&r, SDLK_SPACE, 0);
     assert_false(r.a->playing);
