@@ -109,10 +109,19 @@ int ui_cmd_open(int argc, char **argv)
     }
     ttf = true;
     Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
-    if (opt.presenter)
+    int ww = 1280, wh = 800, wx = SDL_WINDOWPOS_CENTERED, wy = SDL_WINDOWPOS_CENTERED;
+    SDL_DisplayMode dm;
+    if (opt.presenter) {
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-    win = SDL_CreateWindow("dropscope", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, 1280, 800,
-                           flags);
+        /* Created at the display's size too, so it fills the screen even where no
+         * window manager honours the fullscreen request. */
+        if (SDL_GetDesktopDisplayMode(0, &dm) == 0) {
+            ww = dm.w;
+            wh = dm.h;
+            wx = wy = 0;
+        }
+    }
+    win = SDL_CreateWindow("dropscope", wx, wy, ww, wh, flags);
     if (!win) {
         no_display(SDL_GetError());
         rc = 2;
