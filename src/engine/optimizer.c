@@ -246,21 +246,41 @@ static float update_tensor(const nn_optimizer_cfg *o, long t, float *w, const fl
     return sum.mx;
 }
 
+/* |a - b| over a tensor and its frozen copy: max (NaN where there was a number counts
+ * as an infinite change) and sum of squares, in LANES partial sums as above so the
+ * loop vectorizes; an unchanged tensor gives exactly 0 either way. */
+MULTIVERSION static void frozen_change(const float *restrict a, const float *restrict b, size_t n,
+                                       float *mx, double *ss)
+{
+    float lmx[LANES] = {0};
+    double lss[LANES] = {0};
+    size_t i0 = 0;
+    for (; i0 + LANES <= n; i0 += LANES)
+        for (size_t j = 0; j < LANES; j++) {
+            float d = fabsf(a[i0 + j] - b[i0 + j]);
+            d = d <= FLT_MAX ? d : INFINITY; /* NaN (or inf) -> inf */
+            lmx[j] = d > lmx[j] ? d : lmx[j];
+            lss[j] += (double)d * d;
+        }
+    for (size_t j = 0; i0 + j < n; j++) {
+        float d = fabsf(a[i0 + j] - b[i0 + j]);
+        d = d <= FLT_MAX ? d : INFINITY;
+        lmx[j] = d > lmx[j] ? d : lmx[j];
+        lss[j] += (double)d * d;
+    }
+    for (int j = 0; j < LANES; j++) {
+        *mx = lmx[j] > *mx ? lmx[j] : *mx;
+        *ss += lss[j];
+    }
+}
+
 /* A frozen layer's change is measured against its copy taken at compile time. */
 static void measure_frozen(nn_layer *l)
 {
     float mx = 0.0f;
     double ss = 0.0;
-    for (int p = 0; p < l->n_params; p++) {
-        const float *a = l->params[p].data, *b = l->frozen_copy[p];
-        for (size_t i = 0; i < l->params[p].size; i++) {
-            float d = fabsf(a[i] - b[i]);
-            if (d != d) /* NaN where there was a number is a change too */
-                d = INFINITY;
-            mx = d > mx ? d : mx;
-            ss += (double)d * d;
-        }
-    }
+    for (int p = 0; p < l->n_params; p++)
+        frozen_change(l->params[p].data, l->frozen_copy[p], l->params[p].size, &mx, &ss);
     l->dw_max = mx;
     l->dw_norm = sqrt(ss);
 }
