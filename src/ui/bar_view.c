@@ -22,10 +22,6 @@ void ui_bar_view_draw(ui_app *a, SDL_Rect r)
     int row = t->font_normal + 2 * t->pad;
     int y1 = r.y + row / 2 + t->pad / 4;
 
-    snprintf(title, sizeof title, "dropscope  %s", a->graph.title);
-    SDL_Point ts = ui_text_draw(a->text, UI_FONT_BOLD, t->font_large, t->text, title, r.x + t->pad,
-                                y1, UI_ALIGN_MIDDLE, 0);
-
     double sp = ui_speed_value(a->speed_idx);
     if (sp > 0)
         snprintf(speed, sizeof speed, "%g steps/s", sp);
@@ -35,13 +31,23 @@ void ui_bar_view_draw(ui_app *a, SDL_Rect r)
     char hist[64] = "";
     if (a->history_back > 0)
         snprintf(hist, sizeof hist, "  |  LOOKING BACK %d (End: live)", a->history_back);
-    snprintf(buf, sizeof buf, "step %ld%s  |  %s  |  %s, %s  |  seed %llu  |  lr %.3g%s",
-             a->cur ? a->cur->step : 0L, a->history_back > 0 ? "" : "",
-             a->graph.training ? "TRAINING" : "INFERENCE", state, speed,
-             (unsigned long long)a->graph.seed, (double)a->graph.lr, hist);
+    int d = ui_app_dropout_index(a);
+    char rate[32] = "";
+    if (d >= 0)
+        snprintf(rate, sizeof rate, "  |  rate %.2f", (double)a->graph.layers[d].rate);
+    snprintf(buf, sizeof buf, "step %ld  |  %s  |  %s, %s%s  |  lr %.3g  |  seed %llu%s",
+             a->cur ? a->cur->step : 0L, a->graph.training ? "TRAINING" : "INFERENCE", state,
+             speed, rate, (double)a->graph.lr, (unsigned long long)a->graph.seed, hist);
     SDL_Point ss = ui_text_draw(a->text, UI_FONT_SANS, t->font_normal,
                                 a->history_back > 0 ? t->box_selected : t->text, buf,
                                 r.x + r.w - t->pad, y1, UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
+    /* The title gets what the status leaves (a message, when there is one, shares it). */
+    char tfit[200];
+    snprintf(title, sizeof title, "dropscope  %s", a->graph.title);
+    ui_text_fit(a->text, UI_FONT_BOLD, t->font_large, title, r.w - ss.x - 3 * t->pad, tfit,
+                sizeof tfit);
+    SDL_Point ts = ui_text_draw(a->text, UI_FONT_BOLD, t->font_large, t->text, tfit, r.x + t->pad,
+                                y1, UI_ALIGN_MIDDLE, 0);
     if (a->message[0] && SDL_TICKS_PASSED(a->message_until, SDL_GetTicks()) == 0) {
         char fit[256];
         int room = r.w - ts.x - ss.x - 4 * t->pad;
@@ -51,10 +57,6 @@ void ui_bar_view_draw(ui_app *a, SDL_Rect r)
     }
 
     bool frozen_sel = a->selected >= 0 && a->selected < a->graph.n && a->graph.layers[a->selected].frozen;
-    int d = ui_app_dropout_index(a);
-    char rate[32], lr[32];
-    snprintf(rate, sizeof rate, "rate %.2f", d >= 0 ? (double)a->graph.layers[d].rate : 0.0);
-    snprintf(lr, sizeof lr, "lr %.0e", (double)a->graph.lr);
     spec s[] = {
         {a->playing ? "\xe2\x9d\x9a\xe2\x9d\x9a Pause" : "\xe2\x96\xb6 Play", UI_ACT_PLAY, 0, a->playing},
         {"Step", UI_ACT_STEP, 0, false},
@@ -92,8 +94,6 @@ void ui_bar_view_draw(ui_app *a, SDL_Rect r)
         if (i == 3 || i == 7 || i == 9)
             x += t->pad;   /* groups: play, mode/freeze/rate, lr, session */
     }
-    (void)rate;
-    (void)lr;
 }
 
 void ui_help_view_draw(ui_app *a, SDL_Rect r)

@@ -148,17 +148,21 @@ static void draw_box(ui_app *a, ui_box *b, SDL_Rect r)
         snprintf(buf, sizeof buf, "%s params", ui_fmt_count(box_params(a, b), num, sizeof num));
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, buf, x, y, 0, 0);
         y += line;
+        int used;
         if (nf == b->last - b->first + 1) {
-            ui_text_draw(a->text, UI_FONT_MONO, t->font_small, t->padlock, "trainable=False", x, y, 0, 0);
+            used = ui_text_draw(a->text, UI_FONT_MONO, t->font_small, t->padlock, "trainable=False",
+                                x, y, 0, 0).x;
         } else {
             if (nf)
                 snprintf(buf, sizeof buf, "%d of %d frozen", nf, b->last - b->first + 1);
             else
                 snprintf(buf, sizeof buf, "trainable");
-            ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, buf, x, y, 0, 0);
+            used = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, buf, x, y, 0, 0).x;
         }
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "click: open",
-                     r.x + r.w - t->pad, y, UI_ALIGN_RIGHT, 0);
+        if (used + t->pad + ui_text_size(a->text, UI_FONT_SANS, t->font_small, "click: open", 0).x <=
+            r.w - 2 * t->pad)
+            ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "click: open",
+                         r.x + r.w - t->pad, y, UI_ALIGN_RIGHT, 0);
         ui_hit_add(a, r, UI_ACT_TOGGLE_GROUP, b->first);
         return;
     }
@@ -260,10 +264,10 @@ void ui_graph_view_draw(ui_app *a, SDL_Rect r)
             break;
         if (last_drawn >= 0) {
             SDL_Rect pr = Lo->boxes[last_drawn].rect;
-            int top = b->opened ? y + (t->font_small + t->font_small / 3) + t->pad / 2 : y + h;
-            (void)top;
-            ui_arrow(a->ren, c.x + bw / 2, pr.y + pr.h, c.x + bw / 2, y + (b->opened ? t->font_small + t->font_small / 3 + t->pad / 2 : 0),
-                     t->box_edge, t->line, (int)(6 * t->scale));
+            /* An opened base starts with its header line: the arrow ends at its box. */
+            int header = b->opened ? t->font_small + t->font_small / 3 + t->pad / 2 : 0;
+            ui_arrow(a->ren, c.x + bw / 2, pr.y + pr.h, c.x + bw / 2, y + header, t->box_edge,
+                     t->line, (int)(6 * t->scale));
         }
         draw_box(a, b, (SDL_Rect){c.x, y, bw, h});
         if (b->first == d)

@@ -67,7 +67,8 @@ void ui_lesson_view_draw(ui_app *a, SDL_Rect r)
                                 ny + bh / 2, UI_ALIGN_MIDDLE, 0);
     bx += ps.x + t->pad;
     if (k + 1 < l->n_steps)
-        ui_button(a, bx, ny, bh, "Next \xe2\x96\xb6", "N", UI_ACT_LESSON_NEXT, 0, true);
+        bx += ui_button(a, bx, ny, bh, "Next \xe2\x96\xb6", "N", UI_ACT_LESSON_NEXT, 0, true);
+    int room = c.x + c.w - bx - t->pad;   /* for the "more" hint */
 
     SDL_Rect clip = {c.x, c.y, c.w, c.h - bh - t->pad / 2};
     SDL_RenderSetClipRect(a->ren, &clip);
@@ -157,9 +158,12 @@ void ui_lesson_view_draw(ui_app *a, SDL_Rect r)
     if (a->lesson_scroll > content - clip.h)
         a->lesson_scroll = content - clip.h > 0 ? content - clip.h : 0;
     if (content - a->lesson_scroll > clip.h) {
-        SDL_Rect m = {c.x + c.w - (int)(150 * t->scale), ny, (int)(150 * t->scale), bh};
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->val, "\xe2\x96\xbc more: J or wheel",
-                     m.x + m.w, ny + bh / 2, UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
+        const char *hint = "\xe2\x96\xbc more: J or wheel";
+        if (ui_text_size(a->text, UI_FONT_SANS, t->font_small, hint, 0).x > room)
+            hint = "\xe2\x96\xbc J";
+        SDL_Rect m = {c.x + c.w - room, ny, room, bh};
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->val, hint, m.x + m.w, ny + bh / 2,
+                     UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
         ui_hit_add(a, m, UI_ACT_LESSON_SCROLL, 3 * t->font_normal);
     } else if (a->lesson_scroll > 0) {
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "\xe2\x96\xb2 K: back up",

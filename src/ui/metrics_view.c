@@ -127,7 +127,13 @@ void ui_metrics_view_draw(ui_app *a, SDL_Rect r)
     char title[160];
     snprintf(title, sizeof title, "Metrics  %.1f steps/s", a->status.steps_per_sec);
     SDL_Rect c = ui_panel(a, r, title);
-    /* Legend. */
+    /* Legend, where the title leaves room for it. */
+    int legend_w = ui_text_size(a->text, UI_FONT_SANS, t->font_small, "train (batch)", 0).x +
+                   ui_text_size(a->text, UI_FONT_SANS, t->font_small, "validation", 0).x +
+                   (int)(40 * t->scale) + t->pad;
+    int title_w = ui_text_size(a->text, UI_FONT_BOLD, t->font_normal, title, 0).x;
+    if (title_w + legend_w + 2 * t->pad > r.w)
+        goto plots;
     int lx = c.x + c.w, ly = r.y + t->pad / 2 + t->font_normal / 2 + 2;
     SDL_Point s = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, "validation", lx, ly,
                                UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
@@ -139,6 +145,7 @@ void ui_metrics_view_draw(ui_app *a, SDL_Rect r)
                      UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
     lx -= s.x + 4;
     ui_line(a->ren, lx - 16, ly, lx, ly, t->train, 2 * t->line);
+plots:;
 
     const ui_metric *last = a->n_metrics ? &a->metrics[a->n_metrics - 1] : NULL;
     const ui_metric *lastv = NULL;

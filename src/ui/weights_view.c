@@ -98,9 +98,11 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r)
             if (dw == 0) {
                 snprintf(buf, sizeof buf, "0 exactly");
                 vc = t->padlock;
-                ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text,
-                             "frozen: unchanged", track.x + lk + 6, track.y + track.h / 2,
-                             UI_ALIGN_MIDDLE, 0);
+                char ft[64];
+                ui_text_fit(a->text, UI_FONT_SANS, t->font_small, "frozen: unchanged",
+                            track.w - lk - 8, ft, sizeof ft);
+                ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, ft, track.x + lk + 6,
+                             track.y + track.h / 2, UI_ALIGN_MIDDLE, 0);
             } else {   /* should never happen: the engine measures, we show it */
                 snprintf(buf, sizeof buf, "%.1e MOVED!", (double)dw);
                 vc = t->bad;
@@ -108,8 +110,11 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r)
         } else if (dw == 0 && !tr->training) {
             snprintf(buf, sizeof buf, "0");
             vc = t->text_dim;
-            ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "inference: no update",
-                         track.x + 4, track.y + track.h / 2, UI_ALIGN_MIDDLE, 0);
+            char ft[64];
+            ui_text_fit(a->text, UI_FONT_SANS, t->font_small, "inference: no update", track.w - 8,
+                        ft, sizeof ft);
+            ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, ft, track.x + 4,
+                         track.y + track.h / 2, UI_ALIGN_MIDDLE, 0);
         } else {
             double lv = dw > 0 ? log10((double)dw) : LOG_LO;
             double f = (lv - LOG_LO) / (LOG_HI - LOG_LO);
