@@ -99,8 +99,11 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r)
                 snprintf(buf, sizeof buf, "0 exactly");
                 vc = t->padlock;
                 char ft[64];
-                ui_text_fit(a->text, UI_FONT_SANS, t->font_small, "frozen: unchanged",
-                            track.w - lk - 8, ft, sizeof ft);
+                const char *say = "frozen: unchanged";
+                if (ui_text_size(a->text, UI_FONT_SANS, t->font_small, say, 0).x > track.w - lk - 8)
+                    say = "frozen";
+                ui_text_fit(a->text, UI_FONT_SANS, t->font_small, say, track.w - lk - 8, ft,
+                            sizeof ft);
                 ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, ft, track.x + lk + 6,
                              track.y + track.h / 2, UI_ALIGN_MIDDLE, 0);
             } else {   /* should never happen: the engine measures, we show it */
