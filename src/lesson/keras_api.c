@@ -251,6 +251,9 @@ kval *ka_resolve(kparser *p, const char *path, const char *spelled, const ktok *
                 ki_fail(p, at->line, at->col, "'%s' is not supported%s: the only pretrained base dropscope has is InceptionV3",
                         name, sg);
             case M_OPT:
+                if (!strcmp(name, "schedules"))
+                    ki_fail(p, at->line, at->col,
+                            "learning-rate schedules are not supported: give a number (a lesson step can change it: learning rate X)");
                 ki_fail(p, at->line, at->col, "the optimizer '%s' is not supported%s (dropscope has SGD, RMSprop and Adam)",
                         name, sg);
             case M_LOSS:
@@ -1230,8 +1233,23 @@ static kval *make_model(kparser *p, kargs *a, int line, int col)
     return v;
 }
 
-/* The layers of model mi as Keras's model.layers lists them: its Input (functional
- * models), the base's layers it uses, its own layers in call order. */
+typedef struct {
+    int depth, visit, id;
+} order_key;
+
+static int cmp_order(const void *a, const void *b)
+{
+    const order_key *x = a, *y = b;
+    if (x->depth != y->depth)
+        return x->depth > y->depth ? -1 : 1;
+    return (x->visit > y->visit) - (x->visit < y->visit);
+}
+
+/* The layers of model mi as Keras's model.layers lists them. Sequential: its layers in
+ * order. Functional: every layer between input and output (the InputLayer and the
+ * base's layers included) ordered as Keras's _map_graph_network does: by depth (the
+ * longest path to the output) from the deepest, ties by the order a depth-first walk
+ * from the output first reaches them. */
 static int model_refs(kparser *p, int mi, kref **out)
 {
     kprog *pg = p->pg;
@@ -1243,79 +1261,118 @@ static int model_refs(kparser *p, int mi, kref **out)
         *out = r;
         return m->n_seq;
     }
-    bool *node_in = ki_alloc(p, (size_t)pg->n_nodes + 1);
-    bool *base_in[KI_MAX_BASES] = {0};
-    int cap = pg->n_nodes + 16;
-    kref *stack = ki_alloc(p, sizeof *stack * (size_t)cap);
-    int sp = 0;
-    stack[sp++] = m->out;
+    /* a functional model's graph never changes once made */
+    if (mi < 64 && p->refs_cache[mi]) {
+        *out = p->refs_cache[mi];
+        return p->refs_n[mi];
+    }
+    int off[KI_MAX_BASES + 1];
+    int total = pg->n_nodes;
+    for (int b = 0; b < pg->n_bases; b++) {
+        off[b] = total;
+        total += pg->bases[b].full->n_layers;
+    }
+    kref *of = ki_alloc(p, sizeof *of * (size_t)(total + 1));
+    for (int i = 0; i < pg->n_nodes; i++)
+        of[i] = node_ref(i);
+    for (int b = 0; b < pg->n_bases; b++)
+        for (int s = 0; s < pg->bases[b].full->n_layers; s++)
+            of[off[b] + s] = (kref){-1, b, s};
+#define REF_ID(r) ((r).node >= 0 ? (r).node : (r).base >= 0 ? off[(r).base] + (r).sub : -1)
+    int in_id = REF_ID(m->in);
+    int *tindex = ki_alloc(p, sizeof(int) * (size_t)(total + 1));
+    int *depth = ki_alloc(p, sizeof(int) * (size_t)(total + 1));
+    int *post = ki_alloc(p, sizeof(int) * (size_t)(total + 1));
+    bool *done = ki_alloc(p, (size_t)total + 1);
+    bool *on_stack = ki_alloc(p, (size_t)total + 1);
+    struct frame {
+        int id, k;
+    } *st = ki_alloc(p, sizeof *st * (size_t)(total + 1));
+    for (int i = 0; i < total; i++)
+        tindex[i] = -1;
+    int n_post = 0, counter = 0, sp = 0;
+    int out_id = REF_ID(m->out);
+    if (out_id < 0) {
+        *out = ki_alloc(p, sizeof **out);
+        return 0;
+    }
+    tindex[out_id] = counter++;
+    st[sp++] = (struct frame){out_id, 0};
+    on_stack[out_id] = true;
     while (sp > 0) {
-        kref r = stack[--sp];
-        if (r.node >= 0) {
-            if (node_in[r.node])
-                continue;
-            node_in[r.node] = true;
-            const knode *n = &pg->nodes[r.node];
-            if (r.node == m->in.node)
-                continue;
-            for (int k = 0; k < n->n_in; k++) {
-                if (sp == cap) {
-                    kref *s2 = ki_alloc(p, sizeof *s2 * (size_t)cap * 2);
-                    memcpy(s2, stack, sizeof *s2 * (size_t)cap);
-                    stack = s2;
-                    cap *= 2;
-                }
-                stack[sp++] = n->in[k];
+        struct frame *f = &st[sp - 1];
+        int nin = 0;
+        kref child = {-1, -1, 0};
+        if (f->id != in_id) {
+            if (f->id < pg->n_nodes) {
+                const knode *n = &pg->nodes[f->id];
+                nin = n->n_in;
+                if (f->k < nin)
+                    child = n->in[f->k];
+            } else {
+                kref r = of[f->id];
+                const nn_layer *ly = pg->bases[r.base].full->layers[r.sub];
+                nin = ly->n_inputs;
+                if (f->k < nin)
+                    child = (kref){-1, r.base, ly->inputs[f->k]};
             }
-        } else if (r.base >= 0) {
-            kbase *bs = &pg->bases[r.base];
-            int nl = bs->full->n_layers;
-            if (!base_in[r.base])
-                base_in[r.base] = ki_alloc(p, (size_t)nl);
-            bool *need = base_in[r.base];
-            if (need[r.sub])
+        }
+        if (f->k < nin) {
+            f->k++;
+            int c = REF_ID(child);
+            if (c < 0)
                 continue;
-            /* the base's own graph: every layer this one depends on */
-            need[r.sub] = true;
-            for (int i = r.sub; i > 0; i--)
-                if (need[i])
-                    for (int k = 0; k < bs->full->layers[i]->n_inputs; k++)
-                        need[bs->full->layers[i]->inputs[k]] = true;
+            if (tindex[c] < 0)
+                tindex[c] = counter++;
+            if (!done[c] && !on_stack[c]) {
+                on_stack[c] = true;
+                st[sp++] = (struct frame){c, 0};
+            }
+            continue;
+        }
+        done[f->id] = true;
+        on_stack[f->id] = false;
+        post[n_post++] = f->id;
+        sp--;
+    }
+    /* depths, walking from the output (reversed post-order is topological) */
+    for (int i = n_post - 1; i >= 0; i--) {
+        int id = post[i];
+        int d = depth[id];
+        if (id == in_id)
+            continue;
+        if (id < pg->n_nodes) {
+            const knode *n = &pg->nodes[id];
+            for (int k = 0; k < n->n_in; k++) {
+                int c = REF_ID(n->in[k]);
+                if (c >= 0 && depth[c] < d + 1)
+                    depth[c] = d + 1;
+            }
+        } else {
+            kref r = of[id];
+            const nn_layer *ly = pg->bases[r.base].full->layers[r.sub];
+            for (int k = 0; k < ly->n_inputs; k++) {
+                int c = off[r.base] + ly->inputs[k];
+                if (depth[c] < d + 1)
+                    depth[c] = d + 1;
+            }
         }
     }
-    int n = 0;
-    for (int b = 0; b < pg->n_bases; b++)
-        if (base_in[b])
-            for (int i = 0; i < pg->bases[b].full->n_layers; i++)
-                n += base_in[b][i];
-    for (int i = 0; i < pg->n_nodes; i++)
-        n += node_in[i];
-    kref *r = ki_alloc(p, sizeof *r * (size_t)(n + 1));
-    int k = 0;
-    for (int i = 0; i < pg->n_nodes; i++) /* Inputs first */
-        if (node_in[i] && pg->nodes[i].type == NN_INPUT && pg->nodes[i].kind == KN_LAYER)
-            r[k++] = node_ref(i);
-    for (int b = 0; b < pg->n_bases; b++)
-        if (base_in[b])
-            for (int i = 0; i < pg->bases[b].full->n_layers; i++)
-                if (base_in[b][i])
-                    r[k++] = (kref){-1, b, i};
-    /* the rest by call order */
-    int start = k;
-    for (int i = 0; i < pg->n_nodes; i++)
-        if (node_in[i] && !(pg->nodes[i].type == NN_INPUT && pg->nodes[i].kind == KN_LAYER))
-            r[k++] = node_ref(i);
-    for (int i = start + 1; i < k; i++) { /* insertion sort by order */
-        kref x = r[i];
-        int j = i - 1;
-        while (j >= start && pg->nodes[r[j].node].order > pg->nodes[x.node].order) {
-            r[j + 1] = r[j];
-            j--;
-        }
-        r[j + 1] = x;
-    }
+#undef REF_ID
+    /* sort by depth (deepest first), then by first visit */
+    order_key *keys = ki_alloc(p, sizeof *keys * (size_t)(n_post + 1));
+    for (int i = 0; i < n_post; i++)
+        keys[i] = (order_key){depth[post[i]], tindex[post[i]], post[i]};
+    qsort(keys, (size_t)n_post, sizeof *keys, cmp_order);
+    kref *r = ki_alloc(p, sizeof *r * (size_t)(n_post + 1));
+    for (int i = 0; i < n_post; i++)
+        r[i] = of[keys[i].id];
     *out = r;
-    return k;
+    if (mi < 64) {
+        p->refs_cache[mi] = r;
+        p->refs_n[mi] = n_post;
+    }
+    return n_post;
 }
 
 static kval *layers_val(kparser *p, kref *refs, int n, int line, int col)

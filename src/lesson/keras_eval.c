@@ -158,8 +158,42 @@ const char *ki_kind_name(const kval *v)
     return "a value";
 }
 
+/* "; import it: from tensorflow.keras import layers" for Keras's usual names. */
+const char *ki_import_hint(const char *name)
+{
+    static const struct {
+        const char *name, *hint;
+    } hints[] = {
+        {"tf", " (import tensorflow as tf)"},
+        {"keras", " (from tensorflow import keras)"},
+        {"layers", " (from tensorflow.keras import layers)"},
+        {"Model", " (from tensorflow.keras import Model)"},
+        {"Sequential", " (from tensorflow.keras.models import Sequential)"},
+        {"Input", " (from tensorflow.keras import Input)"},
+        {"InceptionV3", " (from tensorflow.keras.applications.inception_v3 import InceptionV3)"},
+        {"RMSprop", " (from tensorflow.keras.optimizers import RMSprop)"},
+        {"Adam", " (from tensorflow.keras.optimizers import Adam)"},
+        {"SGD", " (from tensorflow.keras.optimizers import SGD)"},
+        {"Dense", " (from tensorflow.keras.layers import Dense)"},
+        {"Dropout", " (from tensorflow.keras.layers import Dropout)"},
+        {"Flatten", " (from tensorflow.keras.layers import Flatten)"},
+        {"Conv2D", " (from tensorflow.keras.layers import Conv2D)"},
+        {"MaxPooling2D", " (from tensorflow.keras.layers import MaxPooling2D)"},
+    };
+    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
+        if (!strcmp(hints[i].name, name))
+            return hints[i].hint;
+    return "";
+}
+
 void ki_need_known(kparser *p, const kval *v, int line, int col, const char *where)
 {
+    if (v->k == V_OPAQUE && !strncmp(v->path, "undefined", 9)) {
+        char root[64];
+        snprintf(root, sizeof root, "%.*s", (int)strcspn(v->s, ".("), v->s);
+        ki_fail(p, line, col, "'%s' (line %d) uses the name '%s', which this file does not define%s", v->s, v->origin,
+                root, ki_import_hint(root));
+    }
     if (v->k == V_OPAQUE)
         ki_fail(p, line, col, "'%s' (from line %d) is not understood %s: dropscope reads plain numbers, strings and Keras objects here",
                 v->s, v->origin, where);
@@ -750,9 +784,19 @@ static kval *atom(kparser *p)
         if (!v)
             v = ki_builtin(p, ki_tok_text(p, t, buf, sizeof buf), t->line, t->col);
         if (!v) {
-            if (p->dry)
-                return ki_opaque(p, "name", ki_tok_text(p, t, buf, sizeof buf), t->line, t->col);
-            ki_fail(p, t->line, t->col, "name '%s' is not defined", ki_tok_text(p, t, buf, sizeof buf));
+            /* not defined in this file (a notebook's other cell, a typo): fine where
+             * the model does not need it, an error where it does */
+            ki_tok_text(p, t, buf, sizeof buf);
+            if (!p->dry)
+                ki_note(p->pg, t->line, "the name '%s' is not defined in this file", buf);
+            if (!p->pg->undefined[0]) {
+                snprintf(p->pg->undefined, sizeof p->pg->undefined, "%.60s", buf);
+                p->pg->undefined_line = t->line;
+                p->pg->undefined_col = t->col;
+            }
+            kval *u = ki_opaque(p, "undefined", buf, t->line, t->col);
+            ki_event(p, C_GENERIC, NULL);
+            return u;
         }
         if (v->k == V_OPAQUE)
             ki_event(p, C_GENERIC, NULL);
@@ -1620,7 +1664,9 @@ static void import_statement(kparser *p)
             if (is_kw(p, peek(p), "as")) {
                 next(p);
                 const ktok *alias = expect_name(p, "a name after 'as'");
-                ki_var_set(p, ki_tok_text(p, alias, b, sizeof b), mod);
+                ki_tok_text(p, alias, b, sizeof b);
+                mod->s = ki_strdup(p, b);
+                ki_var_set(p, b, mod);
             } else {
                 ki_tok_text(p, first, b, sizeof b);
                 ki_var_set(p, b, ka_resolve(p, b, b, first));
@@ -1655,13 +1701,16 @@ static void import_statement(kparser *p)
                 const ktok *name = expect_name(p, "a name to import");
                 char full[400];
                 snprintf(full, sizeof full, "%s.%s", path, ki_tok_text(p, name, b, sizeof b));
-                kval *v = dots ? ki_opaque(p, full, full, name->line, name->col) : ka_resolve(p, full, full, name);
-                outside |= v->k == V_OPAQUE;
                 const ktok *bind = name;
                 if (is_kw(p, peek(p), "as")) {
                     next(p);
                     bind = expect_name(p, "a name after 'as'");
                 }
+                char bound_name[128];
+                ki_tok_text(p, bind, bound_name, sizeof bound_name);
+                kval *v = dots ? ki_opaque(p, full, bound_name, name->line, name->col)
+                               : ka_resolve(p, full, bound_name, name);
+                outside |= v->k == V_OPAQUE;
                 ki_var_set(p, ki_tok_text(p, bind, b, sizeof b), v);
                 if (!is_op(peek(p), ','))
                     break;
@@ -1747,8 +1796,10 @@ static void small_statement(kparser *p)
             starts[0] = s;
             for (int i = 0; i < n_eq; i++)
                 starts[i + 1] = eqs[i] + 1;
-            if (v->k == V_OPAQUE)
-                ki_event(p, C_GENERIC, NULL);
+            if (v->k == V_OPAQUE) {
+                int cat = path_category(v->path);
+                ki_event(p, cat == C_DATA || cat == C_PLOT ? cat : C_GENERIC, NULL);
+            }
             for (int i = 0; i < n_eq; i++) {
                 if (eqs[i] == starts[i])
                     expected(p, &p->lx->t[eqs[i]], "a name before '='");

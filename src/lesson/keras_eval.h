@@ -107,6 +107,8 @@ typedef struct kparser {
     int depth;
     int loop_depth;
     kargs *argbufs[KI_MAX_DEPTH * 4 + 8]; /* one per nested call, reused */
+    kref *refs_cache[64];   /* functional models' layers (model.layers), once made */
+    int refs_n[64];
     int call_depth;
     /* the statement being run: what it did, for its note */
     int st_line, st_tok;

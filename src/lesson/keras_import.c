@@ -248,6 +248,10 @@ static int make_plan(plan *pl)
             return efail(pl->err, pl->errlen, path, m->line, m->col,
                          "this model is never compiled: dropscope needs its loss (add model.compile(optimizer=..., loss=..., metrics=['accuracy']))");
         }
+        if (pg->undefined[0])
+            return efail(pl->err, pl->errlen, path, pg->undefined_line, pg->undefined_col,
+                         "no Keras model found, and the name '%s' is not defined in this file%s", pg->undefined,
+                         ki_import_hint(pg->undefined));
         return efail(pl->err, pl->errlen, path, 1, 1,
                      "no Keras model found: dropscope imports the model that model.compile(...) is called on");
     }
@@ -908,6 +912,12 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
     for (int i = 0; i < pl->n; i++)
         if (pl->d[i].kind == D_LAYER && pl->d[i].frozen)
             w_line(w, 0, 0, "  expect weight change of %s == 0", pl->d[i].name);
+    for (int i = 0; i < pl->n; i++)
+        if (pl->d[i].kind == D_LAYER && pl->d[i].frozen_live && !pl->d[i].frozen) {
+            w_line(w, 0, 0, "  > %s still trains: it was frozen after compile(), and training keeps compile's flags.",
+                   pl->d[i].name);
+            w_line(w, 0, 0, "  expect weight change of %s > 0", pl->d[i].name);
+        }
     for (int i = 0; i < nd; i++) {
         const drop_info *di = &drops[i];
         if (!(di->rate > 0 && di->rate < 1))
@@ -1067,6 +1077,16 @@ char *ls_keras_import_ex(const char *path, const char *text, size_t len, char **
         if (pg.bases[b].imagenet && (b == pl.flat_base || b == pl.nested_base))
             ki_note(&pg, pg.bases[b].imagenet_line,
                     "weights='imagenet' cannot be downloaded here: the base starts from random weights (give a file with load_weights)");
+    /* notes in line order (stable) */
+    for (int i = 1; i < pg.n_notes; i++) {
+        knote x = pg.notes[i];
+        int j = i - 1;
+        while (j >= 0 && pg.notes[j].line > x.line) {
+            pg.notes[j + 1] = pg.notes[j];
+            j--;
+        }
+        pg.notes[j + 1] = x;
+    }
     /* the declarations, checked and built */
     write_head(&w, &pl);
     if (w.oom) {

@@ -153,6 +153,8 @@ typedef struct {
     int batch_line;
     knote *notes;
     int n_notes, cap_notes;
+    char undefined[64];     /* the first name used but not defined, for messages */
+    int undefined_line, undefined_col;
     /* Keras's name counters (backend.get_uid), per prefix */
     struct {
         char prefix[32];
@@ -172,6 +174,9 @@ void ki_note(kprog *pg, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+/* " (from tensorflow.keras import layers)" for Keras's usual names, else "". */
+const char *ki_import_hint(const char *name);
 
 /* Keras's automatic name for prefix (dense, dense_1, ...; input_1, input_2, ...). */
 void ki_keras_name(kprog *pg, const char *prefix, bool one_based, char *out, size_t n);
