@@ -12,6 +12,7 @@
 #include "data/dataset.h"
 #include "data/weights.h"
 #include "engine/bases.h"
+#include "lesson/keras_import.h"
 #include "lesson/paths.h"
 #include "lesson/record.h"
 #include "lesson/session.h"
@@ -110,7 +111,7 @@ static int parse_common(int argc, char **argv, train_args *a, const char *cmd, c
 static ls_session *open_session(const train_args *a, const char *cmd, bool quiet)
 {
     char err[2048];
-    ls_lesson *l = ls_lesson_load(a->lesson, err, sizeof err);
+    ls_lesson *l = ls_lesson_load_any(a->lesson, err, sizeof err);
     if (!l) {
         fprintf(stderr, "dropscope %s: %s\n", cmd, err);
         return NULL;
@@ -294,7 +295,7 @@ int ls_cmd_summary(int argc, char **argv)
     if (rc)
         return rc < 0 ? 0 : rc;
     char err[2048];
-    ls_lesson *l = ls_lesson_load(a.lesson, err, sizeof err);
+    ls_lesson *l = ls_lesson_load_any(a.lesson, err, sizeof err);
     if (!l) {
         fprintf(stderr, "dropscope summary: %s\n", err);
         return 2;

@@ -12,6 +12,7 @@
 #include <SDL_image.h>
 
 #include "config.h"
+#include "lesson/keras_import.h"
 #include "lesson/session.h"
 
 static bool exists(const char *p)
@@ -62,7 +63,7 @@ int ui_resolve_lesson(const char *arg, char *out, size_t n, char *err, size_t er
 ui_worker *ui_launch(const char *path, long seed, const ls_lesson **lesson, char *err,
                      size_t errlen)
 {
-    ls_lesson *l = ls_lesson_load(path, err, errlen);
+    ls_lesson *l = ls_lesson_load_any(path, err, errlen);
     if (!l)
         return NULL;
     uint64_t used_seed = seed >= 0 ? (uint64_t)seed : l->fit.seed;
