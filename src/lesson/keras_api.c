@@ -936,6 +936,21 @@ static kval *apply_layer(kparser *p, int ni, kargs *a, int line, int col)
 /* ------------------------------------------------------------------------------------ */
 /* InceptionV3 */
 
+/* A path a lesson string can hold as is: 1..1000 bytes, no quote, backslash or
+ * control character (the text is UTF-8 already). */
+static bool plain_path(const char *w)
+{
+    size_t n = strlen(w);
+    if (n == 0 || n > 1000)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if (c < 0x20 || c == 0x7F || c == '"' || c == '\\')
+            return false;
+    }
+    return true;
+}
+
 static kval *make_inception(kparser *p, kargs *a, int line, int col)
 {
     static const char *const names[] = {"include_top", "weights", "input_tensor", "input_shape", "pooling",
@@ -1026,8 +1041,8 @@ static kval *make_inception(kparser *p, kargs *a, int line, int col)
             bs->imagenet = true;
             bs->imagenet_line = vline(&b, 1);
         } else {
-            if (!w[0] || strlen(w) > 1000 || strpbrk(w, "\n\r\t\"\\"))
-                ki_fail(p, vline(&b, 1), vcol(&b, 1), "weights= must be 'imagenet', None or a file path");
+            if (!plain_path(w))
+                ki_fail(p, vline(&b, 1), vcol(&b, 1), "weights= must be 'imagenet', None or a plain file path (no quotes, backslashes or control characters)");
             bs->weights = strdup(w);
             bs->weights_line = vline(&b, 1);
         }
@@ -1901,8 +1916,8 @@ static kval *load_weights(kparser *p, kval *self, kargs *a, int line, int col)
     if (!b.v[0])
         ki_fail(p, line, col, "load_weights needs a file, e.g. load_weights('weights.h5')");
     const char *w = need_str(p, &b, 0, "the weights file", false);
-    if (!w[0] || strlen(w) > 1000 || strpbrk(w, "\n\r\t\"\\"))
-        ki_fail(p, vline(&b, 0), vcol(&b, 0), "the weights file must be a plain path");
+    if (!plain_path(w))
+        ki_fail(p, vline(&b, 0), vcol(&b, 0), "the weights file must be a plain path (no quotes, backslashes or control characters)");
     if (b.v[1])
         need_bool(p, &b, 1, "by_name"); /* dropscope's loader matches by name when the file has names */
     if (b.v[2] && need_bool(p, &b, 2, "skip_mismatch"))

@@ -23,6 +23,22 @@ struct achunk {
     _Alignas(16) unsigned char data[];
 };
 
+void ki_sanitize(char *s)
+{
+    unsigned char *u = (unsigned char *)s;
+    while (*u) {
+        int k = *u < 0x80 ? 1 : (*u >= 0xC2 && *u < 0xE0) ? 2 : (*u >= 0xE0 && *u < 0xF0) ? 3 : (*u >= 0xF0 && *u < 0xF5) ? 4 : 0;
+        bool ok = k > 0;
+        for (int j = 1; ok && j < k; j++)
+            ok = (u[j] & 0xC0) == 0x80;
+        if (!ok || (k == 1 && (*u < 0x20 || *u == 0x7F))) {
+            *u++ = '?';
+            continue;
+        }
+        u += k;
+    }
+}
+
 void ki_fail(kparser *p, int line, int col, const char *fmt, ...)
 {
     if (p->err && p->errlen) {
@@ -32,6 +48,7 @@ void ki_fail(kparser *p, int line, int col, const char *fmt, ...)
             va_start(ap, fmt);
             vsnprintf(p->err + k, p->errlen - (size_t)k, fmt, ap);
             va_end(ap);
+            ki_sanitize(p->err + k);
         }
     }
     longjmp(p->jb, 1);
@@ -222,11 +239,12 @@ void ki_note(kprog *pg, int line, const char *fmt, ...)
     va_end(ap);
     char text[600];
     snprintf(text, sizeof text, "line %d: %s", line, body);
-    for (int i = 0; i < pg->n_notes; i++)
-        if (!strcmp(pg->notes[i].text, text))
-            return;
+    ki_sanitize(text);
     if (pg->n_notes >= KI_MAX_NOTES)
         return;
+    for (int i = pg->n_notes - 1; i >= 0; i--) /* repeats come from loops: look back first */
+        if (!strcmp(pg->notes[i].text, text))
+            return;
     if (pg->n_notes == pg->cap_notes) {
         int cap = pg->cap_notes ? pg->cap_notes * 2 : 16;
         knote *n = realloc(pg->notes, sizeof *n * (size_t)cap);
@@ -417,8 +435,8 @@ static void snippet(kparser *p, const ktok *t, char *out, size_t n)
             cut = true;
             break;
         }
-        if (c == '\t' || c == '`') {
-            out[k++] = c == '\t' ? ' ' : '\'';
+        if (c < 0x20 || c == '`') {
+            out[k++] = c == '`' ? '\'' : ' ';
             s++;
         } else {
             memcpy(out + k, s, (size_t)len);
@@ -679,12 +697,17 @@ static void comp_for(kparser *p)
             next(p);
         next(p);
         /* targets: names separated by commas, maybe in parentheses */
+        int depth = 0;
         for (;;) {
             const ktok *t = peek(p);
-            if (is_kw(p, t, "in"))
+            if (is_kw(p, t, "in") && depth == 0)
                 break;
-            if (t->kind == KT_NEWLINE || t->kind == KT_EOF)
+            if (t->kind == KT_NEWLINE || t->kind == KT_EOF || (depth == 0 && (is_op(t, ')') || is_op(t, ']') || is_op(t, '}'))))
                 expected(p, t, "'in'");
+            if (is_op(t, '(') || is_op(t, '['))
+                depth++;
+            else if (is_op(t, ')') || is_op(t, ']'))
+                depth--;
             next(p);
         }
         next(p);

@@ -719,17 +719,12 @@ static void base_name(const char *path, char *out, size_t n)
     const char *s = strrchr(path, '/');
     s = s ? s + 1 : path;
     size_t k = 0;
-    for (; *s && k + 4 < n; s++) {
+    for (; *s && k + 8 < n; s++) {
         unsigned char c = (unsigned char)*s;
-        out[k++] = (c < 0x20 || c == 0x7F || c == '"' || c == '\\') ? '_' : (char)c;
+        out[k++] = (c == '"' || c == '\\') ? '_' : (char)c;
     }
     out[k] = '\0';
-    /* do not end inside a UTF-8 sequence */
-    while (k > 0 && ((unsigned char)out[k - 1] & 0xC0) == 0x80)
-        k--;
-    if (k > 0 && ((unsigned char)out[k - 1] & 0xC0) == 0xC0)
-        k--;
-    out[k] = '\0';
+    ki_sanitize(out); /* control characters and invalid UTF-8 (a cut sequence too) become '?' */
     if (!k)
         snprintf(out, n, "model.py");
 }

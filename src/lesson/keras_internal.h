@@ -175,6 +175,9 @@ void ki_note(kprog *pg, int line, const char *fmt, ...)
 #endif
     ;
 
+/* Replaces control characters and invalid UTF-8 in s with '?', in place. */
+void ki_sanitize(char *s);
+
 /* " (from tensorflow.keras import layers)" for Keras's usual names, else "". */
 const char *ki_import_hint(const char *name);
 

@@ -713,7 +713,7 @@ static const bad_case bad[] = {
     {"too many classes", 2,
      "m = Model(inp, layers.Dense(20, activation='softmax')(layers.Flatten()(inp)))\nm.compile(loss='sparse_categorical_crossentropy')\n",
      "x.py:8:16: the model has 20 output classes; the lesson's stand-in data (Fashion-MNIST) has 2 to 10"},
-    {"loss against the last layer (lesson parser)", 2,
+    {"loss vs the last layer (lesson parser)", 2,
      "m = Model(inp, layers.Dense(2, activation='softmax')(layers.Flatten()(inp)))\nm.compile(loss='binary_crossentropy')\n",
      "x.py:8:1: binary_crossentropy needs one output unit (Dense(1, activation=sigmoid)) but 'dense' has 2 (in the lesson written from it: compile)"},
     /* Python outside the subset */
