@@ -6,7 +6,7 @@
  * - an imported lesson parses again (the importer checked it), its model builds, and
  *   the notes are lines "fuzz.py:LINE: note: ...".
  * Build: see tests/fuzz/meson.build. Run:
- *   build-fuzz/tests/fuzz/fuzz_keras_import -dict=tests/fuzz/corpus/keras_import/keras.dict \
+ *   build-fuzz/tests/fuzz/fuzz_keras_import -dict=tests/fuzz/corpus/keras_import/keywords.dict \
  *     -max_total_time=60 findings/ tests/fuzz/corpus/keras_import */
 #include <stdint.h>
 #include <stdio.h>
