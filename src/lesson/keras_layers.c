@@ -1,0 +1,972 @@
+/* Keras's layers to the importer: Keras's automatic names, the arguments of layer
+ * classes (checked against Keras's signatures and written in the lesson's form), Input,
+ * calling a layer on tensors, InceptionV3, optimizers and losses. Errors unwind with
+ * ki_fail at the argument's own line:col. See keras_api.c for the rest of Keras. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/inception.h"
+#include "lesson/keras_eval.h"
+
+/* ------------------------------------------------------------------------------------ */
+/* Names */
+
+static int *uid_slot(kprog *pg, const char *prefix)
+{
+    for (int i = 0; i < pg->n_uids; i++)
+        if (!strcmp(pg->uids[i].prefix, prefix))
+            return &pg->uids[i].count;
+    if (pg->n_uids == (int)(sizeof pg->uids / sizeof pg->uids[0]))
+        return NULL;
+    snprintf(pg->uids[pg->n_uids].prefix, sizeof pg->uids[0].prefix, "%s", prefix);
+    pg->uids[pg->n_uids].count = 0;
+    return &pg->uids[pg->n_uids++].count;
+}
+
+void ki_keras_name(kprog *pg, const char *prefix, bool one_based, char *out, size_t n)
+{
+    int *c = uid_slot(pg, prefix);
+    int k = c ? (*c)++ : 0;
+    if (one_based)
+        snprintf(out, n, "%s_%d", prefix, k + 1);
+    else if (k == 0)
+        snprintf(out, n, "%s", prefix);
+    else
+        snprintf(out, n, "%s_%d", prefix, k);
+}
+
+/* Levenshtein distance of short strings (for suggestions). */
+static int edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 63 || m > 63)
+        return 99;
+    int d[64][64];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++) {
+            int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < c)
+                c = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < c)
+                c = d[i][j - 1] + 1;
+            d[i][j] = c;
+        }
+    return d[n][m];
+}
+
+/* "; did you mean 'x'?" for the closest of names (n of them), or "". */
+const char *ka_suggest(const char *s, const char *const *names, int n, char *buf, size_t len)
+{
+    int best = 99;
+    const char *w = NULL;
+    for (int i = 0; i < n; i++) {
+        if (!names[i])
+            continue;
+        int d = edit_distance(s, names[i]);
+        if (d < best) {
+            best = d;
+            w = names[i];
+        }
+    }
+    size_t sl = strlen(s);
+    if (w && best <= (sl > 6 ? 3 : 2))
+        snprintf(buf, len, "; did you mean '%s'?", w);
+    else
+        buf[0] = '\0';
+    return buf;
+}
+
+/* A name a lesson can hold: letters, digits and '_', at most 63 bytes. */
+static bool lesson_name_ok(const char *s, int n)
+{
+    if (n < 1 || n >= LS_NAME_MAX)
+        return false;
+    if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
+        return false;
+    for (int i = 1; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+              s[i] == '_'))
+            return false;
+    return true;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Arguments */
+
+/* Binds a call's arguments to names (the first n_pos may be positional, in order).
+ * Fails on an unknown keyword (at the keyword), too many positional arguments, or a
+ * value given twice. */
+void ka_bind_args(kparser *p, kargs *a, const char *callee, const char *const *names, int n_pos, kbound *b)
+{
+    memset(b, 0, sizeof *b);
+    int n_names = 0;
+    while (names[n_names])
+        n_names++;
+    int pos = 0;
+    for (int i = 0; i < a->n; i++) {
+        karg *g = &a->a[i];
+        int k = -1;
+        if (!g->key) {
+            if (pos >= n_pos)
+                ki_fail(p, g->line, g->col, "%s takes at most %d positional argument%s here; name the others (key=value)",
+                        callee, n_pos, n_pos == 1 ? "" : "s");
+            k = pos++;
+        } else {
+            char kb[64];
+            ki_tok_text(p, g->key, kb, sizeof kb);
+            for (int j = 0; j < n_names; j++)
+                if (!strcmp(names[j], kb))
+                    k = j;
+            if (k < 0) {
+                char sg[96], list[600];
+                size_t o = 0;
+                list[0] = '\0';
+                for (int j = 0; j < n_names && o + 40 < sizeof list; j++)
+                    o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", j ? ", " : "", names[j]);
+                ki_fail(p, g->line, g->col, "'%s' is not an argument of %s that dropscope supports%s (it takes %s)", kb,
+                        callee, ka_suggest(kb, names, n_names, sg, sizeof sg), list);
+            }
+        }
+        if (b->v[k])
+            ki_fail(p, g->line, g->col, "%s got two values for '%s'", callee, names[k]);
+        b->v[k] = g->v;
+        b->g[k] = g;
+    }
+}
+
+int ka_vline(const kbound *b, int k)
+{
+    return b->g[k]->vline;
+}
+
+int ka_vcol(const kbound *b, int k)
+{
+    return b->g[k]->vcol;
+}
+
+/* Shortest decimal that reads back as x. */
+static void fmt_num(double x, bool is_int, char *out, size_t n)
+{
+    if (is_int && fabs(x) < 9e15) {
+        snprintf(out, n, "%lld", (long long)x);
+        return;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(out, n, "%.*g", prec, x);
+        if (strtod(out, NULL) == x)
+            break;
+    }
+    if (!strpbrk(out, ".eEin"))
+        snprintf(out + strlen(out), n - strlen(out), ".0");
+}
+
+typedef struct {
+    char s[1024];
+    size_t n;
+} sbuf;
+
+static void sb_add(kparser *p, sbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void sb_add(kparser *p, sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(b->s + b->n, sizeof b->s - b->n, fmt, ap);
+    va_end(ap);
+    if (k < 0 || (size_t)k >= sizeof b->s - b->n)
+        ki_fail(p, p->st_line, 1, "the arguments are too long");
+    b->n += (size_t)k;
+}
+
+static void sb_arg(kparser *p, sbuf *b, const char *key, const char *val)
+{
+    if (key)
+        sb_add(p, b, "%s%s=%s", b->n ? ", " : "", key, val);
+    else
+        sb_add(p, b, "%s%s", b->n ? ", " : "", val);
+}
+
+static bool is_num(const kval *v)
+{
+    return v->k == V_NUM && !v->big;
+}
+
+static double need_number(kparser *p, const kbound *b, int k, const char *what)
+{
+    kval *v = b->v[k];
+    ki_need_known(p, v, ka_vline(b, k), ka_vcol(b, k), what);
+    if (!is_num(v) || !isfinite(v->num))
+        ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "%s must be a number, found %s", what, ki_kind_name(v));
+    return v->num;
+}
+
+long long ka_need_int(kparser *p, const kbound *b, int k, const char *what)
+{
+    kval *v = b->v[k];
+    ki_need_known(p, v, ka_vline(b, k), ka_vcol(b, k), what);
+    if (!is_num(v) || !(v->is_int || (v->num == floor(v->num) && fabs(v->num) < 1e15)))
+        ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "%s must be a whole number, found %s", what, ki_kind_name(v));
+    return (long long)v->num;
+}
+
+bool ka_need_bool(kparser *p, const kbound *b, int k, const char *what)
+{
+    kval *v = b->v[k];
+    ki_need_known(p, v, ka_vline(b, k), ka_vcol(b, k), what);
+    if (v->k != V_BOOL)
+        ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "%s takes True or False, found %s", what, ki_kind_name(v));
+    return v->b;
+}
+
+/* A string argument's value (NUL-terminated in the arena), or NULL when it is None
+ * and none_ok. */
+const char *ka_need_str(kparser *p, const kbound *b, int k, const char *what, bool none_ok)
+{
+    kval *v = b->v[k];
+    ki_need_known(p, v, ka_vline(b, k), ka_vcol(b, k), what);
+    if (v->k == V_NONE && none_ok)
+        return NULL;
+    if (v->k != V_STR)
+        ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "%s must be a string, found %s", what, ki_kind_name(v));
+    return v->s;
+}
+
+void ka_str_lower(const char *s, char *out, size_t n)
+{
+    size_t i = 0;
+    for (; s[i] && i + 1 < n; i++)
+        out[i] = (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]);
+    out[i] = '\0';
+}
+
+static nn_act need_act(kparser *p, const kbound *b, int k)
+{
+    kval *v = b->v[k];
+    ki_need_known(p, v, ka_vline(b, k), ka_vcol(b, k), "as an activation");
+    if (v->k == V_NONE)
+        return NN_ACT_LINEAR;
+    if (v->k == V_ACT || (v->k == V_SYM && v->sym == S_ACT))
+        return (nn_act)v->sub;
+    if (v->k == V_STR) {
+        static const char *const acts[] = {"linear", "relu", "sigmoid", "softmax"};
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(v->s, acts[i]))
+                return (nn_act)i;
+        char sg[96];
+        ki_fail(p, ka_vline(b, k), ka_vcol(b, k),
+                "the activation '%.40s' is not supported%s (dropscope has relu, sigmoid, softmax and linear)", v->s,
+                ka_suggest(v->s, acts, 4, sg, sizeof sg));
+    }
+    ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "the activation must be a name such as 'relu', found %s", ki_kind_name(v));
+}
+
+/* 3 or (3, 3) into "3" / "(3, 3)". */
+static void need_pair(kparser *p, const kbound *b, int k, const char *what, char *out, size_t n, int *a1, int *a2)
+{
+    kval *v = b->v[k];
+    ki_need_known(p, v, ka_vline(b, k), ka_vcol(b, k), what);
+    if (is_num(v)) {
+        long long x = ka_need_int(p, b, k, what);
+        snprintf(out, n, "%lld", x);
+        *a1 = *a2 = (int)(x > 100000 ? 100000 : x < -1 ? -1 : x);
+        return;
+    }
+    if (v->k == V_SEQ && v->n == 2 && is_num(v->items[0]) && is_num(v->items[1]) && v->items[0]->is_int &&
+        v->items[1]->is_int) {
+        snprintf(out, n, "(%lld, %lld)", (long long)v->items[0]->num, (long long)v->items[1]->num);
+        *a1 = (int)(v->items[0]->num > 100000 ? 100000 : v->items[0]->num);
+        *a2 = (int)(v->items[1]->num > 100000 ? 100000 : v->items[1]->num);
+        return;
+    }
+    ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "%s must be a whole number or a pair of them, e.g. (3, 3)", what);
+}
+
+/* A shape tuple (each side a whole number). */
+static int need_shape(kparser *p, kval *v, int line, int col, const char *what, int *dims)
+{
+    ki_need_known(p, v, line, col, what);
+    if (is_num(v) && v->is_int) { /* input_dim=784 */
+        dims[0] = (int)(v->num > 1e8 ? 1e8 : v->num);
+        return 1;
+    }
+    if (v->k != V_SEQ)
+        ki_fail(p, line, col, "%s must be a tuple such as (150, 150, 3), found %s", what, ki_kind_name(v));
+    if (v->n < 1 || v->n > 3)
+        ki_fail(p, line, col, "%s must be (units,), (height, width) or (height, width, channels), found %d numbers", what,
+                v->n);
+    for (int i = 0; i < v->n; i++) {
+        kval *x = v->items[i];
+        if (x->k == V_NONE)
+            ki_fail(p, line, col, "%s with None sides is not supported: dropscope needs the image size", what);
+        if (!is_num(x) || !x->is_int || x->num < 1)
+            ki_fail(p, line, col, "%s must hold whole numbers of at least 1", what);
+        dims[i] = (int)(x->num > 1e8 ? 1e8 : x->num);
+    }
+    return v->n;
+}
+
+/* An argument that must keep Keras's default (string or None). */
+static void need_default(kparser *p, const kbound *b, int k, const char *name, const char *def, const char *why)
+{
+    kval *v = b->v[k];
+    if (v->k == V_NONE && (!def || !strcmp(def, "None")))
+        return;
+    if (v->k == V_STR && def && !strcmp(v->s, def))
+        return;
+    if (def && !strcmp(def, "1") && is_num(v) && v->num == 1)
+        return;
+    if (def && !strcmp(def, "(1, 1)") &&
+        ((is_num(v) && v->num == 1) ||
+         (v->k == V_SEQ && v->n == 2 && is_num(v->items[0]) && is_num(v->items[1]) && v->items[0]->num == 1 &&
+          v->items[1]->num == 1)))
+        return;
+    ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "%s other than %s is not supported: %s", name, def ? def : "None", why);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Nodes */
+
+int ka_new_node(kparser *p, kn_kind kind, nn_layer_type type, int line, int col)
+{
+    kprog *pg = p->pg;
+    if (pg->n_nodes >= KI_MAX_NODES)
+        ki_fail(p, line, col, "more than %d layers", KI_MAX_NODES);
+    if (pg->n_nodes == pg->cap_nodes) {
+        int cap = pg->cap_nodes ? pg->cap_nodes * 2 : 32;
+        knode *n = realloc(pg->nodes, sizeof *n * (size_t)cap);
+        if (!n)
+            ki_fail(p, line, col, "out of memory");
+        pg->nodes = n;
+        pg->cap_nodes = cap;
+    }
+    knode *n = &pg->nodes[pg->n_nodes];
+    memset(n, 0, sizeof *n);
+    n->kind = kind;
+    n->type = type;
+    n->base = -1;
+    n->trainable = n->trainable_c = true;
+    n->line = line;
+    n->col = col;
+    n->seq_model = -1;
+    n->act = NN_ACT_LINEAR;
+    return pg->n_nodes++;
+}
+
+static void set_node_name(kparser *p, int ni, const kbound *b, int k_name)
+{
+    knode *n = &p->pg->nodes[ni];
+    if (k_name >= 0 && b->v[k_name] && b->v[k_name]->k != V_NONE) {
+        const char *s = ka_need_str(p, b, k_name, "the layer's name", false);
+        if (!lesson_name_ok(s, (int)strlen(s)))
+            ki_fail(p, ka_vline(b, k_name), ka_vcol(b, k_name),
+                    "the layer name '%.40s' cannot be used by dropscope: letters, digits and '_', at most %d bytes", s,
+                    LS_NAME_MAX - 1);
+        snprintf(n->name, sizeof n->name, "%s", s);
+        n->named = true;
+        return;
+    }
+    ki_keras_name(p->pg, nn_layer_type_prefix(n->type), n->type == NN_INPUT, n->name, sizeof n->name);
+}
+
+kval *ka_tensor_val(kparser *p, kref r, int line, int col)
+{
+    kval *v = ki_val(p, V_TENSOR, line, col);
+    v->ref = r;
+    return v;
+}
+
+kref ka_node_ref(int n)
+{
+    return (kref){n, -1, 0};
+}
+
+const char *ka_ref_name(const kprog *pg, kref r)
+{
+    if (r.node >= 0)
+        return pg->nodes[r.node].name;
+    if (r.base >= 0 && pg->bases[r.base].full && r.sub < pg->bases[r.base].full->n_layers)
+        return r.sub == 0 ? pg->bases[r.base].input_name : pg->bases[r.base].full->layers[r.sub]->name;
+    return "?";
+}
+
+/* The common keyword arguments of every layer. */
+static const char *const common_kw[] = {"name", "trainable", "input_shape", "input_dim", "batch_input_shape", "dtype",
+                                        NULL};
+
+typedef struct {
+    const char *keras;
+    nn_layer_type type;
+    const char *const *names; /* Keras's arguments in order */
+    int n_pos;
+} layer_sig;
+
+static const char *const sig_dense[] = {"units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+                                        "kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                                        "kernel_constraint", "bias_constraint", NULL};
+static const char *const sig_conv[] = {"filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
+                                       "groups", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+                                       "kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                                       "kernel_constraint", "bias_constraint", NULL};
+static const char *const sig_pool[] = {"pool_size", "strides", "padding", "data_format", NULL};
+static const char *const sig_gap[] = {"data_format", "keepdims", NULL};
+static const char *const sig_bn[] = {"axis", "momentum", "epsilon", "center", "scale", "beta_initializer",
+                                     "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer",
+                                     "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint",
+                                     "renorm", "fused", "virtual_batch_size", NULL};
+static const char *const sig_act[] = {"activation", NULL};
+static const char *const sig_flat[] = {"data_format", NULL};
+static const char *const sig_drop[] = {"rate", "noise_shape", "seed", NULL};
+static const char *const sig_cat[] = {"axis", NULL};
+static const char *const sig_inlayer[] = {"input_shape", "batch_size", "dtype", "input_tensor", "sparse", "name",
+                                          "ragged", "type_spec", NULL};
+
+static const layer_sig layer_sigs[] = {
+    {"Dense", NN_DENSE, sig_dense, 10},
+    {"Conv2D", NN_CONV2D, sig_conv, 16},
+    {"MaxPooling2D", NN_MAXPOOL2D, sig_pool, 4},
+    {"AveragePooling2D", NN_AVGPOOL2D, sig_pool, 4},
+    {"GlobalAveragePooling2D", NN_GAP2D, sig_gap, 2},
+    {"BatchNormalization", NN_BATCHNORM, sig_bn, 13},
+    {"Activation", NN_ACTIVATION, sig_act, 1},
+    {"Flatten", NN_FLATTEN, sig_flat, 1},
+    {"Dropout", NN_DROPOUT, sig_drop, 3},
+    {"Concatenate", NN_CONCAT, sig_cat, 1},
+    {"InputLayer", NN_INPUT, sig_inlayer, 8},
+};
+
+static const layer_sig *find_sig(nn_layer_type t)
+{
+    for (size_t i = 0; i < sizeof layer_sigs / sizeof layer_sigs[0]; i++)
+        if (layer_sigs[i].type == t)
+            return &layer_sigs[i];
+    return NULL;
+}
+
+static int arg_index(const char *const *names, const char *name)
+{
+    for (int i = 0; names[i]; i++)
+        if (!strcmp(names[i], name))
+            return i;
+    return -1;
+}
+
+static const char *init_default(const char *name)
+{
+    if (!strcmp(name, "kernel_initializer"))
+        return "glorot_uniform";
+    if (!strcmp(name, "gamma_initializer") || !strcmp(name, "moving_variance_initializer"))
+        return "ones";
+    return "zeros";
+}
+
+/* Creates a layer object: checks its arguments and writes them in the lesson's form. */
+kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
+{
+    const layer_sig *sig = find_sig(type);
+    const char *names[40];
+    int nn = 0;
+    for (int i = 0; sig->names[i]; i++)
+        names[nn++] = sig->names[i];
+    int first_common = nn;
+    if (type != NN_INPUT)
+        for (int i = 0; common_kw[i]; i++)
+            names[nn++] = common_kw[i];
+    names[nn] = NULL;
+    kbound b;
+    ka_bind_args(p, a, sig->keras, names, sig->n_pos, &b);
+    ki_effect(p);
+    int ni = ka_new_node(p, KN_LAYER, type, line, col);
+    knode *n = &p->pg->nodes[ni];
+    sbuf out = {.n = 0};
+    char val[128];
+    int k;
+    int kn = arg_index(names, "name");
+    /* required arguments */
+    static const struct {
+        nn_layer_type t;
+        const char *arg, *example;
+    } required[] = {{NN_DENSE, "units", "Dense(512)"},
+                    {NN_CONV2D, "filters", "Conv2D(32, (3, 3))"},
+                    {NN_CONV2D, "kernel_size", "Conv2D(32, (3, 3))"},
+                    {NN_DROPOUT, "rate", "Dropout(0.2)"},
+                    {NN_ACTIVATION, "activation", "Activation('relu')"}};
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+        if (required[i].t == type && !b.v[arg_index(names, required[i].arg)])
+            ki_fail(p, line, col, "%s needs %s, e.g. %s", sig->keras, required[i].arg, required[i].example);
+    for (k = 0; k < nn; k++) {
+        if (!b.v[k])
+            continue;
+        const char *nm = names[k];
+        kval *v = b.v[k];
+        if (!strcmp(nm, "units") || !strcmp(nm, "filters")) {
+            long long x = ka_need_int(p, &b, k, nm);
+            snprintf(val, sizeof val, "%lld", x);
+            sb_arg(p, &out, NULL, val);
+            if (type == NN_DENSE)
+                n->units = (int)(x > 1 << 30 ? 1 << 30 : x < 0 ? 0 : x);
+        } else if (!strcmp(nm, "kernel_size")) {
+            int a1, a2;
+            need_pair(p, &b, k, nm, val, sizeof val, &a1, &a2);
+            sb_arg(p, &out, NULL, val);
+        } else if (!strcmp(nm, "rate")) {
+            double r = need_number(p, &b, k, "the dropout rate");
+            fmt_num(r, false, val, sizeof val);
+            sb_arg(p, &out, NULL, val);
+            n->rate = r;
+        } else if (!strcmp(nm, "activation")) {
+            nn_act act = need_act(p, &b, k);
+            n->act = act;
+            sb_arg(p, &out, type == NN_ACTIVATION ? NULL : "activation", nn_act_name(act));
+        } else if (!strcmp(nm, "use_bias") || !strcmp(nm, "center") || !strcmp(nm, "scale")) {
+            sb_arg(p, &out, nm, ka_need_bool(p, &b, k, nm) ? "True" : "False");
+        } else if (!strcmp(nm, "strides") || !strcmp(nm, "pool_size")) {
+            if (v->k == V_NONE && !strcmp(nm, "strides") && type != NN_CONV2D)
+                continue;
+            int a1, a2;
+            need_pair(p, &b, k, nm, val, sizeof val, &a1, &a2);
+            sb_arg(p, &out, nm, val);
+        } else if (!strcmp(nm, "padding")) {
+            const char *s = ka_need_str(p, &b, k, "padding", false);
+            char lo[16];
+            ka_str_lower(s, lo, sizeof lo);
+            if (strcmp(lo, "valid") && strcmp(lo, "same"))
+                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "padding must be 'valid' or 'same', found '%.40s'", s);
+            sb_arg(p, &out, nm, lo);
+        } else if (!strcmp(nm, "data_format")) {
+            const char *s = ka_need_str(p, &b, k, "data_format", true);
+            if (s && strcmp(s, "channels_last"))
+                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "data_format='%.40s' is not supported: dropscope is channels_last only", s);
+        } else if (!strcmp(nm, "dilation_rate")) {
+            need_default(p, &b, k, nm, "(1, 1)", "dropscope's Conv2D is not dilated");
+        } else if (!strcmp(nm, "groups")) {
+            need_default(p, &b, k, nm, "1", "dropscope's Conv2D has one group");
+        } else if (strstr(nm, "_initializer")) {
+            need_default(p, &b, k, nm, init_default(nm), "dropscope initialises weights as Keras does by default");
+        } else if (strstr(nm, "_regularizer") || strstr(nm, "_constraint") || !strcmp(nm, "virtual_batch_size")) {
+            need_default(p, &b, k, nm, NULL, "dropscope trains without regularizers or constraints");
+        } else if (!strcmp(nm, "renorm")) {
+            if (ka_need_bool(p, &b, k, nm))
+                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "renorm=True is not supported");
+        } else if (!strcmp(nm, "fused")) {
+            /* an implementation choice: the same numbers */
+        } else if (!strcmp(nm, "momentum") || !strcmp(nm, "epsilon")) {
+            double x = need_number(p, &b, k, nm);
+            fmt_num(x, false, val, sizeof val);
+            sb_arg(p, &out, nm, val);
+        } else if (!strcmp(nm, "axis")) {
+            long long x = ka_need_int(p, &b, k, "axis");
+            if (x != -1 && !(x == 3 && type == NN_BATCHNORM))
+                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "axis=%lld is not supported: only the channels (axis=-1)", x);
+        } else if (!strcmp(nm, "keepdims")) {
+            if (ka_need_bool(p, &b, k, nm))
+                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "keepdims=True is not supported");
+        } else if (!strcmp(nm, "noise_shape")) {
+            need_default(p, &b, k, nm, NULL, "dropscope draws a mask over every unit");
+        } else if (!strcmp(nm, "seed")) {
+            if (v->k != V_NONE) {
+                ki_need_known(p, v, ka_vline(&b, k), ka_vcol(&b, k), "as a seed");
+                ki_note(p->pg, ka_vline(&b, k),
+                        "Dropout's seed= is not used: the lesson's seed fixes every mask (TensorFlow's random streams are not reproduced)");
+            }
+        } else if (!strcmp(nm, "trainable")) {
+            n->trainable = ka_need_bool(p, &b, k, "trainable");
+        } else if (!strcmp(nm, "input_shape") || !strcmp(nm, "input_dim") || !strcmp(nm, "batch_input_shape")) {
+            int dims[3];
+            kval *sv = v;
+            if (!strcmp(nm, "batch_input_shape")) { /* (None, h, w, c) */
+                ki_need_known(p, v, ka_vline(&b, k), ka_vcol(&b, k), nm);
+                if (v->k != V_SEQ || v->n < 2)
+                    ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "batch_input_shape must be a tuple such as (None, 28, 28, 1)");
+                kval *t = ki_val(p, V_SEQ, v->line, v->col);
+                t->tuple = true;
+                t->items = v->items + 1;
+                t->n = v->n - 1;
+                sv = t;
+            }
+            if (!strcmp(nm, "input_dim") && !(is_num(v) && v->is_int))
+                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "input_dim must be a whole number");
+            n->shape_rank = need_shape(p, sv, ka_vline(&b, k), ka_vcol(&b, k), nm, dims);
+            memcpy(n->shape, dims, sizeof dims);
+        } else if (!strcmp(nm, "dtype")) {
+            const char *s = ka_need_str(p, &b, k, "dtype", true);
+            if (s && strcmp(s, "float32"))
+                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "dtype='%.40s' is not supported: dropscope computes in float32", s);
+        } else if (!strcmp(nm, "name")) {
+            /* below */
+        } else if (type == NN_INPUT) {
+            /* InputLayer's own arguments */
+            if (!strcmp(nm, "batch_size")) {
+                if (v->k != V_NONE)
+                    ki_note(p->pg, ka_vline(&b, k), "the Input's batch_size= is not used: the lesson sets the batch size");
+            } else if (!strcmp(nm, "sparse") || !strcmp(nm, "ragged")) {
+                if (v->k != V_NONE && ka_need_bool(p, &b, k, nm))
+                    ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "%s=True is not supported", nm);
+            } else {
+                need_default(p, &b, k, nm, NULL, "dropscope makes the input from input_shape");
+            }
+        }
+        (void)first_common;
+    }
+    if (type == NN_INPUT) {
+        int ks = arg_index(names, "input_shape");
+        if (!b.v[ks])
+            ki_fail(p, line, col, "InputLayer needs input_shape, e.g. InputLayer(input_shape=(28, 28, 1))");
+        n->applied = true;
+        n->order = ++p->pg->applied;
+    }
+    set_node_name(p, ni, &b, kn);
+    n = &p->pg->nodes[ni];
+    n->trainable_c = n->trainable;
+    n->args = strdup(out.s);
+    if (!n->args)
+        ki_fail(p, line, col, "out of memory");
+    kval *r = ki_val(p, V_LAYER, line, col);
+    r->ref = ka_node_ref(ni);
+    return r;
+}
+
+/* Input(shape=None, batch_size=None, name=None, dtype=None, sparse=None, tensor=None,
+ * ragged=None, type_spec=None) */
+kval *ka_make_input(kparser *p, kargs *a, int line, int col)
+{
+    static const char *const names[] = {"shape", "batch_size", "name", "dtype", "sparse", "tensor", "ragged",
+                                        "type_spec", NULL};
+    kbound b;
+    ka_bind_args(p, a, "Input", names, 8, &b);
+    if (!b.v[0])
+        ki_fail(p, line, col, "Input needs a shape, e.g. Input(shape=(150, 150, 3))");
+    ki_effect(p);
+    int ni = ka_new_node(p, KN_LAYER, NN_INPUT, line, col);
+    knode *n = &p->pg->nodes[ni];
+    int dims[3];
+    n->shape_rank = need_shape(p, b.v[0], ka_vline(&b, 0), ka_vcol(&b, 0), "the Input's shape", dims);
+    memcpy(n->shape, dims, sizeof dims);
+    if (b.v[1] && b.v[1]->k != V_NONE)
+        ki_note(p->pg, ka_vline(&b, 1), "the Input's batch_size= is not used: the lesson sets the batch size");
+    if (b.v[3]) {
+        const char *s = ka_need_str(p, &b, 3, "dtype", true);
+        if (s && strcmp(s, "float32"))
+            ki_fail(p, ka_vline(&b, 3), ka_vcol(&b, 3), "dtype='%.40s' is not supported: dropscope computes in float32", s);
+    }
+    for (int k = 4; k < 8; k++)
+        if (b.v[k] && b.v[k]->k != V_NONE && !(b.v[k]->k == V_BOOL && !b.v[k]->b))
+            ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "%s= is not supported for Input", names[k]);
+    n->applied = true;
+    n->order = ++p->pg->applied;
+    set_node_name(p, ni, &b, 2);
+    n = &p->pg->nodes[ni];
+    n->args = strdup("");
+    if (!n->args)
+        ki_fail(p, line, col, "out of memory");
+    return ka_tensor_val(p, ka_node_ref(ni), line, col);
+}
+
+/* layer(x) / layer([a, b]) */
+kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
+{
+    knode *n = &p->pg->nodes[ni];
+    if (n->type == NN_INPUT)
+        ki_fail(p, line, col, "an Input is not called on a tensor");
+    if (n->applied)
+        ki_fail(p, line, col,
+                "the layer '%s' is used a second time (shared weights): dropscope supports each layer once", n->name);
+    kval *x = NULL;
+    int xl = line, xc = col;
+    for (int i = 0; i < a->n; i++) {
+        karg *g = &a->a[i];
+        if (!g->key && !x) {
+            x = g->v;
+            xl = g->vline;
+            xc = g->vcol;
+            continue;
+        }
+        char kb[64];
+        const char *k = g->key ? ki_tok_text(p, g->key, kb, sizeof kb) : "a second input";
+        if (g->key && !strcmp(k, "training"))
+            ki_fail(p, g->line, g->col,
+                    "training= is not supported on a layer: dropscope runs Dropout and BatchNormalization as Keras's fit and predict do");
+        if (g->key && !strcmp(k, "inputs") && !x) {
+            x = g->v;
+            xl = g->vline;
+            xc = g->vcol;
+            continue;
+        }
+        ki_fail(p, g->line, g->col, "calling a layer with %s is not supported: give it one input", k);
+    }
+    if (!x)
+        ki_fail(p, line, col, "the layer '%s' is called without an input", n->name);
+    ki_need_known(p, x, xl, xc, "as a layer's input");
+    kref ins[LS_MAX_INPUTS];
+    int n_in = 0;
+    if (x->k == V_SEQ) {
+        if (n->type != NN_CONCAT)
+            ki_fail(p, xl, xc, "%s takes one input, found a list (only Concatenate joins several)",
+                    nn_layer_type_name(n->type));
+        if (x->n < 2 || x->n > LS_MAX_INPUTS)
+            ki_fail(p, xl, xc, "Concatenate joins 2 to %d inputs, found %d", LS_MAX_INPUTS, x->n);
+        for (int i = 0; i < x->n; i++) {
+            if (x->items[i]->k != V_TENSOR)
+                ki_fail(p, xl, xc, "Concatenate joins layer outputs, found %s", ki_kind_name(x->items[i]));
+            ins[n_in++] = x->items[i]->ref;
+        }
+    } else if (x->k == V_TENSOR) {
+        if (n->type == NN_CONCAT)
+            ki_fail(p, xl, xc, "Concatenate joins a list of layer outputs, e.g. Concatenate()([a, b])");
+        ins[n_in++] = x->ref;
+    } else {
+        ki_fail(p, xl, xc, "a layer is called on a layer's output (a tensor), found %s", ki_kind_name(x));
+    }
+    ki_effect(p);
+    n = &p->pg->nodes[ni];
+    n->n_in = n_in;
+    memcpy(n->in, ins, sizeof ins[0] * (size_t)n_in);
+    n->applied = true;
+    n->order = ++p->pg->applied;
+    return ka_tensor_val(p, ka_node_ref(ni), line, col);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* InceptionV3 */
+
+/* A path a lesson string can hold as is: 1..1000 bytes, no quote, backslash or
+ * control character (the text is UTF-8 already). */
+bool ka_plain_path(const char *w)
+{
+    size_t n = strlen(w);
+    if (n == 0 || n > 1000)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if (c < 0x20 || c == 0x7F || c == '"' || c == '\\')
+            return false;
+    }
+    return true;
+}
+
+kval *ka_make_inception(kparser *p, kargs *a, int line, int col)
+{
+    static const char *const names[] = {"include_top", "weights", "input_tensor", "input_shape", "pooling",
+                                        "classes", "classifier_activation", NULL};
+    kbound b;
+    ka_bind_args(p, a, "InceptionV3", names, 7, &b);
+    kprog *pg = p->pg;
+    if (pg->n_bases >= 1)
+        ki_fail(p, line, col, "a second InceptionV3 is not supported: a lesson has one base");
+    if (!b.v[0] || ka_need_bool(p, &b, 0, "include_top"))
+        ki_fail(p, b.v[0] ? ka_vline(&b, 0) : line, b.v[0] ? ka_vcol(&b, 0) : col,
+                "InceptionV3 with its classifier on top (include_top=True%s) is not supported: write include_top=False",
+                b.v[0] ? "" : ", Keras's default");
+    if (b.v[2] && b.v[2]->k != V_NONE)
+        ki_fail(p, ka_vline(&b, 2), ka_vcol(&b, 2), "input_tensor= is not supported: give InceptionV3 an input_shape=");
+    if (!b.v[3] || b.v[3]->k == V_NONE)
+        ki_fail(p, line, col, "InceptionV3 needs input_shape=, e.g. input_shape=(150, 150, 3): dropscope needs the image size");
+    if (b.v[4] && b.v[4]->k != V_NONE) {
+        const char *s = ka_need_str(p, &b, 4, "pooling", true);
+        ki_fail(p, ka_vline(&b, 4), ka_vcol(&b, 4), "pooling='%.20s' is not supported: add layers.%s() after the base instead", s,
+                !strcmp(s, "avg") ? "GlobalAveragePooling2D" : "GlobalMaxPooling2D (not in dropscope) or Flatten");
+    }
+    for (int k = 5; k < 7; k++)
+        if (b.v[k])
+            ki_note(pg, ka_vline(&b, k), "InceptionV3's %s= has no effect without the top (include_top=False)", names[k]);
+    int dims[3];
+    int rank = need_shape(p, b.v[3], ka_vline(&b, 3), ka_vcol(&b, 3), "input_shape", dims);
+    if (rank != 3)
+        ki_fail(p, ka_vline(&b, 3), ka_vcol(&b, 3), "InceptionV3's input_shape is (height, width, channels)");
+    /* Keras names InceptionV3's layers with the session's counters: they match the
+     * engine's names (conv2d, batch_normalization, ...) only in a fresh session */
+    static const char *const prefixes[] = {"conv2d", "batch_normalization", "activation", "max_pooling2d",
+                                           "average_pooling2d", "concatenate", NULL};
+    for (int i = 0; prefixes[i]; i++) {
+        int *c = uid_slot(pg, prefixes[i]);
+        if (c && *c > 0)
+            ki_fail(p, line, col,
+                    "layers made before InceptionV3 (a %s) would shift its layer names in Keras; create InceptionV3 first",
+                    prefixes[i]);
+    }
+    ki_effect(p);
+    kbase *bs = &pg->bases[pg->n_bases];
+    memset(bs, 0, sizeof *bs);
+    bs->line = line;
+    bs->col = col;
+    bs->node = -1;
+    bs->h = dims[0];
+    bs->w = dims[1];
+    bs->c = dims[2];
+    bs->full = nn_model_create("inception_v3");
+    if (!bs->full)
+        ki_fail(p, line, col, "out of memory");
+    pg->n_bases++;
+    nn_layer_cfg in = nn_layer_cfg_default(NN_INPUT);
+    in.shape = nn_shape3(dims[0], dims[1], dims[2]);
+    if (nn_model_add(bs->full, &in, NULL, 0) < 0 || nn_base_inception_v3(bs->full, 0, NULL) < 0)
+        ki_fail(p, ka_vline(&b, 3), ka_vcol(&b, 3), "InceptionV3: %s", nn_model_error(bs->full));
+    ki_keras_name(pg, "input", true, bs->input_name, sizeof bs->input_name);
+    /* the counters InceptionV3 used */
+    for (int i = 1; i < bs->full->n_layers; i++) {
+        const nn_layer *ly = bs->full->layers[i];
+        const char *pre = nn_layer_type_prefix(ly->type);
+        size_t pl = strlen(pre);
+        int k = -1;
+        if (!strcmp(ly->name, pre))
+            k = 0;
+        else if (!strncmp(ly->name, pre, pl) && ly->name[pl] == '_' && ly->name[pl + 1]) {
+            k = atoi(ly->name + pl + 1);
+            for (const char *s = ly->name + pl + 1; *s; s++)
+                if (*s < '0' || *s > '9')
+                    k = -1;
+        }
+        int *c = k >= 0 ? uid_slot(pg, pre) : NULL;
+        if (c && *c < k + 1)
+            *c = k + 1;
+    }
+    int n = bs->full->n_layers;
+    bs->tr = calloc((size_t)n, sizeof *bs->tr);
+    bs->tr_c = calloc((size_t)n, sizeof *bs->tr_c);
+    if (!bs->tr || !bs->tr_c)
+        ki_fail(p, line, col, "out of memory");
+    for (int i = 0; i < n; i++)
+        bs->tr[i] = bs->tr_c[i] = true;
+    bs->self_tr = bs->self_tr_c = true;
+    if (b.v[1] && b.v[1]->k != V_NONE) {
+        const char *w = ka_need_str(p, &b, 1, "weights", true);
+        if (!strcmp(w, "imagenet")) {
+            bs->imagenet = true;
+            bs->imagenet_line = ka_vline(&b, 1);
+        } else {
+            if (!ka_plain_path(w))
+                ki_fail(p, ka_vline(&b, 1), ka_vcol(&b, 1), "weights= must be 'imagenet', None or a plain file path (no quotes, backslashes or control characters)");
+            bs->weights = strdup(w);
+            bs->weights_line = ka_vline(&b, 1);
+        }
+    } else if (!b.v[1]) {
+        bs->imagenet = true; /* Keras's default */
+        bs->imagenet_line = line;
+    }
+    kval *v = ki_val(p, V_BASE, line, col);
+    v->idx = pg->n_bases - 1;
+    return v;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Optimizers and losses */
+
+
+kval *ka_make_optimizer(kparser *p, int kind, kargs *a, int line, int col)
+{
+    static const char *const cls[] = {"SGD", "RMSprop", "Adam"};
+    static const char *const sgd[] = {"learning_rate", "momentum", "nesterov", "name", "lr", "decay", "clipnorm",
+                                      "clipvalue", "global_clipnorm", "weight_decay", "use_ema", "jit_compile", NULL};
+    static const char *const rms[] = {"learning_rate", "rho", "momentum", "epsilon", "centered", "name", "lr",
+                                      "decay", "clipnorm", "clipvalue", "global_clipnorm", "weight_decay", "use_ema",
+                                      "jit_compile", NULL};
+    static const char *const adam[] = {"learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad", "name", "lr",
+                                       "decay", "clipnorm", "clipvalue", "global_clipnorm", "weight_decay", "use_ema",
+                                       "jit_compile", NULL};
+    static const char *const *const sigs[] = {sgd, rms, adam};
+    static const int n_pos[] = {4, 6, 6};
+    const char *const *names = sigs[kind];
+    kbound b;
+    ka_bind_args(p, a, cls[kind], names, n_pos[kind], &b);
+    sbuf out = {.n = 0};
+    char val[64];
+    int klr = arg_index(names, "learning_rate"), kalias = arg_index(names, "lr");
+    if (b.v[klr] && b.v[kalias])
+        ki_fail(p, b.g[kalias]->line, b.g[kalias]->col,
+                "the learning rate is given twice (learning_rate= and lr=)");
+    for (int k = 0; names[k]; k++) {
+        if (!b.v[k])
+            continue;
+        const char *nm = names[k];
+        kval *v = b.v[k];
+        if (!strcmp(nm, "learning_rate") || !strcmp(nm, "lr")) {
+            if (v->k == V_OPAQUE || v->k == V_SYM)
+                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k),
+                        "a learning-rate schedule is not supported: give a number (a lesson step can change it: 'learning rate X')");
+            double x = need_number(p, &b, k, "the learning rate");
+            fmt_num(x, false, val, sizeof val);
+            sb_arg(p, &out, nm, val);
+        } else if (!strcmp(nm, "momentum") || !strcmp(nm, "rho") || !strcmp(nm, "beta_1") || !strcmp(nm, "beta_2") ||
+                   !strcmp(nm, "epsilon")) {
+            if (v->k == V_NONE && !strcmp(nm, "epsilon"))
+                continue; /* old Keras: None means the backend's 1e-7 */
+            double x = need_number(p, &b, k, nm);
+            fmt_num(x, false, val, sizeof val);
+            sb_arg(p, &out, nm, val);
+        } else if (!strcmp(nm, "nesterov") || !strcmp(nm, "centered") || !strcmp(nm, "amsgrad")) {
+            bool x = ka_need_bool(p, &b, k, nm);
+            if (x && strcmp(nm, "nesterov"))
+                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "%s=True is not supported: dropscope implements %s=False", nm, nm);
+            sb_arg(p, &out, nm, x ? "True" : "False");
+        } else if (!strcmp(nm, "name")) {
+            ka_need_str(p, &b, k, "the optimizer's name", true);
+        } else if (!strcmp(nm, "decay")) {
+            double x = need_number(p, &b, k, "decay");
+            if (x != 0)
+                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "decay= is not supported: dropscope keeps the learning rate fixed");
+        } else if (!strcmp(nm, "use_ema")) {
+            if (ka_need_bool(p, &b, k, nm))
+                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "use_ema=True is not supported");
+        } else if (!strcmp(nm, "jit_compile")) {
+            ki_note(p->pg, ka_vline(&b, k), "the optimizer's jit_compile= is not used: it changes only how TensorFlow runs");
+        } else {
+            need_default(p, &b, k, nm, NULL, "dropscope applies plain updates");
+        }
+    }
+    kval *v = ki_val(p, V_OPT, line, col);
+    v->sub = kind;
+    char text[1100];
+    if (out.n)
+        snprintf(text, sizeof text, "%s(%s)", cls[kind], out.s);
+    else
+        snprintf(text, sizeof text, "%s", kind == NN_OPT_SGD ? "sgd" : kind == NN_OPT_RMSPROP ? "rmsprop" : "adam");
+    v->s = ki_strdup(p, text);
+    return v;
+}
+
+kval *ka_make_loss(kparser *p, int kind, kargs *a, int line, int col)
+{
+    static const char *const cls[] = {"BinaryCrossentropy", "SparseCategoricalCrossentropy", "CategoricalCrossentropy"};
+    static const char *const bce[] = {"from_logits", "label_smoothing", "axis", "reduction", "name", NULL};
+    static const char *const scce[] = {"from_logits", "ignore_class", "reduction", "name", NULL};
+    const char *const *names = kind == 1 ? scce : bce;
+    kbound b;
+    ka_bind_args(p, a, cls[kind], names, kind == 1 ? 4 : 5, &b);
+    for (int k = 0; names[k]; k++) {
+        if (!b.v[k])
+            continue;
+        const char *nm = names[k];
+        if (!strcmp(nm, "from_logits")) {
+            if (ka_need_bool(p, &b, k, nm))
+                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k),
+                        "from_logits=True is not supported: end the model with a sigmoid (or softmax) layer and use from_logits=False");
+        } else if (!strcmp(nm, "label_smoothing")) {
+            if (need_number(p, &b, k, nm) != 0)
+                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "label_smoothing is not supported");
+        } else if (!strcmp(nm, "axis")) {
+            if (ka_need_int(p, &b, k, nm) != -1)
+                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "only axis=-1 is supported");
+        } else if (!strcmp(nm, "reduction")) {
+            const char *s = b.v[k]->k == V_STR ? b.v[k]->s : NULL;
+            if (!s || (strcmp(s, "auto") && strcmp(s, "sum_over_batch_size")))
+                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "reduction= is not supported: dropscope averages over the batch");
+        } else if (!strcmp(nm, "name")) {
+            ka_need_str(p, &b, k, "the loss's name", true);
+        } else {
+            need_default(p, &b, k, nm, NULL, "not supported by dropscope");
+        }
+    }
+    kval *v = ki_val(p, V_LOSS, line, col);
+    v->sub = kind == 1 ? NN_LOSS_SCCE : kind == 2 ? NN_LOSS_SCCE : NN_LOSS_BCE;
+    v->b = kind == 2;
+    return v;
+}
