@@ -1,10 +1,12 @@
-/* Internals of the Keras importer (keras_import.h), shared by its four files:
+/* Internals of the Keras importer (keras_import.h), shared by its five files:
  *   keras_lex.c     Python tokens (a subset: names, numbers, strings, operators,
  *                   NEWLINE/INDENT/DEDENT, notebook magics) with line:col;
  *   keras_eval.c    a recursive-descent reader that runs the Python subset statement by
  *                   statement (values, variables, imports, loops, notes);
- *   keras_api.c     what the Keras names mean: layers, InceptionV3, Model, Sequential,
- *                   compile, optimizers, losses, methods, trainable flags;
+ *   keras_layers.c  layer classes and their arguments, Keras's automatic names,
+ *                   InceptionV3, optimizers, losses;
+ *   keras_api.c     modules, Model, Sequential, model.layers, trainable flags, compile,
+ *                   methods and attributes;
  *   keras_import.c  the lesson written from what was read, checked by the real parser.
  * Errors unwind with longjmp to ki_run; everything is freed by ki_prog_free.
  * Never includes SDL. */
