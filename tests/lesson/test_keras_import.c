@@ -537,6 +537,58 @@ static void test_names_after_base(void **state)
     ls_lesson_destroy(l);
 }
 
+/* The ways students freeze the base: the loop with a one-line body, base.trainable,
+ * a slice of model.layers, nothing; and after compile (Keras keeps compile's flags). */
+static void test_freeze_forms(void **state)
+{
+    (void)state;
+    static const char head[] =
+        "from tensorflow.keras import layers, Model\n"
+        "from tensorflow.keras.applications.inception_v3 import InceptionV3\n"
+        "base = InceptionV3(input_shape=(150, 150, 3), include_top=False, weights=None)\n";
+    static const char tail[] =
+        "x = layers.Flatten()(base.get_layer('mixed7').output)\n"
+        "x = layers.Dense(8, activation='relu')(x)\n"
+        "x = layers.Dense(1, activation='sigmoid')(x)\n"
+        "model = Model(base.input, x)\n";
+    static const char compile[] = "model.compile(optimizer='rmsprop', loss='binary_crossentropy')\n";
+    static const struct {
+        const char *before, *after;
+        bool frozen, frozen_after, head_frozen;
+    } cases[] = {
+        {"for layer in base.layers: layer.trainable = False\n", "", true, false, false},
+        {"base.trainable = False\n", "", true, false, false},
+        {"", "", false, false, false},
+        {"", "for layer in model.layers[:-3]:\n    layer.trainable = False\n", true, false, false},
+        {"base.trainable = False\nbase.trainable = True\n", "", false, false, false},
+        /* model.trainable = False wins over its layers' flags: Keras trains nothing */
+        {"", "model.trainable = False\nfor l in model.layers[-2:]:\n    l.trainable = True\n", true, false, true},
+        {"COMPILE", "base.trainable = False\n", false, true, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[2048];
+        bool late = !strcmp(cases[i].before, "COMPILE");
+        snprintf(text, sizeof text, "%s%s%s%s%s", head, late ? "" : cases[i].before, tail,
+                 late ? compile : cases[i].after, late ? cases[i].after : compile);
+        ls_lesson *l = import_str(text, NULL, NULL);
+        assert_int_equal(l->decls[0].kind, LS_DECL_BASE);
+        if (l->decls[0].frozen != cases[i].frozen)
+            print_error("case %zu: frozen %d\n", i, l->decls[0].frozen);
+        assert_int_equal(l->decls[0].frozen, cases[i].frozen);
+        assert_int_equal(layer_decl(l, 2, NN_DENSE)->frozen, cases[i].head_frozen);
+        assert_int_equal(has_step_expect(l, "weight change of base == 0"), cases[i].frozen);
+        bool act = false;
+        for (int k = 0; k < l->steps[0].n_items; k++) {
+            const ls_item *it = &l->steps[0].items[k];
+            if (it->kind == LS_ITEM_ACTION && it->u.action.kind == LS_ACT_FREEZE &&
+                !strcmp(it->u.action.layer, "inception_v3") && !it->u.action.flag)
+                act = true;
+        }
+        assert_int_equal(act, cases[i].frozen_after);
+        ls_lesson_destroy(l);
+    }
+}
+
 /* ls_lesson_load_any: .py files are imported, lessons parsed. */
 static void test_load_any(void **state)
 {
@@ -806,6 +858,7 @@ int main(void)
         cmocka_unit_test(test_nested_base),
         cmocka_unit_test(test_spellings),
         cmocka_unit_test(test_names_after_base),
+        cmocka_unit_test(test_freeze_forms),
         cmocka_unit_test(test_load_any),
         cmocka_unit_test(test_rejected),
         cmocka_unit_test(test_binary_and_size),
