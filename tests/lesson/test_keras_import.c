@@ -796,6 +796,9 @@ static const bad_case bad[] = {
     {"non-ASCII name", 2, "é = 1\n", "x.py:7:1: unexpected character 'é'"},
     {"control character", 2, "x = 1\x01\n", "x.py:7:6: control character 0x01; a Python file is plain text"},
     {"invalid UTF-8", 2, "x = '\xff'\n", "x.py:7:6: invalid UTF-8 (byte 0xff); save the file as UTF-8"},
+    /* fuzz: a lone CR ends a line, as in Python (the line numbers count it) */
+    {"lone CR", 0, "x = 1\ry = (\n", "x.py:2:5: this '(' is never closed"},
+    {"CR LF", 0, "x = 1\r\ny = (\r\n", "x.py:2:5: this '(' is never closed"},
 };
 
 static void test_rejected(void **state)
