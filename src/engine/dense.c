@@ -1,15 +1,17 @@
 /* Dense: y = x W + b, W (in, units) as Keras stores it.
  *
- * Forward uses its own blocked kernel; backward goes through CBLAS. Training batches are
- * small (20 examples against 37,632 x 512 weights in the reference head): BLAS then
- * spends more time packing W than multiplying, while this kernel reads each block of W
- * from cache once per 5 examples and keeps 5 x 64 outputs in vector registers.
+ * All three products (forward, kernel gradient, input gradient) use blocked kernels of
+ * their own rather than BLAS. Training batches are small (20 examples against 37,632 x
+ * 512 weights in the reference head): SGEMM then spends more time packing W than
+ * multiplying. The forward reads each block of W from cache once per 5 examples and keeps
+ * 5 x 64 outputs in vector registers; the kernel gradient writes dW row after row.
  *
- * Every output is computed in one fixed order, y = ((x0 w0 + x1 w1) + x2 w2 ...) + b,
- * each product and sum rounded on its own (no FMA: -ffp-contract=off), so the result
- * does not depend on the machine, the vector width, the batch size or the row's place
- * in the batch; bias last, as TensorFlow's MatMul then BiasAdd. */
-#include <cblas.h>
+ * Every output is computed in one fixed order, each product and sum rounded on its own
+ * (no FMA: -ffp-contract=off), so results do not depend on the machine, the vector width,
+ * the thread count, the batch size or the row's place in the batch:
+ * - y = ((x0 w0 + x1 w1) + x2 w2 ...) + b, bias last as TensorFlow's MatMul then BiasAdd;
+ * - dW = (x0 dy0 + x1 dy1) + ... over the batch;
+ * - dx: see DX_LANES. */
 #include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
@@ -19,6 +21,9 @@
 #define FW_ROWS 5   /* examples per register block: 5 x 4 accumulators + 4 of W in 32 zmm */
 #define FW_KB 256   /* kernel rows per cache block: 256 x units floats (512 KB at 512 units) */
 #define DK_ROWS 4   /* kernel-gradient rows per register block: 4 x 4 accumulators */
+#define DX_ROWS 4   /* input gradient: examples x kernel rows per block, 4 x 4 dot products */
+#define DX_LANES 16 /* each dot product: 16 lane sums (j = lane mod 16), then lanes 0..15 in
+                     * order, then the units past the last multiple of 16 in order */
 
 #if defined(__GNUC__)
 #define FW_VEC 16 /* floats per vector */
@@ -126,6 +131,38 @@ static inline __attribute__((always_inline)) void dk_block(float *dkernel, const
             STORE_VF(d, a);
         }
 }
+
+/* dx rows [i0, i0 + R) by inputs [k0, k0 + C): dot(dy[i, :], W[k, :]) in the order
+ * DX_LANES describes, added to dx. */
+static inline __attribute__((always_inline)) void dx_block(float *din, const float *dout, const float *kernel,
+                                                           int R, int C, int i0, int k0, int in_dim, int units)
+{
+    vf acc[DX_ROWS][DX_ROWS];
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++)
+            acc[r][c] = (vf){0};
+    const int jv = units / FW_VEC * FW_VEC;
+    for (int j = 0; j < jv; j += FW_VEC) {
+        vf dy[DX_ROWS], w[DX_ROWS];
+        for (int r = 0; r < R; r++)
+            LOAD_VF(dy[r], dout + (size_t)(i0 + r) * units + j);
+        for (int c = 0; c < C; c++)
+            LOAD_VF(w[c], kernel + (size_t)(k0 + c) * units + j);
+        for (int r = 0; r < R; r++)
+            for (int c = 0; c < C; c++)
+                acc[r][c] = acc[r][c] + dy[r] * w[c];
+    }
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) {
+            float s = acc[r][c][0];
+            for (int l = 1; l < FW_VEC; l++)
+                s = s + acc[r][c][l];
+            for (int j = jv; j < units; j++)
+                s = s + dout[(size_t)(i0 + r) * units + j] * kernel[(size_t)(k0 + c) * units + j];
+            float *d = din + (size_t)(i0 + r) * in_dim + k0 + c;
+            *d = *d + s;
+        }
+}
 #else
 #define FW_COLS 0 /* no vector extension: every column takes the scalar path */
 #endif
@@ -205,6 +242,42 @@ MULTIVERSION static void dense_dkernel_blocked(float *dkernel, const float *in, 
         }
 }
 
+/* dx[:, kb..ke) += dy W^T for those inputs. */
+MULTIVERSION static void dense_dinput_blocked(float *din, const float *dout, const float *kernel, int n,
+                                              int in_dim, int units, int kb, int ke)
+{
+#if defined(__GNUC__)
+    for (int k0 = kb; k0 < ke; k0 += DX_ROWS) {
+        const int C = ke - k0 < DX_ROWS ? ke - k0 : DX_ROWS;
+        int i0 = 0;
+        for (; i0 + DX_ROWS <= n; i0 += DX_ROWS) {
+            if (C == DX_ROWS)
+                dx_block(din, dout, kernel, DX_ROWS, DX_ROWS, i0, k0, in_dim, units);
+            else
+                for (int c = 0; c < C; c++)
+                    dx_block(din, dout, kernel, DX_ROWS, 1, i0, k0 + c, in_dim, units);
+        }
+        for (; i0 < n; i0++)
+            for (int c = 0; c < C; c++)
+                dx_block(din, dout, kernel, 1, 1, i0, k0 + c, in_dim, units);
+    }
+#else
+    const int jv = units / DX_LANES * DX_LANES;
+    for (int i = 0; i < n; i++)
+        for (int k = kb; k < ke; k++) {
+            float lane[DX_LANES] = {0};
+            for (int j = 0; j < jv; j++)
+                lane[j % DX_LANES] = lane[j % DX_LANES] + dout[(size_t)i * units + j] * kernel[(size_t)k * units + j];
+            float s = lane[0];
+            for (int l = 1; l < DX_LANES; l++)
+                s = s + lane[l];
+            for (int j = jv; j < units; j++)
+                s = s + dout[(size_t)i * units + j] * kernel[(size_t)k * units + j];
+            din[(size_t)i * in_dim + k] = din[(size_t)i * in_dim + k] + s;
+        }
+#endif
+}
+
 /* Big products are split by units over the engine's threads; every output is computed
  * the same way whichever thread computes it, so results do not depend on the count. */
 #define MAX_THREADS 8
@@ -226,8 +299,9 @@ static int engine_threads(void) { return 1; }
 /* One product, split into parts: forward by column blocks, kernel gradient by rows. */
 typedef struct dense_job {
     void (*run)(const struct dense_job *job, int part, int parts);
-    float *out;                       /* forward: y; kernel gradient: dW */
-    const float *in, *kernel, *bias;  /* forward; in and (as dy) kernel for the gradient */
+    float *out;                      /* forward: y; kernel gradient: dW; input gradient: dx */
+    const float *in, *kernel, *bias; /* what each product reads of these, and dy */
+    const float *dy;
     int n, in_dim, units, fresh;
 } dense_job;
 
@@ -242,7 +316,15 @@ static void forward_run(const dense_job *j, int part, int parts)
 static void dkernel_run(const dense_job *j, int part, int parts)
 {
     int kb = (int)((long long)j->in_dim * part / parts), ke = (int)((long long)j->in_dim * (part + 1) / parts);
-    dense_dkernel_blocked(j->out, j->in, j->kernel, j->n, j->in_dim, j->units, kb, ke, j->fresh);
+    dense_dkernel_blocked(j->out, j->in, j->dy, j->n, j->in_dim, j->units, kb, ke, j->fresh);
+}
+
+static void dinput_run(const dense_job *j, int part, int parts)
+{
+    int blocks = (j->in_dim + DX_ROWS - 1) / DX_ROWS;
+    int kb = blocks * part / parts * DX_ROWS, ke = blocks * (part + 1) / parts * DX_ROWS;
+    dense_dinput_blocked(j->out, j->dy, j->kernel, j->n, j->in_dim, j->units, kb,
+                         ke < j->in_dim ? ke : j->in_dim);
 }
 
 typedef struct {
@@ -287,7 +369,7 @@ static int parts_for(int n, int in_dim, int units, int max_parts)
 void nn_dense_forward(float *out, const float *in, const float *kernel, const float *bias,
                       int n, int in_dim, int units)
 {
-    dense_job job = {forward_run, out, in, kernel, bias, n, in_dim, units, 0};
+    dense_job job = {forward_run, out, in, kernel, bias, NULL, n, in_dim, units, 0};
     run_parts(&job, parts_for(n, in_dim, units, FW_COLS ? units / FW_COLS : 1));
 }
 
@@ -295,7 +377,7 @@ static void dense_backward(float *din, float *dkernel, float *dbias, const float
                            const float *kernel, int n, int in_dim, int units, int fresh)
 {
     if (dkernel) { /* dW (+)= x^T dy */
-        dense_job job = {dkernel_run, dkernel, in, dout, NULL, n, in_dim, units, fresh};
+        dense_job job = {dkernel_run, dkernel, in, NULL, NULL, dout, n, in_dim, units, fresh};
         run_parts(&job, parts_for(n, in_dim, units, in_dim));
     }
     if (dbias) {
@@ -307,9 +389,10 @@ static void dense_backward(float *din, float *dkernel, float *dbias, const float
                 dbias[j] += row[j];
         }
     }
-    if (din) /* dx += dy W^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, in_dim, units, 1.0f, dout, units,
-                    kernel, units, 1.0f, din, in_dim);
+    if (din) { /* dx += dy W^T */
+        dense_job job = {dinput_run, din, NULL, kernel, NULL, dout, n, in_dim, units, 0};
+        run_parts(&job, parts_for(n, in_dim, units, (in_dim + DX_ROWS - 1) / DX_ROWS));
+    }
 }
 
 void nn_dense_backward(float *din, float *dkernel, float *dbias, const float *dout,
