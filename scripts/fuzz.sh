@@ -13,7 +13,7 @@ fi
 ninja -C "$dir" $(cd "$dir" && ninja -t targets all 2>/dev/null | grep -o '^tests/fuzz/fuzz_[a-z_]*' | sort -u) >&2
 status=0
 for h in "$dir"/tests/fuzz/fuzz_*; do
-    [ -x "$h" ] || continue
+    [ -f "$h" ] && [ -x "$h" ] || continue
     name=$(basename "$h" | sed 's/^fuzz_//')
     corpus="$DS_ROOT/tests/fuzz/corpus/$name"
     work="$dir/findings/$name"
