@@ -13,8 +13,10 @@ void nn_act_forward(float *out, const float *in, size_t rows, int row_len, nn_ac
                 out[i] = in[i];
         break;
     case NN_ACT_RELU:
+        /* as TensorFlow's relu: a NaN passes through (it is not turned into 0), so a
+         * non-finite value is blamed on the layer where it appeared */
         for (size_t i = 0; i < n; i++)
-            out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+            out[i] = in[i] < 0.0f ? 0.0f : in[i];
         break;
     case NN_ACT_SIGMOID:
         for (size_t i = 0; i < n; i++) {

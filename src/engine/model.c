@@ -415,9 +415,15 @@ int nn_model_finalize(nn_model *m, nn_rng *init_rng)
     for (int i = 0; i < m->n_layers; i++)
         for (int p = 0; p < m->layers[i]->n_params; p++)
             bytes += m->layers[i]->params[p].size * sizeof(float) * (m->layers[i]->params[p].is_stat ? 1 : 2);
-    if (m->memory_budget && bytes > m->memory_budget)
-        return fail(m, "the model's parameters need %.1f MiB, over the memory budget of %.1f MiB",
-                    bytes / 1048576.0, m->memory_budget / 1048576.0);
+    if (m->memory_budget && bytes > m->memory_budget) {
+        int big = 0;
+        for (int i = 1; i < m->n_layers; i++)
+            if (nn_layer_param_count(m->layers[i]) > nn_layer_param_count(m->layers[big]))
+                big = i;
+        return fail(m, "the model's parameters need %.1f MiB, over the memory budget of %.1f MiB (the largest layer, '%s', has %zu parameters)",
+                    bytes / 1048576.0, m->memory_budget / 1048576.0, m->layers[big]->name,
+                    nn_layer_param_count(m->layers[big]));
+    }
     for (int i = 0; i < m->n_layers; i++) {
         nn_layer *l = m->layers[i];
         for (int p = 0; p < l->n_params; p++) {
@@ -592,6 +598,19 @@ int nn_model_compile(nn_model *m, const nn_optimizer_cfg *opt, nn_loss_kind loss
                     out->name, out->out_size, nn_act_name(act));
     if (!(opt->lr >= 0) || !isfinite(opt->lr))
         return fail(m, "compile: learning rate must be a finite number >= 0");
+    /* optimizer state (allocated at the first update) counts against the budget too */
+    int slots = opt->kind == NN_OPT_ADAM ? 2 : opt->kind == NN_OPT_RMSPROP ? (opt->momentum != 0.0f ? 2 : 1)
+                                                                           : (opt->momentum != 0.0f ? 1 : 0);
+    size_t slot_bytes = 0;
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i]->trainable)
+            for (int p = 0; p < m->layers[i]->n_params; p++)
+                if (!m->layers[i]->params[p].is_stat)
+                    slot_bytes += m->layers[i]->params[p].size * sizeof(float) * (size_t)slots;
+    if (m->memory_budget && m->memory_used + m->memory_used_act + slot_bytes > m->memory_budget)
+        return fail(m, "compile: %s's state for the trainable weights needs %.1f MiB on top of %.1f MiB of weights and activations, over the memory budget of %.1f MiB",
+                    nn_opt_name(opt->kind), slot_bytes / 1048576.0, (m->memory_used + m->memory_used_act) / 1048576.0,
+                    m->memory_budget / 1048576.0);
     m->opt = *opt;
     m->loss = loss;
     for (int i = 0; i < m->n_layers; i++)

@@ -2909,10 +2909,11 @@ ls_lesson *ls_lesson_load(const char *path, char *err, size_t errlen)
             break;
     }
     bool bad = ferror(f);
+    int read_errno = errno;
     fclose(f);
     if (!buf || bad) {
         if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, buf ? "read error" : "out of memory");
+            snprintf(err, errlen, "%s: %s", path, buf ? (read_errno ? strerror(read_errno) : "read error") : "out of memory");
         free(buf);
         return NULL;
     }

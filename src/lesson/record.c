@@ -21,6 +21,8 @@ struct ls_recorder {
     rec_dropout *drop;
     char *csv;              /* metrics.csv, kept in memory, written atomically at close */
     size_t csv_len, csv_cap;
+    float **initial;        /* every parameter's values at open, written at close */
+    int n_initial;
     uint8_t *mask_row;
     float *act_row;
     int32_t *idx_row;
@@ -51,6 +53,9 @@ void ls_recorder_abort(ls_recorder *r)
         ds_npy_stream_abort(r->drop[i].mask);
         ds_npy_stream_abort(r->drop[i].act);
     }
+    for (int i = 0; i < r->n_initial; i++)
+        free(r->initial[i]);
+    free(r->initial);
     free(r->drop);
     free(r->csv);
     free(r->mask_row);
@@ -90,9 +95,24 @@ ls_recorder *ls_recorder_open(const char *dir, const nn_model *m, int batch, cha
     snprintf(path, sizeof path, "%s/activations", dir);
     if (ds_mkdirs(path, err, errlen) < 0)
         goto fail;
-    snprintf(path, sizeof path, "%s/weights_initial", dir);
-    if (ds_weights_save(m, path, err, errlen) < 0)
+    /* weights_initial is written at close with everything else, so a run killed midway
+     * leaves an existing record's files as they were, not half of two runs */
+    for (int i = 0; i < m->n_layers; i++)
+        r->n_initial += m->layers[i]->n_params;
+    r->initial = calloc((size_t)r->n_initial + 1, sizeof *r->initial);
+    if (!r->initial) {
+        snprintf(err, errlen, "out of memory");
         goto fail;
+    }
+    for (int i = 0, k = 0; i < m->n_layers; i++)
+        for (int p = 0; p < m->layers[i]->n_params; p++, k++) {
+            const nn_param *pr = &m->layers[i]->params[p];
+            if (!(r->initial[k] = malloc(pr->size * sizeof(float)))) {
+                snprintf(err, errlen, "out of memory for a copy of the initial weights");
+                goto fail;
+            }
+            memcpy(r->initial[k], pr->data, pr->size * sizeof(float));
+        }
     size_t row[2] = {(size_t)batch, 0};
     snprintf(path, sizeof path, "%s/batch_indices.npy", dir);
     if (!(r->indices = ds_npy_stream_open(path, DS_I32, 1, row, err, errlen)))
@@ -182,13 +202,30 @@ int ls_recorder_add(ls_recorder *r, const nn_trace *t, char *err, size_t errlen)
     return 0;
 }
 
-int ls_recorder_close(ls_recorder *r, const nn_model *m, char *err, size_t errlen)
+/* Exchanges the model's parameter arrays with the saved initial ones. */
+static void swap_initial(ls_recorder *r, nn_model *m)
+{
+    for (int i = 0, k = 0; i < m->n_layers; i++)
+        for (int p = 0; p < m->layers[i]->n_params && k < r->n_initial; p++, k++) {
+            float *t = m->layers[i]->params[p].data;
+            m->layers[i]->params[p].data = r->initial[k];
+            r->initial[k] = t;
+        }
+}
+
+int ls_recorder_close(ls_recorder *r, nn_model *m, char *err, size_t errlen)
 {
     char path[1200];
     int rc = 0;
     snprintf(path, sizeof path, "%s/weights_final", r->dir);
     if (ds_weights_save(m, path, err, errlen) < 0)
         rc = -1;
+    snprintf(path, sizeof path, "%s/weights_initial", r->dir);
+    if (rc == 0) {
+        swap_initial(r, m);
+        rc = ds_weights_save(m, path, err, errlen);
+        swap_initial(r, m);
+    }
     snprintf(path, sizeof path, "%s/metrics.csv", r->dir);
     if (rc == 0 && ds_write_file_atomic(path, r->csv, r->csv_len, err, errlen) < 0)
         rc = -1;

@@ -16,7 +16,18 @@
 #include "lesson/paths.h"
 #include "lesson/session.h"
 
-#define DEFAULT_BUDGET ((size_t)16 << 30)
+/* The default memory budget: 16 GiB, or 3/4 of the machine's memory if that is less. */
+static size_t default_budget(void)
+{
+    size_t budget = (size_t)16 << 30;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0) {
+        size_t phys = (size_t)pages * (size_t)page;
+        if (phys / 4 * 3 < budget)
+            budget = phys / 4 * 3;
+    }
+    return budget;
+}
 
 struct ls_session {
     ls_lesson *lesson;
@@ -316,7 +327,7 @@ ls_session *ls_session_create(ls_lesson *lesson, const ls_options *opt, char *er
         ls_session_destroy(s);
         return NULL;
     }
-    s->model->memory_budget = s->opt.memory_budget ? s->opt.memory_budget : DEFAULT_BUDGET;
+    s->model->memory_budget = s->opt.memory_budget ? s->opt.memory_budget : default_budget();
     if (load_data(s) < 0 || init_model(s) < 0 || setup_batches(s) < 0) {
         snprintf(err, errlen, "%s", s->err);
         ls_session_destroy(s);
@@ -525,6 +536,7 @@ nn_trace *ls_session_step(ls_session *s)
         return NULL;
     }
     s->last_n = n;
+    long step_before = m->iterations;
     nn_step_result res;
     memset(&res, 0, sizeof res);
     res.finite = true;
@@ -564,6 +576,8 @@ nn_trace *ls_session_step(ls_session *s)
         return NULL;
     }
     t->training = s->training;
+    if (!t->finite)
+        t->step = step_before + 1; /* the step that failed, whether or not its update ran */
     if (rc < 0) {
         set_err(s, "%s: %s", s->lesson->path, nn_model_error(m));
         return t;
