@@ -1,6 +1,7 @@
 /* Lesson lookup, session start, atomic PNG writing. */
 #include "ui/launch.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -88,20 +89,57 @@ ui_worker *ui_launch(const char *path, long seed, const ls_lesson **lesson, char
     return w;
 }
 
+bool ui_parse_long(const char *s, long lo, long hi, long *out)
+{
+    if (!s || !(isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))))
+        return false;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* The directory a file goes in ("." when the path has none); returns the base name. */
+static const char *split_dir(const char *path, char *dir, size_t n)
+{
+    snprintf(dir, n, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) {
+        snprintf(dir, n, ".");
+        return path;
+    }
+    *slash = 0;
+    if (!dir[0])
+        snprintf(dir, n, "/");
+    return path + (slash - dir) + 1;
+}
+
+int ui_png_writable(const char *path, char *err, size_t errlen)
+{
+    char dir[PATH_MAX];
+    const char *base = split_dir(path, dir, sizeof dir);
+    struct stat st;
+    if (!base[0] || (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
+        snprintf(err, errlen, "%s: is a directory, not a file name", path);
+        return -1;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) != 0) {
+        int e = errno;
+        if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+            e = ENOTDIR;
+        snprintf(err, errlen, "%s: cannot create a file in %s: %s", path, dir, strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
 int ui_save_png(SDL_Surface *s, const char *path, char *err, size_t errlen)
 {
     char dir[PATH_MAX], tmp[PATH_MAX + 32];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    const char *base = path;
-    if (slash) {
-        *slash = 0;
-        base = slash + 1;
-        if (!dir[0])
-            snprintf(dir, sizeof dir, "/");
-    } else {
-        snprintf(dir, sizeof dir, ".");
-    }
+    const char *base = split_dir(path, dir, sizeof dir);
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp.XXXXXX", dir, base);
     int fd = mkstemp(tmp);
     if (fd < 0) {

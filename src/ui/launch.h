@@ -21,6 +21,14 @@ int ui_resolve_lesson(const char *arg, char *out, size_t n, char *err, size_t er
 ui_worker *ui_launch(const char *path, long seed, const ls_lesson **lesson, char *err,
                      size_t errlen);
 
+/* Parses a whole number in lo..hi (decimal digits, a leading '-' allowed, nothing
+ * else): false for NULL, "", "abc", "1.5", "1e3", " 5", overflow or out of range. */
+bool ui_parse_long(const char *s, long lo, long hi, long *out);
+
+/* Checks, before any work, that a PNG could be written to path: its directory exists
+ * and is writable, and path is not a directory. -1 with err naming the file. */
+int ui_png_writable(const char *path, char *err, size_t errlen);
+
 /* Writes s as PNG to path through a temp file in the same directory + rename. */
 int ui_save_png(SDL_Surface *s, const char *path, char *err, size_t errlen);
 

@@ -46,24 +46,45 @@ static void loading_frame(SDL_Renderer *ren, const char *path)
     ui_text_destroy(t);
 }
 
+/* A number option's value; one line naming the option and its range. */
+static bool number(const char *o, const char *v, long lo, long hi, const char *unit,
+                   const char *note, long *out)
+{
+    if (ui_parse_long(v, lo, hi, out))
+        return true;
+    fprintf(stderr, "dropscope open: %s needs a whole number%s in %ld..%ld%s, got '%s'\n", o, unit,
+            lo, hi, note, v ? v : "nothing");
+    return false;
+}
+
 int ui_cmd_open(int argc, char **argv)
 {
     const char *arg = NULL;
     ui_app_options opt = {.example = 0, .speed = 5};
-    long seed = -1;
+    long seed = -1, speed = 5;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--presenter"))
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--presenter")) {
             opt.presenter = true;
-        else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
-            seed = strtol(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--speed") && i + 1 < argc)
-            opt.speed = strtod(argv[++i], NULL);
-        else if (argv[i][0] == '-' && argv[i][1])
+        } else if (!strcmp(a, "--seed")) {
+            if (!number(a, v, 0, 2147483647, "", "", &seed))
+                return 2;
+            i++;
+        } else if (!strcmp(a, "--speed")) {
+            /* the window's fastest offered speed is 100; 0 is "as fast as possible" */
+            if (!number(a, v, 0, 100, " of steps per second", " (0: as fast as possible)", &speed))
+                return 2;
+            opt.speed = (double)speed;
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "dropscope open: unknown option '%s'\n", a);
             return usage();
-        else if (!arg)
-            arg = argv[i];
-        else
-            return usage();
+        } else if (!arg) {
+            arg = a;
+        } else {
+            fprintf(stderr, "dropscope open: one lesson at a time ('%s' and '%s')\n", arg, a);
+            return 2;
+        }
     }
     char path[4096], err[1024];
     if (ui_resolve_lesson(arg, path, sizeof path, err, sizeof err) < 0) {

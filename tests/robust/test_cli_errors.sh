@@ -9,9 +9,7 @@
 # report, fails the case. DS_TEST_SHOW=1 prints each case's message (docs/errors.md).
 #
 # Cases that load Fashion-MNIST are skipped (with a note) when it is absent; cases that
-# need a window are run with SDL's offscreen driver. A case tagged KNOWN is a reported
-# bug not fixed yet: its failure is printed but does not fail the test, and the test
-# fails when it starts passing (so the tag is removed with the fix).
+# need a window are run with SDL's dummy driver.
 set -u
 
 DS=${1:?usage: test_cli_errors.sh path/to/dropscope}
@@ -27,14 +25,12 @@ cd "$T" || exit 1
 
 have_data=0
 [ -r "$DATA/train-images-idx3-ubyte.gz" ] && have_data=1
-failures=0 known=0 passed=0 skipped=0
+failures=0 passed=0 skipped=0
 
-# expect [KNOWN] RC 'TEXT' [--data-needed] -- CMD...
+# expect RC 'TEXT' [--data-needed] -- CMD...
 #   RC: the exit status wanted; TEXT: a fixed string the one error line must contain
 #   (the file or option it names). Runs CMD with a 60 s timeout, stdin from /dev/null.
 expect() {
-    local tag=""
-    if [ "$1" = KNOWN ]; then tag=KNOWN; shift; fi
     local want=$1 text=$2 needs_data=0
     shift 2
     if [ "$1" = --data-needed ]; then needs_data=1; shift; fi
@@ -66,17 +62,9 @@ expect() {
     msg=$(grep -F -- "$text" "$T/err" | head -1)
     msg=${msg//$T/\$T}
     if [ -z "$why" ]; then
-        if [ "$tag" = KNOWN ]; then
-            echo "FAIL (fixed? remove the KNOWN tag): $what"
-            failures=$((failures + 1))
-        else
-            echo "ok: $what -> $rc"
-            passed=$((passed + 1))
-        fi
+        echo "ok: $what -> $rc"
+        passed=$((passed + 1))
         [ -n "${DS_TEST_SHOW:-}" ] && echo "    $msg"
-    elif [ "$tag" = KNOWN ]; then
-        echo "KNOWN BUG (reported, not failing the test): $what: $why"
-        known=$((known + 1))
     else
         echo "FAIL: $what: $why"
         sed 's/^/    stderr: /' "$T/err" | head -20
@@ -303,24 +291,45 @@ expect 2 "trunc/train-images-idx3-ubyte.gz: the gzip stream is truncated" --data
 expect 2 "usage: dropscope shot" -- "$DS" shot
 expect 2 "usage: dropscope shot" -- "$DS" shot good.lesson --steps 1
 expect 2 "usage: dropscope shot" -- "$DS" shot good.lesson --bogus --out a.png
-expect 2 "usage: dropscope shot" -- "$DS" shot good.lesson --steps abc --out a.png
-expect 2 "usage: dropscope shot" -- "$DS" shot good.lesson --steps -1 --out a.png
+expect 2 "unknown option '--bogus'" -- "$DS" shot good.lesson --bogus --out a.png
+expect 2 "--out FILE.png is missing" -- "$DS" shot good.lesson --steps 1
+expect 2 "one lesson at a time ('good.lesson' and 'empty.lesson')" -- "$DS" shot good.lesson empty.lesson --out a.png
+expect 2 "--out needs a file name" -- "$DS" shot good.lesson --out
+for v in abc 1.5 '' -1 99999999999999999999 100000001; do
+    expect 2 "--steps needs a whole number in 0..100000000, got '$v'" -- "$DS" shot good.lesson --steps "$v" --out a.png
+done
+expect 2 "--steps needs a whole number in 0..100000000, got 'nothing'" -- "$DS" shot good.lesson --out a.png --steps
+for v in abc 1.5 -1 2147483648; do
+    expect 2 "--seed needs a whole number in 0..2147483647, got '$v'" -- "$DS" shot good.lesson --steps 1 --out a.png --seed "$v"
+done
+for v in abc 1.5 '' -1 4096; do
+    expect 2 "--example needs an example of the batch, a whole number in 0..4095 (or 'all'), got '$v'" -- "$DS" shot good.lesson --steps 1 --out a.png --example "$v"
+done
 expect 2 "--size wants WxH" -- "$DS" shot good.lesson --steps 1 --out a.png --size 10x10
 expect 2 "--size wants WxH" -- "$DS" shot good.lesson --steps 1 --out a.png --size 99999x99999
+expect 2 "--size wants WxH, e.g. 1280x800 (320x240 to 8192x8192), got '640x480junk'" -- "$DS" shot good.lesson --steps 1 --out a.png --size 640x480junk
+# a PNG that cannot be written: said before the lesson is loaded, exit 2 (1 is a failed check)
+expect 2 "nodir/x/a.png: cannot create a file in nodir/x: No such file or directory" -- "$DS" shot good.lesson --steps 1 --out nodir/x/a.png
+expect 2 "adir: is a directory" -- "$DS" shot good.lesson --steps 1 --out adir
 expect 2 "$T/none.lesson not found" -- "$DS" shot "$T/none.lesson" --steps 1 --out a.png
 expect 2 "/bin/ls:1:1: found the control character" -- "$DS" shot /bin/ls --steps 1 --out a.png
 expect 2 "latin1.lesson:1:10: invalid UTF-8" -- "$DS" shot latin1.lesson --steps 1 --out a.png
 expect 2 "wtrunc/conv2d_1.kernel.npy: truncated .npy header" --data-needed -- "$DS" shot wtrunc.lesson --steps 1 --out a.png
-# --example and --seed are read with atoi/strtol unchecked (src/ui/shot.c): a non-number
-# is 0, an example beyond the batch is clamped when drawn; both exit 0
-expect KNOWN 2 "--example" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --example abc
-expect KNOWN 2 "--example" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --example 99
-expect KNOWN 2 "--seed" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --seed abc
-# a PNG that cannot be written exits 1 (src/ui/shot.c: rc starts at 1); 1 means a failed check
-expect KNOWN 2 "nodir/x/a.png" --data-needed -- "$DS" shot good.lesson --steps 1 --out nodir/x/a.png
-expect KNOWN 2 "adir" --data-needed -- "$DS" shot good.lesson --steps 1 --out adir
+expect 2 "--example" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --example abc
+# an example beyond the batch (20) is refused, not clamped when drawn
+expect 2 "--example 99 is beyond the batch: the batch has 20 examples, 0..19" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --example 99
+expect 2 "--example 20 is beyond the batch" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --example 20
+expect 0 "" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --example 19
+expect 0 "" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --example all
+expect 2 "--seed" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --seed abc
+expect 2 "nodir/x/a.png" --data-needed -- "$DS" shot good.lesson --steps 1 --out nodir/x/a.png
+expect 2 "adir" --data-needed -- "$DS" shot good.lesson --steps 1 --out adir
+# where a directory passes the early check but the PNG still cannot be written (/proc)
+expect 2 "/proc/dropscope-a.png: cannot create a file in /proc" --data-needed -- "$DS" shot good.lesson --steps 1 --out /proc/dropscope-a.png
+expect 2 "unknown option '--bogus'" -- "$DS" open --bogus
 expect 2 "usage: dropscope open" -- "$DS" open --bogus
-expect 2 "usage: dropscope open" -- "$DS" open --seed
+expect 2 "--seed needs a whole number in 0..2147483647, got 'nothing'" -- "$DS" open --seed
+expect 2 "one lesson at a time ('good.lesson' and 'empty.lesson')" -- "$DS" open good.lesson empty.lesson
 expect 2 "$T/none.lesson not found" -- "$DS" open "$T/none.lesson"
 expect 2 "no display available" -- "$DS" open good.lesson
 # the dummy driver (offscreen loads EGL libraries whose allocations LeakSanitizer reports)
@@ -328,10 +337,15 @@ export SDL_VIDEODRIVER=dummy DROPSCOPE_ALLOW_HEADLESS=1 DROPSCOPE_QUIT_AFTER_FRA
 expect 2 "/bin/ls:1:1: found the control character" -- "$DS" open /bin/ls
 expect 2 "longline.lesson:1:1: line is 100006 bytes long" -- "$DS" open longline.lesson
 expect 2 "wnan/conv2d.bias.npy: value 0 is NaN" --data-needed -- "$DS" open wnan.lesson
-# open reads --speed with strtod and --seed with strtol, unchecked (src/ui/open.c)
-expect KNOWN 2 "--speed" -- "$DS" open good.lesson --speed abc
-expect KNOWN 2 "--seed" -- "$DS" open good.lesson --seed abc
+expect 2 "--speed" -- "$DS" open good.lesson --speed abc
+expect 2 "--seed" -- "$DS" open good.lesson --seed abc
+for v in 1.5 '' -1 101 99999999999999999999; do
+    expect 2 "--speed needs a whole number of steps per second in 0..100 (0: as fast as possible), got '$v'" -- "$DS" open good.lesson --speed "$v"
+done
+for v in 1.5 -5 2147483648; do
+    expect 2 "--seed needs a whole number in 0..2147483647, got '$v'" -- "$DS" open good.lesson --seed "$v"
+done
 unset SDL_VIDEODRIVER DROPSCOPE_ALLOW_HEADLESS DROPSCOPE_QUIT_AFTER_FRAMES
 
-echo "$passed passed, $failures failed, $known known bugs, $skipped skipped"
+echo "$passed passed, $failures failed, $skipped skipped"
 [ $failures -eq 0 ]

@@ -658,6 +658,55 @@ static void test_png_atomic(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The window commands' number options: whole numbers in range, nothing else. */
+static void test_parse_long(void **state)
+{
+    (void)state;
+    long v = 7;
+    assert_true(ui_parse_long("0", 0, 10, &v));
+    assert_int_equal(v, 0);
+    assert_true(ui_parse_long("10", 0, 10, &v));
+    assert_int_equal(v, 10);
+    assert_true(ui_parse_long("-3", -5, 10, &v));
+    assert_int_equal(v, -3);
+    const char *bad[] = {NULL, "", "abc", "1.5", "1e3", " 5", "+5", "5 ", "-", "11", "-1",
+                         "99999999999999999999", "0x10"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        v = 42;
+        assert_false(ui_parse_long(bad[i], 0, 10, &v));
+        assert_int_equal(v, 42);   /* untouched */
+    }
+}
+
+/* shot checks where the PNG goes before it loads anything. */
+static void test_png_writable(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ds_ui_outXXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/a.png", dir);
+    assert_int_equal(ui_png_writable(path, err, sizeof err), 0);
+    assert_int_equal(ui_png_writable(dir, err, sizeof err), -1);   /* a directory */
+    assert_non_null(strstr(err, "is a directory"));
+    snprintf(path, sizeof path, "%s/", dir);
+    assert_int_equal(ui_png_writable(path, err, sizeof err), -1);
+    snprintf(path, sizeof path, "%s/no/such/a.png", dir);
+    assert_int_equal(ui_png_writable(path, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no/such/a.png: cannot create a file in"));
+    assert_non_null(strstr(err, "No such file or directory"));
+    snprintf(path, sizeof path, "%s/f", dir);   /* under a file */
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/f/a.png", dir);
+    assert_int_equal(ui_png_writable(path, err, sizeof err), -1);
+    assert_non_null(strstr(err, "Not a directory"));
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     SDL_setenv("SDL_VIDEODRIVER", "dummy", 1);
@@ -685,6 +734,8 @@ int main(void)
         cmocka_unit_test(test_mouse),
         cmocka_unit_test(test_grid_shapes),
         cmocka_unit_test(test_png_atomic),
+        cmocka_unit_test(test_parse_long),
+        cmocka_unit_test(test_png_writable),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
