@@ -169,7 +169,8 @@ static inline __attribute__((always_inline)) void dx_block(float *din, const flo
 
 /* The build targets baseline x86-64; GCC adds AVX2 and AVX-512 versions chosen at load
  * time. All compute the same bits (same operations in the same order). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+/* Not under ThreadSanitizer: ifunc resolvers run before its runtime is set up (crash at load). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_THREAD__)
 #define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define MULTIVERSION

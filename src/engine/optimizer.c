@@ -75,7 +75,8 @@ typedef struct {
  * and division rather than by memory; GCC can add AVX2 and AVX-512 versions chosen at
  * load time. Every version computes the same IEEE float results (no FMA contraction:
  * -ffp-contract=off), and the lanes above fix the order of the sums. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+/* Not under ThreadSanitizer: ifunc resolvers run before its runtime is set up (crash at load). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_THREAD__)
 #define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define MULTIVERSION
