@@ -797,12 +797,6 @@ double nn_model_loss_sum(nn_model *m, const int32_t *labels, int n, int *correct
     return sum;
 }
 
-/* dense.c: nn_dense_backward that overwrites dkernel and dbias instead of adding to them.
- * (Declared here, not in ops.h, whose pairs all add; only the model knows a Dense
- * layer's weights get exactly one contribution per backward.) */
-void nn_dense_backward_fresh(float *din, float *dkernel, float *dbias, const float *dout,
-                             const float *in, const float *kernel, int n, int in_dim, int units);
-
 static void backward_layer(nn_model *m, nn_layer *l, int n, float *tmp)
 {
     size_t total = (size_t)n * l->out_size;

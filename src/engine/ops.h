@@ -35,6 +35,11 @@ void nn_dense_forward(float *out, const float *in, const float *kernel, const fl
                       int n, int in_dim, int units);
 void nn_dense_backward(float *din, float *dkernel, float *dbias, const float *dout,
                        const float *in, const float *kernel, int n, int in_dim, int units);
+/* The one exception to "backward adds": dkernel and dbias are OVERWRITTEN (din still
+ * adds). The model uses it because a Dense layer's weights get exactly one gradient
+ * contribution per backward, so their 77 MB need not be cleared first. */
+void nn_dense_backward_fresh(float *din, float *dkernel, float *dbias, const float *dout,
+                             const float *in, const float *kernel, int n, int in_dim, int units);
 
 /* ---- Activations, elementwise; softmax over the last axis (rows of row_len) ----
  * Backward uses the forward OUTPUT (relu: out > 0; sigmoid: out(1-out); softmax: Jacobian). */
