@@ -145,12 +145,21 @@ nn_trace *nn_trace_clone(const nn_trace *s)
     t->probs = dup(s->probs, (size_t)n * sizeof(float));
     t->pred = dup(s->pred, (size_t)n * sizeof(int32_t));
     t->indices = dup(s->indices, (size_t)n * sizeof(int32_t));
-    if (t->dropout)
-        for (int i = 0; i < s->n_dropout; i++) {
-            size_t total = (size_t)n * s->dropout[i].units;
-            t->dropout[i].mask = dup(s->dropout[i].mask, total);
-            t->dropout[i].act = dup(s->dropout[i].act, total * sizeof(float));
-        }
+    bool ok = (t->dropout || !s->dropout) && (t->layers || !s->layers) && (t->images || !s->images) &&
+              (t->labels || !s->labels) && (t->probs || !s->probs) && (t->pred || !s->pred) &&
+              (t->indices || !s->indices);
+    if (!t->dropout) /* nothing of s's may be freed through t */
+        t->n_dropout = 0;
+    for (int i = 0; i < t->n_dropout; i++) {
+        size_t total = (size_t)n * s->dropout[i].units;
+        t->dropout[i].mask = dup(s->dropout[i].mask, total);
+        t->dropout[i].act = dup(s->dropout[i].act, total * sizeof(float));
+        ok &= (t->dropout[i].mask || !s->dropout[i].mask) && (t->dropout[i].act || !s->dropout[i].act);
+    }
+    if (!ok) {
+        nn_trace_destroy(t);
+        return NULL;
+    }
     return t;
 }
 

@@ -62,6 +62,7 @@ typedef struct nn_trace {
  * The caller owns the result. */
 nn_trace *nn_trace_capture(const nn_model *m, const nn_step_result *res, const float *x,
                            const int32_t *labels, const int32_t *indices, int n);
+/* A deep copy; NULL when out of memory. */
 nn_trace *nn_trace_clone(const nn_trace *t);
 void nn_trace_destroy(nn_trace *t);    /* NULL is fine */
 /* Dropped count of example k (or the whole batch when k < 0) for dropout entry i. */
