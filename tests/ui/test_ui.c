@@ -477,6 +477,103 @@ static void test_lesson_steps(void **state)
     rig_free(&r);
 }
 
+/* A real session played in the worker thread while this (UI) thread does what a
+ * student's window does: draws frames (each takes the newest snapshot), looks back
+ * through history, and changes things while training runs (rate, freezing, mode,
+ * validation, example). DS_UI_PLAY_STEPS steps (default 60; scripts/tsan.sh runs 300
+ * under ThreadSanitizer). Every frame's dropped cells match the engine's mask. */
+static void test_play_real_session(void **state)
+{
+    (void)state;
+    const char *env = getenv("DS_UI_PLAY_STEPS");
+    long target = env && *env ? strtol(env, NULL, 10) : 60;
+    if (target < 50)
+        target = 50;   /* past the freeze at step 30 and the unfreeze at 45 */
+    rig r;
+    rig_real(&r, 1280, 800);
+    ui_app_enter_step(r.a, 0);
+    ui_worker_wait_idle(r.w);
+    int dense = layer_index(&r, "dense");
+    ui_worker_set_speed(r.w, 0);
+    key(&r, SDLK_SPACE, 0);   /* play, as fast as possible */
+    assert_true(r.a->playing);
+    long last = 0, frames = 0, checked = 0, acted = -1;
+    bool inference = false;
+    ui_snap *held = NULL;
+    Uint32 t0 = SDL_GetTicks();
+    while (SDL_GetTicks() - t0 < 600000) {
+        frame(&r);
+        frames++;
+        ui_worker_status st = ui_worker_get_status(r.w);
+        assert_string_equal(st.error, "");
+        const nn_trace *t = r.a->cur;
+        if (t) {
+            assert_true(t->step >= last);   /* live view: never goes back */
+            last = t->step;
+            if (t->training && r.a->example >= 0 && r.a->layout.mask_drawn) {
+                assert_int_equal(count_crossed(&r, NULL),
+                                 (int)nn_trace_dropped(t, 0, r.a->example));
+                checked++;
+            }
+        }
+        if (last >= target)
+            break;
+        /* An older snapshot held across several frames, then checked and let go. */
+        if (frames % 7 == 0) {
+            if (held) {
+                const nn_trace *o = ui_snap_trace(held);
+                assert_true(o->step <= last);
+                assert_int_equal(o->n_dropout, 1);
+                ui_snap_release(held);
+            }
+            held = ui_worker_acquire(r.w, (int)(frames % 30));
+        }
+        /* What a student changes while it trains, at steps so the amount of work
+         * does not depend on how fast frames come. */
+        for (long k = acted + 1; t && k <= t->step; k++) {   /* each step once */
+            if (k % 10 == 3)
+                key(&r, k % 20 < 10 ? SDLK_RIGHTBRACKET : SDLK_LEFTBRACKET, 0);
+            if (k % 10 == 7) {
+                key(&r, SDLK_PERIOD, 0);
+                if (r.a->example < 0)
+                    key(&r, SDLK_PERIOD, 0);
+            }
+            if (k % 50 == 25)
+                key(&r, SDLK_v, 0);
+            if (k % 50 == 40 && !inference) {
+                key(&r, SDLK_i, 0);   /* inference until a step of it is shown */
+                inference = true;
+            }
+            if (k == 30 || k == 45) {   /* freeze dense (a recompile), then unfreeze */
+                ui_app_do(r.a, UI_ACT_SELECT_LAYER, dense);
+                key(&r, SDLK_f, 0);
+            }
+            acted = k;
+        }
+        if (inference && t && !t->training) {
+            key(&r, SDLK_i, 0);
+            inference = false;
+        }
+        SDL_Delay(16);   /* a window's frame rate: the worker gets its core */
+    }
+    key(&r, SDLK_SPACE, 0);
+    ui_worker_wait_idle(r.w);
+    ui_snap_release(held);
+    frame(&r);
+    assert_true(r.a->cur->step >= target);
+    /* a metric per step run (inference steps included), in order */
+    assert_true((long)r.a->n_metrics >= ui_worker_get_status(r.w).steps);
+    for (size_t i = 1; i < r.a->n_metrics; i++)
+        assert_true(r.a->metrics[i].step >= r.a->metrics[i - 1].step);
+    assert_int_equal(r.a->metrics[r.a->n_metrics - 1].step, ui_worker_get_status(r.w).steps);
+    assert_true(checked > 0);
+    assert_false(r.a->graph.layers[dense].frozen);   /* frozen at 30, unfrozen at 45 */
+    assert_string_equal(ui_worker_get_status(r.w).error, "");
+    print_message("played %ld steps in the worker in %.1f s, %ld frames drawn, %ld masks checked\n",
+                  r.a->cur->step, (SDL_GetTicks() - t0) / 1000.0, frames, checked);
+    rig_free(&r);
+}
+
 /* ---- tests on the fake backend ---- */
 
 /* Many fast steps: the UI thread takes snapshots (newest and older) while the worker
@@ -729,6 +826,7 @@ int main(void)
         cmocka_unit_test(test_before_first_step),
         cmocka_unit_test(test_scripted_keys),
         cmocka_unit_test(test_lesson_steps),
+        cmocka_unit_test(test_play_real_session),
         cmocka_unit_test(test_snapshot_exchange),
         cmocka_unit_test(test_text_rendered_once),
         cmocka_unit_test(test_mouse),
