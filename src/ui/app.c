@@ -60,6 +60,7 @@ ui_app *ui_app_create(SDL_Window *win, SDL_Renderer *ren, ui_worker *worker,
     a->example = opt ? opt->example : 0;
     a->speed_idx = ui_speed_index(opt ? opt->speed : 5);
     a->selected = -1;
+    a->mask_dropout = -1;
     a->mouse = (SDL_Point){-1, -1};
     a->layout.dropout_box = a->layout.source_box = -1;
     a->thumb_step = -1;
@@ -75,6 +76,11 @@ ui_app *ui_app_create(SDL_Window *win, SDL_Renderer *ren, ui_worker *worker,
             a->answers[i] = -1;
     }
     ui_app_update(a);
+    for (int i = 0; i < a->graph.n; i++)
+        if (a->graph.layers[i].random_weights && a->graph.layers[i].base_first == i) {
+            say(a, "%s: RANDOM weights (file not found)", a->graph.layers[i].base_name);
+            break;
+        }
     if (opt && opt->inference && a->graph.training) {
         ui_cmd c = {.kind = UI_CMD_MODE, .flag = false};
         ui_worker_push(worker, &c);
@@ -221,14 +227,66 @@ static const ls_question *step_question(const ls_lesson *l, int k)
 
 /* ---- actions ---- */
 
+static bool is_dropout(const ui_app *a, int k)
+{
+    return k >= 0 && k < a->graph.n && a->graph.layers[k].masks >= 0;
+}
+
 int ui_app_dropout_index(const ui_app *a)
 {
-    if (a->selected >= 0 && a->selected < a->graph.n && a->graph.layers[a->selected].masks >= 0)
+    if (is_dropout(a, a->selected))
         return a->selected;
+    if (is_dropout(a, a->mask_dropout))
+        return a->mask_dropout;
     for (int i = 0; i < a->graph.n; i++)
-        if (a->graph.layers[i].masks >= 0)
+        if (is_dropout(a, i))
             return i;
     return -1;
+}
+
+int ui_app_dropout_count(const ui_app *a, int d, int *pos)
+{
+    int n = 0;
+    if (pos)
+        *pos = -1;
+    for (int i = 0; i < a->graph.n; i++)
+        if (is_dropout(a, i)) {
+            if (i == d && pos)
+                *pos = n;
+            n++;
+        }
+    return n;
+}
+
+/* The mask view shows Dropout layer `next` (a tab, or D). */
+static void show_dropout(ui_app *a, int next)
+{
+    if (!is_dropout(a, next))
+        return;
+    a->mask_dropout = next;
+    if (is_dropout(a, a->selected))   /* a selected Dropout would keep the view on it */
+        a->selected = next;
+    int pos, n = ui_app_dropout_count(a, next, &pos);
+    const ui_graph_layer *L = &a->graph.layers[next];
+    const char *src = L->masks < a->graph.n ? a->graph.layers[L->masks].name : "?";
+    snprintf(a->message, sizeof a->message, "Mask view: %s (Dropout %d of %d), over the outputs of %s",
+             L->name, pos + 1, n, src);
+    a->message_until = SDL_GetTicks() + 4000;
+}
+
+/* D: the mask view moves to the next Dropout layer (after the last, the first). */
+static void next_dropout(ui_app *a)
+{
+    int d = ui_app_dropout_index(a);
+    if (d < 0) {
+        say(a, "This model has no Dropout layer%s", NULL);
+        return;
+    }
+    for (int i = 1; i <= a->graph.n; i++)
+        if (is_dropout(a, (d + i) % a->graph.n)) {
+            show_dropout(a, (d + i) % a->graph.n);
+            return;
+        }
 }
 
 static int box_of_layer(const ui_app *a, int layer)
@@ -493,6 +551,12 @@ void ui_app_do(ui_app *a, ui_action_id act, int arg)
     case UI_ACT_SELECT_LAYER:
         a->selected = arg;
         break;
+    case UI_ACT_NEXT_DROPOUT:
+        next_dropout(a);
+        break;
+    case UI_ACT_SHOW_DROPOUT:
+        show_dropout(a, arg);
+        break;
     case UI_ACT_TOGGLE_GROUP:
         a->selected = arg;
         toggle_group(a, arg);
@@ -580,6 +644,8 @@ bool ui_app_update(ui_app *a)
         }
         if (a->selected >= a->graph.n)
             a->selected = -1;
+        if (!is_dropout(a, a->mask_dropout))
+            a->mask_dropout = -1;
         ui_graph_group(a);
     }
     ui_worker_metrics(a->worker, &a->metrics, &a->n_metrics, &a->cap_metrics, &a->metrics_gen);

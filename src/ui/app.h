@@ -94,6 +94,7 @@ typedef struct ui_app {
     bool playing;
     int speed_idx;
     int example;             /* -1 whole batch */
+    int mask_dropout;        /* Dropout layer chosen with D for the mask view, -1: first */
     int history_back;        /* 0 live */
     int selected;            /* layer index, -1 none */
     bool presenter, help, quit;
@@ -185,8 +186,11 @@ void ui_help_view_draw(ui_app *a, SDL_Rect r);
 /* Graph grouping shared by the graph and weights views: fills a->layout.boxes
  * (rects empty) from a->graph, honouring opened groups. */
 void ui_graph_group(ui_app *a);
-/* The Dropout layer the mask view shows (selected one, else the first); -1 none. */
+/* The Dropout layer the mask view shows: the selected layer if it is a Dropout, else
+ * the one chosen with D, else the first; -1 none. */
 int ui_app_dropout_index(const ui_app *a);
+/* Dropout layers of the model: how many, and the position of layer d among them. */
+int ui_app_dropout_count(const ui_app *a, int d, int *pos);
 
 /* ---- drawing helpers (draw.c) ---- */
 void ui_hit_add(ui_app *a, SDL_Rect r, ui_action_id act, int arg);
@@ -200,6 +204,8 @@ void ui_arrow(SDL_Renderer *ren, int x0, int y0, int x1, int y1, SDL_Color c, in
               int head);
 /* Draws a panel with a title; returns the content rect below the title. */
 SDL_Rect ui_panel(ui_app *a, SDL_Rect r, const char *title);
+/* The width ui_button would take. */
+int ui_button_width(ui_app *a, const char *label, const char *key);
 /* A button: draws, registers the hit, returns its width. */
 int ui_button(ui_app *a, int x, int y, int h, const char *label, const char *key,
               ui_action_id act, int arg, bool on);

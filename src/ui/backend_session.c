@@ -113,12 +113,20 @@ static int b_describe(void *ctx, ui_graph *g)
         o->rate = L->type == NN_DROPOUT ? L->cfg.rate : 0.0f;
     }
     /* Bases as the lesson declared them (the graph collapses them). */
+    const char *notes = ls_session_notes(b->s);
     for (int d = 0; l && d < l->n_decls; d++) {
         const ls_decl *dc = &l->decls[d];
         if (dc->kind != LS_DECL_BASE || dc->layer_first < 0 || dc->layer_count <= 0 ||
             dc->layer_first + dc->layer_count > m->n_layers)
             continue;
+        /* A base on random weights: none given, or the session's note that the file was
+         * not found (src/lesson/session.c, load_bases) names this declaration. */
+        char key[1200];
+        snprintf(key, sizeof key, "%s:%d:%d: %s: weights '", l->path ? l->path : "", dc->loc.line,
+                 dc->loc.col, dc->base);
+        bool random = !dc->weights || (notes && strstr(notes, key));
         for (int i = dc->layer_first; i < dc->layer_first + dc->layer_count; i++) {
+            g->layers[i].random_weights = random;
             g->layers[i].base_first = dc->layer_first;
             g->layers[i].base_count = dc->layer_count;
             snprintf(g->layers[i].base_name, sizeof g->layers[i].base_name, "%.31s",
@@ -144,7 +152,6 @@ static int b_describe(void *ctx, ui_graph *g)
             }
         }
     }
-    const char *notes = ls_session_notes(b->s);
     snprintf(g->notes, sizeof g->notes, "%s", notes ? notes : "");
     return 0;
 }

@@ -48,7 +48,7 @@ void ui_bar_view_draw(ui_app *a, SDL_Rect r)
                 sizeof tfit);
     SDL_Point ts = ui_text_draw(a->text, UI_FONT_BOLD, t->font_large, t->text, tfit, r.x + t->pad,
                                 y1, UI_ALIGN_MIDDLE, 0);
-    if (a->message[0] && SDL_TICKS_PASSED(a->message_until, SDL_GetTicks()) == 0) {
+    if (a->message[0] && !SDL_TICKS_PASSED(SDL_GetTicks(), a->message_until)) {   /* shown for its 4 s */
         char fit[256];
         int room = r.w - ts.x - ss.x - 4 * t->pad;
         ui_text_fit(a->text, UI_FONT_SANS, t->font_normal, a->message, room, fit, sizeof fit);
@@ -119,7 +119,15 @@ void ui_help_view_draw(ui_app *a, SDL_Rect r)
     ui_text_draw(a->text, UI_FONT_BOLD, t->font_title, t->text, "Keys (F1 or Esc to close)",
                  p.x + p.w / 2, p.y + t->pad, UI_ALIGN_CENTER, 0);
     int y0 = p.y + t->pad + t->font_title * 2;
-    int colw = (p.w - 3 * t->pad) / 2, keyw = (int)(90 * t->scale);
+    /* Keys as wide as the widest label; what each does fitted into the rest of its column
+     * (at the smallest window the longest descriptions ran into the next column). */
+    int colw = (p.w - 3 * t->pad) / 2, keyw = 0;
+    for (int i = 0; i < n; i++) {
+        int w = ui_text_size(a->text, UI_FONT_MONO, t->font_normal, k[i].label, 0).x;
+        if (k[i].what[0] && w > keyw)
+            keyw = w;
+    }
+    keyw += t->pad;
     int j = 0;
     for (int i = 0; i < n; i++) {
         if (!k[i].label[0] || !k[i].what[0])
@@ -128,12 +136,17 @@ void ui_help_view_draw(ui_app *a, SDL_Rect r)
             continue;   /* alternative key, same action: listed once */
         int col = j / per_col, row = j % per_col;
         int x = p.x + t->pad + col * (colw + t->pad), y = y0 + row * lh;
+        char fit[160];
         ui_text_draw(a->text, UI_FONT_MONO, t->font_normal, t->accent, k[i].label, x, y, 0, 0);
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text, k[i].what, x + keyw, y, 0, 0);
+        ui_text_fit(a->text, UI_FONT_SANS, t->font_normal, k[i].what, colw - keyw, fit, sizeof fit);
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text, fit, x + keyw, y, 0, 0);
         j++;
     }
-    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim,
-                 "Mouse: click a layer to select it, the frozen base to open it, a thumbnail to "
-                 "show its mask; wheel scrolls the graph.",
-                 p.x + p.w / 2, p.y + p.h - t->pad, UI_ALIGN_CENTER | UI_ALIGN_BOTTOM, 0);
+    char mouse[256];
+    ui_text_fit(a->text, UI_FONT_SANS, t->font_small,
+                "Mouse: click a layer to select it, the frozen base to open it, a thumbnail or a "
+                "Dropout tab to show its mask; the wheel scrolls.",
+                p.w - 2 * t->pad, mouse, sizeof mouse);
+    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, mouse, p.x + p.w / 2,
+                 p.y + p.h - t->pad, UI_ALIGN_CENTER | UI_ALIGN_BOTTOM, 0);
 }

@@ -133,14 +133,21 @@ SDL_Rect ui_panel(ui_app *a, SDL_Rect r, const char *title)
     return c;
 }
 
+int ui_button_width(ui_app *a, const char *label, const char *key)
+{
+    const ui_theme *t = &a->theme;
+    SDL_Point ls = ui_text_size(a->text, UI_FONT_SANS, t->font_normal, label, 0);
+    SDL_Point ks = key && *key ? ui_text_size(a->text, UI_FONT_MONO, t->font_small, key, 0) : (SDL_Point){0, 0};
+    return ls.x + (ks.x ? ks.x + t->pad : 0) + 2 * t->pad;
+}
+
 int ui_button(ui_app *a, int x, int y, int h, const char *label, const char *key,
               ui_action_id act, int arg, bool on)
 {
     const ui_theme *t = &a->theme;
     int fs = t->font_small;
-    SDL_Point ls = ui_text_size(a->text, UI_FONT_SANS, t->font_normal, label, 0);
     SDL_Point ks = key && *key ? ui_text_size(a->text, UI_FONT_MONO, fs, key, 0) : (SDL_Point){0, 0};
-    int w = ls.x + (ks.x ? ks.x + t->pad : 0) + 2 * t->pad;
+    int w = ui_button_width(a, label, key);
     SDL_Rect r = {x, y, w, h};
     ui_fill(a->ren, r, on ? ui_mix(t->button, t->accent, 0.35f) : t->button);
     ui_frame(a->ren, r, on ? t->accent : t->button_edge, on ? 2 : 1);

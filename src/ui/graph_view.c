@@ -80,7 +80,7 @@ static int box_height(const ui_app *a, const ui_box *b)
 {
     const ui_theme *t = &a->theme;
     int line = t->font_small + t->font_small / 3;
-    int lines = b->group ? 5 : (b->frozen ? 3 : 2);
+    int lines = b->group ? 5 + a->graph.layers[b->first].random_weights : (b->frozen ? 3 : 2);
     int h = (t->font_normal + t->font_normal / 3) + (lines - 1) * line + t->pad;
     if (b->opened)
         h += line + t->pad / 2;   /* the "close base" header above it */
@@ -98,7 +98,8 @@ static void draw_box(ui_app *a, ui_box *b, SDL_Rect r)
     if (b->opened) {
         SDL_Rect hr = {r.x, r.y, r.w, line + t->pad / 2};
         const char *bn = L->base_name[0] ? L->base_name : "base";
-        snprintf(buf, sizeof buf, "\xe2\x96\xbe %s, %d layers - click or E to close", bn, b->opened);
+        snprintf(buf, sizeof buf, "\xe2\x96\xbe %s, %d layers%s - click or E to close", bn, b->opened,
+                 L->random_weights ? ", RANDOM weights" : "");
         ui_text_fit(a->text, UI_FONT_SANS, t->font_small, buf, r.w, fit, sizeof fit);
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->padlock, fit, r.x, hr.y,
                      UI_ALIGN_LEFT, 0);
@@ -148,6 +149,12 @@ static void draw_box(ui_app *a, ui_box *b, SDL_Rect r)
         snprintf(buf, sizeof buf, "%s params", ui_fmt_count(box_params(a, b), num, sizeof num));
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, buf, x, y, 0, 0);
         y += line;
+        if (L->random_weights) {   /* its weights file was not found: said where it sits */
+            ui_text_fit(a->text, UI_FONT_BOLD, t->font_small, "RANDOM weights (no file)",
+                        r.w - 2 * t->pad, fit, sizeof fit);
+            ui_text_draw(a->text, UI_FONT_BOLD, t->font_small, t->bad, fit, x, y, 0, 0);
+            y += line;
+        }
         int used;
         if (nf == b->last - b->first + 1) {
             used = ui_text_draw(a->text, UI_FONT_MONO, t->font_small, t->padlock, "trainable=False",

@@ -38,10 +38,12 @@ typedef enum {
     UI_ACT_PRESENTER,
     UI_ACT_SCROLL,          /* arg: graph rows (mouse wheel, PageUp/PageDown) */
     UI_ACT_LESSON_SCROLL,   /* arg: pixels (J/K, mouse wheel over the lesson) */
+    UI_ACT_NEXT_DROPOUT,    /* the mask view shows the next Dropout layer (D) */
     /* mouse only */
     UI_ACT_SELECT_LAYER,    /* arg: layer index */
     UI_ACT_TOGGLE_GROUP,    /* arg: first layer of the group */
     UI_ACT_SELECT_EXAMPLE,  /* arg: example (-1: whole batch) */
+    UI_ACT_SHOW_DROPOUT,    /* arg: a Dropout layer for the mask view */
     UI_ACT_COUNT
 } ui_action_id;
 

@@ -1,5 +1,6 @@
 /* Lesson panel: the step's text, its actions and checks, the question with its
  * choices and feedback, next/back. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,7 +9,7 @@
 static void describe_action(const ls_action *ac, char *buf, size_t n)
 {
     switch (ac->kind) {
-    case LS_ACT_RUN: snprintf(buf, n, "runs %ld training steps", ac->n); break;
+    case LS_ACT_RUN: snprintf(buf, n, "runs %ld training step%s", ac->n, ac->n == 1 ? "" : "s"); break;
     case LS_ACT_PLAY: snprintf(buf, n, "starts training"); break;
     case LS_ACT_PAUSE: snprintf(buf, n, "pauses"); break;
     case LS_ACT_FREEZE: snprintf(buf, n, "freezes %s", ac->layer); break;
@@ -20,7 +21,7 @@ static void describe_action(const ls_action *ac, char *buf, size_t n)
         if (ac->n < 0)
             snprintf(buf, n, "shows the whole batch");
         else
-            snprintf(buf, n, "shows example %ld", ac->n + 1);
+            snprintf(buf, n, "shows example %ld", ac->n);   /* 0-based, as the mask view */
         break;
     case LS_ACT_FOCUS_VIEW: snprintf(buf, n, "points at the %s view", ac->view); break;
     case LS_ACT_FOCUS_LAYER: snprintf(buf, n, "selects %s", ac->layer); break;
@@ -31,6 +32,25 @@ static void describe_action(const ls_action *ac, char *buf, size_t n)
     case LS_ACT_PREDICT: snprintf(buf, n, "predicts on the batch (inference)"); break;
     default: snprintf(buf, n, "action"); break;
     }
+}
+
+/* A check's description with the measured value as a student reads it: whole numbers in
+ * full, others to 4 significant digits, 6 when the check failed (the session writes
+ * %.10g: 0.1983398437, 9.999999747e-05 for a float 0.0001). */
+static void describe_result(const ui_expect_result *r, char *out, size_t n)
+{
+    const char *m = strstr(r->desc, " (measured ");
+    if (!m || !isfinite(r->measured)) {
+        snprintf(out, n, "%s", r->desc);
+        return;
+    }
+    char v[48];
+    if (fabs(r->measured) < 1e15 && r->measured == floor(r->measured))
+        snprintf(v, sizeof v, "%.0f", r->measured);
+    else
+        snprintf(v, sizeof v, r->ok ? "%.4g" : "%.6g", r->measured);
+    const char *close = strchr(m + 11, ')');
+    snprintf(out, n, "%.*s (measured %s)%s", (int)(m - r->desc), r->desc, v, close ? close + 1 : "");
 }
 
 static const ui_expect_result *find_result(const ui_app *a, int tag)
@@ -61,13 +81,27 @@ void ui_lesson_view_draw(ui_app *a, SDL_Rect r)
     int bh = t->font_normal + t->pad;
     int ny = c.y + c.h - bh;
     int bx = c.x;
-    bx += ui_button(a, bx, ny, bh, "\xe2\x97\x80 Back", "B", UI_ACT_LESSON_BACK, 0, false) + t->pad;
+    /* Narrow panel: key hints and "step" give way before the buttons leave the panel. */
+    const char *kb = "B", *kn = "N";
     snprintf(buf, sizeof buf, "step %d of %d", k + 1, l->n_steps);
+    for (int form = 0; form < 3; form++) {
+        int need = ui_button_width(a, "\xe2\x97\x80 Back", kb) + 3 * t->pad +
+                   ui_text_size(a->text, UI_FONT_SANS, t->font_small, "\xe2\x96\xbc J", 0).x +
+                   ui_text_size(a->text, UI_FONT_SANS, t->font_normal, buf, 0).x +
+                   (k + 1 < l->n_steps ? ui_button_width(a, "Next \xe2\x96\xb6", kn) : 0);
+        if (need <= c.w)
+            break;
+        if (form == 0)
+            kb = kn = "";
+        else
+            snprintf(buf, sizeof buf, "%d/%d", k + 1, l->n_steps);
+    }
+    bx += ui_button(a, bx, ny, bh, "\xe2\x97\x80 Back", kb, UI_ACT_LESSON_BACK, 0, false) + t->pad;
     SDL_Point ps = ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text_dim, buf, bx,
                                 ny + bh / 2, UI_ALIGN_MIDDLE, 0);
     bx += ps.x + t->pad;
     if (k + 1 < l->n_steps)
-        bx += ui_button(a, bx, ny, bh, "Next \xe2\x96\xb6", "N", UI_ACT_LESSON_NEXT, 0, true);
+        bx += ui_button(a, bx, ny, bh, "Next \xe2\x96\xb6", kn, UI_ACT_LESSON_NEXT, 0, true);
     int room = c.x + c.w - bx - t->pad;   /* for the "more" hint */
 
     SDL_Rect clip = {c.x, c.y, c.w, c.h - bh - t->pad / 2};
@@ -96,8 +130,10 @@ void ui_lesson_view_draw(ui_app *a, SDL_Rect r)
             const ui_expect_result *res = find_result(a, k * 256 + i);
             SDL_Color col = t->text_dim;
             if (res) {
+                char desc[sizeof res->desc + 16];
+                describe_result(res, desc, sizeof desc);
                 snprintf(buf, sizeof buf, "%s %s", res->ok ? "\xe2\x9c\x93" : "\xe2\x9c\x97",
-                         res->desc[0] ? res->desc : (it->u.expect.text ? it->u.expect.text : ""));
+                         desc[0] ? desc : (it->u.expect.text ? it->u.expect.text : ""));
                 col = res->ok ? t->good : t->bad;
             } else {
                 snprintf(buf, sizeof buf, "\xe2\x80\xa6 check: %s", it->u.expect.text ? it->u.expect.text : "");
@@ -161,6 +197,8 @@ void ui_lesson_view_draw(ui_app *a, SDL_Rect r)
         const char *hint = "\xe2\x96\xbc more: J or wheel";
         if (ui_text_size(a->text, UI_FONT_SANS, t->font_small, hint, 0).x > room)
             hint = "\xe2\x96\xbc J";
+        if (ui_text_size(a->text, UI_FONT_SANS, t->font_small, hint, 0).x > room)
+            hint = "";   /* J and the wheel still scroll */
         SDL_Rect m = {c.x + c.w - room, ny, room, bh};
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->val, hint, m.x + m.w, ny + bh / 2,
                      UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);

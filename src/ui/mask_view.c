@@ -100,12 +100,16 @@ static void paint_grid(ui_app *a, SDL_Rect grid, int cols, int pitch, int cell, 
     SDL_RenderCopy(a->ren, a->grid_tex, NULL, &grid);
 }
 
-static void draw_strip(ui_app *a, SDL_Rect r, float rate, long shown_step)
+/* The dropped fraction of Dropout ti (the trace's order) over recent steps. */
+static void draw_strip(ui_app *a, SDL_Rect r, int ti, const char *name, float rate, long shown_step)
 {
     const ui_theme *t = &a->theme;
     char buf[128];
     int n = (int)a->n_metrics < UI_STRIP_STEPS ? (int)a->n_metrics : UI_STRIP_STEPS;
-    snprintf(buf, sizeof buf, "dropped fraction, last %d steps", UI_STRIP_STEPS);
+    if (name)
+        snprintf(buf, sizeof buf, "dropped fraction of %s, last %d steps", name, UI_STRIP_STEPS);
+    else
+        snprintf(buf, sizeof buf, "dropped fraction, last %d steps", UI_STRIP_STEPS);
     int lh = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, buf, r.x, r.y, 0, 0).y;
     SDL_Rect s = {r.x, r.y + lh + 2, r.w, r.h - lh - 2};
     if (s.h < 6)
@@ -121,12 +125,13 @@ static void draw_strip(ui_app *a, SDL_Rect r, float rate, long shown_step)
         if (x1 <= x0)
             x1 = x0 + 1;
         bool here = m->step == shown_step;
-        if (isnan(m->dropped)) {   /* inference step: no mask */
+        float dropped = ti >= 0 && ti < UI_METRIC_DROPOUTS ? m->dropped[ti] : NAN;
+        if (isnan(dropped)) {   /* inference step: no mask */
             SDL_Rect q = {x0, s.y + s.h - 2, x1 - x0, 2};
             ui_fill(a->ren, q, t->text_dim);
             continue;
         }
-        int h = (int)(m->dropped / top * (float)s.h + 0.5f);
+        int h = (int)(dropped / top * (float)s.h + 0.5f);
         if (h > s.h)
             h = s.h;
         SDL_Rect q = {x0, s.y + s.h - h, x1 - x0, h};
@@ -182,26 +187,69 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
     }
     snprintf(buf, sizeof buf, "Dropout mask of %s over the outputs of %s", G->name, src);
     SDL_Rect c = ui_panel(a, r, buf);
+    int pos, n_drop = ui_app_dropout_count(a, d, &pos);
+    if (n_drop > 1)   /* the caption, clicked, shows the next Dropout layer (as D does) */
+        ui_hit_add(a, (SDL_Rect){r.x, r.y, r.w, c.y - r.y}, UI_ACT_NEXT_DROPOUT, 0);
 
-    /* Controls: whole batch / example picker. */
+    /* Controls: whole batch / example picker; in a narrow panel the key hints, then the
+     * words, give way before the buttons leave the panel. */
     int bh = t->font_normal + t->pad;
+    const char *whole = "Whole batch", *ka = "A", *kp = ",", *kx = ".";
+    for (int form = 0; form < 3; form++) {
+        bool brief = form == 2;
+        if (tr && a->example >= 0)
+            snprintf(buf, sizeof buf, brief ? "%d (0-%d)" : "example %d (0-%d)", a->example, tr->batch - 1);
+        else if (tr)
+            snprintf(buf, sizeof buf, brief ? "all %d" : "all %d examples", tr->batch);
+        else if (a->example >= 0)
+            snprintf(buf, sizeof buf, "example %d", a->example);
+        else
+            snprintf(buf, sizeof buf, "whole batch");
+        if (brief)
+            whole = "All";
+        int need = ui_button_width(a, whole, ka) + ui_button_width(a, "\xe2\x97\x80", kp) +
+                   ui_button_width(a, "\xe2\x96\xb6", kx) + 3 * (t->pad / 2) +
+                   ui_text_size(a->text, UI_FONT_SANS, t->font_normal, buf, 0).x;
+        if (need <= c.w)
+            break;
+        ka = kp = kx = "";
+    }
     int x = c.x;
-    x += ui_button(a, x, c.y, bh, "Whole batch", "A", UI_ACT_WHOLE_BATCH, 0, a->example < 0) + t->pad / 2;
-    x += ui_button(a, x, c.y, bh, "\xe2\x97\x80", ",", UI_ACT_EXAMPLE_PREV, 0, false) + t->pad / 2;
-    if (tr && a->example >= 0)
-        snprintf(buf, sizeof buf, "example %d (0-%d)", a->example, tr->batch - 1);
-    else if (tr)
-        snprintf(buf, sizeof buf, "all %d examples", tr->batch);
-    else
-        snprintf(buf, sizeof buf, "example %d", a->example);
+    x += ui_button(a, x, c.y, bh, whole, ka, UI_ACT_WHOLE_BATCH, 0, a->example < 0) + t->pad / 2;
+    x += ui_button(a, x, c.y, bh, "\xe2\x97\x80", kp, UI_ACT_EXAMPLE_PREV, 0, false) + t->pad / 2;
     SDL_Point es = ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text, buf, x, c.y + bh / 2,
                                 UI_ALIGN_MIDDLE, 0);
     x += es.x + t->pad / 2;
-    ui_button(a, x, c.y, bh, "\xe2\x96\xb6", ".", UI_ACT_EXAMPLE_NEXT, 0, false);
+    ui_button(a, x, c.y, bh, "\xe2\x96\xb6", kx, UI_ACT_EXAMPLE_NEXT, 0, false);
+    int rows_h = bh + t->pad;
+    if (n_drop > 1) {
+        /* A second row: one tab per Dropout layer (click one, or D for the next), so a
+         * model with several shows which one this is and how to see the others. */
+        int y2 = c.y + bh + t->pad / 2, tx = c.x;
+        tx += ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "Dropout layer:", tx,
+                           y2 + bh / 2, UI_ALIGN_MIDDLE, 0).x + t->pad / 2;
+        int need = 0;
+        for (int i = 0; i < a->graph.n; i++)
+            if (a->graph.layers[i].masks >= 0)
+                need += ui_button_width(a, a->graph.layers[i].name, "") + t->pad / 2;
+        int kw = ui_button_width(a, "next", "D");
+        if (tx + need + kw <= c.x + c.w) {
+            for (int i = 0; i < a->graph.n; i++)
+                if (a->graph.layers[i].masks >= 0)
+                    tx += ui_button(a, tx, y2, bh, a->graph.layers[i].name, "", UI_ACT_SHOW_DROPOUT,
+                                    i, i == d) + t->pad / 2;
+            ui_button(a, c.x + c.w - kw, y2, bh, "next", "D", UI_ACT_NEXT_DROPOUT, 0, false);
+        } else {   /* too many to list: where we are, and the way on */
+            char lab[NN_NAME_MAX + 40];
+            snprintf(lab, sizeof lab, "%s (%d of %d) \xe2\x96\xb8", G->name, pos + 1, n_drop);
+            ui_button(a, tx, y2, bh, lab, "D", UI_ACT_NEXT_DROPOUT, 0, true);
+        }
+        rows_h += bh + t->pad / 2;
+    }
 
     int cap_h = t->font_large + t->font_small + t->pad * 2;
     int strip_h = (int)(56 * t->scale);
-    SDL_Rect area = {c.x, c.y + bh + t->pad, c.w, c.h - bh - t->pad - cap_h - strip_h - t->pad};
+    SDL_Rect area = {c.x, c.y + rows_h, c.w, c.h - rows_h - cap_h - strip_h - t->pad};
     int cols, rows;
     grid_dims(units > 0 ? units : 1024, &cols, &rows);
     int pitch = area.w / cols < area.h / rows ? area.w / cols : area.h / rows;
@@ -320,7 +368,7 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
                  ui_fmt_count(D->dropped, num, sizeof num),
                  ui_fmt_count((size_t)B * units, num2, sizeof num2),
                  100.0 * (double)D->dropped / ((double)B * units));
-        sub = "Colour = how many of the examples dropped the unit: each example has its own mask.";
+        sub = "Colour: in how many examples the unit was dropped (dark: in none).";
     }
     /* The unit under the pointer, in numbers. */
     char hover[200];
@@ -357,6 +405,6 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
     ui_text_fit(a->text, UI_FONT_SANS, t->font_small, sub, c.w, fit, sizeof fit);
     ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, fit, c.x + c.w / 2, cy + h1,
                  UI_ALIGN_CENTER, 0);
-    draw_strip(a, (SDL_Rect){c.x, c.y + c.h - strip_h, c.w, strip_h}, D ? D->rate : G->rate,
-               tr ? tr->step : -1);
+    draw_strip(a, (SDL_Rect){c.x, c.y + c.h - strip_h, c.w, strip_h}, ti,
+               n_drop > 1 ? G->name : NULL, D ? D->rate : G->rate, tr ? tr->step : -1);
 }

@@ -163,10 +163,12 @@ static void metric_push(ui_worker *w, const nn_trace *t)
     m->val_loss = (float)t->val_loss;
     m->val_accuracy = (float)t->val_accuracy;
     m->training = t->training;
-    m->dropped = NAN;
-    if (t->n_dropout > 0 && t->dropout[0].has_mask && t->batch > 0 && t->dropout[0].units > 0)
-        m->dropped = (float)((double)t->dropout[0].dropped /
-                             ((double)t->batch * t->dropout[0].units));
+    for (int i = 0; i < UI_METRIC_DROPOUTS; i++) {
+        const nn_trace_dropout *d = i < t->n_dropout ? &t->dropout[i] : NULL;
+        m->dropped[i] = NAN;
+        if (d && d->has_mask && t->batch > 0 && d->units > 0)
+            m->dropped[i] = (float)((double)d->dropped / ((double)t->batch * d->units));
+    }
 }
 
 static void stamp(ui_worker *w, double now)

@@ -31,11 +31,12 @@ typedef struct {
      * layers [base_first, base_first + base_count); base_count 0 when none. */
     int base_first, base_count;
     char base_name[32];
+    bool random_weights;    /* its base's weights were not loaded (a session note says so) */
 } ui_graph_layer;
 
 typedef struct {
     char title[128];        /* lesson title */
-    char notes[256];
+    char notes[1024];
     int n;
     ui_graph_layer *layers;
     bool training;          /* mode for the next step */
@@ -102,12 +103,16 @@ struct ls_session;
 ui_backend *ui_backend_session(struct ls_session *s, uint64_t seed);
 void ui_backend_destroy(ui_backend *b);   /* NULL is fine */
 
+/* Dropout layers whose dropped fraction each step keeps (the mask view's strip). */
+#define UI_METRIC_DROPOUTS 4
+
 /* One step's scalars, kept for the whole run (curves, the dropped-fraction strip). */
 typedef struct {
     long step;
     float loss, accuracy;
     float val_loss, val_accuracy;   /* NAN when not measured */
-    float dropped;                  /* first Dropout, whole batch; NAN without a mask */
+    /* Per Dropout of the trace (nn_trace.dropout order), whole batch; NAN without a mask */
+    float dropped[UI_METRIC_DROPOUTS];
     bool training;
 } ui_metric;
 

@@ -37,6 +37,8 @@ typedef struct {
 } rig;
 
 static char lesson_path[4096];
+static char two_dropouts_path[4096];   /* tests/ui/two_dropouts.lesson */
+static char random_base_path[4096];    /* tests/ui/random_base.lesson */
 
 static void rig_surface(rig *r, int w, int h)
 {
@@ -56,15 +58,32 @@ static void rig_app(rig *r, const ui_app_options *o)
     ui_worker_set_speed(r->w, 0);
 }
 
-static void rig_real(rig *r, int w, int h)
+static void rig_real_lesson(rig *r, const char *path, int w, int h)
 {
     memset(r, 0, sizeof *r);
     rig_surface(r, w, h);
     char err[1024];
-    r->w = ui_launch(lesson_path, -1, &r->lesson, err, sizeof err);
+    r->w = ui_launch(path, -1, &r->lesson, err, sizeof err);
     if (!r->w)
-        fail_msg("ui_launch(%s): %s", lesson_path, err);
+        fail_msg("ui_launch(%s): %s", path, err);
     rig_app(r, NULL);
+}
+
+static void rig_real(rig *r, int w, int h)
+{
+    rig_real_lesson(r, lesson_path, w, h);
+}
+
+/* With DS_UI_SHOTS=DIR, a test leaves the frame it checked there as NAME.png. */
+static void keep_frame(rig *r, const char *name)
+{
+    const char *dir = getenv("DS_UI_SHOTS");
+    if (!dir || !*dir)
+        return;
+    char path[4096], err[512];
+    snprintf(path, sizeof path, "%s/%s.png", dir, name);
+    if (ui_save_png(r->surf, path, err, sizeof err) < 0)
+        fail_msg("%s", err);
 }
 
 static void rig_fake(rig *r, int w, int h, const fake_options *fo)
@@ -436,6 +455,7 @@ static void test_scripted_keys(void **state)
     key(&r, SDLK_F1, 0);
     assert_true(r.a->help);
     frame(&r);
+    keep_frame(&r, "help-900x600");
     key(&r, SDLK_ESCAPE, 0);
     assert_false(r.a->help);
     key(&r, SDLK_q, 0);
@@ -571,6 +591,161 @@ static void test_play_real_session(void **state)
     assert_string_equal(ui_worker_get_status(r.w).error, "");
     print_message("played %ld steps in the worker in %.1f s, %ld frames drawn, %ld masks checked\n",
                   r.a->cur->step, (SDL_GetTicks() - t0) / 1000.0, frames, checked);
+    rig_free(&r);
+}
+
+/* Pixels of the status message's colour in the bar's first row: the message shown. */
+static int message_pixels(rig *r)
+{
+    const SDL_Rect b = r->a->layout.bar;
+    int n = 0;
+    for (int y = b.y; y < b.y + b.h / 2; y++)
+        for (int x = b.x; x < b.x + b.w; x++)
+            n += same(px(r->surf, x, y), r->a->theme.val);
+    return n;
+}
+
+static int hits_of(rig *r, ui_action_id act, int arg, SDL_Rect *where)
+{
+    int n = 0;
+    for (int i = 0; i < r->a->layout.n_hits; i++)
+        if (r->a->layout.hits[i].act == act && (arg < 0 || r->a->layout.hits[i].arg == arg)) {
+            if (where)
+                *where = r->a->layout.hits[i].rect;
+            n++;
+        }
+    return n;
+}
+
+/* Two Dropout layers (lesson 7's model, small): the mask view shows the first; D, a tab
+ * or the caption shows the other, with its own units, cells, caption, strip and rate. */
+static void test_choose_dropout(void **state)
+{
+    (void)state;
+    rig r;
+    rig_real_lesson(&r, two_dropouts_path, 1280, 800);
+    steps(&r, 3);
+    frame(&r);
+    int d0 = layer_index(&r, "dropout"), d1 = layer_index(&r, "dropout_1");
+    const nn_trace *t = r.a->cur;
+    assert_int_equal(t->n_dropout, 2);
+    int t0 = t->dropout[0].layer == d0 ? 0 : 1, t1 = 1 - t0;
+    assert_int_equal(t->dropout[t1].layer, d1);
+    /* First: dropout over dense's 64 outputs; a tab per Dropout, the shown one on. */
+    assert_int_equal(ui_app_dropout_index(r.a), d0);
+    assert_int_equal(r.a->layout.units, 64);
+    assert_int_equal(count_crossed(&r, NULL), (int)nn_trace_dropped(t, t0, 0));
+    assert_int_equal(hits_of(&r, UI_ACT_SHOW_DROPOUT, d0, NULL), 1);
+    assert_int_equal(hits_of(&r, UI_ACT_SHOW_DROPOUT, d1, NULL), 1);
+    assert_int_equal(hits_of(&r, UI_ACT_NEXT_DROPOUT, -1, NULL), 2);   /* caption, "next D" */
+    assert_int_equal(message_pixels(&r), 0);
+    assert_true(r.a->layout.source_box >= 0);
+    assert_int_equal(r.a->layout.boxes[r.a->layout.source_box].first, layer_index(&r, "dense"));
+    keep_frame(&r, "dropout-first");
+    /* D: dropout_1 over dense_1's 100 outputs, its own mask. */
+    key(&r, SDLK_d, 0);
+    frame(&r);
+    assert_int_equal(ui_app_dropout_index(r.a), d1);
+    assert_int_equal(r.a->layout.units, 100);
+    assert_int_equal(r.a->layout.cols, 10);
+    assert_int_equal(count_crossed(&r, NULL), (int)nn_trace_dropped(t, t1, 0));
+    assert_int_equal(r.a->layout.boxes[r.a->layout.source_box].first, layer_index(&r, "dense_1"));
+    assert_non_null(strstr(r.a->message, "dropout_1 (Dropout 2 of 2)"));
+    assert_true(message_pixels(&r) > 20);   /* said in the bar for 4 s, then gone */
+    r.a->message_until = SDL_GetTicks() - 1;
+    frame(&r);
+    assert_int_equal(message_pixels(&r), 0);
+    /* the strip's history is dropout_1's */
+    const ui_metric *m = &r.a->metrics[r.a->n_metrics - 1];
+    double f1 = (double)t->dropout[t1].dropped / ((double)t->batch * t->dropout[t1].units);
+    double f0 = (double)t->dropout[t0].dropped / ((double)t->batch * t->dropout[t0].units);
+    assert_true(fabs(m->dropped[t1] - f1) < 1e-6 && fabs(m->dropped[t0] - f0) < 1e-6);
+    /* the rate keys change the Dropout shown, not the other */
+    float r0 = r.a->graph.layers[d0].rate, r1 = r.a->graph.layers[d1].rate;
+    key(&r, SDLK_RIGHTBRACKET, 0);
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    assert_true(fabsf(r.a->graph.layers[d1].rate - (r1 + 0.05f)) < 1e-6f);
+    assert_true(r.a->graph.layers[d0].rate == r0);
+    r.a->example = 4;
+    frame(&r);
+    assert_int_equal(count_crossed(&r, NULL), (int)nn_trace_dropped(r.a->cur, t1, 4));
+    keep_frame(&r, "dropout-second");
+    /* D again wraps to the first; a click on the dropout_1 tab, then on the caption. */
+    key(&r, SDLK_d, 0);
+    frame(&r);
+    assert_int_equal(ui_app_dropout_index(r.a), d0);
+    SDL_Rect tab = {0, 0, 0, 0};
+    assert_int_equal(hits_of(&r, UI_ACT_SHOW_DROPOUT, d1, &tab), 1);
+    click(&r, tab.x + tab.w / 2, tab.y + tab.h / 2);
+    frame(&r);
+    assert_int_equal(ui_app_dropout_index(r.a), d1);
+    assert_int_equal(r.a->layout.units, 100);
+    SDL_Rect m0 = r.a->layout.mask;
+    click(&r, m0.x + m0.w / 2, m0.y + 4);   /* the caption */
+    frame(&r);
+    assert_int_equal(ui_app_dropout_index(r.a), d0);
+    /* A selected Dropout (clicked in the graph) is shown; D moves the selection along. */
+    ui_app_do(r.a, UI_ACT_SELECT_LAYER, d1);
+    frame(&r);
+    assert_int_equal(ui_app_dropout_index(r.a), d1);
+    key(&r, SDLK_d, 0);
+    assert_int_equal(r.a->selected, d0);
+    assert_int_equal(ui_app_dropout_index(r.a), d0);
+    rig_free(&r);
+}
+
+/* One Dropout layer: no tabs; D keeps it. */
+static void test_one_dropout_no_tabs(void **state)
+{
+    (void)state;
+    rig r;
+    rig_real(&r, 1280, 800);
+    steps(&r, 1);
+    frame(&r);
+    int d = ui_app_dropout_index(r.a);
+    assert_true(d >= 0);
+    assert_int_equal(hits_of(&r, UI_ACT_SHOW_DROPOUT, -1, NULL), 0);
+    assert_int_equal(hits_of(&r, UI_ACT_NEXT_DROPOUT, -1, NULL), 0);
+    key(&r, SDLK_d, 0);
+    frame(&r);
+    assert_int_equal(ui_app_dropout_index(r.a), d);
+    assert_int_equal(r.a->layout.units, 1024);
+    rig_free(&r);
+}
+
+/* A base whose weights file is missing (lesson 8 without Keras's file) says so: in the
+ * status line when the window opens, and on its box for as long as it is shown. */
+static void test_random_base_said(void **state)
+{
+    (void)state;
+    rig r;
+    rig_real_lesson(&r, random_base_path, 1280, 800);
+    frame(&r);
+    int base = layer_index(&r, "conv2d");
+    assert_true(r.a->graph.layers[base].random_weights);
+    assert_false(r.a->graph.layers[layer_index(&r, "dense")].random_weights);
+    assert_non_null(strstr(r.a->message, "fashion_cnn: RANDOM weights"));
+    assert_true(message_pixels(&r) > 20);
+    int group = -1;
+    for (int i = 0; i < r.a->layout.n_boxes; i++)
+        if (r.a->layout.boxes[i].group)
+            group = i;
+    assert_true(group >= 0);
+    SDL_Rect b = r.a->layout.boxes[group].rect;
+    int bad = 0;
+    for (int y = b.y; y < b.y + b.h; y++)
+        for (int x = b.x; x < b.x + b.w; x++)
+            bad += same(px(r.surf, x, y), r.a->theme.bad);
+    assert_true(bad > 20);
+    keep_frame(&r, "random-base");
+    rig_free(&r);
+    /* weights found: nothing said, nothing marked */
+    rig_real(&r, 1280, 800);
+    frame(&r);
+    for (int i = 0; i < r.a->graph.n; i++)
+        assert_false(r.a->graph.layers[i].random_weights);
+    assert_int_equal(message_pixels(&r), 0);
     rig_free(&r);
 }
 
@@ -819,6 +994,16 @@ int main(void)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    snprintf(rel, sizeof rel, "%s/tests/ui/two_dropouts.lesson", src && *src ? src : ".");
+    if (ui_resolve_lesson(rel, two_dropouts_path, sizeof two_dropouts_path, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    snprintf(rel, sizeof rel, "%s/tests/ui/random_base.lesson", src && *src ? src : ".");
+    if (ui_resolve_lesson(rel, random_base_path, sizeof random_base_path, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mask_cells_match_engine),
         cmocka_unit_test(test_frozen_boxes_have_padlock),
@@ -827,6 +1012,9 @@ int main(void)
         cmocka_unit_test(test_scripted_keys),
         cmocka_unit_test(test_lesson_steps),
         cmocka_unit_test(test_play_real_session),
+        cmocka_unit_test(test_choose_dropout),
+        cmocka_unit_test(test_one_dropout_no_tabs),
+        cmocka_unit_test(test_random_base_said),
         cmocka_unit_test(test_snapshot_exchange),
         cmocka_unit_test(test_text_rendered_once),
         cmocka_unit_test(test_mouse),
