@@ -16,8 +16,9 @@ set -euo pipefail
 ds_install "${DS_PACKAGES[@]}"
 
 # OpenBLAS is not built with TSan: its own worker threads synchronise in code TSan cannot
-# see, so they would only add false reports (and hide nothing of ours). One thread also
-# keeps the engine's Dense and optimizer on one thread (they use as many as OpenBLAS).
+# see, so they only add false reports (at 2 threads: sgemm_beta's memset on an OpenBLAS
+# thread "races" with conv2d.c's add_bias reading the result). One thread also keeps the
+# engine's Dense and optimizer on one thread (they use as many as OpenBLAS).
 export OPENBLAS_NUM_THREADS=1
 # halt_on_error: the first report ends the process with exitcode (66), failing the test.
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:exitcode=66}"
