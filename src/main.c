@@ -22,7 +22,7 @@ static const command commands[] = {
     {"check", ls_cmd_check, "check LESSON...               run lessons headless and verify their expectations"},
     {"pretrain", ls_cmd_pretrain, "pretrain [--epochs E] [--out DIR]  rebuild the shipped pretrained base"},
     {"open", ui_cmd_open, "open [LESSON] [--presenter]   the window (default lesson without arguments)"},
-    {"shot", ui_cmd_shot, "shot LESSON --steps N --out FILE.png [--size WxH] [--example K] [--presenter] [--inference]  render the window to a PNG"},
+    {"shot", ui_cmd_shot, "shot LESSON --steps N --out FILE.png [--size WxH] [--example K|all] [--seed S] [--presenter] [--inference]  render the window to a PNG"},
     {"import", ls_cmd_import, "import MODEL.py [-o OUT.lesson]  a Keras file (the model it builds) as a lesson"},
     /* COMMANDS-END */
 };
