@@ -50,6 +50,7 @@ struct ls_session {
     /* per layer: the weights of a Dense layer feeding a Dropout, as they were before the
      * last training step (kernel then bias), for LS_Q_DROPPED_UNIT_CHANGE */
     float **before;
+    bool want_before;       /* the lesson measures LS_Q_DROPPED_UNIT_CHANGE: keep copies */
     /* Frozen-prefix cache (issue 6): the outputs of the frozen, deterministic prefix of the
      * model for each example, computed the first time the example is seen; the head then
      * trains from them. Dropped whenever the prefix or its weights change. Filled from the
@@ -333,6 +334,13 @@ ls_session *ls_session_create(ls_lesson *lesson, const ls_options *opt, char *er
         ls_session_destroy(s);
         return NULL;
     }
+    /* copying the Dense weights before every step costs a pass over them: only when a
+     * step of the lesson asks for the dropped units' change */
+    for (int i = 0; i < lesson->n_steps; i++)
+        for (int j = 0; j < lesson->steps[i].n_items; j++)
+            if (lesson->steps[i].items[j].kind == LS_ITEM_EXPECT &&
+                lesson->steps[i].items[j].u.expect.q == LS_Q_DROPPED_UNIT_CHANGE)
+                s->want_before = true;
     s->change_since_mark = calloc((size_t)s->model->n_layers, sizeof(float));
     if (!s->change_since_mark) {
         snprintf(err, errlen, "out of memory");
@@ -543,7 +551,7 @@ nn_trace *ls_session_step(ls_session *s)
     int rc;
     const float *act = cache_batch(s, n);
     int p = s->cache.layer;
-    if (s->training && keep_sources(s) < 0) {
+    if (s->training && s->want_before && keep_sources(s) < 0) {
         set_err(s, "out of memory");
         return NULL;
     }
