@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "commands.h"
+#include "cli/cli.h"
 
 typedef struct {
     const char *name;

@@ -13,7 +13,7 @@
 
 #include "engine/bases.h"
 #include "engine/inception.h"
-#include "lesson/session.h"
+#include "session/session.h"
 
 /* Also declared in parse.c, which checks names against the model it returns. */
 nn_model *ls_lesson_build_model_ex(const ls_lesson *l, const ls_loc *input_locs, int *first,

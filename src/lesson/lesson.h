@@ -201,4 +201,8 @@ int ls_lesson_find_layers(const ls_lesson *l, const nn_model *m, const char *nam
 /* True when measured meets e (NaN never does). */
 bool ls_expect_holds(const ls_expect *e, double measured);
 
+/* Builds the lesson's model (not finalized) as declared: bases expanded, names given,
+ * frozen flags set. NULL with "file:line:col: ..." or the layer named in err. */
+nn_model *ls_lesson_build_model(const ls_lesson *l, char *err, size_t errlen);
+
 #endif

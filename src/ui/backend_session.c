@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lesson/session.h"
+#include "session/session.h"
 #include "ui/worker.h"
 
 typedef struct {

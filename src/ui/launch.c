@@ -13,8 +13,8 @@
 #include <SDL_image.h>
 
 #include "config.h"
-#include "lesson/keras_import.h"
-#include "lesson/session.h"
+#include "session/load.h"
+#include "session/session.h"
 
 static bool exists(const char *p)
 {

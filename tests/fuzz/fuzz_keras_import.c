@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lesson/keras_import.h"
+#include "keras/keras.h"
 #include "lesson/lesson.h"
-#include "lesson/session.h"
+#include "session/session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "lesson/lesson.h"
-#include "lesson/session.h"
+#include "session/session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

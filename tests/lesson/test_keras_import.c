@@ -17,9 +17,10 @@
 
 #include <cmocka.h>
 
-#include "lesson/keras_import.h"
+#include "keras/keras.h"
+#include "session/load.h"
 #include "lesson/lesson.h"
-#include "lesson/session.h"
+#include "session/session.h"
 
 static char err[4096];
 

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "lesson/lesson.h"
-#include "lesson/session.h"
+#include "session/session.h"
 
 static char err[1024];
 

@@ -36,8 +36,8 @@
 #include "data/npy.h"
 #include "engine/trace.h"
 #include "lesson/lesson.h"
-#include "lesson/record.h"
-#include "lesson/session.h"
+#include "session/record.h"
+#include "session/session.h"
 
 #define LESSON "lessons/01-which-neurons.lesson"
 #define REC_STEPS 30

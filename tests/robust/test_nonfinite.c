@@ -31,7 +31,7 @@
 #include "data/weights.h"
 #include "engine/model.h"
 #include "engine/trace.h"
-#include "lesson/session.h"
+#include "session/session.h"
 
 static void push(nn_model *m, nn_layer_type t, int units, nn_act act)
 {

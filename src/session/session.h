@@ -27,10 +27,6 @@ typedef struct {
 /* No overrides: seed -1, everything else 0/NULL. */
 ls_options ls_options_default(void);
 
-/* Builds the lesson's model (not finalized) as declared: bases expanded, names given,
- * frozen flags set. NULL with "file:line:col: ..." or the layer named in err. */
-nn_model *ls_lesson_build_model(const ls_lesson *l, char *err, size_t errlen);
-
 /* Loads the data, builds, initialises (seeded), loads base weights, compiles.
  * Takes ownership of lesson. NULL with a message in err. */
 ls_session *ls_session_create(ls_lesson *lesson, const ls_options *opt, char *err,

@@ -20,8 +20,9 @@
 
 #include "engine/model.h"
 #include "lesson/lesson.h"
+#include "keras/keras.h"
 
-#define KI_MAX_FILE (1u << 20)    /* bytes of Python read, as for lessons */
+#define KI_MAX_FILE LS_KERAS_MAX_FILE /* bytes of Python read, as for lessons */
 #define KI_MAX_DEPTH 48           /* nesting of expressions and brackets */
 #define KI_MAX_SEQ 1024           /* elements of a list or tuple */
 #define KI_MAX_STR 4096           /* bytes of a string built by + */

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "lesson/keras_import.h"
-#include "lesson/keras_internal.h"
-#include "lesson/session.h"
+#include "keras/keras.h"
+#include "keras/internal.h"
+#include "lesson/lesson.h"
 
 /* ---- output with a line map ---- */
 
@@ -1139,47 +1139,4 @@ done:
 char *ls_keras_import(const char *path, const char *text, size_t len, char *err, size_t errlen)
 {
     return ls_keras_import_ex(path, text, len, NULL, err, errlen);
-}
-
-bool ls_is_python_path(const char *path)
-{
-    size_t n = path ? strlen(path) : 0;
-    return n >= 3 && !strcasecmp(path + n - 3, ".py");
-}
-
-ls_lesson *ls_lesson_load_any(const char *path, char *err, size_t errlen)
-{
-    if (!ls_is_python_path(path))
-        return ls_lesson_load(path, err, errlen);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = KI_MAX_FILE + 1;
-    char *buf = malloc(cap);
-    if (!buf) {
-        fclose(f);
-        if (err && errlen)
-            snprintf(err, errlen, "%s: out of memory", path);
-        return NULL;
-    }
-    size_t n = fread(buf, 1, cap, f);
-    bool bad = ferror(f);
-    int e = errno;
-    fclose(f);
-    if (bad) {
-        free(buf);
-        if (err && errlen)
-            snprintf(err, errlen, "%s: read error: %s", path, strerror(e));
-        return NULL;
-    }
-    char *text = ls_keras_import(path, buf, n, err, errlen);
-    free(buf);
-    if (!text)
-        return NULL;
-    ls_lesson *l = ls_lesson_parse(path, text, strlen(text), err, errlen);
-    free(text);
-    return l;
 }

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lesson/keras_eval.h"
+#include "keras/eval.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* Modules and symbols */

@@ -6,7 +6,7 @@
 #include <setjmp.h>
 #include <stdbool.h>
 
-#include "lesson/keras_internal.h"
+#include "keras/internal.h"
 
 typedef enum {
     V_NONE = 0,

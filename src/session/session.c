@@ -13,8 +13,8 @@
 #include "data/folder.h"
 #include "data/h5.h"
 #include "data/weights.h"
-#include "lesson/paths.h"
-#include "lesson/session.h"
+#include "session/paths.h"
+#include "session/session.h"
 
 /* The default memory budget: 16 GiB, or 3/4 of the machine's memory if that is less. */
 static size_t default_budget(void)

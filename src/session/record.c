@@ -6,7 +6,7 @@
 #include "data/atomicio.h"
 #include "data/npy.h"
 #include "data/weights.h"
-#include "lesson/record.h"
+#include "session/record.h"
 
 typedef struct {
     ds_npy_stream *mask, *act;

@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
-#include "lesson/paths.h"
+#include "session/paths.h"
 
 const char *ls_source_dir(void)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "engine/inception.h"
-#include "lesson/keras_eval.h"
+#include "keras/eval.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* Names */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lesson/keras_internal.h"
+#include "keras/internal.h"
 
 typedef struct {
     klex *lx;

@@ -18,6 +18,9 @@
 
 #include "lesson/lesson.h"
 
+/* The most bytes of Python read, as for lessons. */
+#define LS_KERAS_MAX_FILE (1u << 20)
+
 /* Imports text (len bytes of Python; path names it in messages). Returns the lesson
  * text (NUL-terminated; the caller frees it), or NULL with "path:line:col: message" in
  * err. The notes are also written into the lesson, as comments and in its first step. */
@@ -28,13 +31,5 @@ char *ls_keras_import(const char *path, const char *text, size_t len, char *err,
  * NULL on failure). */
 char *ls_keras_import_ex(const char *path, const char *text, size_t len, char **notes, char *err,
                          size_t errlen);
-
-/* True when path names a Python file (ends in .py, any case). */
-bool ls_is_python_path(const char *path);
-
-/* Opens a lesson file or a Keras Python file: `.py` files are imported (the lesson's
- * path is the .py's, so relative weight paths resolve next to it), anything else is
- * parsed with ls_lesson_load. NULL with the reason in err. Caller owns the result. */
-ls_lesson *ls_lesson_load_any(const char *path, char *err, size_t errlen);
 
 #endif

@@ -8,14 +8,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "cli/cli.h"
 #include "data/dataset.h"
 #include "data/weights.h"
 #include "engine/bases.h"
-#include "lesson/keras_import.h"
-#include "lesson/paths.h"
-#include "lesson/record.h"
-#include "lesson/session.h"
+#include "session/load.h"
+#include "session/paths.h"
+#include "session/record.h"
+#include "session/session.h"
 
 static double now_sec(void)
 {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lesson/keras_eval.h"
+#include "keras/eval.h"
 
 #define ARENA_MAX (64u << 20)
 

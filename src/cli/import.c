@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cli/cli.h"
 #include "data/atomicio.h"
-#include "lesson/keras_import.h"
+#include "keras/keras.h"
 
 #define IMPORT_USAGE "MODEL.py [-o OUT.lesson]"
 
