@@ -193,10 +193,9 @@ int ds_idx_read(const char *path, size_t max_bytes, ds_idx *out, char *err, size
 {
     memset(out, 0, sizeof *out);
     size_t cap = (max_bytes ? max_bytes : DS_IDX_DEFAULT_BUDGET) + 4096;
-    errno = 0;
-    FILE *f = fopen(path, "rb");
+    FILE *f = ds_fopen_regular(path, NULL, err, errlen);
     if (!f)
-        return ds_seterr(err, errlen, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
+        return -1;
     size_t len = 0, size = 1 << 16;
     unsigned char *buf = malloc(size);
     while (buf) {

@@ -387,15 +387,11 @@ int ds_npy_read_mem(const void *buf, size_t n, const char *name, ds_npy *out, ch
 static int open_header(const char *path, FILE **fp, ds_npy_header *h, char *err, size_t errlen)
 {
     *fp = NULL;
-    FILE *f = fopen(path, "rb");
+    off_t size = 0;
+    FILE *f = ds_fopen_regular(path, &size, err, errlen);
     if (!f)
-        return ds_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return ds_seterr(err, errlen, "%s: not a regular file", path);
-    }
-    size_t total = (size_t)st.st_size;
+        return -1;
+    size_t total = (size_t)size;
     unsigned char pre[12];
     size_t got = fread(pre, 1, sizeof pre, f);
     memset(h, 0, sizeof *h);

@@ -232,6 +232,22 @@ static void test_empty_and_missing(void **state)
     tu_assert_msg(err, dir, "read error: Is a directory");
 }
 
+/* Issue 14: a named pipe where the file should be is refused at once (a blocking open
+ * would wait for a writer forever). */
+static void test_special_file(void **state)
+{
+    (void)state;
+    char *p = tu_mkfifo(dir, "pipe.gz");
+    ds_idx x;
+    char err[512];
+    tu_hang_guard(20);
+    assert_int_equal(ds_idx_read(p, 0, &x, err, sizeof err), -1);
+    tu_hang_guard(0);
+    tu_assert_msg(err, p, "is a named pipe, not a regular file");
+    unlink(p);
+    free(p);
+}
+
 static void test_corrupt_gzip(void **state)
 {
     (void)state;
@@ -262,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_lying_header),
         cmocka_unit_test(test_huge_dims),
         cmocka_unit_test(test_empty_and_missing),
+        cmocka_unit_test(test_special_file),
         cmocka_unit_test(test_corrupt_gzip),
         cmocka_unit_test(test_fuzz_cut_stream),
     };

@@ -478,6 +478,26 @@ static void test_write_errors(void **state)
     free(p);
 }
 
+/* Issue 14: a named pipe or a device where a .npy should be is refused at once. */
+static void test_special_files(void **state)
+{
+    (void)state;
+    char err[512];
+    ds_npy a;
+    ds_npy_header h;
+    char *p = tu_mkfifo(dir, "pipe.npy");
+    tu_hang_guard(20);
+    assert_int_equal(ds_npy_read(p, &a, err, sizeof err), -1);
+    tu_assert_msg(err, p, "is a named pipe, not a regular file");
+    assert_int_equal(ds_npy_read_header(p, &h, err, sizeof err), -1);
+    tu_assert_msg(err, p, "is a named pipe");
+    assert_int_equal(ds_npy_read("/dev/null", &a, err, sizeof err), -1);
+    tu_assert_msg(err, "/dev/null: is a character device");
+    tu_hang_guard(0);
+    unlink(p);
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_stream_many_rows),
         cmocka_unit_test(test_stream_empty_and_abort),
         cmocka_unit_test(test_write_errors),
+        cmocka_unit_test(test_special_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

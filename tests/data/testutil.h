@@ -110,6 +110,59 @@ static inline int tu_count_entries(const char *dir)
     return n;
 }
 
+/* A named pipe at dir/name; caller frees the path. A reader that opens it the blocking
+ * way waits for a writer forever: tu_hang_guard turns such a hang into a failed test. */
+static inline char *tu_mkfifo(const char *dir, const char *name)
+{
+    char *p = tu_join(dir, name);
+    unlink(p);
+    if (mkfifo(p, 0644) != 0) {
+        perror(p);
+        abort();
+    }
+    return p;
+}
+
+/* Kills the test (SIGALRM) if it is still running in `seconds`; 0 cancels. */
+static inline void tu_hang_guard(unsigned seconds)
+{
+    alarm(seconds);
+}
+
+/* Redirects stderr (fd 2) to a scratch file until tu_stderr_end, which returns what was
+ * written there (caller frees). For single-threaded tests of "nothing printed". */
+static int tu_saved_stderr = -1;
+static FILE *tu_stderr_file;
+static inline void tu_stderr_begin(void)
+{
+    fflush(stderr);
+    tu_stderr_file = tmpfile();
+    tu_saved_stderr = dup(2);
+    dup2(fileno(tu_stderr_file), 2);
+}
+
+static inline char *tu_stderr_end(void)
+{
+    fflush(stderr);
+    dup2(tu_saved_stderr, 2);
+    close(tu_saved_stderr);
+    int fd = fileno(tu_stderr_file);
+    off_t n = lseek(fd, 0, SEEK_END);
+    char *s = calloc((size_t)(n > 0 ? n : 0) + 1, 1);
+    if (n > 0 && pread(fd, s, (size_t)n, 0) < 0)
+        s[0] = '\0';
+    fclose(tu_stderr_file);
+    return s;
+}
+
+/* Fails the test if msg holds a control character (a message must stay one line). */
+static inline void tu_assert_one_line(const char *msg)
+{
+    for (const char *c = msg; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            fail_msg("message holds control character 0x%02x: %s", (unsigned char)*c, msg);
+}
+
 /* Fails the test unless msg contains every one of the NULL-terminated needles. */
 #define tu_assert_msg(msg, ...) tu_assert_msg_((msg), __FILE__, __LINE__, __VA_ARGS__, NULL)
 static inline void tu_assert_msg_(const char *msg, const char *file, int line, ...)
