@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -56,6 +57,8 @@ ds_atomic *ds_atomic_open(const char *path, char *err, size_t errlen)
     a->path = dup_str(path);
     a->dir = malloc(dirlen + 2);
     a->tmp = malloc(len + 16);
+    /* .NAME.tmp.XXXXXX adds 12 bytes: cut NAME so the temp name stays within NAME_MAX */
+    size_t blen = strlen(base), bmax = NAME_MAX - 12;
     if (!a->path || !a->dir || !a->tmp) {
         atomic_free(a);
         ds_seterr(err, errlen, "%s: out of memory", path);
@@ -69,8 +72,24 @@ ds_atomic *ds_atomic_open(const char *path, char *err, size_t errlen)
     } else {
         strcpy(a->dir, ".");
     }
-    sprintf(a->tmp, "%.*s.%s.tmp.XXXXXX", (int)(base - path), path, base);
+    sprintf(a->tmp, "%.*s.%.*s.tmp.XXXXXX", (int)(base - path), path, (int)(blen < bmax ? blen : bmax), base);
 
+    /* rename would replace a device node or a pipe with a regular file (-o /dev/null, as
+     * root, would destroy the system's node): only a regular file is ever replaced. */
+    struct stat st;
+    mode_t mode = 0644;
+    if (stat(path, &st) == 0) {
+        if (!S_ISREG(st.st_mode)) {
+            if (S_ISDIR(st.st_mode))
+                ds_seterr(err, errlen, "%s: is a directory", path);
+            else
+                ds_seterr(err, errlen, "%s: exists and is %s, not a regular file; dropscope replaces only "
+                          "regular files", path, ds_file_kind(&st));
+            atomic_free(a);
+            return NULL;
+        }
+        mode = st.st_mode & 07777;
+    }
     int fd = mkstemp(a->tmp);
     if (fd < 0) {
         int e = errno;
@@ -80,18 +99,6 @@ ds_atomic *ds_atomic_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     /* mkstemp makes 0600; a saved file should look like any other file the user has. */
-    struct stat st;
-    mode_t mode = 0644;
-    if (stat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            ds_seterr(err, errlen, "%s: is a directory", path);
-            close(fd);
-            unlink(a->tmp);
-            atomic_free(a);
-            return NULL;
-        }
-        mode = st.st_mode & 07777;
-    }
     (void)fchmod(fd, mode);
     a->f = fdopen(fd, "w+b");
     if (!a->f) {
@@ -152,6 +159,13 @@ int ds_atomic_commit(ds_atomic *a, char *err, size_t errlen)
     if (!what && rc != 0) {
         what = "close failed";
         e = errno;
+    }
+    struct stat st;
+    if (!what && stat(a->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        unlink(a->tmp);
+        ds_seterr(err, errlen, "%s: is now %s, not a regular file; it was not replaced", a->path, ds_file_kind(&st));
+        atomic_free(a);
+        return -1;
     }
     if (!what && rename(a->tmp, a->path) != 0) {
         what = "rename into place failed";

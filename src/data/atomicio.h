@@ -4,7 +4,12 @@
  * How: the data goes to a temp file `.NAME.tmp.XXXXXX` in the target's directory; commit
  * flushes and fsyncs it, renames it over the target and fsyncs the directory. On any
  * failure (or abort) the temp file is removed and the old file is left untouched. A process
- * killed mid-write leaves only a stray temp file behind, never a partial target.
+ * killed mid-write leaves only a stray temp file behind, never a partial target. NAME is
+ * cut to its first NAME_MAX - 12 bytes when longer, so any legal target name works.
+ *
+ * Only a regular file (or nothing) is ever replaced: a target that exists as a directory,
+ * a device node, a named pipe or a socket (through a symbolic link too) is refused, both
+ * at open and again just before the rename.
  *
  * Errors: int functions return 0 or -1, pointer functions NULL; the reason, naming the
  * file, goes into the caller's err buffer (errlen bytes, may be NULL/0). Never prints. */

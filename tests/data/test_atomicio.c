@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <limits.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "data/atomicio.h"
@@ -238,6 +240,84 @@ static void test_sigkill_mid_write(void **state)
     free(p);
 }
 
+/* Issue 14: a device node or a named pipe in the target's place is never replaced (as
+ * root, `-o /dev/null` would have turned the system's node into a file). */
+static void test_refuses_special_targets(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    int entries = tu_count_entries(dir);
+    char *fifo = tu_mkfifo(dir, "pipe");
+    assert_int_equal(ds_write_file_atomic(fifo, "x", 1, err, sizeof err), -1);
+    tu_assert_msg(err, fifo, "is a named pipe, not a regular file");
+    struct stat st;
+    assert_int_equal(stat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    /* a character device (the null device's numbers), where we may make one */
+    char *node = tu_join(dir, "null");
+    if (mknod(node, S_IFCHR | 0666, makedev(1, 3)) == 0) {
+        assert_int_equal(ds_write_file_atomic(node, "x", 1, err, sizeof err), -1);
+        tu_assert_msg(err, node, "is a character device");
+        assert_int_equal(stat(node, &st), 0);
+        assert_true(S_ISCHR(st.st_mode));
+        /* through a symbolic link too */
+        char *link = tu_join(dir, "link");
+        assert_int_equal(symlink(node, link), 0);
+        assert_int_equal(ds_write_file_atomic(link, "x", 1, err, sizeof err), -1);
+        assert_int_equal(lstat(link, &st), 0);
+        assert_true(S_ISLNK(st.st_mode));
+        unlink(link);
+        free(link);
+        unlink(node);
+    }
+    /* the node appearing between open and commit */
+    char *late = tu_join(dir, "late");
+    ds_atomic *a = ds_atomic_open(late, err, sizeof err);
+    assert_non_null(a);
+    assert_int_equal(mkfifo(late, 0644), 0);
+    assert_int_equal(ds_atomic_commit(a, err, sizeof err), -1);
+    tu_assert_msg(err, late, "is now a named pipe");
+    assert_int_equal(stat(late, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    assert_int_equal(tu_count_entries(dir), entries + 2); /* pipe and late: no temp file left */
+    unlink(late);
+    unlink(fifo);
+    free(late);
+    free(node);
+    free(fifo);
+}
+
+/* Issue 14: any legal name (up to NAME_MAX bytes) can be written: the temp name is cut to
+ * fit, and still hidden and named after the target. */
+static void test_long_names(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    int entries = tu_count_entries(dir);
+    for (int len = 240; len <= NAME_MAX; len += 5) {
+        char name[NAME_MAX + 1];
+        memset(name, 'a', (size_t)len);
+        name[len] = '\0';
+        char *p = tu_join(dir, name);
+        ds_atomic *a = ds_atomic_open(p, err, sizeof err);
+        if (!a)
+            fail_msg("%d-byte name: %s", len, err);
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        int temps = 0;
+        while ((e = readdir(d)))
+            temps += e->d_name[0] == '.' && strstr(e->d_name, ".tmp.") && !strncmp(e->d_name + 1, name, 200);
+        closedir(d);
+        assert_int_equal(temps, 1);
+        fputs("long", ds_atomic_file(a));
+        assert_int_equal(ds_atomic_commit(a, err, sizeof err), 0);
+        assert_file(p, "long");
+        unlink(p);
+        free(p);
+    }
+    assert_int_equal(tu_count_entries(dir), entries);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +328,8 @@ int main(void)
         cmocka_unit_test(test_commit_fails_on_write_error),
         cmocka_unit_test(test_mkdirs),
         cmocka_unit_test(test_sigkill_mid_write),
+        cmocka_unit_test(test_refuses_special_targets),
+        cmocka_unit_test(test_long_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
