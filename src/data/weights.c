@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "atomicio.h"
 #include "npy.h"
@@ -123,6 +124,16 @@ static int cmp_str(const void *a, const void *b)
 static int list_npy(const char *dir, strlist *out, char *err, size_t errlen)
 {
     DIR *d = opendir(dir);
+    struct stat st;
+    if (!d && errno == ENOTDIR && stat(dir, &st) == 0) {
+        /* callers try .h5 first (ds_h5_is_hdf5), so a file here is one without HDF5's signature */
+        if (S_ISREG(st.st_mode))
+            return ds_seterr(err, errlen, "%s: not an HDF5 file (%s) and not a weights directory; a Keras .h5 "
+                             "weights file or a directory of <layer>.<param>.npy files was expected", dir,
+                             st.st_size ? "no HDF5 signature" : "the file is empty");
+        return ds_seterr(err, errlen, "%s: is %s, not a weights directory or a Keras .h5 file", dir,
+                         ds_file_kind(&st));
+    }
     if (!d)
         return ds_seterr(err, errlen, "%s: cannot open weights directory: %s", dir,
                          strerror(errno));

@@ -372,6 +372,38 @@ static void test_load_into_frozen_compiled(void **state)
     nn_model_destroy(b);
 }
 
+/* Issue 14: a file (empty, or text) named like a .h5 weights file, which the session
+ * hands here when it lacks HDF5's signature, is "not an HDF5 file"; a named pipe as the
+ * directory, or as one of its .npy files, is refused without blocking. */
+static void test_not_hdf5_and_special_files(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    nn_model *m = build(true, 1);
+    char *h5 = tu_join(dir, "w.h5");
+    tu_write(h5, "", 0);
+    expect_load_error(m, h5, DS_WEIGHTS_SUBSET, h5, "not an HDF5 file (the file is empty)");
+    tu_write(h5, "hello\n", 6);
+    expect_load_error(m, h5, DS_WEIGHTS_SUBSET, h5, "not an HDF5 file (no HDF5 signature)");
+    unlink(h5);
+    free(h5);
+    tu_hang_guard(20);
+    char *pipe = tu_mkfifo(dir, "wpipe");
+    expect_load_error(m, pipe, DS_WEIGHTS_SUBSET, pipe, "is a named pipe, not a weights directory");
+    unlink(pipe);
+    free(pipe);
+    char *d = fresh_dir("fifo");
+    assert_int_equal(ds_weights_save(m, d, err, sizeof err), 0);
+    char *k = tu_join(d, "dense.kernel.npy");
+    unlink(k);
+    free(tu_mkfifo(d, "dense.kernel.npy"));
+    expect_load_error(m, d, DS_WEIGHTS_STRICT, k, "is a named pipe, not a regular file");
+    tu_hang_guard(0);
+    free(k);
+    free(d);
+    nn_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_subset),
         cmocka_unit_test(test_model_and_dir_errors),
         cmocka_unit_test(test_load_into_frozen_compiled),
+        cmocka_unit_test(test_not_hdf5_and_special_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
