@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hdf5.h>
 
@@ -156,12 +157,29 @@ static void h5in_close(h5in *in)
     in->root = in->file = -1;
 }
 
+/* 1: path is a regular file with the HDF5 signature where libhdf5 looks for it (offset
+ * 0, or 512, 1024, 2048, ... after a user block); 0: a regular file without it; -1: not a
+ * regular file or unreadable (reason in err). Checked before libhdf5 opens the file: its
+ * open blocks on a named pipe. */
+static int h5_sniff(const char *path, char *err, size_t errlen)
+{
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    off_t size = 0;
+    int fd = ds_open_regular(path, &size, err, errlen);
+    if (fd < 0)
+        return -1;
+    int found = 0;
+    for (off_t at = 0; !found && at + (off_t)sizeof sig <= size; at = at ? 2 * at : 512) {
+        unsigned char b[sizeof sig];
+        found = pread(fd, b, sizeof b, at) == (ssize_t)sizeof b && !memcmp(b, sig, sizeof b);
+    }
+    close(fd);
+    return found;
+}
+
 int ds_h5_is_hdf5(const char *path)
 {
-    quiet();
-    htri_t r = H5Fis_hdf5(path);
-    H5Eclear2(H5E_DEFAULT);
-    return r > 0;
+    return h5_sniff(path, NULL, 0) == 1;
 }
 
 static int h5in_open(h5in *in, const char *path, char *err, size_t errlen)
@@ -171,14 +189,11 @@ static int h5in_open(h5in *in, const char *path, char *err, size_t errlen)
     in->path = path;
     in->file = in->root = -1;
     quiet();
-    FILE *probe = fopen(path, "rb");
-    if (!probe)
-        return ds_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-    fclose(probe);
-    if (H5Fis_hdf5(path) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
+    int sig = h5_sniff(path, err, errlen);
+    if (sig < 0)
+        return -1;
+    if (sig == 0)
         return ds_seterr(err, errlen, "%s: not an HDF5 file (a Keras .h5 weights file was expected)", path);
-    }
     in->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (in->file < 0)
         return ds_seterr(err, errlen, "%s: cannot be read as HDF5, the file is truncated or damaged (%s)", path,
@@ -292,6 +307,38 @@ static void weight_suffix(const char *w, char *out, size_t n)
         *colon = '\0';
 }
 
+/* When dataset d is compressed with a filter this libhdf5 lacks (LZF, Blosc, ... are
+ * plugins h5py ships, absent from Debian's libhdf5), writes "the LZF filter (HDF5 filter
+ * 32000)" into buf and returns true. Without this check the read fails with HDF5's
+ * "can't open directory: .../plugins", which reads like a damaged file. */
+static bool missing_filter(hid_t d, char *buf, size_t n)
+{
+    hid_t pl = H5Dget_create_plist(d);
+    bool missing = false;
+    int nf = pl >= 0 ? H5Pget_nfilters(pl) : 0;
+    for (int i = 0; i < nf && !missing; i++) {
+        unsigned flags, cd[8], fcfg;
+        size_t ncd = 8;
+        char name[64] = "";
+        H5Z_filter_t id = H5Pget_filter2(pl, (unsigned)i, &flags, &ncd, cd, sizeof name, name, &fcfg);
+        if (id < 0 || H5Zfilter_avail(id) > 0)
+            continue;
+        static const struct { H5Z_filter_t id; const char *name; } known[] = {
+            {32000, "LZF"}, {32001, "Blosc"}, {307, "bzip2"}, {32004, "LZ4"}, {32015, "Zstandard"},
+        };
+        const char *label = name[0] ? name : "an unknown";
+        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+            if (known[k].id == id)
+                label = known[k].name;
+        snprintf(buf, n, "the %s filter (HDF5 filter %d)", label, (int)id);
+        missing = true;
+    }
+    if (pl >= 0)
+        H5Pclose(pl);
+    H5Eclear2(H5E_DEFAULT);
+    return missing;
+}
+
 /* One model layer paired with one file layer; map[p] = file weight for parameter p. */
 typedef struct {
     int mi, fi;
@@ -369,6 +416,11 @@ static int read_weight(const h5in *in, const nn_layer *l, const file_layer *fl, 
         fmt_shape(b, sizeof b, p->shape);
         ds_seterr(err, errlen, "%s: layer '%s': weight '%s' has shape %s in the file but the model's %s.%s is %s",
                   in->path, l->name, w, a, l->name, p->name, b);
+        goto done;
+    }
+    if (missing_filter(d, a, sizeof a)) {
+        ds_seterr(err, errlen, "%s: layer '%s': weight '%s' is compressed with %s, which this build of HDF5 "
+                  "lacks; re-save the file with h5py using compression='gzip' or none", in->path, l->name, w, a);
         goto done;
     }
     if (H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst) < 0) {

@@ -18,7 +18,9 @@
  * Saving writes the same layout (Keras's load_weights reads it), atomically (the file is
  * built in memory, then written through atomicio: temp file + rename).
  *
- * HDF5's own error printing is switched off; its failures become messages.
+ * HDF5's own error printing is switched off; its failures become messages. A weight
+ * compressed with a filter libhdf5 lacks (LZF, Blosc: h5py's plugins) is named as such,
+ * with how to re-save it; only regular files are opened (a named pipe would block).
  * Errors: 0 / -1 with the reason in err. Never prints. */
 #ifndef DS_H5_H
 #define DS_H5_H
@@ -64,7 +66,8 @@ int ds_h5_load_base(nn_model *m, const char *path, int first, int last, ds_weigh
 /* Writes every layer of m (finalized) to path in the save_weights layout, atomically.
  * -1 on error (an existing file is left as it was). */
 int ds_h5_save(const nn_model *m, const char *path, char *err, size_t errlen);
-/* True when path starts with the HDF5 signature (at offset 0). */
+/* True when path is a regular file with the HDF5 signature (at offset 0, or after a user
+ * block). Never blocks: a named pipe or a device is simply not HDF5. */
 int ds_h5_is_hdf5(const char *path);
 
 #endif
