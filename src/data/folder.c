@@ -8,11 +8,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <SDL.h>
 #include <SDL_image.h>
 
 #include "engine/rng.h"
+#include "imghdr.h"
 #include "util.h"
 
 ds_folder_opts ds_folder_opts_default(void)
@@ -119,48 +121,88 @@ static int list_dir(const char *dir, bool want_dirs, strlist *out, char *err, si
     return rc;
 }
 
-/* A JPEG must end with its EOI marker (FF D9, perhaps followed by padding): libjpeg
- * only warns about a truncated file and fills the rest with gray, where PIL (and so
- * Keras) refuses it. */
-static bool jpeg_truncated(const char *path)
+/* The whole file, if it is a regular file of at most DS_IMAGE_MAX_FILE bytes. */
+static unsigned char *slurp(const char *path, size_t *n, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    unsigned char head[3] = {0}, tail[64];
-    bool is_jpeg = fread(head, 1, 3, f) == 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF;
-    bool truncated = false;
-    if (is_jpeg && fseek(f, 0, SEEK_END) == 0) {
-        long size = ftell(f);
-        long k = size < (long)sizeof tail ? size : (long)sizeof tail;
-        truncated = true;
-        if (fseek(f, size - k, SEEK_SET) == 0 && fread(tail, 1, (size_t)k, f) == (size_t)k)
-            for (long i = 0; i + 1 < k; i++)
-                if (tail[i] == 0xFF && tail[i + 1] == 0xD9)
-                    truncated = false;
+    off_t size = 0;
+    int fd = ds_open_regular(path, &size, err, errlen);
+    if (fd < 0)
+        return NULL;
+    unsigned char *b = NULL;
+    if (size < 0 || (uint64_t)size > DS_IMAGE_MAX_FILE)
+        ds_seterr(err, errlen, "%s: the file is %lld bytes, over the %zu MiB limit for an image file", path,
+                  (long long)size, DS_IMAGE_MAX_FILE >> 20);
+    else if (!(b = malloc((size_t)size + 1)))
+        ds_seterr(err, errlen, "%s: out of memory", path);
+    size_t got = 0;
+    while (b && got < (size_t)size) {
+        ssize_t r = read(fd, b + got, (size_t)size - got);
+        if (r <= 0) {
+            ds_seterr(err, errlen, "%s: read error: %s", path, r < 0 ? strerror(errno) : "the file shrank");
+            free(b);
+            b = NULL;
+        } else {
+            got += (size_t)r;
+        }
     }
-    fclose(f);
-    return truncated;
+    close(fd);
+    *n = got;
+    return b;
+}
+
+/* Decodes a file that passed ds_image_sniff with the loader of its format only. */
+static SDL_Surface *decode(const unsigned char *buf, size_t n, const ds_img_info *info)
+{
+    unsigned char *clean = NULL;
+    size_t clean_n = 0;
+    if (info->format == DS_IMG_PNG) {
+        if (ds_png_clean(buf, n, &clean, &clean_n) < 0) {
+            SDL_SetError("out of memory");
+            return NULL;
+        }
+        buf = clean;
+        n = clean_n;
+    }
+    SDL_RWops *rw = SDL_RWFromConstMem(buf, (int)n);
+    SDL_Surface *s = NULL;
+    if (rw && info->format == DS_IMG_PNG)
+        s = IMG_LoadPNG_RW(rw);
+    else if (rw && info->format == DS_IMG_JPEG)
+        s = IMG_LoadJPG_RW(rw);
+    else if (rw)
+        s = SDL_LoadBMP_RW(rw, 0);
+    if (rw)
+        SDL_RWclose(rw);
+    free(clean);
+    return s;
 }
 
 int ds_image_read(const char *path, float **px, int *h, int *w, char *err, size_t errlen)
 {
     *px = NULL;
     *h = *w = 0;
-    FILE *probe = fopen(path, "rb");
-    if (!probe)
-        return ds_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-    fclose(probe);
-    if (jpeg_truncated(path))
-        return ds_seterr(err, errlen, "%s: the JPEG image is truncated (no end-of-image marker)", path);
-    SDL_Surface *s = IMG_Load(path);
+    size_t n;
+    unsigned char *buf = slurp(path, &n, err, errlen);
+    if (!buf)
+        return -1;
+    ds_img_info info;
+    if (ds_image_sniff(buf, n, path, &info, err, errlen) < 0) {
+        free(buf);
+        return -1;
+    }
+    SDL_Surface *s = decode(buf, n, &info);
+    free(buf);
     if (!s)
         return ds_seterr(err, errlen, "%s: not a readable image (%s)", path, IMG_GetError());
+    if (s->w != info.w || s->h != info.h) { /* the header was checked, not the decoder */
+        SDL_FreeSurface(s);
+        return ds_seterr(err, errlen, "%s: the %s decoder gave %dx%d for a %dx%d header", path,
+                         ds_img_format_name(info.format), s->w, s->h, info.w, info.h);
+    }
     SDL_Surface *rgb = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_RGB24, 0);
     SDL_FreeSurface(s);
     if (!rgb)
         return ds_seterr(err, errlen, "%s: cannot convert the image to RGB (%s)", path, SDL_GetError());
-    size_t n;
     if (rgb->w <= 0 || rgb->h <= 0 || !ds_mul_ok((size_t)rgb->w * (size_t)rgb->h, 3 * sizeof(float), &n) ||
         !(*px = malloc(n))) {
         SDL_FreeSurface(rgb);

@@ -2,7 +2,11 @@
  * a directory with one sub-folder per class, classes in alphabetical (byte) order, images
  * inside each in alphabetical order.
  *
- * Images are .png, .jpg, .jpeg and .bmp files (any case), read through SDL2_image,
+ * Images are .png, .jpg, .jpeg and .bmp files (any case), checked first by imghdr.h
+ * (format by content, matching the extension; at most 16 Mpixel and 16384 on a side;
+ * a PNG's chunks, CRCs and data checked whole, so libpng, which would print to stderr, is
+ * handed only sound files), then decoded by that format's loader only (IMG_LoadPNG_RW,
+ * IMG_LoadJPG_RW, SDL_LoadBMP_RW; never IMG_Load, which decodes anything it recognises),
  * converted to RGB (alpha dropped, gray repeated, as PIL's convert('RGB')), scaled to
  * [0, 1] (x / 255) and resized to (h, w, 3) with ds_resize_bilinear (tf.image.resize's
  * bilinear, what image_dataset_from_directory uses; flow_from_directory defaults to
@@ -45,7 +49,8 @@ int ds_folder_load(const char *dir, const ds_folder_opts *o, ds_folder *out, cha
 void ds_folder_free(ds_folder *f);   /* NULL is fine */
 
 /* Reads one image file as RGB floats in [0, 1], (h, w, 3) channels-last; *px is owned by
- * the caller (free). -1 with the file named in err. */
+ * the caller (free). -1 with the file named in err: not a regular file (a named pipe is
+ * refused without blocking), over 128 MiB, refused by ds_image_sniff, or not decodable. */
 int ds_image_read(const char *path, float **px, int *h, int *w, char *err, size_t errlen);
 
 #endif
