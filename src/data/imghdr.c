@@ -51,7 +51,7 @@ static int check_dims(const char *name, ds_img_format f, long long w, long long 
     if (w > DS_IMAGE_MAX_SIDE || h > DS_IMAGE_MAX_SIDE || w * h > DS_IMAGE_MAX_PIXELS)
         return ds_seterr(err, errlen, "%s: the %s image is %lldx%lld (%.1f Mpixel), over the limit of %ld Mpixel "
                          "(4096x4096) and %d on a side; shrink it first", name, ds_img_format_name(f), w, h,
-                         (double)(w * h) / (1 << 20), DS_IMAGE_MAX_PIXELS >> 20, DS_IMAGE_MAX_SIDE);
+                         (double)w * (double)h / (1 << 20), DS_IMAGE_MAX_PIXELS >> 20, DS_IMAGE_MAX_SIDE);
     return 0;
 }
 
