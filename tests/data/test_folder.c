@@ -503,6 +503,13 @@ static void test_special_files_and_names(void **state)
     tu_hang_guard(20);
     expect_image_fail(fifo, "is a named pipe, not a regular file", "");
     tu_hang_guard(0);
+    /* a (sparse) file over the 128 MiB limit is not read at all */
+    char *big = tu_join(dir, "big.png");
+    tu_write(big, "", 0);
+    assert_int_equal(truncate(big, (off_t)DS_IMAGE_MAX_FILE + 1), 0);
+    expect_image_fail(big, "the file is 134217729 bytes, over the 128 MiB limit for an image file", "");
+    unlink(big);
+    free(big);
     save_image(dir, "cats", "a.png", 0, 4, 4, false, false);
     const char *evil = "dogs\nfake: all fine\x1b[2J";
     char *ed = tu_join(dir, evil);
