@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,18 +76,6 @@ static char *join(const char *a, const char *b)
     return p;
 }
 
-static bool is_image_name(const char *name)
-{
-    const char *dot = strrchr(name, '.');
-    if (!dot)
-        return false;
-    static const char *const ext[] = {".png", ".jpg", ".jpeg", ".bmp"};
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
-        if (!strcasecmp(dot, ext[i]))
-            return true;
-    return false;
-}
-
 /* Entries of dir (not hidden) that are directories (want_dirs) or image files, sorted. */
 static int list_dir(const char *dir, bool want_dirs, strlist *out, char *err, size_t errlen)
 {
@@ -109,7 +96,7 @@ static int list_dir(const char *dir, bool want_dirs, strlist *out, char *err, si
         bool ok = stat(p, &st) == 0;
         if (ok && want_dirs && S_ISDIR(st.st_mode))
             rc = sl_push(out, e->d_name);
-        else if (ok && !want_dirs && S_ISREG(st.st_mode) && is_image_name(e->d_name))
+        else if (ok && !want_dirs && S_ISREG(st.st_mode) && ds_image_format_of_name(e->d_name))
             rc = sl_push(out, e->d_name);
         free(p);
         if (rc < 0)

@@ -28,8 +28,7 @@ const char *ds_img_format_name(ds_img_format f)
     return f == DS_IMG_PNG ? "PNG" : f == DS_IMG_JPEG ? "JPEG" : f == DS_IMG_BMP ? "BMP" : "unknown";
 }
 
-/* The format the name's extension promises; 0 for none of them. */
-static ds_img_format format_of_name(const char *name)
+ds_img_format ds_image_format_of_name(const char *name)
 {
     const char *dot = strrchr(name, '.');
     if (!dot)
@@ -413,7 +412,7 @@ int ds_image_sniff(const void *buf, size_t n, const char *name, ds_img_info *inf
 {
     const unsigned char *b = buf;
     memset(info, 0, sizeof *info);
-    ds_img_format want = format_of_name(name), got = 0;
+    ds_img_format want = ds_image_format_of_name(name), got = 0;
     if (n >= 8 && !memcmp(b, png_sig, 8))
         got = DS_IMG_PNG;
     else if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)

@@ -36,6 +36,9 @@ typedef struct {
     int w, h;          /* from the header; both within the limits */
 } ds_img_info;
 
+/* The format the name's extension promises (any case); 0 for none of them. */
+ds_img_format ds_image_format_of_name(const char *name);
+
 /* "PNG", "JPEG", "BMP". */
 const char *ds_img_format_name(ds_img_format f);
 
