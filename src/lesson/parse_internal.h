@@ -225,14 +225,16 @@ double lsp_read_real(parser *p, const char *what, const char *ctx, double lo, do
 bool lsp_read_bool(parser *p, const char *ctx);
 tok lsp_read_name(parser *p, const char *what, const char *ctx, char *out);
 int lsp_read_choice(parser *p, const char *what, const char *ctx, const char *const *words);
-int lsp_read_ints(parser *p, const char *what, const char *ctx, int *out, int max, long lo,
-long hi);
+int lsp_read_ints(parser *p, const char *what, const char *ctx, int *out, int max, long lo, long hi);
 nn_shape lsp_read_shape(parser *p, const char *what, const char *ctx);
-void lsp_read_pair(parser *p, const char *what, const char *ctx, int *a, int *b, long lo,
-long hi);
+void lsp_read_pair(parser *p, const char *what, const char *ctx, int *a, int *b, long lo, long hi);
 void lsp_parse_call(parser *p, const char *callee, arg_fn fn, void *ctx);
-int lsp_arg_index(parser *p, const tok *key, int pos, const char *callee,
-const char *const *names, const char *const *positional, unsigned *seen);
+/* "a, b, c" into buf (n bytes, cut to fit): count words, or up to NULL when count < 0. */
+const char *lsp_join(char *buf, size_t n, const char *const *words, int count);
+/* Index in names of the argument key (NULL: the pos-th positional one; the first np of
+ * names may be positional); fails if it is unknown or given twice. */
+int lsp_arg_index(parser *p, const tok *key, int pos, const char *callee, const char *const *names, int np,
+                  unsigned *seen);
 
 /* ------------------------------------------------------------------------------------ */
 /* Sections (sections.c) */

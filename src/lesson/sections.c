@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/dataset.h"
 #include "lesson/parse_internal.h"
 #include "lesson/vocab.h"
 
@@ -33,29 +34,39 @@ static void key_once(parser *p, const tok *key, int k, const char *sec)
 
 /* ---- data ---- */
 
-static const char *const fashion_names[] = {"T-shirt/top", "trouser", "pullover", "dress", "coat",
-                                            "sandal", "shirt", "sneaker", "bag", "ankle boot", NULL};
+/* The class names as a sentence writes them ("trouser", "ankle boot", but "T-shirt/top"):
+ * the dataset's names with the first letter lowered unless the second is not a letter.
+ * Lesson messages have always printed them so. */
+typedef struct {
+    char name[DS_FMNIST_CLASSES][16];
+    const char *word[DS_FMNIST_CLASSES + 1];
+} fashion_words;
 
-/* Lower-case letters and digits only: "Ankle boot" -> "ankleboot". */
-static void squash(const char *s, size_t n, char *out, size_t cap)
+static const char *const fashion_names[DS_FMNIST_CLASSES] = DS_FMNIST_CLASS_NAMES;
+
+static void fashion_words_init(fashion_words *w)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < n && k + 1 < cap; i++)
-        if (is_alpha((unsigned char)s[i]) || is_digit((unsigned char)s[i]))
-            out[k++] = (char)lower((unsigned char)s[i]);
-    out[k] = '\0';
+    for (int i = 0; i < DS_FMNIST_CLASSES; i++) {
+        const char *s = fashion_names[i];
+        snprintf(w->name[i], sizeof w->name[i], "%s", s);
+        if (is_alpha((unsigned char)s[1]))
+            w->name[i][0] = (char)lower((unsigned char)s[0]);
+        w->word[i] = w->name[i];
+    }
+    w->word[DS_FMNIST_CLASSES] = NULL;
 }
 
 static int fashion_class(const char *s, size_t n)
 {
     char a[48], b[48];
-    squash(s, n, a, sizeof a);
+    ls_squash(s, n, a, sizeof a);
     if (!strcmp(a, "tshirt") || !strcmp(a, "top"))
         return 0;
     if (!strcmp(a, "boot") || !strcmp(a, "ankleboots"))
         return 9;
-    for (int i = 0; fashion_names[i]; i++) {
-        squash(fashion_names[i], strlen(fashion_names[i]), b, sizeof b);
+    for (int i = 0; i < DS_FMNIST_CLASSES; i++) {
+        const char *nm = fashion_names[i];
+        ls_squash(nm, strlen(nm), b, sizeof b);
         if (!strcmp(a, b))
             return i;
         size_t la = strlen(a);
@@ -100,10 +111,15 @@ static int read_class(parser *p, bool bracketed, bool call)
         FAIL_TOK(p, &t, "classes of an image folder are given by number (0, 1, ...)");
     int c = fashion_class(s, (size_t)n);
     if (c < 0) {
-        char sg[80];
-        FAIL_TOK(p, &t,
-                 "'%.*s' is not a Fashion-MNIST class%s (classes: 0 T-shirt/top, 1 trouser, 2 pullover, 3 dress, 4 coat, 5 sandal, 6 shirt, 7 sneaker, 8 bag, 9 ankle boot)",
-                 n > 40 ? 40 : n, s, suggest(sg, sizeof sg, s, (size_t)n, fashion_names));
+        fashion_words w;
+        fashion_words_init(&w);
+        char sg[80], list[200] = "";
+        for (int i = 0; i < DS_FMNIST_CLASSES; i++) {
+            size_t k = strlen(list);
+            snprintf(list + k, sizeof list - k, "%s%d %s", i ? ", " : "", i, w.word[i]);
+        }
+        FAIL_TOK(p, &t, "'%.*s' is not a Fashion-MNIST class%s (classes: %s)", n > 40 ? 40 : n, s,
+                 suggest(sg, sizeof sg, s, (size_t)n, w.word), list);
     }
     return c;
 }
@@ -123,8 +139,11 @@ static void read_classes(parser *p, bool call)
             break;
         int c = read_class(p, br, call);
         for (int i = 0; i < d->n_classes; i++)
-            if (d->classes[i] == c)
-                FAIL_TOK(p, &t, "class %d (%s) is listed twice", c, fashion_names[c]);
+            if (d->classes[i] == c) {
+                fashion_words w;
+                fashion_words_init(&w);
+                FAIL_TOK(p, &t, "class %d (%s) is listed twice", c, w.word[c]);
+            }
         if (d->n_classes == LS_MAX_CLASSES)
             FAIL_TOK(p, &t, "at most %d classes", LS_MAX_CLASSES);
         d->classes[d->n_classes++] = c;
@@ -212,8 +231,13 @@ void lsp_data_key(parser *p, const tok *key, bool call)
 
 /* ---- compile ---- */
 
-static const char *const opt_names[] = {"sgd", "rmsprop", "adam", NULL};
-static const char *const opt_keras[] = {"SGD", "RMSprop", "Adam"};
+/* The optimizers' lesson names in nn_opt_kind order, NULL-terminated. */
+static void optimizer_words(const char **out)
+{
+    for (int i = 0; i < LS_VOCAB_OPTIMIZERS; i++)
+        out[i] = ls_vocab_optimizers[i].name;
+    out[LS_VOCAB_OPTIMIZERS] = NULL;
+}
 
 typedef struct {
     nn_optimizer_cfg *o;
@@ -224,16 +248,10 @@ static void opt_arg(parser *p, void *vctx, const tok *key, int pos, const char *
 {
     opt_ctx *oc = vctx;
     nn_optimizer_cfg *o = oc->o;
-    /* arguments each optimizer accepts, as in Keras */
-    static const char *const sgd[] = {"learning_rate", "lr", "momentum", "nesterov", NULL};
-    static const char *const rms[] = {"learning_rate", "lr", "rho", "momentum", "epsilon", "centered", NULL};
-    static const char *const adam[] = {"learning_rate", "lr", "beta_1", "beta_2", "epsilon", "amsgrad", NULL};
-    static const char *const *per[] = {sgd, rms, adam};
-    static const char *const pos0[] = {"learning_rate", NULL};
-    const char *const *names = per[o->kind];
-    const char *callee = opt_keras[o->kind];
+    const ls_vocab_optimizer *v = &ls_vocab_optimizers[o->kind];
+    const char *const *names = v->lesson_args;
     tok at = key ? *key : peek(p);
-    const char *nm = names[lsp_arg_index(p, key, pos, callee, names, pos0, &oc->seen)];
+    const char *nm = names[lsp_arg_index(p, key, pos, v->keras, names, v->lesson_pos, &oc->seen)];
     if (!strcmp(nm, "learning_rate") || !strcmp(nm, "lr")) {
         bool alias = !strcmp(nm, "lr");
         if (p->lr_given || p->learning_rate_given)
@@ -275,8 +293,8 @@ static void opt_arg(parser *p, void *vctx, const tok *key, int pos, const char *
 static void read_optimizer(parser *p, const char *ctx)
 {
     tok t = peek(p);
-    const char *s;
-    int n;
+    const char *s = NULL;
+    int n = 0;
     if (t.kind == T_STR) {
         s = tstr(p, &t);
         n = t.slen;
@@ -301,19 +319,24 @@ static void read_optimizer(parser *p, const char *ctx)
         }
         s = ttext(p, &t);
         n = t.len;
-    } else {
-        char w[160];
-        snprintf(w, sizeof w, "an optimizer (sgd, rmsprop, adam) %s", ctx);
+    }
+    const char *words[LS_VOCAB_OPTIMIZERS + 1];
+    char list[32];
+    optimizer_words(words);
+    lsp_join(list, sizeof list, words, -1);
+    if (t.kind != T_STR && t.kind != T_IDENT) {
+        char w[192];
+        snprintf(w, sizeof w, "an optimizer (%s) %s", list, ctx);
         lsp_expected(p, &t, w);
     }
     int kind = -1;
-    for (int i = 0; opt_names[i]; i++)
-        if (eq_nocase(s, (size_t)n, opt_names[i]))
+    for (int i = 0; words[i]; i++)
+        if (eq_nocase(s, (size_t)n, words[i]))
             kind = i;
     if (kind < 0) {
         char sg[80];
-        FAIL_TOK(p, &t, "unknown optimizer '%.*s'%s (known: sgd, rmsprop, adam)", n > 40 ? 40 : n, s,
-                 suggest(sg, sizeof sg, s, (size_t)n, opt_names));
+        FAIL_TOK(p, &t, "unknown optimizer '%.*s'%s (known: %s)", n > 40 ? 40 : n, s,
+                 suggest(sg, sizeof sg, s, (size_t)n, words), list);
     }
     next(p);
     ls_compile *c = &p->l->compile;
@@ -324,37 +347,53 @@ static void read_optimizer(parser *p, const char *ctx)
     if (t.kind == T_IDENT && is_punct(&u, '(')) {
         next(p);
         opt_ctx oc = {&c->opt, 0};
-        lsp_parse_call(p, opt_keras[kind], opt_arg, &oc);
+        lsp_parse_call(p, ls_vocab_optimizers[kind].keras, opt_arg, &oc);
     }
 }
 
-static const char *const loss_names[] = {"binary_crossentropy", "sparse_categorical_crossentropy", NULL};
-static const char *const loss_classes[] = {"BinaryCrossentropy", "SparseCategoricalCrossentropy", NULL};
+/* The losses a lesson knows (their names, NULL-terminated; their entries in vocab). */
+static int loss_words(const char **out, const ls_vocab_loss **entry)
+{
+    int n = 0;
+    for (int i = 0; i < LS_VOCAB_LOSSES; i++)
+        if (ls_vocab_losses[i].lesson) {
+            entry[n] = &ls_vocab_losses[i];
+            out[n++] = ls_vocab_losses[i].name;
+        }
+    out[n] = NULL;
+    return n;
+}
 
 static void read_loss(parser *p, const char *ctx)
 {
     tok t = peek(p);
-    const char *s;
-    int n;
+    const char *s = NULL;
+    int n = 0;
     if (t.kind == T_STR) {
         s = tstr(p, &t);
         n = t.slen;
     } else if (t.kind == T_IDENT) {
         s = ttext(p, &t);
         n = t.len;
-    } else {
-        char w[160];
-        snprintf(w, sizeof w, "a loss (binary_crossentropy, sparse_categorical_crossentropy) %s", ctx);
+    }
+    const char *words[LS_VOCAB_LOSSES + 1];
+    const ls_vocab_loss *entry[LS_VOCAB_LOSSES];
+    char list[64];
+    int nw = loss_words(words, entry);
+    lsp_join(list, sizeof list, words, -1);
+    if (t.kind != T_STR && t.kind != T_IDENT) {
+        char w[224];
+        snprintf(w, sizeof w, "a loss (%s) %s", list, ctx);
         lsp_expected(p, &t, w);
     }
     int k = -1;
-    for (int i = 0; loss_names[i]; i++)
-        if (eq_nocase(s, (size_t)n, loss_names[i]) || eq_nocase(s, (size_t)n, loss_classes[i]))
+    for (int i = 0; i < nw; i++)
+        if (eq_nocase(s, (size_t)n, entry[i]->name) || eq_nocase(s, (size_t)n, entry[i]->keras))
             k = i;
     if (k < 0) {
         char sg[80];
-        FAIL_TOK(p, &t, "unknown loss '%.*s'%s (known: binary_crossentropy, sparse_categorical_crossentropy)",
-                 n > 40 ? 40 : n, s, suggest(sg, sizeof sg, s, (size_t)n, loss_names));
+        FAIL_TOK(p, &t, "unknown loss '%.*s'%s (known: %s)", n > 40 ? 40 : n, s,
+                 suggest(sg, sizeof sg, s, (size_t)n, words), list);
     }
     next(p);
     tok u = peek(p);
@@ -362,7 +401,7 @@ static void read_loss(parser *p, const char *ctx)
         next(p);
         lsp_expect_punct(p, ')', "')' (the loss takes no arguments here)");
     }
-    p->l->compile.loss = (nn_loss_kind)k;
+    p->l->compile.loss = entry[k]->kind;
     p->loss_given = true;
 }
 
@@ -536,86 +575,20 @@ void lsp_section_call(parser *p, const char *callee, key_fn fn)
 /* ---- model ---- */
 
 typedef struct {
-    const char *keras;
-    nn_layer_type type;
-    const char *const *args;
-    const char *const *positional;
-} layer_kind;
-
-static const char *const a_input[] = {"shape", "name", NULL};
-static const char *const p_input[] = {"shape", NULL};
-static const char *const a_dense[] = {"units", "activation", "use_bias", "name", "trainable", "input_shape", NULL};
-static const char *const p_dense[] = {"units", "activation", NULL};
-static const char *const a_conv[] = {"filters", "kernel_size", "strides", "padding", "activation", "use_bias",
-                                     "data_format", "name", "trainable", "input_shape", NULL};
-static const char *const p_conv[] = {"filters", "kernel_size", "strides", "padding", NULL};
-static const char *const a_pool[] = {"pool_size", "strides", "padding", "data_format", "name", "trainable",
-                                     "input_shape", NULL};
-static const char *const p_pool[] = {"pool_size", "strides", "padding", NULL};
-static const char *const a_gap[] = {"data_format", "keepdims", "name", "trainable", NULL};
-static const char *const p_none[] = {NULL};
-static const char *const a_bn[] = {"axis", "momentum", "epsilon", "center", "scale", "name", "trainable", NULL};
-static const char *const p_bn[] = {"axis", "momentum", "epsilon", "center", "scale", NULL};
-static const char *const a_act[] = {"activation", "name", "trainable", NULL};
-static const char *const p_act[] = {"activation", NULL};
-static const char *const a_flat[] = {"data_format", "name", "trainable", "input_shape", NULL};
-static const char *const a_drop[] = {"rate", "noise_shape", "seed", "name", "trainable", NULL};
-static const char *const p_drop[] = {"rate", "noise_shape", "seed", NULL};
-static const char *const a_cat[] = {"axis", "name", "trainable", NULL};
-static const char *const p_cat[] = {"axis", NULL};
-
-static const layer_kind layer_kinds[] = {
-    {"Input", NN_INPUT, a_input, p_input},
-    {"InputLayer", NN_INPUT, a_input, p_input},
-    {"Dense", NN_DENSE, a_dense, p_dense},
-    {"Conv2D", NN_CONV2D, a_conv, p_conv},
-    {"Convolution2D", NN_CONV2D, a_conv, p_conv},
-    {"MaxPooling2D", NN_MAXPOOL2D, a_pool, p_pool},
-    {"MaxPool2D", NN_MAXPOOL2D, a_pool, p_pool},
-    {"AveragePooling2D", NN_AVGPOOL2D, a_pool, p_pool},
-    {"AvgPool2D", NN_AVGPOOL2D, a_pool, p_pool},
-    {"GlobalAveragePooling2D", NN_GAP2D, a_gap, p_none},
-    {"GlobalAvgPool2D", NN_GAP2D, a_gap, p_none},
-    {"BatchNormalization", NN_BATCHNORM, a_bn, p_bn},
-    {"Activation", NN_ACTIVATION, a_act, p_act},
-    {"Flatten", NN_FLATTEN, a_flat, p_none},
-    {"Dropout", NN_DROPOUT, a_drop, p_drop},
-    {"Concatenate", NN_CONCAT, a_cat, p_cat},
-    {NULL, 0, NULL, NULL},
-};
-static const char *const layer_words[] = {"Input", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
-                                          "GlobalAveragePooling2D", "BatchNormalization", "Activation",
-                                          "Flatten", "Dropout", "Concatenate", "base", NULL};
-
-static const layer_kind *find_layer_kind(const char *s, size_t n)
-{
-    char a[48], b[48];
-    squash(s, n, a, sizeof a);
-    for (int i = 0; layer_kinds[i].keras; i++) {
-        squash(layer_kinds[i].keras, strlen(layer_kinds[i].keras), b, sizeof b);
-        if (!strcmp(a, b) && n < 40)
-            return &layer_kinds[i];
-    }
-    return NULL;
-}
-
-typedef struct {
     ls_decl *d;
-    const layer_kind *k;
+    const ls_vocab_layer *k;
+    const char *callee;         /* the class as the lesson spelled it: Conv2D or Convolution2D */
     unsigned seen;
     tok name_tok;
     bool name_kw;
 } layer_ctx;
 
-static const char *const act_names[] = {"linear", "relu", "sigmoid", "softmax", "none", NULL};
-
 static void layer_arg(parser *p, void *vctx, const tok *key, int pos, const char *where)
 {
     layer_ctx *c = vctx;
     nn_layer_cfg *cfg = &c->d->cfg;
-    const char *callee = c->k->keras;
-    int idx = lsp_arg_index(p, key, pos, callee, c->k->args, c->k->positional, &c->seen);
-    const char *nm = c->k->args[idx];
+    int idx = lsp_arg_index(p, key, pos, c->callee, c->k->lesson_args, c->k->lesson_pos, &c->seen);
+    const char *nm = c->k->lesson_args[idx];
     tok t = peek(p);
     if (!strcmp(nm, "units")) {
         cfg->units = (int)lsp_read_int(p, "units", where, 1, MAX_UNITS);
@@ -635,7 +608,7 @@ static void layer_arg(parser *p, void *vctx, const tok *key, int pos, const char
         static const char *const pads[] = {"valid", "same", NULL};
         cfg->padding = lsp_read_choice(p, "padding", where, pads) ? NN_PAD_SAME : NN_PAD_VALID;
     } else if (!strcmp(nm, "activation")) {
-        int a = lsp_read_choice(p, "activation", where, act_names);
+        int a = lsp_read_choice(p, "activation", where, ls_vocab_activations);
         cfg->act = a == 4 ? NN_ACT_LINEAR : (nn_act)a;
     } else if (!strcmp(nm, "use_bias")) {
         cfg->use_bias = lsp_read_bool(p, where);
@@ -735,8 +708,7 @@ static void base_arg(parser *p, void *vctx, const tok *key, int pos, const char 
 {
     layer_ctx *c = vctx;
     static const char *const args[] = {"input_shape", "cut", "weights", "include_top", "trainable", "name", NULL};
-    static const char *const posn[] = {NULL};
-    int idx = lsp_arg_index(p, key, pos, c->d->base, args, posn, &c->seen);
+    int idx = lsp_arg_index(p, key, pos, c->d->base, args, 0, &c->seen);
     tok t = peek(p);
     switch (idx) {
     case 0: {
@@ -895,27 +867,33 @@ void lsp_model_line(parser *p)
         if (t.kind != T_IDENT)
             lsp_expected(p, &t, "a layer name after '.'");
     }
-    const layer_kind *k = find_layer_kind(ttext(p, &t), (size_t)t.len);
+    const char *callee = NULL;
+    const ls_vocab_layer *k = ls_vocab_layer_find(ttext(p, &t), (size_t)t.len, &callee);
     if (!k) {
-        char sg[80];
+        char sg[80], list[400];
+        const char *words[64];
         int sec = lsp_section_kw(p, &t);
         if (sec >= 0)
             FAIL_TOK(p, &t, "'%.*s' starts a section; write it on a line of its own", t.len, ttext(p, &t));
-        FAIL_TOK(p, &t, "unknown layer '%.*s'%s (layers: Input, Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Activation, Flatten, Dropout, Concatenate; or 'base')",
-                 t.len > 40 ? 40 : t.len, ttext(p, &t),
-                 suggest(sg, sizeof sg, ttext(p, &t), (size_t)t.len, layer_words));
+        int nw = ls_vocab_layer_words(words, 62);
+        lsp_join(list, sizeof list, words, nw);
+        words[nw] = "base";
+        words[nw + 1] = NULL;
+        FAIL_TOK(p, &t, "unknown layer '%.*s'%s (layers: %s; or 'base')", t.len > 40 ? 40 : t.len, ttext(p, &t),
+                 suggest(sg, sizeof sg, ttext(p, &t), (size_t)t.len, words), list);
     }
     c.k = k;
+    c.callee = callee;
     d.cfg = nn_layer_cfg_default(k->type);
     d.loc = loc;
     u = peek(p);
     if (!is_punct(&u, '(')) {
         char w[96];
-        snprintf(w, sizeof w, "'(' after '%s' (write %s(...))", k->keras, k->keras);
+        snprintf(w, sizeof w, "'(' after '%s' (write %s(...))", callee, callee);
         lsp_expected(p, &u, w);
     }
     next(p);
-    lsp_parse_call(p, k->keras, layer_arg, &c);
+    lsp_parse_call(p, callee, layer_arg, &c);
     if (k->type == NN_DENSE && !(c.seen & 1u))
         FAIL_TOK(p, &t, "Dense needs its number of units, e.g. Dense(512)");
     if (k->type == NN_CONV2D && (c.seen & 3u) != 3u)
@@ -937,7 +915,7 @@ void lsp_model_line(parser *p)
         read_inputs(p, dp, di);
         dp = &p->l->decls[di];
         if (dp->n_inputs > 1 && k->type != NN_CONCAT)
-            FAIL_TOK(p, &u, "%s takes one input; only Concatenate joins several", k->keras);
+            FAIL_TOK(p, &u, "%s takes one input; only Concatenate joins several", callee);
     }
     u = peek(p);
     if (is_kw(p, &u, "frozen")) {
@@ -945,7 +923,7 @@ void lsp_model_line(parser *p)
         dp->frozen = true;
     }
     char after[64];
-    snprintf(after, sizeof after, "'%s(...)'", k->keras);
+    snprintf(after, sizeof after, "'%s(...)'", callee);
     lsp_expect_eol(p, after);
     if (k->type == NN_CONCAT && dp->n_inputs < 2)
         FAIL_TOK(p, &t, "Concatenate joins layers: name them, e.g. Concatenate()([a, b])");

@@ -45,6 +45,19 @@ int ls_utf8_valid(const unsigned char *s, size_t n)
     return len;
 }
 
+void ls_squash(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < cap; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            out[k++] = (char)(c + 32);
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+            out[k++] = c;
+    }
+    out[k] = '\0';
+}
+
 static int fold(int c, ls_word_rules rules)
 {
     return rules == LS_WORDS_LESSON && c >= 'A' && c <= 'Z' ? c + 32 : c;

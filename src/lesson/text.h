@@ -13,6 +13,10 @@ int ls_utf8_len(unsigned char c);
  * surrogates, nothing beyond U+10FFFF. 0 when the bytes at s are not one. */
 int ls_utf8_valid(const unsigned char *s, size_t n);
 
+/* Lower-case ASCII letters and digits of s (n bytes) into out (cap bytes, terminated),
+ * dropping everything else: "Ankle boot" -> "ankleboot". */
+void ls_squash(const char *s, size_t n, char *out, size_t cap);
+
 /* How close two words must be to suggest one for the other. */
 typedef enum {
     LS_WORDS_LESSON, /* letters in either case; words over 40 bytes are never close */

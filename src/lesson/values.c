@@ -302,23 +302,30 @@ void lsp_parse_call(parser *p, const char *callee, arg_fn fn, void *ctx)
     }
 }
 
+const char *lsp_join(char *buf, size_t n, const char *const *words, int count)
+{
+    buf[0] = '\0';
+    for (int i = 0; count < 0 ? words[i] != NULL : i < count; i++) {
+        size_t k = strlen(buf);
+        snprintf(buf + k, n - k, "%s%s", i ? ", " : "", words[i]);
+    }
+    return buf;
+}
+
 /* Reports an unknown keyword argument with the known ones. */
 static NORETURN void unknown_arg(parser *p, const tok *key, const char *callee,
                                  const char *const *known)
 {
-    char sg[80], list[320] = "";
-    for (int i = 0; known[i]; i++) {
-        size_t k = strlen(list);
-        snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", known[i]);
-    }
+    char sg[80], list[320];
+    lsp_join(list, sizeof list, known, -1);
     FAIL_TOK(p, key, "'%s' has no argument '%.*s'%s (its arguments: %s)", callee,
              key->len > 40 ? 40 : key->len, ttext(p, key),
              suggest(sg, sizeof sg, ttext(p, key), (size_t)key->len, known), list);
 }
 
 /* Index of key (or positional pos) among names; fails if unknown or given twice. */
-int lsp_arg_index(parser *p, const tok *key, int pos, const char *callee,
-                     const char *const *names, const char *const *positional, unsigned *seen)
+int lsp_arg_index(parser *p, const tok *key, int pos, const char *callee, const char *const *names, int np,
+                  unsigned *seen)
 {
     const char *nm = NULL;
     tok at = key ? *key : peek(p);
@@ -329,21 +336,15 @@ int lsp_arg_index(parser *p, const tok *key, int pos, const char *callee,
         if (!nm)
             unknown_arg(p, key, callee, names);
     } else {
-        int np = 0;
-        while (positional[np])
-            np++;
         if (pos >= np) {
             if (np == 0)
                 FAIL_TOK(p, &at, "'%s' takes no positional arguments; write key=value", callee);
-            char list[160] = "";
-            for (int i = 0; i < np; i++) {
-                size_t k = strlen(list);
-                snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", positional[i]);
-            }
+            char list[160];
+            lsp_join(list, sizeof list, names, np);
             FAIL_TOK(p, &at, "'%s' takes at most %d positional argument%s (%s); write the others as key=value",
                      callee, np, np > 1 ? "s" : "", list);
         }
-        nm = positional[pos];
+        nm = names[pos];
     }
     int idx = 0;
     while (strcmp(names[idx], nm))
