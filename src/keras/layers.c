@@ -379,6 +379,122 @@ static const char *init_default(const char *name)
     return "zeros";
 }
 
+/* Checks one given argument of a layer class (names[k]) against what dropscope does,
+ * writes it into out in the lesson's form, and fills what the node needs (units, rate,
+ * activation, trainable, input shape). Fails at the argument's line:col. */
+static void layer_arg(kparser *p, kbound *b, int k, const char *nm, nn_layer_type type, knode *n, sbuf *out)
+{
+    kval *v = b->v[k];
+    char val[128];
+    if (!strcmp(nm, "units") || !strcmp(nm, "filters")) {
+        long long x = ka_need_int(p, b, k, nm);
+        snprintf(val, sizeof val, "%lld", x);
+        sb_arg(p, out, NULL, val);
+        if (type == NN_DENSE)
+            n->units = (int)(x > 1 << 30 ? 1 << 30 : x < 0 ? 0 : x);
+    } else if (!strcmp(nm, "kernel_size")) {
+        int a1, a2;
+        need_pair(p, b, k, nm, val, sizeof val, &a1, &a2);
+        sb_arg(p, out, NULL, val);
+    } else if (!strcmp(nm, "rate")) {
+        double r = need_number(p, b, k, "the dropout rate");
+        fmt_num(r, false, val, sizeof val);
+        sb_arg(p, out, NULL, val);
+        n->rate = r;
+    } else if (!strcmp(nm, "activation")) {
+        nn_act act = need_act(p, b, k);
+        n->act = act;
+        sb_arg(p, out, type == NN_ACTIVATION ? NULL : "activation", nn_act_name(act));
+    } else if (!strcmp(nm, "use_bias") || !strcmp(nm, "center") || !strcmp(nm, "scale")) {
+        sb_arg(p, out, nm, ka_need_bool(p, b, k, nm) ? "True" : "False");
+    } else if (!strcmp(nm, "strides") || !strcmp(nm, "pool_size")) {
+        if (v->k == V_NONE && !strcmp(nm, "strides") && type != NN_CONV2D)
+            return;
+        int a1, a2;
+        need_pair(p, b, k, nm, val, sizeof val, &a1, &a2);
+        sb_arg(p, out, nm, val);
+    } else if (!strcmp(nm, "padding")) {
+        const char *s = ka_need_str(p, b, k, "padding", false);
+        char lo[16];
+        ka_str_lower(s, lo, sizeof lo);
+        if (strcmp(lo, "valid") && strcmp(lo, "same"))
+            ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "padding must be 'valid' or 'same', found '%.40s'", s);
+        sb_arg(p, out, nm, lo);
+    } else if (!strcmp(nm, "data_format")) {
+        const char *s = ka_need_str(p, b, k, "data_format", true);
+        if (s && strcmp(s, "channels_last"))
+            ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "data_format='%.40s' is not supported: dropscope is channels_last only", s);
+    } else if (!strcmp(nm, "dilation_rate")) {
+        need_default(p, b, k, nm, "(1, 1)", "dropscope's Conv2D is not dilated");
+    } else if (!strcmp(nm, "groups")) {
+        need_default(p, b, k, nm, "1", "dropscope's Conv2D has one group");
+    } else if (strstr(nm, "_initializer")) {
+        need_default(p, b, k, nm, init_default(nm), "dropscope initialises weights as Keras does by default");
+    } else if (strstr(nm, "_regularizer") || strstr(nm, "_constraint") || !strcmp(nm, "virtual_batch_size")) {
+        need_default(p, b, k, nm, NULL, "dropscope trains without regularizers or constraints");
+    } else if (!strcmp(nm, "renorm")) {
+        if (ka_need_bool(p, b, k, nm))
+            ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "renorm=True is not supported");
+    } else if (!strcmp(nm, "fused")) {
+        /* an implementation choice: the same numbers */
+    } else if (!strcmp(nm, "momentum") || !strcmp(nm, "epsilon")) {
+        double x = need_number(p, b, k, nm);
+        fmt_num(x, false, val, sizeof val);
+        sb_arg(p, out, nm, val);
+    } else if (!strcmp(nm, "axis")) {
+        long long x = ka_need_int(p, b, k, "axis");
+        if (x != -1 && !(x == 3 && type == NN_BATCHNORM))
+            ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "axis=%lld is not supported: only the channels (axis=-1)", x);
+    } else if (!strcmp(nm, "keepdims")) {
+        if (ka_need_bool(p, b, k, nm))
+            ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "keepdims=True is not supported");
+    } else if (!strcmp(nm, "noise_shape")) {
+        need_default(p, b, k, nm, NULL, "dropscope draws a mask over every unit");
+    } else if (!strcmp(nm, "seed")) {
+        if (v->k != V_NONE) {
+            ki_need_known(p, v, ka_vline(b, k), ka_vcol(b, k), "as a seed");
+            ki_note(p->pg, ka_vline(b, k),
+                    "Dropout's seed= is not used: the lesson's seed fixes every mask (TensorFlow's random streams are not reproduced)");
+        }
+    } else if (!strcmp(nm, "trainable")) {
+        n->trainable = ka_need_bool(p, b, k, "trainable");
+    } else if (!strcmp(nm, "input_shape") || !strcmp(nm, "input_dim") || !strcmp(nm, "batch_input_shape")) {
+        int dims[3];
+        kval *sv = v;
+        if (!strcmp(nm, "batch_input_shape")) { /* (None, h, w, c) */
+            ki_need_known(p, v, ka_vline(b, k), ka_vcol(b, k), nm);
+            if (v->k != V_SEQ || v->n < 2)
+                ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "batch_input_shape must be a tuple such as (None, 28, 28, 1)");
+            kval *t = ki_val(p, V_SEQ, v->line, v->col);
+            t->tuple = true;
+            t->items = v->items + 1;
+            t->n = v->n - 1;
+            sv = t;
+        }
+        if (!strcmp(nm, "input_dim") && !(is_num(v) && v->is_int))
+            ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "input_dim must be a whole number");
+        n->shape_rank = need_shape(p, sv, ka_vline(b, k), ka_vcol(b, k), nm, dims);
+        memcpy(n->shape, dims, sizeof dims);
+    } else if (!strcmp(nm, "dtype")) {
+        const char *s = ka_need_str(p, b, k, "dtype", true);
+        if (s && strcmp(s, "float32"))
+            ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "dtype='%.40s' is not supported: dropscope computes in float32", s);
+    } else if (!strcmp(nm, "name")) {
+        /* below */
+    } else if (type == NN_INPUT) {
+        /* InputLayer's own arguments */
+        if (!strcmp(nm, "batch_size")) {
+            if (v->k != V_NONE)
+                ki_note(p->pg, ka_vline(b, k), "the Input's batch_size= is not used: the lesson sets the batch size");
+        } else if (!strcmp(nm, "sparse") || !strcmp(nm, "ragged")) {
+            if (v->k != V_NONE && ka_need_bool(p, b, k, nm))
+                ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "%s=True is not supported", nm);
+        } else {
+            need_default(p, b, k, nm, NULL, "dropscope makes the input from input_shape");
+        }
+    }
+}
+
 /* Creates a layer object: checks its arguments and writes them in the lesson's form. */
 kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
 {
@@ -397,8 +513,6 @@ kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
     int ni = ka_new_node(p, KN_LAYER, type, line, col);
     knode *n = &p->pg->nodes[ni];
     sbuf out = {.n = 0};
-    char val[128];
-    int k;
     int kn = arg_index(names, "name");
     /* required arguments */
     static const struct {
@@ -412,119 +526,9 @@ kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (required[i].t == type && !b.v[arg_index(names, required[i].arg)])
             ki_fail(p, line, col, "%s needs %s, e.g. %s", sig->keras, required[i].arg, required[i].example);
-    for (k = 0; k < nn; k++) {
-        if (!b.v[k])
-            continue;
-        const char *nm = names[k];
-        kval *v = b.v[k];
-        if (!strcmp(nm, "units") || !strcmp(nm, "filters")) {
-            long long x = ka_need_int(p, &b, k, nm);
-            snprintf(val, sizeof val, "%lld", x);
-            sb_arg(p, &out, NULL, val);
-            if (type == NN_DENSE)
-                n->units = (int)(x > 1 << 30 ? 1 << 30 : x < 0 ? 0 : x);
-        } else if (!strcmp(nm, "kernel_size")) {
-            int a1, a2;
-            need_pair(p, &b, k, nm, val, sizeof val, &a1, &a2);
-            sb_arg(p, &out, NULL, val);
-        } else if (!strcmp(nm, "rate")) {
-            double r = need_number(p, &b, k, "the dropout rate");
-            fmt_num(r, false, val, sizeof val);
-            sb_arg(p, &out, NULL, val);
-            n->rate = r;
-        } else if (!strcmp(nm, "activation")) {
-            nn_act act = need_act(p, &b, k);
-            n->act = act;
-            sb_arg(p, &out, type == NN_ACTIVATION ? NULL : "activation", nn_act_name(act));
-        } else if (!strcmp(nm, "use_bias") || !strcmp(nm, "center") || !strcmp(nm, "scale")) {
-            sb_arg(p, &out, nm, ka_need_bool(p, &b, k, nm) ? "True" : "False");
-        } else if (!strcmp(nm, "strides") || !strcmp(nm, "pool_size")) {
-            if (v->k == V_NONE && !strcmp(nm, "strides") && type != NN_CONV2D)
-                continue;
-            int a1, a2;
-            need_pair(p, &b, k, nm, val, sizeof val, &a1, &a2);
-            sb_arg(p, &out, nm, val);
-        } else if (!strcmp(nm, "padding")) {
-            const char *s = ka_need_str(p, &b, k, "padding", false);
-            char lo[16];
-            ka_str_lower(s, lo, sizeof lo);
-            if (strcmp(lo, "valid") && strcmp(lo, "same"))
-                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "padding must be 'valid' or 'same', found '%.40s'", s);
-            sb_arg(p, &out, nm, lo);
-        } else if (!strcmp(nm, "data_format")) {
-            const char *s = ka_need_str(p, &b, k, "data_format", true);
-            if (s && strcmp(s, "channels_last"))
-                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "data_format='%.40s' is not supported: dropscope is channels_last only", s);
-        } else if (!strcmp(nm, "dilation_rate")) {
-            need_default(p, &b, k, nm, "(1, 1)", "dropscope's Conv2D is not dilated");
-        } else if (!strcmp(nm, "groups")) {
-            need_default(p, &b, k, nm, "1", "dropscope's Conv2D has one group");
-        } else if (strstr(nm, "_initializer")) {
-            need_default(p, &b, k, nm, init_default(nm), "dropscope initialises weights as Keras does by default");
-        } else if (strstr(nm, "_regularizer") || strstr(nm, "_constraint") || !strcmp(nm, "virtual_batch_size")) {
-            need_default(p, &b, k, nm, NULL, "dropscope trains without regularizers or constraints");
-        } else if (!strcmp(nm, "renorm")) {
-            if (ka_need_bool(p, &b, k, nm))
-                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "renorm=True is not supported");
-        } else if (!strcmp(nm, "fused")) {
-            /* an implementation choice: the same numbers */
-        } else if (!strcmp(nm, "momentum") || !strcmp(nm, "epsilon")) {
-            double x = need_number(p, &b, k, nm);
-            fmt_num(x, false, val, sizeof val);
-            sb_arg(p, &out, nm, val);
-        } else if (!strcmp(nm, "axis")) {
-            long long x = ka_need_int(p, &b, k, "axis");
-            if (x != -1 && !(x == 3 && type == NN_BATCHNORM))
-                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "axis=%lld is not supported: only the channels (axis=-1)", x);
-        } else if (!strcmp(nm, "keepdims")) {
-            if (ka_need_bool(p, &b, k, nm))
-                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "keepdims=True is not supported");
-        } else if (!strcmp(nm, "noise_shape")) {
-            need_default(p, &b, k, nm, NULL, "dropscope draws a mask over every unit");
-        } else if (!strcmp(nm, "seed")) {
-            if (v->k != V_NONE) {
-                ki_need_known(p, v, ka_vline(&b, k), ka_vcol(&b, k), "as a seed");
-                ki_note(p->pg, ka_vline(&b, k),
-                        "Dropout's seed= is not used: the lesson's seed fixes every mask (TensorFlow's random streams are not reproduced)");
-            }
-        } else if (!strcmp(nm, "trainable")) {
-            n->trainable = ka_need_bool(p, &b, k, "trainable");
-        } else if (!strcmp(nm, "input_shape") || !strcmp(nm, "input_dim") || !strcmp(nm, "batch_input_shape")) {
-            int dims[3];
-            kval *sv = v;
-            if (!strcmp(nm, "batch_input_shape")) { /* (None, h, w, c) */
-                ki_need_known(p, v, ka_vline(&b, k), ka_vcol(&b, k), nm);
-                if (v->k != V_SEQ || v->n < 2)
-                    ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "batch_input_shape must be a tuple such as (None, 28, 28, 1)");
-                kval *t = ki_val(p, V_SEQ, v->line, v->col);
-                t->tuple = true;
-                t->items = v->items + 1;
-                t->n = v->n - 1;
-                sv = t;
-            }
-            if (!strcmp(nm, "input_dim") && !(is_num(v) && v->is_int))
-                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "input_dim must be a whole number");
-            n->shape_rank = need_shape(p, sv, ka_vline(&b, k), ka_vcol(&b, k), nm, dims);
-            memcpy(n->shape, dims, sizeof dims);
-        } else if (!strcmp(nm, "dtype")) {
-            const char *s = ka_need_str(p, &b, k, "dtype", true);
-            if (s && strcmp(s, "float32"))
-                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "dtype='%.40s' is not supported: dropscope computes in float32", s);
-        } else if (!strcmp(nm, "name")) {
-            /* below */
-        } else if (type == NN_INPUT) {
-            /* InputLayer's own arguments */
-            if (!strcmp(nm, "batch_size")) {
-                if (v->k != V_NONE)
-                    ki_note(p->pg, ka_vline(&b, k), "the Input's batch_size= is not used: the lesson sets the batch size");
-            } else if (!strcmp(nm, "sparse") || !strcmp(nm, "ragged")) {
-                if (v->k != V_NONE && ka_need_bool(p, &b, k, nm))
-                    ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "%s=True is not supported", nm);
-            } else {
-                need_default(p, &b, k, nm, NULL, "dropscope makes the input from input_shape");
-            }
-        }
-    }
+    for (int k = 0; k < nn; k++)
+        if (b.v[k])
+            layer_arg(p, &b, k, names[k], type, n, &out);
     if (type == NN_INPUT) {
         int ks = arg_index(names, "input_shape");
         if (!b.v[ks])
