@@ -212,6 +212,16 @@ static inline bool is_kw(const parser *p, const tok *t, const char *kw)
 
 static inline bool is_punct(const tok *t, int c) { return t->kind == T_PUNCT && t->punct == c; }
 
+/* The text of a word token (an identifier or a string) into *s and *n; false for others. */
+static inline bool tword(const parser *p, const tok *t, const char **s, int *n)
+{
+    if (t->kind != T_IDENT && t->kind != T_STR)
+        return false;
+    *s = t->kind == T_STR ? tstr(p, t) : ttext(p, t);
+    *n = t->kind == T_STR ? t->slen : t->len;
+    return true;
+}
+
 static inline ls_loc tloc(const parser *p, const tok *t) { return (ls_loc){p->lineno, t->col}; }
 
 /* ------------------------------------------------------------------------------------ */

@@ -180,19 +180,22 @@ static long read_split(parser *p, const char *what, const char *ctx, const char 
     return lsp_read_int(p, what, ctx, 0, MAX_SPLIT);
 }
 
+/* Index of key among a section's keys; else fails with the ones to suggest (known, which
+ * leaves out the old spellings). */
+static int setting_index(parser *p, const tok *key, const char *const *keys, const char *sec, const char *known)
+{
+    for (int i = 0; keys[i]; i++)
+        if (is_kw(p, key, keys[i]))
+            return i;
+    char sg[80];
+    FAIL_TOK(p, key, "unknown %s setting '%.*s'%s (known: %s)", sec, key->len > 40 ? 40 : key->len, ttext(p, key),
+             suggest(sg, sizeof sg, ttext(p, key), (size_t)key->len, keys), known);
+}
+
 void lsp_data_key(parser *p, const tok *key, bool call)
 {
     ls_data *d = &p->l->data;
-    int k = -1;
-    for (int i = 0; data_keys[i]; i++)
-        if (is_kw(p, key, data_keys[i]))
-            k = i;
-    if (k < 0) {
-        char sg[80];
-        FAIL_TOK(p, key, "unknown data setting '%.*s'%s (known: classes, train, val, test, resize, dir)",
-                 key->len > 40 ? 40 : key->len, ttext(p, key),
-                 suggest(sg, sizeof sg, ttext(p, key), (size_t)key->len, data_keys));
-    }
+    int k = setting_index(p, key, data_keys, "data", "classes, train, val, test, resize, dir");
     if (k == 6)
         k = 2;
     key_once(p, key, k, "data");
@@ -295,10 +298,7 @@ static void read_optimizer(parser *p, const char *ctx)
     tok t = peek(p);
     const char *s = NULL;
     int n = 0;
-    if (t.kind == T_STR) {
-        s = tstr(p, &t);
-        n = t.slen;
-    } else if (t.kind == T_IDENT) {
+    if (t.kind == T_IDENT) {
         /* tf.keras.optimizers.RMSprop */
         static const char *const quals[] = {"tf", "keras", "optimizers", "legacy", NULL};
         for (;;) {
@@ -317,14 +317,12 @@ static void read_optimizer(parser *p, const char *ctx)
             if (t.kind != T_IDENT)
                 lsp_expected(p, &t, "an optimizer name after '.'");
         }
-        s = ttext(p, &t);
-        n = t.len;
     }
     const char *words[LS_VOCAB_OPTIMIZERS + 1];
     char list[32];
     optimizer_words(words);
     lsp_join(list, sizeof list, words, -1);
-    if (t.kind != T_STR && t.kind != T_IDENT) {
+    if (!tword(p, &t, &s, &n)) {
         char w[192];
         snprintf(w, sizeof w, "an optimizer (%s) %s", list, ctx);
         lsp_expected(p, &t, w);
@@ -369,19 +367,12 @@ static void read_loss(parser *p, const char *ctx)
     tok t = peek(p);
     const char *s = NULL;
     int n = 0;
-    if (t.kind == T_STR) {
-        s = tstr(p, &t);
-        n = t.slen;
-    } else if (t.kind == T_IDENT) {
-        s = ttext(p, &t);
-        n = t.len;
-    }
     const char *words[LS_VOCAB_LOSSES + 1];
     const ls_vocab_loss *entry[LS_VOCAB_LOSSES];
     char list[64];
     int nw = loss_words(words, entry);
     lsp_join(list, sizeof list, words, -1);
-    if (t.kind != T_STR && t.kind != T_IDENT) {
+    if (!tword(p, &t, &s, &n)) {
         char w[224];
         snprintf(w, sizeof w, "a loss (%s) %s", list, ctx);
         lsp_expected(p, &t, w);
@@ -475,16 +466,7 @@ static const char *const compile_keys[] = {"optimizer", "loss", "metrics", "kera
 void lsp_compile_key(parser *p, const tok *key, bool call)
 {
     (void)call;
-    int k = -1;
-    for (int i = 0; compile_keys[i]; i++)
-        if (is_kw(p, key, compile_keys[i]))
-            k = i;
-    if (k < 0) {
-        char sg[80];
-        FAIL_TOK(p, key, "unknown compile setting '%.*s'%s (known: optimizer, loss, metrics, keras)",
-                 key->len > 40 ? 40 : key->len, ttext(p, key),
-                 suggest(sg, sizeof sg, ttext(p, key), (size_t)key->len, compile_keys));
-    }
+    int k = setting_index(p, key, compile_keys, "compile", "optimizer, loss, metrics, keras");
     key_once(p, key, k, "compile");
     char ctx[64];
     snprintf(ctx, sizeof ctx, "after '%s'", compile_keys[k]);
@@ -503,18 +485,9 @@ static const char *const fit_keys[] = {"batch", "batch_size", "seed", "validate"
 void lsp_fit_key(parser *p, const tok *key, bool call)
 {
     ls_fit *f = &p->l->fit;
-    int k = -1;
-    for (int i = 0; fit_keys[i]; i++)
-        if (is_kw(p, key, fit_keys[i]))
-            k = i;
-    if (k < 0) {
-        if (is_kw(p, key, "epochs"))
-            FAIL_TOK(p, key, "lessons count steps, not epochs: use 'run N steps' in a step");
-        char sg[80];
-        FAIL_TOK(p, key, "unknown fit setting '%.*s'%s (known: batch_size, seed, validate_every)",
-                 key->len > 40 ? 40 : key->len, ttext(p, key),
-                 suggest(sg, sizeof sg, ttext(p, key), (size_t)key->len, fit_keys));
-    }
+    if (is_kw(p, key, "epochs")) /* not a fit key */
+        FAIL_TOK(p, key, "lessons count steps, not epochs: use 'run N steps' in a step");
+    int k = setting_index(p, key, fit_keys, "fit", "batch_size, seed, validate_every");
     int slot = k == 1 ? 0 : k == 4 ? 3 : k;
     key_once(p, key, slot, "fit");
     char ctx[64];

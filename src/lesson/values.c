@@ -150,13 +150,7 @@ int lsp_read_choice(parser *p, const char *what, const char *ctx, const char *co
     tok t = peek(p);
     const char *s = NULL;
     int n = 0;
-    if (t.kind == T_IDENT) {
-        s = ttext(p, &t);
-        n = t.len;
-    } else if (t.kind == T_STR) {
-        s = tstr(p, &t);
-        n = t.slen;
-    } else {
+    if (!tword(p, &t, &s, &n)) {
         char w[200];
         snprintf(w, sizeof w, "%s %s", what, ctx);
         lsp_expected(p, &t, w);
@@ -166,11 +160,8 @@ int lsp_read_choice(parser *p, const char *what, const char *ctx, const char *co
             next(p);
             return i;
         }
-    char sg[80], list[256] = "";
-    for (int i = 0; words[i]; i++) {
-        size_t k = strlen(list);
-        snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", words[i]);
-    }
+    char sg[80], list[256];
+    lsp_join(list, sizeof list, words, -1);
     FAIL_TOK(p, &t, "unknown %s '%.*s'%s (known: %s)", what, n > 40 ? 40 : n, s,
              suggest(sg, sizeof sg, s, (size_t)n, words), list);
 }
