@@ -60,7 +60,7 @@ void lsp_check_bytes(parser *p)
                 end--;
             if (end - line_start > LINE_MAX_BYTES)
                 lsp_fail_at(p, line, 1, "line is %zu bytes long; lines may be at most %d bytes",
-                        end - line_start, LINE_MAX_BYTES);
+                            end - line_start, LINE_MAX_BYTES);
             if (i == n)
                 break;
             i++;
@@ -147,7 +147,7 @@ static int lex_number(parser *p, int pos, tok *t)
         while (k < n && (is_word(s[k]) || s[k] == '.' || s[k] == '-' || s[k] == '+'))
             k++;
         lsp_fail_at(p, p->lineno, p->colmap[pos], "'%.*s' is not a number", k - pos > 40 ? 40 : k - pos,
-                s + pos);
+                    s + pos);
     }
     t->len = e - pos;
     if (t->len > 64)
@@ -193,8 +193,8 @@ static int lex_string(parser *p, int pos, tok *t)
             case '\'': out = '\''; break;
             default:
                 lsp_fail_at(p, p->lineno, p->colmap[e],
-                        "unknown escape '\\%.*s' in a string; write '\\\\' for a backslash",
-                        ls_utf8_len((unsigned char)c), s + e + 1);
+                            "unknown escape '\\%.*s' in a string; write '\\\\' for a backslash",
+                            ls_utf8_len((unsigned char)c), s + e + 1);
             }
             p->sbuf[o++] = out;
             e += 2;
@@ -204,7 +204,7 @@ static int lex_string(parser *p, int pos, tok *t)
     }
     if (e >= n)
         lsp_fail_at(p, p->lineno, p->colmap[pos],
-                "unterminated string: the closing %c is missing on this line", q);
+                    "unterminated string: the closing %c is missing on this line", q);
     p->sbuf[o] = '\0';
     t->kind = T_STR;
     t->soff = pos;

@@ -338,7 +338,7 @@ static void finish(parser *p)
     for (int i = 0; i < 4; i++)
         if (!(p->seen & (1u << need[i])))
             lsp_fail_at(p, p->eof_line, p->eof_col, "expected a '%s' section but found the end of the file",
-                    lsp_section_kws[need[i]]);
+                        lsp_section_kws[need[i]]);
     leave_section(p);
     for (int i = 0; i < l->n_decls; i++)
         l->decls[i].cfg.name = l->decls[i].name[0] && l->decls[i].kind == LS_DECL_LAYER ? l->decls[i].name : NULL;

@@ -167,13 +167,21 @@ static inline const char *suggest(char *buf, size_t n, const char *s, size_t len
 /* ------------------------------------------------------------------------------------ */
 /* Lexer (lex.c): the buffer's bytes are checked once, then each line is lexed on demand. */
 
+/* Fails at the first NUL, control character, invalid UTF-8 or over-long line of the buffer. */
 void lsp_check_bytes(parser *p);
+/* Makes s (n bytes, line lineno) the line the lexer reads. */
 void lsp_set_line(parser *p, const char *s, int n, int lineno);
+/* Lexes the token at byte pos of the line into *t; returns the byte after it. */
 int lsp_lex_at(parser *p, int pos, tok *t);
+/* A description of t for "but found ..." into buf (n bytes); returns buf. */
 const char *lsp_desc(const parser *p, const tok *t, char *buf, size_t n);
+/* Fails with "expected WHAT but found T". */
 NORETURN void lsp_expected(parser *p, const tok *t, const char *what);
+/* Consumes punctuation c or fails with "expected WHAT". */
 void lsp_expect_punct(parser *p, int c, const char *what);
+/* Fails unless the line ends here ("... after AFTER"). */
 void lsp_expect_eol(parser *p, const char *after);
+/* Skips an optional '=' or ':' after a key. */
 void lsp_skip_sep(parser *p);
 
 static inline tok peek(parser *p)
@@ -227,17 +235,30 @@ static inline ls_loc tloc(const parser *p, const tok *t) { return (ls_loc){p->li
 /* ------------------------------------------------------------------------------------ */
 /* Values and calls (values.c) */
 
+/* The rest of the line, trimmed, consumed: *s and *n point into the line. */
 void lsp_rest_of_line(parser *p, const char **s, int *n);
+/* The rest of the line (or one string filling it) as a new string held in p->tmp until
+ * the caller attaches it to the lesson; NULL when the line is empty. */
 char *lsp_inline_text(parser *p);
+/* A number (ctx says where, for messages). */
 double lsp_read_number(parser *p, const char *ctx);
+/* A whole number in lo..hi. */
 long lsp_read_int(parser *p, const char *what, const char *ctx, long lo, long hi);
+/* A number in lo..hi. */
 double lsp_read_real(parser *p, const char *what, const char *ctx, double lo, double hi);
+/* True/False (any case). */
 bool lsp_read_bool(parser *p, const char *ctx);
+/* A name (identifier or string) of at most LS_NAME_MAX - 1 bytes into out; returns its token. */
 tok lsp_read_name(parser *p, const char *what, const char *ctx, char *out);
+/* Index of the word among words (NULL-terminated), case-insensitive. */
 int lsp_read_choice(parser *p, const char *what, const char *ctx, const char *const *words);
+/* "a, b, ..." or "[a, b]" (at most max numbers in lo..hi) into out; returns how many. */
 int lsp_read_ints(parser *p, const char *what, const char *ctx, int *out, int max, long lo, long hi);
+/* A shape such as (28, 28, 1). */
 nn_shape lsp_read_shape(parser *p, const char *what, const char *ctx);
+/* 3, (3, 3) or 3x3 into *a and *b, each in lo..hi. */
 void lsp_read_pair(parser *p, const char *what, const char *ctx, int *a, int *b, long lo, long hi);
+/* The arguments after '(' (consumed) up to ')', each handed to fn. */
 void lsp_parse_call(parser *p, const char *callee, arg_fn fn, void *ctx);
 /* "a, b, c" into buf (n bytes, cut to fit): count words, or up to NULL when count < 0. */
 const char *lsp_join(char *buf, size_t n, const char *const *words, int count);
@@ -250,19 +271,29 @@ int lsp_arg_index(parser *p, const tok *key, int pos, const char *callee, const 
 /* Sections (sections.c) */
 
 extern const char *const lsp_section_kws[];
+/* Index of t in lsp_section_kws, or -1. */
 int lsp_section_kw(const parser *p, const tok *t);
+/* One key of the data section (or of data fashion_mnist(...)). */
 void lsp_data_key(parser *p, const tok *key, bool call);
+/* One key of the compile section. */
 void lsp_compile_key(parser *p, const tok *key, bool call);
+/* One key of the fit section. */
 void lsp_fit_key(parser *p, const tok *key, bool call);
+/* The optional "(key=value, ...)" after a section keyword, each key handed to fn. */
 void lsp_section_call(parser *p, const char *callee, key_fn fn);
+/* One line of the model section: a layer or a base. */
 void lsp_model_line(parser *p);
 
 /* ------------------------------------------------------------------------------------ */
 /* Text blocks, questions and steps (steps.c) */
 
+/* Fails when a keyword still waits for its '>' lines. */
 void lsp_check_want(parser *p);
+/* Checks the open question (answer and explanation) and closes it. */
 void lsp_finish_question(parser *p);
+/* A '>' line (gt: the byte after '>'), appended to the open text block. */
 void lsp_text_line(parser *p, int gt);
+/* One statement of a step. */
 void lsp_step_line(parser *p);
 
 #endif

@@ -115,7 +115,7 @@ void lsp_text_line(parser *p, int gt)
             p->para_open = false;
         } else {
             lsp_fail_at(p, p->lineno, p->colmap[gt],
-                    "text lines ('>') belong in a step, or right below 'summary', 'question' or 'explain'");
+                        "text lines ('>') belong in a step, or right below 'summary', 'question' or 'explain'");
         }
     }
     if (a == b) {

@@ -168,8 +168,7 @@ int lsp_read_choice(parser *p, const char *what, const char *ctx, const char *co
 
 /* A tuple of whole numbers: (a, b, ...) or [a, ...], AxBxC, or one number. Returns the
  * count; each in [lo, hi]. */
-int lsp_read_ints(parser *p, const char *what, const char *ctx, int *out, int max, long lo,
-                     long hi)
+int lsp_read_ints(parser *p, const char *what, const char *ctx, int *out, int max, long lo, long hi)
 {
     tok t = peek(p);
     if (is_punct(&t, '(') || is_punct(&t, '[')) {
@@ -229,8 +228,7 @@ nn_shape lsp_read_shape(parser *p, const char *what, const char *ctx)
 }
 
 /* kernel_size / strides / pool_size: n or (a, b). */
-void lsp_read_pair(parser *p, const char *what, const char *ctx, int *a, int *b, long lo,
-                      long hi)
+void lsp_read_pair(parser *p, const char *what, const char *ctx, int *a, int *b, long lo, long hi)
 {
     tok t = peek(p);
     int d[2];
