@@ -10,10 +10,7 @@
 #include "idx.h"
 #include "util.h"
 
-static const char *const fmnist_names[DS_FMNIST_CLASSES] = {
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-};
+static const char *const fmnist_names[DS_FMNIST_CLASSES] = DS_FMNIST_CLASS_NAMES;
 
 void ds_set_free(ds_set *s)
 {

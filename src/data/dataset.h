@@ -46,6 +46,12 @@ void ds_set_gather(const ds_set *s, const int32_t *rows, int n, float *x, int32_
 
 /* ---- Fashion-MNIST ---- */
 
+/* The ten class names in label order, as an initializer: the one list, for the dataset,
+ * the lesson parser and the window. An initializer rather than an object so the parser
+ * still builds without the data library (the fuzz harnesses link it alone). */
+#define DS_FMNIST_CLASS_NAMES                                                              \
+    {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",                                \
+     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
 /* "T-shirt/top", "Trouser", ..., "Ankle boot" for 0..9; NULL otherwise. */
 const char *ds_fmnist_class_name(int label);
 /* A class by number ("7") or name, case-insensitive, ignoring spaces, '-', '_' and '/'

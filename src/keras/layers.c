@@ -10,6 +10,8 @@
 
 #include "engine/inception.h"
 #include "keras/eval.h"
+#include "lesson/text.h"
+#include "lesson/vocab.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* Names */
@@ -38,49 +40,10 @@ void ki_keras_name(kprog *pg, const char *prefix, bool one_based, char *out, siz
         snprintf(out, n, "%s_%d", prefix, k);
 }
 
-/* Levenshtein distance of short strings (for suggestions). */
-static int edit_distance(const char *a, const char *b)
-{
-    size_t n = strlen(a), m = strlen(b);
-    if (n > 63 || m > 63)
-        return 99;
-    int d[64][64];
-    for (size_t i = 0; i <= n; i++)
-        d[i][0] = (int)i;
-    for (size_t j = 0; j <= m; j++)
-        d[0][j] = (int)j;
-    for (size_t i = 1; i <= n; i++)
-        for (size_t j = 1; j <= m; j++) {
-            int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < c)
-                c = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < c)
-                c = d[i][j - 1] + 1;
-            d[i][j] = c;
-        }
-    return d[n][m];
-}
-
 /* "; did you mean 'x'?" for the closest of names (n of them), or "". */
 const char *ka_suggest(const char *s, const char *const *names, int n, char *buf, size_t len)
 {
-    int best = 99;
-    const char *w = NULL;
-    for (int i = 0; i < n; i++) {
-        if (!names[i])
-            continue;
-        int d = edit_distance(s, names[i]);
-        if (d < best) {
-            best = d;
-            w = names[i];
-        }
-    }
-    size_t sl = strlen(s);
-    if (w && best <= (sl > 6 ? 3 : 2))
-        snprintf(buf, len, "; did you mean '%s'?", w);
-    else
-        buf[0] = '\0';
-    return buf;
+    return ls_suggest(buf, len, s, strlen(s), names, n, LS_WORDS_PYTHON);
 }
 
 /* A name a lesson can hold: letters, digits and '_', at most 63 bytes. */
@@ -258,14 +221,14 @@ static nn_act need_act(kparser *p, const kbound *b, int k)
     if (v->k == V_ACT || (v->k == V_SYM && v->sym == S_ACT))
         return (nn_act)v->sub;
     if (v->k == V_STR) {
-        static const char *const acts[] = {"linear", "relu", "sigmoid", "softmax"};
-        for (int i = 0; i < 4; i++)
+        const char *const *acts = ls_vocab_activations; /* without the lesson's "none" */
+        for (int i = 0; i < LS_VOCAB_ACTIVATIONS; i++)
             if (!strcmp(v->s, acts[i]))
                 return (nn_act)i;
         char sg[96];
         ki_fail(p, ka_vline(b, k), ka_vcol(b, k),
                 "the activation '%.40s' is not supported%s (dropscope has relu, sigmoid, softmax and linear)", v->s,
-                ka_suggest(v->s, acts, 4, sg, sizeof sg));
+                ka_suggest(v->s, acts, LS_VOCAB_ACTIVATIONS, sg, sizeof sg));
     }
     ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "the activation must be a name such as 'relu', found %s", ki_kind_name(v));
 }
@@ -399,59 +362,6 @@ const char *ka_ref_name(const kprog *pg, kref r)
     return "?";
 }
 
-/* The common keyword arguments of every layer. */
-static const char *const common_kw[] = {"name", "trainable", "input_shape", "input_dim", "batch_input_shape", "dtype",
-                                        NULL};
-
-typedef struct {
-    const char *keras;
-    nn_layer_type type;
-    const char *const *names; /* Keras's arguments in order */
-    int n_pos;
-} layer_sig;
-
-static const char *const sig_dense[] = {"units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
-                                        "kernel_regularizer", "bias_regularizer", "activity_regularizer",
-                                        "kernel_constraint", "bias_constraint", NULL};
-static const char *const sig_conv[] = {"filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
-                                       "groups", "activation", "use_bias", "kernel_initializer", "bias_initializer",
-                                       "kernel_regularizer", "bias_regularizer", "activity_regularizer",
-                                       "kernel_constraint", "bias_constraint", NULL};
-static const char *const sig_pool[] = {"pool_size", "strides", "padding", "data_format", NULL};
-static const char *const sig_gap[] = {"data_format", "keepdims", NULL};
-static const char *const sig_bn[] = {"axis", "momentum", "epsilon", "center", "scale", "beta_initializer",
-                                     "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer",
-                                     "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint",
-                                     "renorm", "fused", "virtual_batch_size", NULL};
-static const char *const sig_act[] = {"activation", NULL};
-static const char *const sig_flat[] = {"data_format", NULL};
-static const char *const sig_drop[] = {"rate", "noise_shape", "seed", NULL};
-static const char *const sig_cat[] = {"axis", NULL};
-static const char *const sig_inlayer[] = {"input_shape", "batch_size", "dtype", "input_tensor", "sparse", "name",
-                                          "ragged", "type_spec", NULL};
-
-static const layer_sig layer_sigs[] = {
-    {"Dense", NN_DENSE, sig_dense, 10},
-    {"Conv2D", NN_CONV2D, sig_conv, 16},
-    {"MaxPooling2D", NN_MAXPOOL2D, sig_pool, 4},
-    {"AveragePooling2D", NN_AVGPOOL2D, sig_pool, 4},
-    {"GlobalAveragePooling2D", NN_GAP2D, sig_gap, 2},
-    {"BatchNormalization", NN_BATCHNORM, sig_bn, 13},
-    {"Activation", NN_ACTIVATION, sig_act, 1},
-    {"Flatten", NN_FLATTEN, sig_flat, 1},
-    {"Dropout", NN_DROPOUT, sig_drop, 3},
-    {"Concatenate", NN_CONCAT, sig_cat, 1},
-    {"InputLayer", NN_INPUT, sig_inlayer, 8},
-};
-
-static const layer_sig *find_sig(nn_layer_type t)
-{
-    for (size_t i = 0; i < sizeof layer_sigs / sizeof layer_sigs[0]; i++)
-        if (layer_sigs[i].type == t)
-            return &layer_sigs[i];
-    return NULL;
-}
-
 static int arg_index(const char *const *names, const char *name)
 {
     for (int i = 0; names[i]; i++)
@@ -469,18 +379,133 @@ static const char *init_default(const char *name)
     return "zeros";
 }
 
+/* Checks one given argument of a layer class (names[k]) against what dropscope does,
+ * writes it into out in the lesson's form, and fills what the node needs (units, rate,
+ * activation, trainable, input shape). Fails at the argument's line:col. */
+static void layer_arg(kparser *p, kbound *b, int k, const char *nm, nn_layer_type type, knode *n, sbuf *out)
+{
+    kval *v = b->v[k];
+    char val[128];
+    if (!strcmp(nm, "units") || !strcmp(nm, "filters")) {
+        long long x = ka_need_int(p, b, k, nm);
+        snprintf(val, sizeof val, "%lld", x);
+        sb_arg(p, out, NULL, val);
+        if (type == NN_DENSE)
+            n->units = (int)(x > 1 << 30 ? 1 << 30 : x < 0 ? 0 : x);
+    } else if (!strcmp(nm, "kernel_size")) {
+        int a1, a2;
+        need_pair(p, b, k, nm, val, sizeof val, &a1, &a2);
+        sb_arg(p, out, NULL, val);
+    } else if (!strcmp(nm, "rate")) {
+        double r = need_number(p, b, k, "the dropout rate");
+        fmt_num(r, false, val, sizeof val);
+        sb_arg(p, out, NULL, val);
+        n->rate = r;
+    } else if (!strcmp(nm, "activation")) {
+        nn_act act = need_act(p, b, k);
+        n->act = act;
+        sb_arg(p, out, type == NN_ACTIVATION ? NULL : "activation", nn_act_name(act));
+    } else if (!strcmp(nm, "use_bias") || !strcmp(nm, "center") || !strcmp(nm, "scale")) {
+        sb_arg(p, out, nm, ka_need_bool(p, b, k, nm) ? "True" : "False");
+    } else if (!strcmp(nm, "strides") || !strcmp(nm, "pool_size")) {
+        if (v->k == V_NONE && !strcmp(nm, "strides") && type != NN_CONV2D)
+            return;
+        int a1, a2;
+        need_pair(p, b, k, nm, val, sizeof val, &a1, &a2);
+        sb_arg(p, out, nm, val);
+    } else if (!strcmp(nm, "padding")) {
+        const char *s = ka_need_str(p, b, k, "padding", false);
+        char lo[16];
+        ka_str_lower(s, lo, sizeof lo);
+        if (strcmp(lo, "valid") && strcmp(lo, "same"))
+            ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "padding must be 'valid' or 'same', found '%.40s'", s);
+        sb_arg(p, out, nm, lo);
+    } else if (!strcmp(nm, "data_format")) {
+        const char *s = ka_need_str(p, b, k, "data_format", true);
+        if (s && strcmp(s, "channels_last"))
+            ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "data_format='%.40s' is not supported: dropscope is channels_last only", s);
+    } else if (!strcmp(nm, "dilation_rate")) {
+        need_default(p, b, k, nm, "(1, 1)", "dropscope's Conv2D is not dilated");
+    } else if (!strcmp(nm, "groups")) {
+        need_default(p, b, k, nm, "1", "dropscope's Conv2D has one group");
+    } else if (strstr(nm, "_initializer")) {
+        need_default(p, b, k, nm, init_default(nm), "dropscope initialises weights as Keras does by default");
+    } else if (strstr(nm, "_regularizer") || strstr(nm, "_constraint") || !strcmp(nm, "virtual_batch_size")) {
+        need_default(p, b, k, nm, NULL, "dropscope trains without regularizers or constraints");
+    } else if (!strcmp(nm, "renorm")) {
+        if (ka_need_bool(p, b, k, nm))
+            ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "renorm=True is not supported");
+    } else if (!strcmp(nm, "fused")) {
+        /* an implementation choice: the same numbers */
+    } else if (!strcmp(nm, "momentum") || !strcmp(nm, "epsilon")) {
+        double x = need_number(p, b, k, nm);
+        fmt_num(x, false, val, sizeof val);
+        sb_arg(p, out, nm, val);
+    } else if (!strcmp(nm, "axis")) {
+        long long x = ka_need_int(p, b, k, "axis");
+        if (x != -1 && !(x == 3 && type == NN_BATCHNORM))
+            ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "axis=%lld is not supported: only the channels (axis=-1)", x);
+    } else if (!strcmp(nm, "keepdims")) {
+        if (ka_need_bool(p, b, k, nm))
+            ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "keepdims=True is not supported");
+    } else if (!strcmp(nm, "noise_shape")) {
+        need_default(p, b, k, nm, NULL, "dropscope draws a mask over every unit");
+    } else if (!strcmp(nm, "seed")) {
+        if (v->k != V_NONE) {
+            ki_need_known(p, v, ka_vline(b, k), ka_vcol(b, k), "as a seed");
+            ki_note(p->pg, ka_vline(b, k),
+                    "Dropout's seed= is not used: the lesson's seed fixes every mask (TensorFlow's random streams are not reproduced)");
+        }
+    } else if (!strcmp(nm, "trainable")) {
+        n->trainable = ka_need_bool(p, b, k, "trainable");
+    } else if (!strcmp(nm, "input_shape") || !strcmp(nm, "input_dim") || !strcmp(nm, "batch_input_shape")) {
+        int dims[3];
+        kval *sv = v;
+        if (!strcmp(nm, "batch_input_shape")) { /* (None, h, w, c) */
+            ki_need_known(p, v, ka_vline(b, k), ka_vcol(b, k), nm);
+            if (v->k != V_SEQ || v->n < 2)
+                ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "batch_input_shape must be a tuple such as (None, 28, 28, 1)");
+            kval *t = ki_val(p, V_SEQ, v->line, v->col);
+            t->tuple = true;
+            t->items = v->items + 1;
+            t->n = v->n - 1;
+            sv = t;
+        }
+        if (!strcmp(nm, "input_dim") && !(is_num(v) && v->is_int))
+            ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "input_dim must be a whole number");
+        n->shape_rank = need_shape(p, sv, ka_vline(b, k), ka_vcol(b, k), nm, dims);
+        memcpy(n->shape, dims, sizeof dims);
+    } else if (!strcmp(nm, "dtype")) {
+        const char *s = ka_need_str(p, b, k, "dtype", true);
+        if (s && strcmp(s, "float32"))
+            ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "dtype='%.40s' is not supported: dropscope computes in float32", s);
+    } else if (!strcmp(nm, "name")) {
+        /* below */
+    } else if (type == NN_INPUT) {
+        /* InputLayer's own arguments */
+        if (!strcmp(nm, "batch_size")) {
+            if (v->k != V_NONE)
+                ki_note(p->pg, ka_vline(b, k), "the Input's batch_size= is not used: the lesson sets the batch size");
+        } else if (!strcmp(nm, "sparse") || !strcmp(nm, "ragged")) {
+            if (v->k != V_NONE && ka_need_bool(p, b, k, nm))
+                ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "%s=True is not supported", nm);
+        } else {
+            need_default(p, b, k, nm, NULL, "dropscope makes the input from input_shape");
+        }
+    }
+}
+
 /* Creates a layer object: checks its arguments and writes them in the lesson's form. */
 kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
 {
-    const layer_sig *sig = find_sig(type);
+    const ls_vocab_layer *sig = ls_vocab_layer_of_type(type);
     const char *names[40];
     int nn = 0;
-    for (int i = 0; sig->names[i]; i++)
-        names[nn++] = sig->names[i];
-    int first_common = nn;
+    for (int i = 0; sig->args[i]; i++)
+        names[nn++] = sig->args[i];
     if (type != NN_INPUT)
-        for (int i = 0; common_kw[i]; i++)
-            names[nn++] = common_kw[i];
+        for (int i = 0; ls_vocab_common_args[i]; i++)
+            names[nn++] = ls_vocab_common_args[i];
     names[nn] = NULL;
     kbound b;
     ka_bind_args(p, a, sig->keras, names, sig->n_pos, &b);
@@ -488,8 +513,6 @@ kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
     int ni = ka_new_node(p, KN_LAYER, type, line, col);
     knode *n = &p->pg->nodes[ni];
     sbuf out = {.n = 0};
-    char val[128];
-    int k;
     int kn = arg_index(names, "name");
     /* required arguments */
     static const struct {
@@ -503,120 +526,9 @@ kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (required[i].t == type && !b.v[arg_index(names, required[i].arg)])
             ki_fail(p, line, col, "%s needs %s, e.g. %s", sig->keras, required[i].arg, required[i].example);
-    for (k = 0; k < nn; k++) {
-        if (!b.v[k])
-            continue;
-        const char *nm = names[k];
-        kval *v = b.v[k];
-        if (!strcmp(nm, "units") || !strcmp(nm, "filters")) {
-            long long x = ka_need_int(p, &b, k, nm);
-            snprintf(val, sizeof val, "%lld", x);
-            sb_arg(p, &out, NULL, val);
-            if (type == NN_DENSE)
-                n->units = (int)(x > 1 << 30 ? 1 << 30 : x < 0 ? 0 : x);
-        } else if (!strcmp(nm, "kernel_size")) {
-            int a1, a2;
-            need_pair(p, &b, k, nm, val, sizeof val, &a1, &a2);
-            sb_arg(p, &out, NULL, val);
-        } else if (!strcmp(nm, "rate")) {
-            double r = need_number(p, &b, k, "the dropout rate");
-            fmt_num(r, false, val, sizeof val);
-            sb_arg(p, &out, NULL, val);
-            n->rate = r;
-        } else if (!strcmp(nm, "activation")) {
-            nn_act act = need_act(p, &b, k);
-            n->act = act;
-            sb_arg(p, &out, type == NN_ACTIVATION ? NULL : "activation", nn_act_name(act));
-        } else if (!strcmp(nm, "use_bias") || !strcmp(nm, "center") || !strcmp(nm, "scale")) {
-            sb_arg(p, &out, nm, ka_need_bool(p, &b, k, nm) ? "True" : "False");
-        } else if (!strcmp(nm, "strides") || !strcmp(nm, "pool_size")) {
-            if (v->k == V_NONE && !strcmp(nm, "strides") && type != NN_CONV2D)
-                continue;
-            int a1, a2;
-            need_pair(p, &b, k, nm, val, sizeof val, &a1, &a2);
-            sb_arg(p, &out, nm, val);
-        } else if (!strcmp(nm, "padding")) {
-            const char *s = ka_need_str(p, &b, k, "padding", false);
-            char lo[16];
-            ka_str_lower(s, lo, sizeof lo);
-            if (strcmp(lo, "valid") && strcmp(lo, "same"))
-                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "padding must be 'valid' or 'same', found '%.40s'", s);
-            sb_arg(p, &out, nm, lo);
-        } else if (!strcmp(nm, "data_format")) {
-            const char *s = ka_need_str(p, &b, k, "data_format", true);
-            if (s && strcmp(s, "channels_last"))
-                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "data_format='%.40s' is not supported: dropscope is channels_last only", s);
-        } else if (!strcmp(nm, "dilation_rate")) {
-            need_default(p, &b, k, nm, "(1, 1)", "dropscope's Conv2D is not dilated");
-        } else if (!strcmp(nm, "groups")) {
-            need_default(p, &b, k, nm, "1", "dropscope's Conv2D has one group");
-        } else if (strstr(nm, "_initializer")) {
-            need_default(p, &b, k, nm, init_default(nm), "dropscope initialises weights as Keras does by default");
-        } else if (strstr(nm, "_regularizer") || strstr(nm, "_constraint") || !strcmp(nm, "virtual_batch_size")) {
-            need_default(p, &b, k, nm, NULL, "dropscope trains without regularizers or constraints");
-        } else if (!strcmp(nm, "renorm")) {
-            if (ka_need_bool(p, &b, k, nm))
-                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "renorm=True is not supported");
-        } else if (!strcmp(nm, "fused")) {
-            /* an implementation choice: the same numbers */
-        } else if (!strcmp(nm, "momentum") || !strcmp(nm, "epsilon")) {
-            double x = need_number(p, &b, k, nm);
-            fmt_num(x, false, val, sizeof val);
-            sb_arg(p, &out, nm, val);
-        } else if (!strcmp(nm, "axis")) {
-            long long x = ka_need_int(p, &b, k, "axis");
-            if (x != -1 && !(x == 3 && type == NN_BATCHNORM))
-                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "axis=%lld is not supported: only the channels (axis=-1)", x);
-        } else if (!strcmp(nm, "keepdims")) {
-            if (ka_need_bool(p, &b, k, nm))
-                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "keepdims=True is not supported");
-        } else if (!strcmp(nm, "noise_shape")) {
-            need_default(p, &b, k, nm, NULL, "dropscope draws a mask over every unit");
-        } else if (!strcmp(nm, "seed")) {
-            if (v->k != V_NONE) {
-                ki_need_known(p, v, ka_vline(&b, k), ka_vcol(&b, k), "as a seed");
-                ki_note(p->pg, ka_vline(&b, k),
-                        "Dropout's seed= is not used: the lesson's seed fixes every mask (TensorFlow's random streams are not reproduced)");
-            }
-        } else if (!strcmp(nm, "trainable")) {
-            n->trainable = ka_need_bool(p, &b, k, "trainable");
-        } else if (!strcmp(nm, "input_shape") || !strcmp(nm, "input_dim") || !strcmp(nm, "batch_input_shape")) {
-            int dims[3];
-            kval *sv = v;
-            if (!strcmp(nm, "batch_input_shape")) { /* (None, h, w, c) */
-                ki_need_known(p, v, ka_vline(&b, k), ka_vcol(&b, k), nm);
-                if (v->k != V_SEQ || v->n < 2)
-                    ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "batch_input_shape must be a tuple such as (None, 28, 28, 1)");
-                kval *t = ki_val(p, V_SEQ, v->line, v->col);
-                t->tuple = true;
-                t->items = v->items + 1;
-                t->n = v->n - 1;
-                sv = t;
-            }
-            if (!strcmp(nm, "input_dim") && !(is_num(v) && v->is_int))
-                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "input_dim must be a whole number");
-            n->shape_rank = need_shape(p, sv, ka_vline(&b, k), ka_vcol(&b, k), nm, dims);
-            memcpy(n->shape, dims, sizeof dims);
-        } else if (!strcmp(nm, "dtype")) {
-            const char *s = ka_need_str(p, &b, k, "dtype", true);
-            if (s && strcmp(s, "float32"))
-                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "dtype='%.40s' is not supported: dropscope computes in float32", s);
-        } else if (!strcmp(nm, "name")) {
-            /* below */
-        } else if (type == NN_INPUT) {
-            /* InputLayer's own arguments */
-            if (!strcmp(nm, "batch_size")) {
-                if (v->k != V_NONE)
-                    ki_note(p->pg, ka_vline(&b, k), "the Input's batch_size= is not used: the lesson sets the batch size");
-            } else if (!strcmp(nm, "sparse") || !strcmp(nm, "ragged")) {
-                if (v->k != V_NONE && ka_need_bool(p, &b, k, nm))
-                    ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "%s=True is not supported", nm);
-            } else {
-                need_default(p, &b, k, nm, NULL, "dropscope makes the input from input_shape");
-            }
-        }
-        (void)first_common;
-    }
+    for (int k = 0; k < nn; k++)
+        if (b.v[k])
+            layer_arg(p, &b, k, names[k], type, n, &out);
     if (type == NN_INPUT) {
         int ks = arg_index(names, "input_shape");
         if (!b.v[ks])
@@ -639,10 +551,10 @@ kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
  * ragged=None, type_spec=None) */
 kval *ka_make_input(kparser *p, kargs *a, int line, int col)
 {
-    static const char *const names[] = {"shape", "batch_size", "name", "dtype", "sparse", "tensor", "ragged",
-                                        "type_spec", NULL};
+    const char *spelling;
+    const ls_vocab_layer *sig = ls_vocab_layer_find("Input", 5, &spelling); /* the function, not InputLayer */
     kbound b;
-    ka_bind_args(p, a, "Input", names, 8, &b);
+    ka_bind_args(p, a, sig->keras, sig->args, sig->n_pos, &b);
     if (!b.v[0])
         ki_fail(p, line, col, "Input needs a shape, e.g. Input(shape=(150, 150, 3))");
     ki_effect(p);
@@ -660,7 +572,7 @@ kval *ka_make_input(kparser *p, kargs *a, int line, int col)
     }
     for (int k = 4; k < 8; k++)
         if (b.v[k] && b.v[k]->k != V_NONE && !(b.v[k]->k == V_BOOL && !b.v[k]->b))
-            ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "%s= is not supported for Input", names[k]);
+            ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "%s= is not supported for Input", sig->args[k]);
     n->applied = true;
     n->order = ++p->pg->applied;
     set_node_name(p, ni, &b, 2);
@@ -863,20 +775,10 @@ kval *ka_make_inception(kparser *p, kargs *a, int line, int col)
 
 kval *ka_make_optimizer(kparser *p, int kind, kargs *a, int line, int col)
 {
-    static const char *const cls[] = {"SGD", "RMSprop", "Adam"};
-    static const char *const sgd[] = {"learning_rate", "momentum", "nesterov", "name", "lr", "decay", "clipnorm",
-                                      "clipvalue", "global_clipnorm", "weight_decay", "use_ema", "jit_compile", NULL};
-    static const char *const rms[] = {"learning_rate", "rho", "momentum", "epsilon", "centered", "name", "lr",
-                                      "decay", "clipnorm", "clipvalue", "global_clipnorm", "weight_decay", "use_ema",
-                                      "jit_compile", NULL};
-    static const char *const adam[] = {"learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad", "name", "lr",
-                                       "decay", "clipnorm", "clipvalue", "global_clipnorm", "weight_decay", "use_ema",
-                                       "jit_compile", NULL};
-    static const char *const *const sigs[] = {sgd, rms, adam};
-    static const int n_pos[] = {4, 6, 6};
-    const char *const *names = sigs[kind];
+    const ls_vocab_optimizer *sig = &ls_vocab_optimizers[kind];
+    const char *const *names = sig->args;
     kbound b;
-    ka_bind_args(p, a, cls[kind], names, n_pos[kind], &b);
+    ka_bind_args(p, a, sig->keras, names, sig->n_pos, &b);
     sbuf out = {.n = 0};
     char val[64];
     int klr = arg_index(names, "learning_rate"), kalias = arg_index(names, "lr");
@@ -926,21 +828,19 @@ kval *ka_make_optimizer(kparser *p, int kind, kargs *a, int line, int col)
     v->sub = kind;
     char text[1100];
     if (out.n)
-        snprintf(text, sizeof text, "%s(%s)", cls[kind], out.s);
+        snprintf(text, sizeof text, "%s(%s)", sig->keras, out.s);
     else
-        snprintf(text, sizeof text, "%s", kind == NN_OPT_SGD ? "sgd" : kind == NN_OPT_RMSPROP ? "rmsprop" : "adam");
+        snprintf(text, sizeof text, "%s", sig->name);
     v->s = ki_strdup(p, text);
     return v;
 }
 
 kval *ka_make_loss(kparser *p, int kind, kargs *a, int line, int col)
 {
-    static const char *const cls[] = {"BinaryCrossentropy", "SparseCategoricalCrossentropy", "CategoricalCrossentropy"};
-    static const char *const bce[] = {"from_logits", "label_smoothing", "axis", "reduction", "name", NULL};
-    static const char *const scce[] = {"from_logits", "ignore_class", "reduction", "name", NULL};
-    const char *const *names = kind == 1 ? scce : bce;
+    const ls_vocab_loss *sig = &ls_vocab_losses[kind];
+    const char *const *names = sig->args;
     kbound b;
-    ka_bind_args(p, a, cls[kind], names, kind == 1 ? 4 : 5, &b);
+    ka_bind_args(p, a, sig->keras, names, sig->n_pos, &b);
     for (int k = 0; names[k]; k++) {
         if (!b.v[k])
             continue;
@@ -966,7 +866,7 @@ kval *ka_make_loss(kparser *p, int kind, kargs *a, int line, int col)
         }
     }
     kval *v = ki_val(p, V_LOSS, line, col);
-    v->sub = kind == 1 ? NN_LOSS_SCCE : kind == 2 ? NN_LOSS_SCCE : NN_LOSS_BCE;
-    v->b = kind == 2;
+    v->sub = sig->kind;
+    v->b = sig->one_hot;
     return v;
 }

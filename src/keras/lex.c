@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "keras/internal.h"
+#include "lesson/text.h"
 
 typedef struct {
     klex *lx;
@@ -58,11 +59,6 @@ static int col_of(const lexer *x, size_t off)
     return c;
 }
 
-static int utf8_len(unsigned char c)
-{
-    return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-}
-
 /* UTF-8 (shortest forms, no surrogates, at most U+10FFFF), no NUL, no control bytes
  * other than tab, LF, CR and form feed. */
 static void check_text(lexer *x)
@@ -87,18 +83,8 @@ static void check_text(lexer *x)
             i++;
             continue;
         }
-        int k = utf8_len(c);
-        uint32_t cp = c & (k == 2 ? 0x1F : k == 3 ? 0x0F : 0x07);
-        bool ok = c >= 0xC2 && c <= 0xF4 && i + (size_t)k <= x->n;
-        for (int j = 1; ok && j < k; j++) {
-            unsigned char d = x->s[i + (size_t)j];
-            ok = (d & 0xC0) == 0x80;
-            cp = (cp << 6) | (d & 0x3F);
-        }
-        if (ok)
-            ok = !(k == 3 && cp < 0x800) && !(k == 4 && (cp < 0x10000 || cp > 0x10FFFF)) &&
-                 !(cp >= 0xD800 && cp <= 0xDFFF);
-        if (!ok)
+        int k = ls_utf8_valid(x->s + i, x->n - i);
+        if (!k)
             lfail(x, line, col_of(x, i), "invalid UTF-8 (byte 0x%02x); save the file as UTF-8", c);
         i += (size_t)k;
     }
@@ -261,7 +247,7 @@ static void lex_string(lexer *x, size_t start, bool raw, bool bytes, bool fstr)
             put_bytes(x, &x->s[x->pos], 2);
             x->pos += 2;
             if (e >= 0x80) { /* keep a whole UTF-8 character */
-                int k = utf8_len((unsigned char)e);
+                int k = ls_utf8_len((unsigned char)e);
                 put_bytes(x, &x->s[x->pos], (size_t)k - 1);
                 x->pos += (size_t)k - 1;
             }
@@ -491,7 +477,7 @@ static void lex_op(lexer *x)
         }
     int c = (unsigned char)p[0];
     if (!strchr("()[]{},:.;=+-*/%<>&|^~@", c) || c == 0) {
-        int k = utf8_len((unsigned char)c);
+        int k = ls_utf8_len((unsigned char)c);
         if (c == '\\')
             lfail(x, x->line, col_of(x, x->pos), "a backslash continues a line only at the very end of it");
         lfail(x, x->line, col_of(x, x->pos), "unexpected character '%.*s'", k, p);

@@ -13,11 +13,7 @@
 
 #include "engine/bases.h"
 #include "engine/inception.h"
-#include "session/session.h"
-
-/* Also declared in parse.c, which checks names against the model it returns. */
-nn_model *ls_lesson_build_model_ex(const ls_lesson *l, const ls_loc *input_locs, int *first,
-                                   int *count, bool *unavailable, char *err, size_t errlen);
+#include "lesson/build_internal.h"
 
 /* Adds the base fed by layer input; a builder that can cut does so at cut (else the
  * cut is applied when copying). Returns the base's last layer, or -1. */

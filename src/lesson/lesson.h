@@ -157,9 +157,13 @@ typedef struct {
     } u;
 } ls_item;
 
+/* The most items one step holds (the parser refuses more). Anything that numbers a
+ * step's items (e.g. the window's result tags) must leave room for this many. */
+#define LS_STEP_MAX_ITEMS 1024
+
 typedef struct {
     char *title;
-    int n_items;
+    int n_items;            /* at most LS_STEP_MAX_ITEMS */
     ls_item *items;         /* in file order: the runner executes them in order */
     ls_loc loc;
 } ls_step;

@@ -11,7 +11,10 @@
 
 #include <cmocka.h>
 
+#include "keras/keras.h"
 #include "lesson/lesson.h"
+#include "lesson/text.h"
+#include "lesson/vocab.h"
 #include "session/session.h"
 
 static char err[1024];
@@ -720,6 +723,221 @@ static void test_expect_holds(void **state)
     assert_true(ls_expect_holds(&e, 0.5));
 }
 
+/* ---- the Keras vocabulary (lesson/vocab.h) ---- */
+
+/* For each layer type: a lesson model with the layer spelled %s, the index of its
+ * declaration, and a Keras script (functional API) using it as tf.keras.layers.%s. */
+static const struct {
+    nn_layer_type type;
+    const char *lesson; /* "model" section, %s = the spelling */
+    int decl;
+    const char *py;     /* the lines between the Input and the model, %s = the spelling */
+} vocab_uses[] = {
+    {NN_DENSE, "  Flatten()\n  %s(1, activation=sigmoid)\n", 1,
+     "x = tf.keras.layers.Flatten()(inp)\nx = tf.keras.layers.%s(1, activation='sigmoid')(x)\n"},
+    {NN_CONV2D, "  %s(2, 3)\n  Flatten()\n  Dense(1, activation=sigmoid)\n", 0,
+     "x = tf.keras.layers.%s(2, 3)(inp)\nx = tf.keras.layers.Flatten()(x)\n"
+     "x = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_MAXPOOL2D, "  %s(2)\n  Flatten()\n  Dense(1, activation=sigmoid)\n", 0,
+     "x = tf.keras.layers.%s(2)(inp)\nx = tf.keras.layers.Flatten()(x)\n"
+     "x = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_AVGPOOL2D, "  %s(2)\n  Flatten()\n  Dense(1, activation=sigmoid)\n", 0,
+     "x = tf.keras.layers.%s(2)(inp)\nx = tf.keras.layers.Flatten()(x)\n"
+     "x = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_GAP2D, "  %s()\n  Dense(1, activation=sigmoid)\n", 0,
+     "x = tf.keras.layers.%s()(inp)\nx = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_BATCHNORM, "  %s()\n  Flatten()\n  Dense(1, activation=sigmoid)\n", 0,
+     "x = tf.keras.layers.%s()(inp)\nx = tf.keras.layers.Flatten()(x)\n"
+     "x = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_ACTIVATION, "  Flatten()\n  Dense(1)\n  %s(sigmoid)\n", 2,
+     "x = tf.keras.layers.Flatten()(inp)\nx = tf.keras.layers.Dense(1)(x)\nx = tf.keras.layers.%s('sigmoid')(x)\n"},
+    {NN_FLATTEN, "  %s()\n  Dense(1, activation=sigmoid)\n", 0,
+     "x = tf.keras.layers.%s()(inp)\nx = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_DROPOUT, "  Flatten()\n  %s(0.5)\n  Dense(1, activation=sigmoid)\n", 1,
+     "x = tf.keras.layers.Flatten()(inp)\nx = tf.keras.layers.%s(0.5)(x)\n"
+     "x = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_CONCAT, "  f = Flatten()\n  a = Dense(2)(f)\n  b = Dense(2)(f)\n  %s()([a, b])\n  Dense(1, activation=sigmoid)\n", 3,
+     "f = tf.keras.layers.Flatten()(inp)\na = tf.keras.layers.Dense(2)(f)\nb = tf.keras.layers.Dense(2)(f)\n"
+     "x = tf.keras.layers.%s()([a, b])\nx = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+};
+
+static int vocab_use(nn_layer_type t)
+{
+    for (size_t i = 0; i < sizeof vocab_uses / sizeof vocab_uses[0]; i++)
+        if (vocab_uses[i].type == t)
+            return (int)i;
+    return -1;
+}
+
+/* The lesson parser reads spelling as e's layer type. */
+static void check_lesson_spelling(const ls_vocab_layer *e, const char *spelling)
+{
+    char model[512], text[1024];
+    int decl = 0;
+    if (e->type == NN_INPUT) {
+        snprintf(model, sizeof model, "  %s(shape=(28, 28, 1))\n  Flatten()\n  Dense(1, activation=sigmoid)\n",
+                 spelling);
+    } else {
+        int u = vocab_use(e->type);
+        assert_true(u >= 0); /* a new layer type needs a line in vocab_uses */
+        snprintf(model, sizeof model, vocab_uses[u].lesson, spelling);
+        decl = vocab_uses[u].decl;
+    }
+    snprintf(text, sizeof text, "title T\ndata fashion_mnist\n  classes sneaker, ankle boot\nmodel\n%s%s", model,
+             COMPILE);
+    ls_lesson *l = ls_lesson_parse("vocab.lesson", text, strlen(text), err, sizeof err);
+    if (!l)
+        fail_msg("%s: %s", spelling, err);
+    assert_true(decl < l->n_decls);
+    assert_int_equal(l->decls[decl].cfg.type, e->type);
+    ls_lesson_destroy(l);
+}
+
+/* The importer reads tf.keras.layers.<spelling> as e's layer type, and the lesson it
+ * writes parses with a layer of that type. */
+static void check_import_spelling(const ls_vocab_layer *e, const char *spelling)
+{
+    char body[768], py[1536];
+    if (e->function)
+        snprintf(body, sizeof body,
+                 "inp = tf.keras.%s(shape=(28, 28, 1))\nx = tf.keras.layers.Flatten()(inp)\n"
+                 "x = tf.keras.layers.Dense(1, activation='sigmoid')(x)\nmodel = tf.keras.Model(inp, x)\n",
+                 spelling);
+    else if (e->type == NN_INPUT)
+        snprintf(body, sizeof body,
+                 "model = tf.keras.Sequential([tf.keras.layers.%s(input_shape=(28, 28, 1)), "
+                 "tf.keras.layers.Flatten(), tf.keras.layers.Dense(1, activation='sigmoid')])\n",
+                 spelling);
+    else {
+        char mid[512];
+        snprintf(mid, sizeof mid, vocab_uses[vocab_use(e->type)].py, spelling);
+        snprintf(body, sizeof body, "inp = tf.keras.Input(shape=(28, 28, 1))\n%smodel = tf.keras.Model(inp, x)\n",
+                 mid);
+    }
+    snprintf(py, sizeof py, "import tensorflow as tf\n%smodel.compile(optimizer='adam', loss='binary_crossentropy')\n",
+             body);
+    char *lesson = ls_keras_import("vocab.py", py, strlen(py), err, sizeof err);
+    if (!lesson)
+        fail_msg("%s: %s", spelling, err);
+    ls_lesson *l = ls_lesson_parse("vocab.lesson", lesson, strlen(lesson), err, sizeof err);
+    if (!l)
+        fail_msg("%s: the imported lesson: %s", spelling, err);
+    bool found = false;
+    for (int i = 0; i < l->n_decls; i++)
+        found |= l->decls[i].kind == LS_DECL_LAYER && l->decls[i].cfg.type == e->type;
+    if (!found)
+        fail_msg("%s: no layer of its type in\n%s", spelling, lesson);
+    ls_lesson_destroy(l);
+    free(lesson);
+}
+
+/* Every spelling of every layer in the one table parses in a lesson and imports from a
+ * .py as the same layer type. */
+static void test_vocab_layers(void **state)
+{
+    (void)state;
+    int n = 0;
+    for (const ls_vocab_layer *e = ls_vocab_layers; e->keras; e++, n++) {
+        check_lesson_spelling(e, e->keras);
+        check_import_spelling(e, e->keras);
+        for (int i = 0; e->aliases && e->aliases[i]; i++) {
+            check_lesson_spelling(e, e->aliases[i]);
+            check_import_spelling(e, e->aliases[i]);
+        }
+        const char *sp = NULL;
+        assert_ptr_equal(ls_vocab_layer_find(e->keras, strlen(e->keras), &sp), e);
+        assert_string_equal(sp, e->keras);
+    }
+    assert_int_equal(n, 12);
+    const char *sp;
+    assert_null(ls_vocab_layer_find("Dens", 4, &sp));
+    assert_non_null(ls_vocab_layer_find("global_average_pooling_2d", 25, &sp));
+    assert_string_equal(sp, "GlobalAveragePooling2D");
+    assert_string_equal(ls_vocab_layer_of_type(NN_INPUT)->keras, "InputLayer");
+}
+
+static bool in_list(const char *const *list, const char *s)
+{
+    for (int i = 0; list && list[i]; i++)
+        if (!strcmp(list[i], s))
+            return true;
+    return false;
+}
+
+static int list_len(const char *const *list)
+{
+    int n = 0;
+    while (list[n])
+        n++;
+    return n;
+}
+
+/* A lesson accepts a subset of Keras's arguments, and the counts fit the lists. */
+static void test_vocab_arguments(void **state)
+{
+    (void)state;
+    const ls_vocab_layer *input = ls_vocab_layer_find("Input", 5, &(const char *){NULL});
+    for (const ls_vocab_layer *e = ls_vocab_layers; e->keras; e++) {
+        assert_true(e->n_pos <= list_len(e->args));
+        assert_true(e->lesson_pos <= list_len(e->lesson_args));
+        for (int i = 0; e->lesson_args[i]; i++) {
+            const char *a = e->lesson_args[i];
+            /* InputLayer takes the Input function's shape= in a lesson */
+            bool known = in_list(e->args, a) || in_list(ls_vocab_common_args, a) ||
+                         (e->type == NN_INPUT && in_list(input->args, a));
+            if (!known)
+                fail_msg("%s: the lesson's '%s' is not a Keras argument", e->keras, a);
+        }
+    }
+    for (int k = 0; k < LS_VOCAB_OPTIMIZERS; k++) {
+        const ls_vocab_optimizer *o = &ls_vocab_optimizers[k];
+        assert_string_equal(o->name, nn_opt_name((nn_opt_kind)k));
+        for (int i = 0; o->lesson_args[i]; i++)
+            assert_true(in_list(o->args, o->lesson_args[i]));
+        assert_true(o->n_pos <= list_len(o->args));
+    }
+    for (int k = 0; k < LS_VOCAB_ACTIVATIONS; k++)
+        assert_string_equal(ls_vocab_activations[k], nn_act_name((nn_act)k));
+    /* every loss a lesson knows parses under its name and its class name */
+    for (int k = 0; k < LS_VOCAB_LOSSES; k++) {
+        const ls_vocab_loss *v = &ls_vocab_losses[k];
+        for (int form = 0; form < 2 && v->lesson; form++) {
+            char text[512];
+            snprintf(text, sizeof text, HEAD "model\n  Flatten()\n  Dense(%d, activation=%s)\ncompile\n  loss %s\n",
+                     v->kind == NN_LOSS_BCE ? 1 : 2, v->kind == NN_LOSS_BCE ? "sigmoid" : "softmax",
+                     form ? v->keras : v->name);
+            ls_lesson *l = ls_lesson_parse("loss.lesson", text, strlen(text), err, sizeof err);
+            if (!l)
+                fail_msg("%s: %s", v->name, err);
+            assert_int_equal(l->compile.loss, v->kind);
+            ls_lesson_destroy(l);
+        }
+    }
+}
+
+/* The shared text helpers under each language's rules. */
+static void test_text_helpers(void **state)
+{
+    (void)state;
+    static const char *const words[] = {"adam", "sgd", "rmsprop", NULL};
+    char sg[64];
+    assert_string_equal(ls_suggest(sg, sizeof sg, "ADAM", 4, words, -1, LS_WORDS_LESSON), "; did you mean 'adam'?");
+    assert_string_equal(ls_suggest(sg, sizeof sg, "ADAM", 4, words, -1, LS_WORDS_PYTHON), "");
+    /* a 3-byte word: one edit in a lesson, two in Python */
+    assert_string_equal(ls_closest("sdd", 3, words, -1, LS_WORDS_LESSON), "sgd");
+    assert_null(ls_closest("xgx", 3, words, -1, LS_WORDS_LESSON));
+    assert_string_equal(ls_closest("xgx", 3, words, 3, LS_WORDS_PYTHON), "sgd");
+    static const char *const holes[] = {NULL, "relu", NULL};
+    assert_string_equal(ls_closest("rel", 3, holes, 3, LS_WORDS_PYTHON), "relu");
+    assert_int_equal(ls_edit_distance("kitten", 6, "sitting", 7, LS_WORDS_PYTHON), 3);
+    assert_int_equal(ls_utf8_valid((const unsigned char *)"\xc3\xa9", 2), 2);
+    assert_int_equal(ls_utf8_valid((const unsigned char *)"\xc3\xa9", 1), 0);     /* cut short */
+    assert_int_equal(ls_utf8_valid((const unsigned char *)"\xc0\x80", 2), 0);     /* overlong */
+    assert_int_equal(ls_utf8_valid((const unsigned char *)"\xed\xa0\x80", 3), 0); /* surrogate */
+    assert_int_equal(ls_utf8_valid((const unsigned char *)"\xf4\x90\x80\x80", 4), 0);
+    assert_int_equal(ls_utf8_valid((const unsigned char *)"\xf0\x9f\x98\x80", 4), 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -735,6 +953,9 @@ int main(void)
         cmocka_unit_test(test_clash_with_base_layer),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_expect_holds),
+        cmocka_unit_test(test_vocab_layers),
+        cmocka_unit_test(test_vocab_arguments),
+        cmocka_unit_test(test_text_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
