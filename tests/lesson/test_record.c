@@ -145,7 +145,8 @@ static ls_session *open_lesson(long seed)
     if (!l)
         fail_msg("%s", err);
     ls_options o = ls_options_default();
-    o.seed = seed;
+    o.seed_set = seed >= 0;
+    o.seed = (uint64_t)seed;
     o.quiet = true;
     ls_session *s = ls_session_create(l, &o, err, sizeof err);
     if (!s)
