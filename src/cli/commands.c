@@ -118,7 +118,8 @@ static ls_session *open_session(const train_args *a, const char *cmd, bool quiet
     }
     ls_options o = ls_options_default();
     o.data_dir = a->data;
-    o.seed = a->seed;
+    o.seed_set = a->seed >= 0; /* SEED-MERGE */
+    o.seed = (uint64_t)a->seed;
     o.batch = (int)a->batch;
     o.memory_budget = (size_t)a->memory_mib << 20;
     o.quiet = quiet;

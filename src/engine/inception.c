@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "inception.h"
+#include "internal.h"
 
 #define MAX_NODES 320   /* the full base has 311 layers besides the Input */
 
@@ -244,33 +245,24 @@ static int first_free(const nn_model *m, const char *prefix)
     return next;
 }
 
-static int fail(nn_model *m, const char *fmt, const char *a, const char *b)
-{
-    snprintf(m->err, sizeof m->err, fmt, a, b);
-    return -1;
-}
-
 int nn_base_inception_v3(nn_model *m, int input, const char *cut)
 {
     char sb[64];
     if (input < 0 || input >= m->n_layers)
-        return fail(m, "inception_v3: no input layer%s%s", "", "");
+        return nn_model_fail(m, "inception_v3: no input layer");
     const nn_layer *in = m->layers[input];
     nn_shape_str(in->out_shape, false, sb, sizeof sb);
     if (in->out_shape.rank != 3 || in->out_shape.d[2] != 3)
-        return fail(m, "inception_v3: the input '%s' must have shape (height, width, 3), got %s", in->name, sb);
-    if (in->out_shape.d[0] < NN_INCEPTION_MIN_SIZE || in->out_shape.d[1] < NN_INCEPTION_MIN_SIZE) {
-        snprintf(m->err, sizeof m->err,
-                 "inception_v3: input '%s' is %s, but height and width must be at least %d (as in Keras)",
-                 in->name, sb, NN_INCEPTION_MIN_SIZE);
-        return -1;
-    }
+        return nn_model_fail(m, "inception_v3: the input '%s' must have shape (height, width, 3), got %s", in->name, sb);
+    if (in->out_shape.d[0] < NN_INCEPTION_MIN_SIZE || in->out_shape.d[1] < NN_INCEPTION_MIN_SIZE)
+        return nn_model_fail(m, "inception_v3: input '%s' is %s, but height and width must be at least %d (as in Keras)",
+                             in->name, sb, NN_INCEPTION_MIN_SIZE);
     graph *g = calloc(1, sizeof *g);
     int *mem = malloc(sizeof(int) * MAX_NODES * 4);
     if (!g || !mem) {
         free(g);
         free(mem);
-        return fail(m, "inception_v3: out of memory%s%s", "", "");
+        return nn_model_fail(m, "inception_v3: out of memory");
     }
     for (int t = 0; t < NN_LAYER_TYPE_COUNT; t++)
         g->counter[t] = first_free(m, nn_layer_type_prefix(t));
@@ -283,7 +275,7 @@ int nn_base_inception_v3(nn_model *m, int input, const char *cut)
             out = i;
     int rc = -1;
     if (out < 0) {
-        fail(m, "inception_v3: no layer named '%s' to cut at (use a layer name such as mixed0 .. mixed10)%s", want, "");
+        nn_model_fail(m, "inception_v3: no layer named '%s' to cut at (use a layer name such as mixed0 .. mixed10)", want);
         goto done;
     }
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "internal.h"
 
-static int fail(nn_model *m, const char *fmt, ...)
+int nn_model_fail(nn_model *m, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -153,26 +153,26 @@ static int infer(nn_model *m, nn_layer *l)
     nn_shape in = l->n_inputs > 0 ? m->layers[l->inputs[0]]->out_shape : (nn_shape){0, {0}};
     const char *nm = l->name;
     if (l->type != NN_INPUT && l->type != NN_CONCAT && l->n_inputs != 1)
-        return fail(m, "layer '%s' (%s) takes exactly one input, got %d", nm,
+        return nn_model_fail(m, "layer '%s' (%s) takes exactly one input, got %d", nm,
                     nn_layer_type_name(l->type), l->n_inputs);
     switch (l->type) {
     case NN_INPUT:
         if (l->n_inputs != 0)
-            return fail(m, "layer '%s': an Input takes no inputs", nm);
+            return nn_model_fail(m, "layer '%s': an Input takes no inputs", nm);
         if (c->shape.rank != 1 && c->shape.rank != 3)
-            return fail(m, "layer '%s': input shape must be (units) or (height, width, channels)", nm);
+            return nn_model_fail(m, "layer '%s': input shape must be (units) or (height, width, channels)", nm);
         for (int i = 0; i < c->shape.rank; i++)
             if (c->shape.d[i] <= 0)
-                return fail(m, "layer '%s': input shape %s has a non-positive dimension", nm,
+                return nn_model_fail(m, "layer '%s': input shape %s has a non-positive dimension", nm,
                             nn_shape_str(c->shape, false, sb, sizeof sb));
         l->out_shape = c->shape;
         break;
     case NN_DENSE:
         if (in.rank != 1)
-            return fail(m, "layer '%s' (Dense) needs a flat input but '%s' outputs %s; add a Flatten", nm,
+            return nn_model_fail(m, "layer '%s' (Dense) needs a flat input but '%s' outputs %s; add a Flatten", nm,
                         m->layers[l->inputs[0]]->name, nn_shape_str(in, true, sb, sizeof sb));
         if (c->units <= 0)
-            return fail(m, "layer '%s' (Dense): units must be positive, got %d", nm, c->units);
+            return nn_model_fail(m, "layer '%s' (Dense): units must be positive, got %d", nm, c->units);
         l->out_shape = nn_shape1(c->units);
         add_param(l, "kernel", nn_shape2(in.d[0], c->units), false);
         if (c->use_bias)
@@ -180,13 +180,13 @@ static int infer(nn_model *m, nn_layer *l)
         break;
     case NN_CONV2D: {
         if (in.rank != 3)
-            return fail(m, "layer '%s' (Conv2D) needs a (height, width, channels) input but '%s' outputs %s", nm,
+            return nn_model_fail(m, "layer '%s' (Conv2D) needs a (height, width, channels) input but '%s' outputs %s", nm,
                         m->layers[l->inputs[0]]->name, nn_shape_str(in, true, sb, sizeof sb));
         if (c->filters <= 0 || c->kh <= 0 || c->kw <= 0 || c->sh <= 0 || c->sw <= 0)
-            return fail(m, "layer '%s' (Conv2D): filters, kernel size and strides must be positive", nm);
+            return nn_model_fail(m, "layer '%s' (Conv2D): filters, kernel size and strides must be positive", nm);
         nn_conv_dims d;
         if (!conv_dims(l, &in, 1, &d))
-            return fail(m, "layer '%s' (Conv2D): kernel %dx%d does not fit input %s with '%s' padding", nm,
+            return nn_model_fail(m, "layer '%s' (Conv2D): kernel %dx%d does not fit input %s with '%s' padding", nm,
                         c->kh, c->kw, nn_shape_str(in, true, sb, sizeof sb),
                         c->padding == NN_PAD_SAME ? "same" : "valid");
         l->out_shape = nn_shape3(d.oh, d.ow, c->filters);
@@ -198,20 +198,20 @@ static int infer(nn_model *m, nn_layer *l)
     case NN_MAXPOOL2D:
     case NN_AVGPOOL2D: {
         if (in.rank != 3)
-            return fail(m, "layer '%s' (%s) needs a (height, width, channels) input, got %s", nm,
+            return nn_model_fail(m, "layer '%s' (%s) needs a (height, width, channels) input, got %s", nm,
                         nn_layer_type_name(l->type), nn_shape_str(in, true, sb, sizeof sb));
         if (c->kh <= 0 || c->kw <= 0 || c->sh < 0 || c->sw < 0)
-            return fail(m, "layer '%s': pool size and strides must be positive", nm);
+            return nn_model_fail(m, "layer '%s': pool size and strides must be positive", nm);
         nn_pool_dims d;
         if (!pool_dims(l, &in, &d))
-            return fail(m, "layer '%s': pool %dx%d does not fit input %s", nm, c->kh, c->kw,
+            return nn_model_fail(m, "layer '%s': pool %dx%d does not fit input %s", nm, c->kh, c->kw,
                         nn_shape_str(in, true, sb, sizeof sb));
         l->out_shape = nn_shape3(d.oh, d.ow, in.d[2]);
         break;
     }
     case NN_GAP2D:
         if (in.rank != 3)
-            return fail(m, "layer '%s' (GlobalAveragePooling2D) needs a (height, width, channels) input, got %s",
+            return nn_model_fail(m, "layer '%s' (GlobalAveragePooling2D) needs a (height, width, channels) input, got %s",
                         nm, nn_shape_str(in, true, sb, sizeof sb));
         l->out_shape = nn_shape1(in.d[2]);
         break;
@@ -219,7 +219,7 @@ static int infer(nn_model *m, nn_layer *l)
         int ch = in.d[in.rank - 1];
         l->out_shape = in;
         if (!(c->eps > 0) || !(c->momentum >= 0 && c->momentum <= 1))
-            return fail(m, "layer '%s' (BatchNormalization): epsilon must be > 0 and momentum in [0, 1]", nm);
+            return nn_model_fail(m, "layer '%s' (BatchNormalization): epsilon must be > 0 and momentum in [0, 1]", nm);
         if (c->scale)
             add_param(l, "gamma", nn_shape1(ch), false);
         if (c->center)
@@ -236,12 +236,12 @@ static int infer(nn_model *m, nn_layer *l)
         break;
     case NN_DROPOUT:
         if (!(c->rate >= 0.0f && c->rate <= 1.0f))
-            return fail(m, "layer '%s' (Dropout): rate must be in [0, 1], got %g", nm, (double)c->rate);
+            return nn_model_fail(m, "layer '%s' (Dropout): rate must be in [0, 1], got %g", nm, (double)c->rate);
         l->out_shape = in;
         break;
     case NN_CONCAT: {
         if (l->n_inputs < 1)
-            return fail(m, "layer '%s' (Concatenate) needs at least one input", nm);
+            return nn_model_fail(m, "layer '%s' (Concatenate) needs at least one input", nm);
         nn_shape s = in;
         int last = s.rank - 1;
         for (int i = 1; i < l->n_inputs; i++) {
@@ -251,7 +251,7 @@ static int infer(nn_model *m, nn_layer *l)
                 ok = t.d[k] == s.d[k];
             if (!ok) {
                 char tb[64];
-                return fail(m, "layer '%s' (Concatenate): input '%s' has shape %s, which does not match %s except in the last axis",
+                return nn_model_fail(m, "layer '%s' (Concatenate): input '%s' has shape %s, which does not match %s except in the last axis",
                             nm, m->layers[l->inputs[i]]->name, nn_shape_str(t, true, tb, sizeof tb),
                             nn_shape_str(in, true, sb, sizeof sb));
             }
@@ -261,11 +261,11 @@ static int infer(nn_model *m, nn_layer *l)
         break;
     }
     default:
-        return fail(m, "layer '%s': unknown layer type %d", nm, (int)l->type);
+        return nn_model_fail(m, "layer '%s': unknown layer type %d", nm, (int)l->type);
     }
     l->out_size = nn_shape_size(l->out_shape);
     if (l->out_size == 0 || l->out_size > (size_t)1 << 30)
-        return fail(m, "layer '%s': output shape %s is empty or too large", nm,
+        return nn_model_fail(m, "layer '%s': output shape %s is empty or too large", nm,
                     nn_shape_str(l->out_shape, true, sb, sizeof sb));
     return 0;
 }
@@ -273,28 +273,28 @@ static int infer(nn_model *m, nn_layer *l)
 int nn_model_add(nn_model *m, const nn_layer_cfg *cfg, const int *inputs, int n_inputs)
 {
     if (m->finalized)
-        return fail(m, "cannot add layers after the model is built");
-    if (n_inputs < 0 || n_inputs > 64)
-        return fail(m, "a layer takes 0 to 64 inputs, got %d", n_inputs);
+        return nn_model_fail(m, "cannot add layers after the model is built");
+    if (n_inputs < 0 || n_inputs > NN_MAX_INPUTS)
+        return nn_model_fail(m, "a layer takes 0 to %d inputs, got %d", NN_MAX_INPUTS, n_inputs);
     if ((unsigned)cfg->type >= NN_LAYER_TYPE_COUNT)
-        return fail(m, "unknown layer type %d", (int)cfg->type);
+        return nn_model_fail(m, "unknown layer type %d", (int)cfg->type);
     for (int i = 0; i < n_inputs; i++)
         if (inputs[i] < 0 || inputs[i] >= m->n_layers)
-            return fail(m, "layer '%s': input %d is not an earlier layer", cfg->name ? cfg->name : "?", inputs[i]);
+            return nn_model_fail(m, "layer '%s': input %d is not an earlier layer", cfg->name ? cfg->name : "?", inputs[i]);
     nn_layer *l = calloc(1, sizeof *l);
     if (!l)
-        return fail(m, "out of memory");
+        return nn_model_fail(m, "out of memory");
     l->type = cfg->type;
     l->cfg = *cfg;
     l->cfg.name = NULL;
     if (cfg->name && *cfg->name) {
         if (strlen(cfg->name) >= NN_NAME_MAX) {
             free(l);
-            return fail(m, "layer name '%.40s...' is longer than %d characters", cfg->name, NN_NAME_MAX - 1);
+            return nn_model_fail(m, "layer name '%.40s...' is longer than %d characters", cfg->name, NN_NAME_MAX - 1);
         }
         if (nn_model_find(m, cfg->name) >= 0) {
             free(l);
-            return fail(m, "layer name '%s' is used twice; layer names must be unique", cfg->name);
+            return nn_model_fail(m, "layer name '%s' is used twice; layer names must be unique", cfg->name);
         }
         snprintf(l->name, sizeof l->name, "%s", cfg->name);
     } else {
@@ -305,7 +305,7 @@ int nn_model_add(nn_model *m, const nn_layer_cfg *cfg, const int *inputs, int n_
     l->inputs = n_inputs ? malloc(sizeof(int) * (size_t)n_inputs) : NULL;
     if (n_inputs && !l->inputs) {
         free(l);
-        return fail(m, "out of memory");
+        return nn_model_fail(m, "out of memory");
     }
     for (int i = 0; i < n_inputs; i++)
         l->inputs[i] = inputs[i];
@@ -319,7 +319,7 @@ int nn_model_add(nn_model *m, const nn_layer_cfg *cfg, const int *inputs, int n_
     if (!grown) {
         free(l->inputs);
         free(l);
-        return fail(m, "out of memory");
+        return nn_model_fail(m, "out of memory");
     }
     m->layers = grown;
     m->layers[m->n_layers++] = l;
@@ -332,17 +332,9 @@ int nn_model_push(nn_model *m, const nn_layer_cfg *cfg)
     if (cfg->type == NN_INPUT)
         return nn_model_add(m, cfg, NULL, 0);
     if (m->n_layers == 0)
-        return fail(m, "the first layer must be an Input");
+        return nn_model_fail(m, "the first layer must be an Input");
     int prev = m->n_layers - 1;
     return nn_model_add(m, cfg, &prev, 1);
-}
-
-int nn_model_set_output(nn_model *m, int i)
-{
-    if (i < 0 || i >= m->n_layers)
-        return fail(m, "no layer %d to use as output", i);
-    m->output = i;
-    return 0;
 }
 
 size_t nn_model_input_size(const nn_model *m)
@@ -387,16 +379,16 @@ static void init_params(nn_layer *l, nn_rng *rng)
 int nn_model_finalize(nn_model *m, nn_rng *init_rng)
 {
     if (m->finalized)
-        return fail(m, "model already built");
+        return nn_model_fail(m, "model already built");
     if (m->n_layers == 0 || m->layers[0]->type != NN_INPUT)
-        return fail(m, "a model starts with an Input layer");
+        return nn_model_fail(m, "a model starts with an Input layer");
     for (int i = 1; i < m->n_layers; i++)
         if (m->layers[i]->type == NN_INPUT)
-            return fail(m, "layer '%s': only one Input is supported", m->layers[i]->name);
+            return nn_model_fail(m, "layer '%s': only one Input is supported", m->layers[i]->name);
     /* Every layer must feed the output: a dangling branch is a mistake in the model. */
     char *used = calloc((size_t)m->n_layers, 1);
     if (!used)
-        return fail(m, "out of memory");
+        return nn_model_fail(m, "out of memory");
     used[m->output] = 1;
     for (int i = m->output; i >= 0; i--)
         if (used[i])
@@ -406,7 +398,7 @@ int nn_model_finalize(nn_model *m, nn_rng *init_rng)
         if (!used[i]) {
             int bad = i;
             free(used);
-            return fail(m, "layer '%s' does not lead to the output layer '%s'", m->layers[bad]->name,
+            return nn_model_fail(m, "layer '%s' does not lead to the output layer '%s'", m->layers[bad]->name,
                         m->layers[m->output]->name);
         }
     }
@@ -420,7 +412,7 @@ int nn_model_finalize(nn_model *m, nn_rng *init_rng)
         for (int i = 1; i < m->n_layers; i++)
             if (nn_layer_param_count(m->layers[i]) > nn_layer_param_count(m->layers[big]))
                 big = i;
-        return fail(m, "the model's parameters need %.1f MiB, over the memory budget of %.1f MiB (the largest layer, '%s', has %zu parameters)",
+        return nn_model_fail(m, "the model's parameters need %.1f MiB, over the memory budget of %.1f MiB (the largest layer, '%s', has %zu parameters)",
                     bytes / 1048576.0, m->memory_budget / 1048576.0, m->layers[big]->name,
                     nn_layer_param_count(m->layers[big]));
     }
@@ -431,7 +423,7 @@ int nn_model_finalize(nn_model *m, nn_rng *init_rng)
             pr->data = malloc(pr->size * sizeof(float));
             pr->grad = pr->is_stat ? NULL : calloc(pr->size, sizeof(float));
             if (!pr->data || (!pr->is_stat && !pr->grad))
-                return fail(m, "out of memory allocating '%s.%s' (%zu floats)", l->name, pr->name, pr->size);
+                return nn_model_fail(m, "out of memory allocating '%s.%s' (%zu floats)", l->name, pr->name, pr->size);
         }
         init_params(l, init_rng);
     }
@@ -443,7 +435,7 @@ int nn_model_finalize(nn_model *m, nn_rng *init_rng)
 int nn_model_reinit(nn_model *m, nn_rng *init_rng)
 {
     if (!m->finalized)
-        return fail(m, "model not built");
+        return nn_model_fail(m, "model not built");
     for (int i = 0; i < m->n_layers; i++)
         init_params(m->layers[i], init_rng);
     m->iterations = 0;
@@ -453,17 +445,30 @@ int nn_model_reinit(nn_model *m, nn_rng *init_rng)
 int nn_model_set_trainable(nn_model *m, int layer, bool trainable)
 {
     if (layer < 0 || layer >= m->n_layers)
-        return fail(m, "no layer %d", layer);
+        return nn_model_fail(m, "no layer %d", layer);
     m->layers[layer]->trainable = trainable;
     return 0;
+}
+
+int nn_model_set_lr(nn_model *m, float lr)
+{
+    if (!(lr >= 0) || !isfinite(lr))
+        return nn_model_fail(m, "learning rate must be a finite number >= 0");
+    m->opt.lr = lr;
+    return 0;
+}
+
+void nn_model_seed_dropout(nn_model *m, uint64_t seed)
+{
+    nn_rng_seed(&m->dropout_rng, seed ^ NN_DROPOUT_SEED_SALT);
 }
 
 int nn_model_set_dropout_rate(nn_model *m, int layer, double rate)
 {
     if (layer < 0 || layer >= m->n_layers || m->layers[layer]->type != NN_DROPOUT)
-        return fail(m, "layer %d is not a Dropout layer", layer);
+        return nn_model_fail(m, "layer %d is not a Dropout layer", layer);
     if (!(rate >= 0.0f && rate <= 1.0f))
-        return fail(m, "layer '%s' (Dropout): rate must be in [0, 1], got %g", m->layers[layer]->name, (double)rate);
+        return nn_model_fail(m, "layer '%s' (Dropout): rate must be in [0, 1], got %g", m->layers[layer]->name, (double)rate);
     m->layers[layer]->cfg.rate = rate;
     return 0;
 }
@@ -499,7 +504,7 @@ static int alloc_buffers(nn_model *m, int n)
         }
     }
     if (m->memory_budget && total + m->memory_used > m->memory_budget)
-        return fail(m, "a batch of %d needs %.1f MiB of activations on top of %.1f MiB of weights, over the memory budget of %.1f MiB",
+        return nn_model_fail(m, "a batch of %d needs %.1f MiB of activations on top of %.1f MiB of weights, over the memory budget of %.1f MiB",
                     n, total / 1048576.0, m->memory_used / 1048576.0, m->memory_budget / 1048576.0);
     for (int i = 0; i < m->n_layers; i++) {
         nn_layer *l = m->layers[i];
@@ -507,26 +512,26 @@ static int alloc_buffers(nn_model *m, int n)
         size_t k = (size_t)n * l->out_size;
         l->out = malloc(k * sizeof(float));
         if (!l->out)
-            return fail(m, "out of memory for layer '%s' outputs", l->name);
+            return nn_model_fail(m, "out of memory for layer '%s' outputs", l->name);
         if (l->needs_grad && !(l->dout = calloc(k, sizeof(float))))
-            return fail(m, "out of memory for layer '%s' gradients", l->name);
+            return nn_model_fail(m, "out of memory for layer '%s' gradients", l->name);
         if (i == m->output && !(l->logits = malloc(k * sizeof(float))))
-            return fail(m, "out of memory");
+            return nn_model_fail(m, "out of memory");
         if (l->type == NN_DROPOUT && !(l->mask = calloc(k, 1)))
-            return fail(m, "out of memory for layer '%s' mask", l->name);
+            return nn_model_fail(m, "out of memory for layer '%s' mask", l->name);
         if (l->type == NN_MAXPOOL2D && !(l->argmax = malloc(k * sizeof(int32_t))))
-            return fail(m, "out of memory");
+            return nn_model_fail(m, "out of memory");
         if (l->type == NN_BATCHNORM) {
             int ch = l->out_shape.d[l->out_shape.rank - 1];
             if (!(l->aux = malloc(k * sizeof(float))) || !(l->aux2 = malloc(2 * (size_t)ch * sizeof(float))))
-                return fail(m, "out of memory");
+                return nn_model_fail(m, "out of memory");
         }
         if (l->type == NN_CONV2D) {
             nn_conv_dims d;
             conv_dims(l, &m->layers[l->inputs[0]]->out_shape, n, &d);
             size_t s = nn_conv2d_scratch_floats(&d);
             if (s && !(l->aux = malloc(s * sizeof(float))))
-                return fail(m, "out of memory for layer '%s' scratch", l->name);
+                return nn_model_fail(m, "out of memory for layer '%s' scratch", l->name);
         }
         l->mask_valid = false;
     }
@@ -538,9 +543,9 @@ static int alloc_buffers(nn_model *m, int n)
 int nn_model_reserve(nn_model *m, int n)
 {
     if (!m->finalized)
-        return fail(m, "model not built");
+        return nn_model_fail(m, "model not built");
     if (n <= 0)
-        return fail(m, "batch size must be positive, got %d", n);
+        return nn_model_fail(m, "batch size must be positive, got %d", n);
     if (n <= m->batch_cap)
         return 0;
     return alloc_buffers(m, n);
@@ -572,11 +577,11 @@ static int snapshot_frozen(nn_model *m)
             continue;
         l->frozen_copy = calloc((size_t)l->n_params, sizeof(float *));
         if (!l->frozen_copy)
-            return fail(m, "out of memory");
+            return nn_model_fail(m, "out of memory");
         for (int p = 0; p < l->n_params; p++) {
             size_t sz = l->params[p].size * sizeof(float);
             if (!(l->frozen_copy[p] = malloc(sz)))
-                return fail(m, "out of memory");
+                return nn_model_fail(m, "out of memory");
             memcpy(l->frozen_copy[p], l->params[p].data, sz);
         }
     }
@@ -586,18 +591,18 @@ static int snapshot_frozen(nn_model *m)
 int nn_model_compile(nn_model *m, const nn_optimizer_cfg *opt, nn_loss_kind loss)
 {
     if (!m->finalized)
-        return fail(m, "compile: the model is not built");
+        return nn_model_fail(m, "compile: the model is not built");
     const nn_layer *out = m->layers[m->output];
     bool is_dense_like = out->type == NN_DENSE || out->type == NN_CONV2D || out->type == NN_ACTIVATION;
     nn_act act = is_dense_like ? out->cfg.act : NN_ACT_LINEAR;
     if (loss == NN_LOSS_BCE && (out->out_size != 1 || act != NN_ACT_SIGMOID))
-        return fail(m, "compile: binary_crossentropy needs an output of 1 unit with a sigmoid activation, but '%s' has %zu units and activation %s",
+        return nn_model_fail(m, "compile: binary_crossentropy needs an output of 1 unit with a sigmoid activation, but '%s' has %zu units and activation %s",
                     out->name, out->out_size, nn_act_name(act));
     if (loss == NN_LOSS_SCCE && (out->out_size < 2 || act != NN_ACT_SOFTMAX || out->out_shape.rank != 1))
-        return fail(m, "compile: sparse_categorical_crossentropy needs a flat output of 2 or more units with a softmax activation, but '%s' has %zu units and activation %s",
+        return nn_model_fail(m, "compile: sparse_categorical_crossentropy needs a flat output of 2 or more units with a softmax activation, but '%s' has %zu units and activation %s",
                     out->name, out->out_size, nn_act_name(act));
     if (!(opt->lr >= 0) || !isfinite(opt->lr))
-        return fail(m, "compile: learning rate must be a finite number >= 0");
+        return nn_model_fail(m, "compile: learning rate must be a finite number >= 0");
     /* optimizer state (allocated at the first update) counts against the budget too */
     int slots = opt->kind == NN_OPT_ADAM ? 2 : opt->kind == NN_OPT_RMSPROP ? (opt->momentum != 0.0f ? 2 : 1)
                                                                            : (opt->momentum != 0.0f ? 1 : 0);
@@ -608,7 +613,7 @@ int nn_model_compile(nn_model *m, const nn_optimizer_cfg *opt, nn_loss_kind loss
                 if (!m->layers[i]->params[p].is_stat)
                     slot_bytes += m->layers[i]->params[p].size * sizeof(float) * (size_t)slots;
     if (m->memory_budget && m->memory_used + m->memory_used_act + slot_bytes > m->memory_budget)
-        return fail(m, "compile: %s's state for the trainable weights needs %.1f MiB on top of %.1f MiB of weights and activations, over the memory budget of %.1f MiB",
+        return nn_model_fail(m, "compile: %s's state for the trainable weights needs %.1f MiB on top of %.1f MiB of weights and activations, over the memory budget of %.1f MiB",
                     nn_opt_name(opt->kind), slot_bytes / 1048576.0, (m->memory_used + m->memory_used_act) / 1048576.0,
                     m->memory_budget / 1048576.0);
     m->opt = *opt;
@@ -688,7 +693,7 @@ static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool t
         l->bn_used_batch_stats = training && l->train_active;
         if (l->bn_used_batch_stats) {
             if (d.rows < 2)
-                return fail(m, "layer '%s' (BatchNormalization): training needs more than one value per channel", l->name);
+                return nn_model_fail(m, "layer '%s' (BatchNormalization): training needs more than one value per channel", l->name);
             nn_bn_forward_train(l->out, l->aux, l->aux2, l->aux2 + ch, mm, mv, layer_in(m, l, 0), gamma, beta, &d);
         } else {
             nn_bn_forward_infer(l->out, layer_in(m, l, 0), gamma, beta, mm, mv, &d);
@@ -713,7 +718,7 @@ static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool t
             break;
         }
         if (rate >= 1.0)
-            return fail(m, "layer '%s' (Dropout): rate 1 drops every unit; training cannot run (as in Keras)", l->name);
+            return nn_model_fail(m, "layer '%s' (Dropout): rate 1 drops every unit; training cannot run (as in Keras)", l->name);
         if (l->mask_override) {
             memcpy(l->mask, l->mask_override, total);
             l->dropped = 0;
@@ -730,8 +735,8 @@ static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool t
         break;
     }
     case NN_CONCAT: {
-        const float *ins[64];
-        int chans[64];
+        const float *ins[NN_MAX_INPUTS];
+        int chans[NN_MAX_INPUTS];
         int last = l->out_shape.rank - 1;
         for (int k = 0; k < l->n_inputs; k++) {
             ins[k] = layer_in(m, l, k);
@@ -741,7 +746,7 @@ static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool t
         break;
     }
     default:
-        return fail(m, "layer '%s': no forward", l->name);
+        return nn_model_fail(m, "layer '%s': no forward", l->name);
     }
     return 0;
 }
@@ -749,7 +754,7 @@ static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool t
 int nn_model_forward(nn_model *m, const float *x, int n, bool training)
 {
     if (!m->finalized)
-        return fail(m, "forward: the model is not built");
+        return nn_model_fail(m, "forward: the model is not built");
     if (nn_model_reserve(m, n) < 0)
         return -1;
     for (int i = 0; i < m->n_layers; i++)
@@ -889,8 +894,8 @@ static void backward_layer(nn_model *m, nn_layer *l, int n, float *tmp)
                 din[i] += dy[i];
         break;
     case NN_CONCAT: {
-        float *dins[64];
-        int chans[64];
+        float *dins[NN_MAX_INPUTS];
+        int chans[NN_MAX_INPUTS];
         int last = l->out_shape.rank - 1;
         for (int k = 0; k < l->n_inputs; k++) {
             nn_layer *s = m->layers[l->inputs[k]];
@@ -908,7 +913,7 @@ static void backward_layer(nn_model *m, nn_layer *l, int n, float *tmp)
 int nn_model_backward(nn_model *m, int n)
 {
     if (!m->compiled)
-        return fail(m, "backward: the model is not compiled");
+        return nn_model_fail(m, "backward: the model is not compiled");
     /* scratch for activation derivatives: the largest layer output */
     size_t mx = 0;
     for (int i = 0; i < m->n_layers; i++)
@@ -916,7 +921,7 @@ int nn_model_backward(nn_model *m, int n)
             mx = m->layers[i]->out_size;
     float *tmp = malloc(mx * (size_t)n * sizeof(float) + sizeof(float));
     if (!tmp)
-        return fail(m, "out of memory in backward");
+        return nn_model_fail(m, "out of memory in backward");
     for (int i = 0; i < m->output; i++) {
         nn_layer *l = m->layers[i];
         if (l->dout)
@@ -961,7 +966,7 @@ static int nonfinite(nn_model *m, int n, nn_step_result *res, const char *what)
     const char *bad = first_nonfinite(m, n);
     res->finite = false;
     snprintf(res->nonfinite_layer, sizeof res->nonfinite_layer, "%s", bad ? bad : m->layers[m->output]->name);
-    return fail(m, "%s is not finite at step %ld; the first non-finite value appears in layer '%s'",
+    return nn_model_fail(m, "%s is not finite at step %ld; the first non-finite value appears in layer '%s'",
                 what, m->iterations + 1, res->nonfinite_layer);
 }
 
@@ -975,7 +980,7 @@ int nn_model_train_step(nn_model *m, const float *x, const int32_t *labels, int 
     res->finite = true;
     res->n = n;
     if (!m->compiled)
-        return fail(m, "train: the model is not compiled");
+        return nn_model_fail(m, "train: the model is not compiled");
     if (nn_model_forward(m, x, n, true) < 0)
         return -1;
     int correct = 0;
@@ -1003,22 +1008,21 @@ int nn_model_eval_chunk(nn_model *m)
     return NN_EVAL_CHUNK;
 }
 
-int nn_model_evaluate(nn_model *m, const float *x, const int32_t *labels, int n, double *loss,
-                      double *accuracy)
+int nn_model_eval_loop(nn_model *m, const int32_t *labels, int n, nn_chunk_forward forward,
+                       const void *ctx, double *loss, double *accuracy)
 {
     if (!m->compiled)
-        return fail(m, "evaluate: the model is not compiled");
+        return nn_model_fail(m, "evaluate: the model is not compiled");
     if (n <= 0)
-        return fail(m, "evaluate: no examples");
+        return nn_model_fail(m, "evaluate: no examples");
     int chunk = nn_model_eval_chunk(m);
     if (chunk < 0)
         return -1;
-    size_t in = nn_model_input_size(m);
     double sum = 0.0;
     long correct = 0;
     for (int i = 0; i < n; i += chunk) {
         int k = n - i < chunk ? n - i : chunk;
-        if (nn_model_forward(m, x + (size_t)i * in, k, false) < 0)
+        if (forward(m, i, k, ctx) < 0)
             return -1;
         int c = 0;
         sum += nn_model_loss_sum(m, labels + i, k, &c);
@@ -1031,19 +1035,15 @@ int nn_model_evaluate(nn_model *m, const float *x, const int32_t *labels, int n,
     return 0;
 }
 
-int nn_model_predict(nn_model *m, const float *x, int n, float *probs)
+static int forward_input_chunk(nn_model *m, int i, int k, const void *x)
 {
-    int chunk = nn_model_eval_chunk(m);
-    if (chunk < 0)
-        return -1;
-    size_t in = nn_model_input_size(m), out = nn_model_output_size(m);
-    for (int i = 0; i < n; i += chunk) {
-        int k = n - i < chunk ? n - i : chunk;
-        if (nn_model_forward(m, x + (size_t)i * in, k, false) < 0)
-            return -1;
-        memcpy(probs + (size_t)i * out, m->layers[m->output]->out, (size_t)k * out * sizeof(float));
-    }
-    return 0;
+    return nn_model_forward(m, (const float *)x + (size_t)i * nn_model_input_size(m), k, false);
+}
+
+int nn_model_evaluate(nn_model *m, const float *x, const int32_t *labels, int n, double *loss,
+                      double *accuracy)
+{
+    return nn_model_eval_loop(m, labels, n, forward_input_chunk, x, loss, accuracy);
 }
 
 size_t nn_layer_param_count(const nn_layer *l)

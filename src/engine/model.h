@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ops.h"
 #include "rng.h"
@@ -18,6 +19,9 @@
 
 #define NN_NAME_MAX 64
 #define NN_MAX_PARAMS 4
+/* Inputs one layer may take (a Concatenate of InceptionV3 takes 4; the limit bounds the
+ * stack arrays of the forward and backward passes). */
+#define NN_MAX_INPUTS 64
 
 typedef enum {
     NN_INPUT = 0,
@@ -84,7 +88,7 @@ typedef struct nn_layer {
     nn_layer_cfg cfg;       /* as given (name pointer cleared) */
     int index;              /* position in the model */
     int n_inputs;
-    int *inputs;            /* indices of producer layers, all < index */
+    int *inputs;            /* indices of producer layers, all < index; at most NN_MAX_INPUTS */
     nn_shape out_shape;     /* one example */
     size_t out_size;        /* elements per example */
 
@@ -178,9 +182,6 @@ int nn_model_add(nn_model *m, const nn_layer_cfg *cfg, const int *inputs, int n_
 int nn_model_push(nn_model *m, const nn_layer_cfg *cfg);
 int nn_model_find(const nn_model *m, const char *name);   /* index or -1 */
 nn_layer *nn_model_layer(nn_model *m, int i);
-/* Marks layer i as the output (layers after it that do not feed it are an error at
- * finalize). */
-int nn_model_set_output(nn_model *m, int i);
 
 /* Allocates parameters and initialises them from init_rng (glorot_uniform kernels,
  * zero biases, BN gamma 1 beta 0 mean 0 var 1), in layer order. */
@@ -194,6 +195,15 @@ int nn_model_set_trainable(nn_model *m, int layer, bool trainable);
 /* Sets a Dropout layer's rate: 0 <= rate <= 1 (rate 1 fails at the next training
  * forward, as in Keras). Effective from the next step. */
 int nn_model_set_dropout_rate(nn_model *m, int layer, double rate);
+/* Sets the optimizer's learning rate, effective from the next update. -1 unless lr is a
+ * finite number >= 0. */
+int nn_model_set_lr(nn_model *m, float lr);
+/* What the Dropout masks' generator is seeded with: seed ^ NN_DROPOUT_SEED_SALT, so
+ * that the masks' stream differs from the initialiser's and the batcher's, which take
+ * the seed itself. Changing the salt changes every seeded record. */
+#define NN_DROPOUT_SEED_SALT 0x5eedd20bULL
+/* Seeds the masks' generator (m->dropout_rng) from a run's seed. */
+void nn_model_seed_dropout(nn_model *m, uint64_t seed);
 /* Snapshot trainable flags into train_active, set loss and optimizer. Optimizer
  * state of tensors that stay trainable is kept. Checks the loss fits the output
  * (BCE: one unit; SCCE: >= 2 units). */
@@ -238,8 +248,6 @@ int nn_model_eval_chunk(nn_model *m);
 /* Inference-mode loss and accuracy over n examples, in chunks of NN_EVAL_CHUNK. */
 int nn_model_evaluate(nn_model *m, const float *x, const int32_t *labels, int n,
                       double *loss, double *accuracy);
-/* Probabilities (sigmoid/softmax outputs) for n examples into probs. */
-int nn_model_predict(nn_model *m, const float *x, int n, float *probs);
 
 /* Parameter counts as Keras's summary() counts them (live trainable flags). */
 typedef struct {
@@ -248,7 +256,7 @@ typedef struct {
 nn_param_counts nn_model_count_params(const nn_model *m);
 size_t nn_layer_param_count(const nn_layer *l);
 /* Writes a Keras-style model.summary() (with a Trainable column) to f. */
-void nn_model_summary(const nn_model *m, void *file /* FILE* */);
+void nn_model_summary(const nn_model *m, FILE *f);
 
 /* Input and output sizes per example. */
 size_t nn_model_input_size(const nn_model *m);

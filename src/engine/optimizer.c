@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "internal.h"
 
 static int slots_needed(const nn_optimizer_cfg *o)
 {
@@ -318,17 +318,13 @@ static const nn_layer *blame(const nn_model *m, const bool *bad_before, const bo
 
 int nn_model_update(nn_model *m)
 {
-    if (!m->compiled) {
-        snprintf(m->err, sizeof m->err, "update: the model is not compiled");
-        return -1;
-    }
+    if (!m->compiled)
+        return nn_model_fail(m, "update: the model is not compiled");
     m->iterations++;
     int ns = slots_needed(&m->opt);
     bool *bad_before = calloc((size_t)m->n_layers * 2, sizeof(bool)), *bad_after = bad_before + m->n_layers;
-    if (!bad_before) {
-        snprintf(m->err, sizeof m->err, "out of memory in update");
-        return -1;
-    }
+    if (!bad_before)
+        return nn_model_fail(m, "out of memory in update");
     bool any_bad = false;
     for (int i = 0; i < m->n_layers; i++) {
         nn_layer *l = m->layers[i];
@@ -347,7 +343,7 @@ int nn_model_update(nn_model *m)
                 continue;
             for (int s = 0; s < ns; s++) {
                 if (!pr->slot[s] && !(pr->slot[s] = calloc(pr->size, sizeof(float)))) {
-                    snprintf(m->err, sizeof m->err, "out of memory for optimizer state of '%s.%s'", l->name, pr->name);
+                    nn_model_fail(m, "out of memory for optimizer state of '%s.%s'", l->name, pr->name);
                     free(bad_before);
                     return -1;
                 }
@@ -363,8 +359,8 @@ int nn_model_update(nn_model *m)
     if (any_bad) {
         const nn_layer *l = blame(m, bad_before, bad_after);
         snprintf(m->nonfinite_layer, sizeof m->nonfinite_layer, "%s", l ? l->name : "?");
-        snprintf(m->err, sizeof m->err, "a weight became non-finite at step %ld; the first non-finite value appears in layer '%s'",
-                 m->iterations, m->nonfinite_layer);
+        nn_model_fail(m, "a weight became non-finite at step %ld; the first non-finite value appears in layer '%s'",
+                      m->iterations, m->nonfinite_layer);
     }
     free(bad_before);
     return any_bad ? -1 : 0;

@@ -11,21 +11,11 @@
  *   them (that is what makes it a prefix). */
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
-
-static int fail(nn_model *m, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m->err, sizeof m->err, fmt, ap);
-    va_end(ap);
-    return -1;
-}
+#include "internal.h"
 
 static bool has_weights(const nn_layer *l)
 {
@@ -71,26 +61,20 @@ int nn_model_frozen_prefix(const nn_model *m)
 static int check_prefix(nn_model *m, int layer, int n)
 {
     if (!m->finalized)
-        return fail(m, "forward: the model is not built");
+        return nn_model_fail(m, "forward: the model is not built");
     if (layer < 0 || layer >= m->output)
-        return fail(m, "forward from layer %d: not a layer before the output", layer);
+        return nn_model_fail(m, "forward from layer %d: not a layer before the output", layer);
     if (n <= 0)
-        return fail(m, "batch size must be positive, got %d", n);
+        return nn_model_fail(m, "batch size must be positive, got %d", n);
     return 0;
-}
-
-/* Keras's evaluate/predict chunking, as nn_model_evaluate does it. */
-static int eval_chunk(nn_model *m)
-{
-    return nn_model_eval_chunk(m);
 }
 
 int nn_model_prefix_outputs(nn_model *m, int layer, const float *x, int n, float *act)
 {
     if (check_prefix(m, layer, n) < 0)
         return -1;
-    int chunk = eval_chunk(m);
-    if (nn_model_reserve(m, chunk) < 0)
+    int chunk = nn_model_eval_chunk(m);
+    if (chunk < 0)
         return -1;
     size_t in = nn_model_input_size(m), per = m->layers[layer]->out_size;
     int saved = m->n_layers;
@@ -115,7 +99,7 @@ int nn_model_forward_from(nn_model *m, int layer, const float *act, int n, bool 
     if (!stubs || !view) {
         free(stubs);
         free(view);
-        return fail(m, "out of memory");
+        return nn_model_fail(m, "out of memory");
     }
     for (int i = 0; i < m->n_layers; i++) {
         if (i > layer) {
@@ -167,7 +151,7 @@ int nn_model_train_step_from(nn_model *m, int layer, const float *act, const int
     res->finite = true;
     res->n = n;
     if (!m->compiled)
-        return fail(m, "train: the model is not compiled");
+        return nn_model_fail(m, "train: the model is not compiled");
     if (nn_model_forward_from(m, layer, act, n, true) < 0)
         return -1;
     int correct = 0;
@@ -178,7 +162,7 @@ int nn_model_train_step_from(nn_model *m, int layer, const float *act, const int
         res->finite = false;
         snprintf(res->nonfinite_layer, sizeof res->nonfinite_layer, "%s",
                  bad ? bad : m->layers[m->output]->name);
-        return fail(m, "the loss is not finite at step %ld; the first non-finite value appears in layer '%s'",
+        return nn_model_fail(m, "the loss is not finite at step %ld; the first non-finite value appears in layer '%s'",
                     m->iterations + 1, res->nonfinite_layer);
     }
     if (nn_model_backward(m, n) < 0)
@@ -192,30 +176,23 @@ int nn_model_train_step_from(nn_model *m, int layer, const float *act, const int
     return 0;
 }
 
+typedef struct {
+    int layer;
+    const float *act;
+} from_prefix;
+
+static int forward_prefix_chunk(nn_model *m, int i, int k, const void *ctx)
+{
+    const from_prefix *f = ctx;
+    /* checked before the layer's size is read */
+    if (check_prefix(m, f->layer, k) < 0)
+        return -1;
+    return nn_model_forward_from(m, f->layer, f->act + (size_t)i * m->layers[f->layer]->out_size, k, false);
+}
+
 int nn_model_evaluate_from(nn_model *m, int layer, const float *act, const int32_t *labels,
                            int n, double *loss, double *accuracy)
 {
-    if (!m->compiled)
-        return fail(m, "evaluate: the model is not compiled");
-    if (n <= 0)
-        return fail(m, "evaluate: no examples");
-    if (check_prefix(m, layer, n) < 0)
-        return -1;
-    int chunk = eval_chunk(m);
-    size_t per = m->layers[layer]->out_size;
-    double sum = 0.0;
-    long correct = 0;
-    for (int i = 0; i < n; i += chunk) {
-        int k = n - i < chunk ? n - i : chunk;
-        if (nn_model_forward_from(m, layer, act + (size_t)i * per, k, false) < 0)
-            return -1;
-        int c = 0;
-        sum += nn_model_loss_sum(m, labels + i, k, &c);
-        correct += c;
-    }
-    if (loss)
-        *loss = sum / n;
-    if (accuracy)
-        *accuracy = (double)correct / n;
-    return 0;
+    from_prefix f = {layer, act};
+    return nn_model_eval_loop(m, labels, n, forward_prefix_chunk, &f, loss, accuracy);
 }

@@ -25,9 +25,8 @@ static bool is_sequential(const nn_model *m)
     return true;
 }
 
-void nn_model_summary(const nn_model *m, void *file)
+void nn_model_summary(const nn_model *m, FILE *f)
 {
-    FILE *f = file;
     bool seq = is_sequential(m);
     int width = seq ? 77 : 110;
     char line[128];

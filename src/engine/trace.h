@@ -54,6 +54,10 @@ typedef struct nn_trace {
     int32_t *indices;       /* each example's index in its source file, or NULL */
     bool finite;
     char nonfinite_layer[NN_NAME_MAX];
+    /* Version of the model description the step ran under (the session's
+     * ls_session_describe): a reader rereads the description when it changes. 0 when
+     * no session set it. */
+    unsigned desc_version;
 } nn_trace;
 
 /* Captures the model's state after a step (the last forward's masks and activations,

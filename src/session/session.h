@@ -18,14 +18,50 @@ typedef struct ls_session ls_session;
 
 typedef struct {
     const char *data_dir;   /* overrides the lesson's data dir (NULL: keep) */
-    long seed;              /* >= 0 overrides the lesson's seed */
+    bool seed_set;          /* seed overrides the lesson's `fit: seed` */
+    uint64_t seed;
     int batch;              /* > 0 overrides the lesson's batch size */
-    bool quiet;             /* no progress output on stderr */
+    bool quiet;             /* leave progress out of the notes (the session never prints) */
     size_t memory_budget;   /* bytes; 0 = default (16 GiB) */
 } ls_options;
 
-/* No overrides: seed -1, everything else 0/NULL. */
+/* No overrides: seed_set false, everything else 0/NULL. */
 ls_options ls_options_default(void);
+/* The seed a session of lesson l runs with under opt (NULL: no overrides): the one
+ * place the override rule lives. */
+uint64_t ls_options_seed(const ls_options *opt, const ls_lesson *l);
+
+/* ---- The model as the session describes it to readers (the window) ----
+ * Static facts are read once per model; the live ones (trainable, frozen, rate, seed)
+ * are kept current, and `version` changes whenever any field does. */
+typedef struct {
+    char name[NN_NAME_MAX];
+    nn_layer_type type;     /* nn_layer_type_name gives the Keras class */
+    nn_shape shape;         /* output of one example, Keras's shape without the None */
+    int units;              /* shape's last dimension (Dense units, channels); 0 rank 0 */
+    int n_inputs;
+    const int *inputs;      /* all producers' indices (< this layer's); the description's */
+    size_t params;
+    bool trainable;         /* the live Keras flag (summary) */
+    bool frozen;            /* what training obeys: not trainable as of the last compile */
+    double rate;            /* Dropout's rate, else 0 */
+    int base;               /* index in bases of the base this layer belongs to, or -1 */
+} ls_layer_desc;
+
+typedef struct {
+    char name[LS_NAME_MAX]; /* the declaration's name, or the base's ("fashion_cnn") */
+    int first, count;       /* layers [first, first + count) */
+    bool random_weights;    /* this base runs on random weights: none given, or not found */
+} ls_base_desc;
+
+typedef struct {
+    unsigned version;       /* >= 1; changes whenever the description does */
+    uint64_t seed;          /* the seed of the run (ls_session_seed) */
+    int n_layers;
+    ls_layer_desc *layers;
+    int n_bases;
+    ls_base_desc *bases;    /* the lesson's base declarations, in order */
+} ls_model_desc;
 
 /* Loads the data, builds, initialises (seeded), loads base weights, compiles.
  * Takes ownership of lesson. NULL with a message in err. */
@@ -37,6 +73,13 @@ nn_model *ls_session_model(ls_session *s);
 const char *ls_session_error(const ls_session *s);
 /* Notes for the student (e.g. "inception_v3: no weights file, random weights"). */
 const char *ls_session_notes(const ls_session *s);
+/* The model's description, owned by the session and valid until the session is
+ * destroyed; its contents change in place (with its version) on live changes, so read
+ * it on the session's thread. Each step's trace carries the version (desc_version). */
+const ls_model_desc *ls_session_describe(const ls_session *s);
+/* The seed the run uses now (the lesson's, the options' override, or the last
+ * ls_session_set_seed / `seed` action). */
+uint64_t ls_session_seed(const ls_session *s);
 
 /* One optimizer step on the next batch (training mode), or, in inference mode, one
  * inference forward on the next batch without an update. Returns a snapshot the caller
@@ -58,6 +101,7 @@ void ls_session_set_training(ls_session *s, bool training);
 bool ls_session_training(const ls_session *s);
 int ls_session_set_lr(ls_session *s, float lr);
 int ls_session_reset(ls_session *s);
+/* Reseeds the Dropout masks' stream (nn_model_seed_dropout) and the seed a reset uses. */
 void ls_session_set_seed(ls_session *s, uint64_t seed);
 
 /* Executes one lesson action (run N steps calls on_trace for each step if given; the

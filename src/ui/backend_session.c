@@ -10,7 +10,6 @@
 
 typedef struct {
     ls_session *s;
-    uint64_t seed;
 } backend;
 
 /* Fashion-MNIST class names, short enough for a thumbnail caption. */
@@ -53,15 +52,12 @@ static int b_command(void *ctx, const ui_cmd *c, char *err, size_t n)
         rc = ls_session_reset(b->s);
         break;
     case UI_CMD_SEED:
-        b->seed = (uint64_t)c->n;
-        ls_session_set_seed(b->s, b->seed);
+        ls_session_set_seed(b->s, (uint64_t)c->n);
         break;
     case UI_CMD_MARK:
         ls_session_mark(b->s);
         break;
     case UI_CMD_ACTION:
-        if (c->action.kind == LS_ACT_SEED)
-            b->seed = (uint64_t)c->action.n;
         rc = ls_session_apply(b->s, &c->action, NULL, NULL);
         break;
     default:
@@ -87,50 +83,39 @@ static bool b_expect(void *ctx, const ls_expect *e, double *measured, char *desc
     return ls_session_expect(b->s, e, measured, desc, n);
 }
 
+/* The window's graph, from the session's description of its model. */
 static int b_describe(void *ctx, ui_graph *g)
 {
     backend *b = ctx;
+    const ls_model_desc *d = ls_session_describe(b->s);
     nn_model *m = ls_session_model(b->s);
     const ls_lesson *l = ls_session_lesson(b->s);
     memset(g, 0, sizeof *g);
-    g->layers = calloc((size_t)(m->n_layers > 0 ? m->n_layers : 1), sizeof *g->layers);
+    g->layers = calloc((size_t)(d->n_layers > 0 ? d->n_layers : 1), sizeof *g->layers);
     if (!g->layers)
         return -1;
-    g->n = m->n_layers;
-    for (int i = 0; i < m->n_layers; i++) {
-        const nn_layer *L = m->layers[i];
+    g->n = d->n_layers;
+    for (int i = 0; i < d->n_layers; i++) {
+        const ls_layer_desc *L = &d->layers[i];
         ui_graph_layer *o = &g->layers[i];
         snprintf(o->name, sizeof o->name, "%s", L->name);
         snprintf(o->type, sizeof o->type, "%s", nn_layer_type_name(L->type));
-        nn_shape_str(L->out_shape, true, o->shape, sizeof o->shape);
-        o->params = nn_layer_param_count(L);
+        nn_shape_str(L->shape, true, o->shape, sizeof o->shape);
+        o->out_shape = L->shape;
+        o->units = L->units;
+        o->params = L->params;
         o->trainable = L->trainable;
-        o->frozen = !L->train_active;
-        o->n_inputs = L->n_inputs < 8 ? L->n_inputs : 8;
-        for (int k = 0; k < o->n_inputs; k++)
-            o->inputs[k] = L->inputs[k];
+        o->frozen = L->frozen;
+        o->n_inputs = L->n_inputs;
+        memcpy(o->inputs, L->inputs, (size_t)L->n_inputs * sizeof *o->inputs);
         o->masks = L->type == NN_DROPOUT && L->n_inputs > 0 ? L->inputs[0] : -1;
-        o->rate = L->type == NN_DROPOUT ? L->cfg.rate : 0.0f;
-    }
-    /* Bases as the lesson declared them (the graph collapses them). */
-    const char *notes = ls_session_notes(b->s);
-    for (int d = 0; l && d < l->n_decls; d++) {
-        const ls_decl *dc = &l->decls[d];
-        if (dc->kind != LS_DECL_BASE || dc->layer_first < 0 || dc->layer_count <= 0 ||
-            dc->layer_first + dc->layer_count > m->n_layers)
-            continue;
-        /* A base on random weights: none given, or the session's note that the file was
-         * not found (src/lesson/session.c, load_bases) names this declaration. */
-        char key[1200];
-        snprintf(key, sizeof key, "%s:%d:%d: %s: weights '", l->path ? l->path : "", dc->loc.line,
-                 dc->loc.col, dc->base);
-        bool random = !dc->weights || (notes && strstr(notes, key));
-        for (int i = dc->layer_first; i < dc->layer_first + dc->layer_count; i++) {
-            g->layers[i].random_weights = random;
-            g->layers[i].base_first = dc->layer_first;
-            g->layers[i].base_count = dc->layer_count;
-            snprintf(g->layers[i].base_name, sizeof g->layers[i].base_name, "%.31s",
-                     dc->name[0] ? dc->name : dc->base);
+        o->rate = (float)L->rate;
+        if (L->base >= 0) {   /* a declared base: the graph collapses it */
+            const ls_base_desc *base = &d->bases[L->base];
+            o->random_weights = base->random_weights;
+            o->base_first = base->first;
+            o->base_count = base->count;
+            snprintf(o->base_name, sizeof o->base_name, "%.31s", base->name);
         }
     }
     nn_param_counts pc = nn_model_count_params(m);
@@ -138,7 +123,7 @@ static int b_describe(void *ctx, ui_graph *g)
     g->params_trainable = pc.trainable;
     g->training = ls_session_training(b->s);
     g->lr = m->opt.lr;
-    g->seed = b->seed;
+    g->seed = d->seed;
     g->steps = ls_session_steps(b->s);
     if (l) {
         snprintf(g->title, sizeof g->title, "%s", l->title ? l->title : (l->path ? l->path : ""));
@@ -152,6 +137,7 @@ static int b_describe(void *ctx, ui_graph *g)
             }
         }
     }
+    const char *notes = ls_session_notes(b->s);
     snprintf(g->notes, sizeof g->notes, "%s", notes ? notes : "");
     return 0;
 }
@@ -170,8 +156,10 @@ static void b_destroy(void *ctx)
     free(b);
 }
 
+/* seed is not kept: the session is the one holder of the seed (ls_session_seed). */
 ui_backend *ui_backend_session(struct ls_session *s, uint64_t seed)
 {
+    (void)seed;
     ui_backend *u = calloc(1, sizeof *u);
     backend *b = calloc(1, sizeof *b);
     if (!u || !b) {
@@ -181,7 +169,6 @@ ui_backend *ui_backend_session(struct ls_session *s, uint64_t seed)
         return NULL;
     }
     b->s = s;
-    b->seed = seed;
     u->ctx = b;
     u->step = b_step;
     u->command = b_command;

@@ -67,14 +67,14 @@ ui_worker *ui_launch(const char *path, long seed, const ls_lesson **lesson, char
     ls_lesson *l = ls_lesson_load_any(path, err, errlen);
     if (!l)
         return NULL;
-    uint64_t used_seed = seed >= 0 ? (uint64_t)seed : l->fit.seed;
     ls_options opt = ls_options_default();
-    opt.seed = seed;
+    opt.seed_set = seed >= 0; /* SEED-MERGE */
+    opt.seed = (uint64_t)seed;
     opt.quiet = true;
     ls_session *s = ls_session_create(l, &opt, err, errlen);
     if (!s)
         return NULL;   /* the session took the lesson and freed it */
-    ui_backend *b = ui_backend_session(s, used_seed);
+    ui_backend *b = ui_backend_session(s, ls_session_seed(s)); /* SEED-MERGE */
     if (!b) {
         snprintf(err, errlen, "out of memory");
         return NULL;

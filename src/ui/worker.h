@@ -24,7 +24,7 @@ typedef struct {
     bool trainable;         /* live flag (summary) */
     bool frozen;            /* what training obeys: !train_active */
     int n_inputs;
-    int inputs[8];
+    int inputs[NN_MAX_INPUTS];
     int masks;              /* Dropout: index of the layer it masks, else -1 */
     float rate;             /* Dropout */
     /* A declared base (e.g. fashion_cnn, inception_v3) this layer belongs to:
@@ -32,6 +32,10 @@ typedef struct {
     int base_first, base_count;
     char base_name[32];
     bool random_weights;    /* its base's weights were not loaded (a session note says so) */
+    /* The output shape as integers (one example, without Keras's None), so that views
+     * need not parse `shape`; units is its last dimension (Dense units, channels). */
+    nn_shape out_shape;
+    int units;
 } ui_graph_layer;
 
 typedef struct {

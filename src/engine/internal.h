@@ -1,0 +1,24 @@
+/* Helpers the engine's own files share; not part of the engine's interface (nothing
+ * outside src/engine includes this). Never includes SDL. */
+#ifndef NN_INTERNAL_H
+#define NN_INTERNAL_H
+
+#include "model.h"
+
+/* Writes the printf-style message into m->err (what nn_model_error returns); returns -1
+ * so that a failing function can end with `return nn_model_fail(m, ...)`. */
+int nn_model_fail(nn_model *m, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* One inference forward of examples [i, i + k) of a set, for nn_model_eval_loop. */
+typedef int (*nn_chunk_forward)(nn_model *m, int i, int k, const void *ctx);
+/* Inference-mode loss and accuracy over n examples cut into NN_EVAL_CHUNK chunks, each
+ * run by forward: the one loop behind nn_model_evaluate and nn_model_evaluate_from, so
+ * both cut and sum a set alike. 0, or -1 with the model's error set. */
+int nn_model_eval_loop(nn_model *m, const int32_t *labels, int n, nn_chunk_forward forward,
+                       const void *ctx, double *loss, double *accuracy);
+
+#endif
