@@ -96,7 +96,7 @@ typedef enum {
 typedef struct {
     ls_action_kind kind;
     long n;
-    float value;
+    double value;           /* RATE: the rate as written (Keras's Python float); LR: a float */
     bool flag;              /* MODE: training; FREEZE/UNFREEZE: recompile */
     char layer[LS_NAME_MAX];
     char view[16];

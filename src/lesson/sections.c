@@ -586,7 +586,7 @@ static void layer_arg(parser *p, void *vctx, const tok *key, int pos, const char
     } else if (!strcmp(nm, "use_bias")) {
         cfg->use_bias = lsp_read_bool(p, where);
     } else if (!strcmp(nm, "rate")) {
-        cfg->rate = (float)lsp_read_real(p, "the dropout rate", where, 0, 1);
+        cfg->rate = lsp_read_real(p, "the dropout rate", where, 0, 1);
     } else if (!strcmp(nm, "momentum")) {
         cfg->momentum = (float)lsp_read_real(p, "momentum", where, 0, 1);
     } else if (!strcmp(nm, "epsilon")) {

@@ -511,7 +511,7 @@ void lsp_step_line(parser *p)
             a = new_action(p, LS_ACT_RATE, &kw);
             step_layer(p, a->layer, "after 'rate of'", true, "set dropout rate");
             expect_word(p, "to", "the layer name");
-            a->value = (float)lsp_read_real(p, "the dropout rate", "after 'to'", 0, 1);
+            a->value = lsp_read_real(p, "the dropout rate", "after 'to'", 0, 1);
             lsp_expect_eol(p, "the rate");
         }
     } else if (is_kw(p, &kw, "mode")) {
