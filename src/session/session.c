@@ -506,7 +506,7 @@ int ls_session_set_trainable(ls_session *s, const char *layer, bool trainable, b
     return recompile ? ls_session_compile(s) : 0;
 }
 
-int ls_session_set_rate(ls_session *s, const char *layer, float rate)
+int ls_session_set_rate(ls_session *s, const char *layer, double rate)
 {
     int i = ls_find_layer(s, layer);
     if (i < 0)

@@ -96,7 +96,7 @@ void ls_session_mark(ls_session *s);
 /* Live changes, effective from the next step. Layer by name; -1 with the error set. */
 int ls_session_set_trainable(ls_session *s, const char *layer, bool trainable, bool recompile);
 int ls_session_compile(ls_session *s);
-int ls_session_set_rate(ls_session *s, const char *layer, float rate);
+int ls_session_set_rate(ls_session *s, const char *layer, double rate);
 void ls_session_set_training(ls_session *s, bool training);
 bool ls_session_training(const ls_session *s);
 int ls_session_set_lr(ls_session *s, float lr);
