@@ -1,4 +1,5 @@
-/* Usage lines, the clock, the progress bar, and the headless commands' options. */
+/* Usage lines, the clock, the progress bar, the headless commands' options, the
+ * window's launch. */
 #include "cli/common.h"
 
 #include <limits.h>
@@ -9,6 +10,7 @@
 #include "cli/args.h"
 #include "session/load.h"
 #include "session/paths.h"
+#include "ui/launch.h"
 
 int cli_usage(const char *cmd, const char *text)
 {
@@ -39,9 +41,12 @@ void cli_progress(long done, long total, double steps_per_s)
     fflush(stderr);
 }
 
-long cli_seed_option(bool seed_set, uint64_t seed)
+/* SEED-MERGE: ls_options.seed and ui_launch still take a long (-1: the lesson's own
+ * seed). Until they take a uint64_t, a seed above LONG_MAX cannot be passed and the
+ * lesson's own seed is used. After the merge this goes: the seed passes through as is. */
+static long seed_option(bool seed_set, uint64_t seed)
 {
-    return seed_set && seed <= (uint64_t)LONG_MAX ? (long)seed : -1; /* SEED-MERGE */
+    return seed_set && seed <= (uint64_t)LONG_MAX ? (long)seed : -1;
 }
 
 cli_run_args cli_run_args_default(void)
@@ -108,7 +113,7 @@ ls_session *cli_open_session(const cli_run_args *a, const char *cmd, bool quiet)
     }
     ls_options o = ls_options_default();
     o.data_dir = a->data;
-    o.seed = cli_seed_option(a->seed_set, a->seed); /* SEED-MERGE */
+    o.seed = seed_option(a->seed_set, a->seed); /* SEED-MERGE */
     o.batch = (int)a->batch;
     o.memory_budget = (size_t)a->memory_mib << 20;
     o.quiet = quiet;
@@ -122,4 +127,23 @@ ls_session *cli_open_session(const cli_run_args *a, const char *cmd, bool quiet)
     if (notes[0])
         fprintf(stderr, "%s\n", notes);
     return s;
+}
+
+int cli_resolve_lesson(const char *arg, char *path, size_t n)
+{
+    char err[1024];
+    if (ui_resolve_lesson(arg, path, n, err, sizeof err) == 0)
+        return 0;
+    fprintf(stderr, "dropscope: %s\n", err);
+    return 2;
+}
+
+ui_worker *cli_launch(const char *path, bool seed_set, uint64_t seed, const ls_lesson **lesson)
+{
+    char err[1024];
+    ui_worker *w = ui_launch(path, seed_option(seed_set, seed) /* SEED-MERGE */, lesson, err,
+                             sizeof err);
+    if (!w)
+        fprintf(stderr, "dropscope: %s\n", err);
+    return w;
 }

@@ -1,12 +1,15 @@
-/* What several commands share: usage lines, the clock, the progress bar, and the
- * options and session of the headless commands (train, summary, check). */
+/* What several commands share: usage lines, the clock, the progress bar, the options
+ * and session of the headless commands (train, summary, check), and the lesson and
+ * worker of the window's (open, shot). */
 #ifndef DS_CLI_COMMON_H
 #define DS_CLI_COMMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "session/session.h"
+#include "ui/worker.h"
 
 /* Prints "usage: dropscope CMD TEXT" on stderr; returns 2 (bad usage). */
 int cli_usage(const char *cmd, const char *text);
@@ -19,11 +22,6 @@ double cli_now_sec(void);
 
 /* Redraws a one-line progress bar "[###...] done/total  R steps/s" on stderr. */
 void cli_progress(long done, long total, double steps_per_s);
-
-/* SEED-MERGE: ls_options.seed and ui_launch still take a long (-1: the lesson's own seed).
- * Until they take a uint64_t, a seed above LONG_MAX cannot be passed and the lesson's
- * own seed is used. After the merge this goes: the seed passes through as it is. */
-long cli_seed_option(bool seed_set, uint64_t seed);
 
 /* The options of train, summary and check (-1 or 0: not given, the lesson decides). */
 typedef struct {
@@ -49,5 +47,14 @@ int cli_parse_run_args(int argc, char **argv, cli_run_args *a, const char *cmd,
  * (e.g. a base on random weights) on stderr. The caller destroys the session. NULL after
  * printing "dropscope CMD: reason". */
 ls_session *cli_open_session(const cli_run_args *a, const char *cmd, bool quiet);
+
+/* Resolves the window's lesson argument (NULL: the default lesson) to a path in
+ * path[n] (ui_resolve_lesson). 0, or 2 after printing "dropscope: reason". */
+int cli_resolve_lesson(const char *arg, char *path, size_t n);
+
+/* Loads the lesson at path and starts its session (seed_set: seed overrides the
+ * lesson's) in a worker, for the window; *lesson is the session's. The caller stops the
+ * worker. NULL after printing "dropscope: reason". */
+ui_worker *cli_launch(const char *path, bool seed_set, uint64_t seed, const ls_lesson **lesson);
 
 #endif

@@ -10,7 +10,6 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "ui/app.h"
-#include "ui/launch.h"
 
 #define OPEN_HELP "[LESSON] [--presenter] [--seed N] [--speed STEPS_PER_S]"
 
@@ -208,10 +207,8 @@ int ds_cmd_open(int argc, char **argv)
     if (parse_args(argc, argv, &a))
         return 2;
     char path[4096], err[1024];
-    if (ui_resolve_lesson(a.lesson, path, sizeof path, err, sizeof err) < 0) {
-        fprintf(stderr, "dropscope: %s\n", err);
+    if (cli_resolve_lesson(a.lesson, path, sizeof path))
         return 2;
-    }
     open_window w;
     ui_worker *worker = NULL;
     ui_app *app = NULL;
@@ -220,10 +217,8 @@ int ds_cmd_open(int argc, char **argv)
         goto out;
     loading_frame(w.ren, path);
     const ls_lesson *lesson = NULL;
-    worker = ui_launch(path, cli_seed_option(a.seed_set, a.seed) /* SEED-MERGE */, &lesson, err,
-                       sizeof err);
+    worker = cli_launch(path, a.seed_set, a.seed, &lesson);
     if (!worker) {
-        fprintf(stderr, "dropscope: %s\n", err);
         rc = 2;
         goto out;
     }

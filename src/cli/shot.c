@@ -125,10 +125,8 @@ int ds_cmd_shot(int argc, char **argv)
     if (parse_args(argc, argv, &a))
         return 2;
     char path[4096], err[1024];
-    if (ui_resolve_lesson(a.lesson, path, sizeof path, err, sizeof err) < 0) {
-        fprintf(stderr, "dropscope: %s\n", err);
+    if (cli_resolve_lesson(a.lesson, path, sizeof path))
         return 2;
-    }
     /* Said now, not after minutes of loading and training. */
     if (ui_png_writable(a.out, err, sizeof err) < 0) {
         fprintf(stderr, "dropscope shot: %s\n", err);
@@ -155,10 +153,8 @@ int ds_cmd_shot(int argc, char **argv)
         goto done;
     }
     const ls_lesson *lesson = NULL;
-    worker = ui_launch(path, cli_seed_option(a.seed_set, a.seed) /* SEED-MERGE */, &lesson, err,
-                       sizeof err);
+    worker = cli_launch(path, a.seed_set, a.seed, &lesson);
     if (!worker) {
-        fprintf(stderr, "dropscope: %s\n", err);
         rc = 2;
         goto done;
     }
