@@ -330,6 +330,7 @@ expect 2 "--example 99 is beyond the batch: the batch has 20 examples, 0..19" --
 expect 2 "--example 20 is beyond the batch" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --example 20
 expect 0 "" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --example 19
 expect 0 "" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --example all
+expect 0 "" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --seed 18446744073709551615
 expect 2 "--seed" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --seed abc
 expect 2 "nodir/x/a.png" --data-needed -- "$DS" shot good.lesson --steps 1 --out nodir/x/a.png
 expect 2 "adir" --data-needed -- "$DS" shot good.lesson --steps 1 --out adir
@@ -354,6 +355,7 @@ done
 for v in 1.5 -5 18446744073709551616; do
     expect 2 "--seed needs a whole number in 0..18446744073709551615, got '$v'" -- "$DS" open good.lesson --seed "$v"
 done
+expect 0 "" --data-needed -- "$DS" open good.lesson --seed 18446744073709551615
 unset SDL_VIDEODRIVER DROPSCOPE_ALLOW_HEADLESS DROPSCOPE_QUIT_AFTER_FRAMES
 
 echo "$passed passed, $failures failed, $skipped skipped"
