@@ -17,13 +17,13 @@ static int cmd_help(int argc, char **argv);
 static const command commands[] = {
     /* COMMANDS-BEGIN: one line per command; each module owns its own line. */
     {"help", cmd_help, "help                          this text"},
-    {"train", ls_cmd_train, "train [LESSON] [--steps N] [--seed S] [--every K] [--record DIR]  headless training table"},
-    {"summary", ls_cmd_summary, "summary [LESSON]              Keras-style model.summary()"},
-    {"check", ls_cmd_check, "check LESSON...               run lessons headless and verify their expectations"},
-    {"pretrain", ls_cmd_pretrain, "pretrain [--epochs E] [--out DIR]  rebuild the shipped pretrained base"},
-    {"open", ui_cmd_open, "open [LESSON] [--presenter]   the window (default lesson without arguments)"},
-    {"shot", ui_cmd_shot, "shot LESSON --steps N --out FILE.png [--size WxH] [--example K|all] [--seed S] [--presenter] [--inference]  render the window to a PNG"},
-    {"import", ls_cmd_import, "import MODEL.py [-o OUT.lesson]  a Keras file (the model it builds) as a lesson"},
+    {"train", ds_cmd_train, "train [LESSON] [--steps N] [--seed S] [--every K] [--record DIR]  headless training table"},
+    {"summary", ds_cmd_summary, "summary [LESSON]              Keras-style model.summary()"},
+    {"check", ds_cmd_check, "check LESSON...               run lessons headless and verify their expectations"},
+    {"pretrain", ds_cmd_pretrain, "pretrain [--epochs E] [--out DIR]  rebuild the shipped pretrained base"},
+    {"open", ds_cmd_open, "open [LESSON] [--presenter]   the window (default lesson without arguments)"},
+    {"shot", ds_cmd_shot, "shot LESSON --steps N --out FILE.png [--size WxH] [--example K|all] [--seed S] [--presenter] [--inference]  render the window to a PNG"},
+    {"import", ds_cmd_import, "import MODEL.py [-o OUT.lesson]  a Keras file (the model it builds) as a lesson"},
     /* COMMANDS-END */
 };
 

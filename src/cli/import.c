@@ -1,22 +1,18 @@
 /* dropscope import MODEL.py [-o OUT.lesson]: a student's Keras file as a lesson
- * (src/lesson/keras_import.h, docs/keras-import.md). The lesson goes to OUT (written
+ * (src/keras/keras.h, docs/keras-import.md). The lesson goes to OUT (written
  * atomically) or to stdout; the notes (what was not imported, and why) go to stderr. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/common.h"
 #include "data/atomicio.h"
 #include "keras/keras.h"
 
 #define IMPORT_USAGE "MODEL.py [-o OUT.lesson]"
-
-static int import_usage(void)
-{
-    fprintf(stderr, "usage: dropscope import " IMPORT_USAGE "\n");
-    return 2;
-}
 
 /* The whole file (at most limit bytes plus one, so a longer file is seen as such). */
 static char *read_file(const char *path, size_t limit, size_t *len, char *err, size_t errlen)
@@ -44,16 +40,14 @@ static char *read_file(const char *path, size_t limit, size_t *len, char *err, s
     return buf;
 }
 
-int ls_cmd_import(int argc, char **argv)
+int ds_cmd_import(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (!strcmp(o, "-o") || !strcmp(o, "--output")) {
-            if (i + 1 >= argc || !argv[i + 1][0]) {
-                fprintf(stderr, "dropscope import: %s needs a file name\n", o);
+            if (!cli_arg_text("import", o, i + 1 < argc ? argv[i + 1] : NULL, "a file name"))
                 return 2;
-            }
             out = argv[++i];
         } else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
             printf("usage: dropscope import " IMPORT_USAGE "\n"
@@ -62,7 +56,7 @@ int ls_cmd_import(int argc, char **argv)
             return 0;
         } else if (o[0] == '-' && o[1]) {
             fprintf(stderr, "dropscope import: unknown option '%s'\n", o);
-            return import_usage();
+            return cli_usage("import", IMPORT_USAGE);
         } else if (!in) {
             in = o;
         } else {
@@ -71,7 +65,7 @@ int ls_cmd_import(int argc, char **argv)
         }
     }
     if (!in)
-        return import_usage();
+        return cli_usage("import", IMPORT_USAGE);
     char err[2048];
     size_t len = 0;
     char *text = read_file(in, 1u << 20, &len, err, sizeof err);

@@ -6,15 +6,12 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "cli/common.h"
 #include "ui/app.h"
-#include "ui/launch.h"
-#include "ui/ui.h"
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: dropscope open [LESSON] [--presenter] [--seed N] [--speed STEPS_PER_S]\n");
-    return 2;
-}
+#define OPEN_HELP "[LESSON] [--presenter] [--seed N] [--speed STEPS_PER_S]"
 
 static void no_display(const char *why)
 {
@@ -46,93 +43,88 @@ static void loading_frame(SDL_Renderer *ren, const char *path)
     ui_text_destroy(t);
 }
 
-/* A number option's value; one line naming the option and its range. */
-static bool number(const char *o, const char *v, long lo, long hi, const char *unit,
-                   const char *note, long *out)
-{
-    if (ui_parse_long(v, lo, hi, out))
-        return true;
-    fprintf(stderr, "dropscope open: %s needs a whole number%s in %ld..%ld%s, got '%s'\n", o, unit,
-            lo, hi, note, v ? v : "nothing");
-    return false;
-}
+typedef struct {
+    const char *lesson;     /* as given; NULL: the default lesson */
+    bool seed_set;
+    uint64_t seed;
+    ui_app_options app;
+} open_args;
 
-int ui_cmd_open(int argc, char **argv)
+/* 0: go on; 2: a one-line message was printed. */
+static int parse_args(int argc, char **argv, open_args *a)
 {
-    const char *arg = NULL;
-    ui_app_options opt = {.example = 0, .speed = 5};
-    long seed = -1, speed = 5;
+    *a = (open_args){.app = {.example = 0, .speed = 5}};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--presenter")) {
-            opt.presenter = true;
-        } else if (!strcmp(a, "--seed")) {
-            if (!number(a, v, 0, 2147483647, "", "", &seed))
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(o, "--presenter")) {
+            a->app.presenter = true;
+        } else if (!strcmp(o, "--seed")) {
+            if (!cli_arg_seed("open", o, v, &a->seed))
                 return 2;
+            a->seed_set = true;
             i++;
-        } else if (!strcmp(a, "--speed")) {
+        } else if (!strcmp(o, "--speed")) {
             /* the window's fastest offered speed is 100; 0 is "as fast as possible" */
-            if (!number(a, v, 0, 100, " of steps per second", " (0: as fast as possible)", &speed))
+            long speed;
+            if (!cli_arg_long("open", o, v, 0, 100, " of steps per second",
+                              " (0: as fast as possible)", &speed))
                 return 2;
-            opt.speed = (double)speed;
+            a->app.speed = (double)speed;
             i++;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "dropscope open: unknown option '%s'\n", a);
-            return usage();
-        } else if (!arg) {
-            arg = a;
+        } else if (o[0] == '-' && o[1]) {
+            fprintf(stderr, "dropscope open: unknown option '%s'\n", o);
+            return cli_usage("open", OPEN_HELP);
+        } else if (!a->lesson) {
+            a->lesson = o;
         } else {
-            fprintf(stderr, "dropscope open: one lesson at a time ('%s' and '%s')\n", arg, a);
+            fprintf(stderr, "dropscope open: one lesson at a time ('%s' and '%s')\n", a->lesson, o);
             return 2;
         }
     }
-    char path[4096], err[1024];
-    if (ui_resolve_lesson(arg, path, sizeof path, err, sizeof err) < 0) {
-        fprintf(stderr, "dropscope: %s\n", err);
-        return 2;
-    }
+    return 0;
+}
 
-    int rc = 1;
-    SDL_Window *win = NULL;
-    SDL_Renderer *ren = NULL;
-    ui_worker *worker = NULL;
-    ui_app *app = NULL;
-    bool ttf = false, sdl = false;
-    const char *quit_after_s = getenv("DROPSCOPE_QUIT_AFTER_FRAMES");
-    long quit_after = quit_after_s ? strtol(quit_after_s, NULL, 10) : 0;
+/* SDL, SDL_ttf, the window and its renderer, each released by window_close. */
+typedef struct {
+    bool sdl, ttf, vsync;
+    SDL_Window *win;
+    SDL_Renderer *ren;
+} open_window;
 
+/* Opens the window (fullscreen for a presenter). 0, or the exit status after printing
+ * why: 2 when there is no display to show it on, 1 otherwise. */
+static int window_open(open_window *w, bool presenter)
+{
+    *w = (open_window){0};
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
     const char *x = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY"), *drv_env = getenv("SDL_VIDEODRIVER");
     if ((!x || !*x) && (!wl || !*wl) && (!drv_env || !*drv_env)) {
         /* Probing for a display here only prints SDL's own noise. */
         no_display("neither DISPLAY nor WAYLAND_DISPLAY is set");
-        rc = 2;
-        goto out;
+        return 2;
     }
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         no_display(SDL_GetError());
-        rc = 2;
-        goto out;
+        return 2;
     }
-    sdl = true;
+    w->sdl = true;
     const char *drv = SDL_GetCurrentVideoDriver();
     if (drv && (!strcmp(drv, "dummy") || !strcmp(drv, "offscreen")) &&
         !getenv("DROPSCOPE_ALLOW_HEADLESS")) {
         char why[128];
         snprintf(why, sizeof why, "SDL video driver '%s' shows nothing", drv);
         no_display(why);
-        rc = 2;
-        goto out;
+        return 2;
     }
     if (TTF_Init() != 0) {
         fprintf(stderr, "dropscope: SDL_ttf: %s\n", TTF_GetError());
-        goto out;
+        return 1;
     }
-    ttf = true;
+    w->ttf = true;
     Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
     int ww = 1280, wh = 800, wx = SDL_WINDOWPOS_CENTERED, wy = SDL_WINDOWPOS_CENTERED;
     SDL_DisplayMode dm;
-    if (opt.presenter) {
+    if (presenter) {
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
         /* Created at the display's size too, so it fills the screen even where no
          * window manager honours the fullscreen request. */
@@ -142,39 +134,42 @@ int ui_cmd_open(int argc, char **argv)
             wx = wy = 0;
         }
     }
-    win = SDL_CreateWindow("dropscope", wx, wy, ww, wh, flags);
-    if (!win) {
+    w->win = SDL_CreateWindow("dropscope", wx, wy, ww, wh, flags);
+    if (!w->win) {
         no_display(SDL_GetError());
-        rc = 2;
-        goto out;
+        return 2;
     }
-    SDL_SetWindowMinimumSize(win, 800, 560);
-    ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-    if (!ren)
-        ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
-    if (!ren) {
+    SDL_SetWindowMinimumSize(w->win, 800, 560);
+    w->ren = SDL_CreateRenderer(w->win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    if (!w->ren)
+        w->ren = SDL_CreateRenderer(w->win, -1, SDL_RENDERER_SOFTWARE);
+    if (!w->ren) {
         fprintf(stderr, "dropscope: no renderer: %s\n", SDL_GetError());
-        goto out;
+        return 1;
     }
     SDL_RendererInfo info;
-    bool vsync = SDL_GetRendererInfo(ren, &info) == 0 && (info.flags & SDL_RENDERER_PRESENTVSYNC);
-    loading_frame(ren, path);
+    w->vsync = SDL_GetRendererInfo(w->ren, &info) == 0 && (info.flags & SDL_RENDERER_PRESENTVSYNC);
+    return 0;
+}
 
-    const ls_lesson *lesson = NULL;
-    worker = ui_launch(path, seed, &lesson, err, sizeof err);
-    if (!worker) {
-        fprintf(stderr, "dropscope: %s\n", err);
-        rc = 2;
-        goto out;
-    }
-    opt.lesson_path = path;
-    app = ui_app_create(win, ren, worker, lesson, &opt, err, sizeof err);
-    if (!app) {
-        fprintf(stderr, "dropscope: %s\n", err);
-        goto out;
-    }
-    ui_app_enter_step(app, 0);
+static void window_close(open_window *w)
+{
+    if (w->ren)
+        SDL_DestroyRenderer(w->ren);
+    if (w->win)
+        SDL_DestroyWindow(w->win);
+    if (w->ttf)
+        TTF_Quit();
+    if (w->sdl)
+        SDL_Quit();
+}
 
+/* The frame loop, until the window is closed (or, for tests, after
+ * DROPSCOPE_QUIT_AFTER_FRAMES frames). */
+static void run_frames(ui_app *app, const open_window *w)
+{
+    const char *quit_after_s = getenv("DROPSCOPE_QUIT_AFTER_FRAMES");
+    long quit_after = quit_after_s ? strtol(quit_after_s, NULL, 10) : 0;
     long frames = 0;
     Uint32 last_draw = 0;
     while (!app->quit) {
@@ -194,27 +189,51 @@ int ui_cmd_open(int argc, char **argv)
             continue;
         }
         ui_app_draw(app);
-        SDL_RenderPresent(ren);
+        SDL_RenderPresent(w->ren);
         last_draw = SDL_GetTicks();
         if (quit_after > 0 && ++frames >= quit_after)
             break;
         double ms = (double)(SDL_GetPerformanceCounter() - t0) * 1000.0 /
                     (double)SDL_GetPerformanceFrequency();
         app->frame_ms = ms;
-        if (!vsync && ms < 16.0)
+        if (!w->vsync && ms < 16.0)
             SDL_Delay((Uint32)(16.0 - ms));
     }
-    rc = 0;
+}
+
+int ds_cmd_open(int argc, char **argv)
+{
+    open_args a;
+    if (parse_args(argc, argv, &a))
+        return 2;
+    char path[4096], err[1024];
+    if (cli_resolve_lesson(a.lesson, path, sizeof path))
+        return 2;
+    open_window w;
+    ui_worker *worker = NULL;
+    ui_app *app = NULL;
+    int rc = window_open(&w, a.app.presenter);
+    if (rc)
+        goto out;
+    loading_frame(w.ren, path);
+    const ls_lesson *lesson = NULL;
+    worker = cli_launch(path, a.seed_set, a.seed, &lesson);
+    if (!worker) {
+        rc = 2;
+        goto out;
+    }
+    a.app.lesson_path = path;
+    app = ui_app_create(w.win, w.ren, worker, lesson, &a.app, err, sizeof err);
+    if (!app) {
+        fprintf(stderr, "dropscope: %s\n", err);
+        rc = 1;
+        goto out;
+    }
+    ui_app_enter_step(app, 0);
+    run_frames(app, &w);
 out:
     ui_app_destroy(app);
     ui_worker_stop(worker);
-    if (ren)
-        SDL_DestroyRenderer(ren);
-    if (win)
-        SDL_DestroyWindow(win);
-    if (ttf)
-        TTF_Quit();
-    if (sdl)
-        SDL_Quit();
+    window_close(&w);
     return rc;
 }

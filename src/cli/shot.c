@@ -5,120 +5,130 @@
 #include <string.h>
 
 #include <SDL.h>
-#include <SDL_image.h>
 #include <SDL_ttf.h>
 
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "cli/common.h"
 #include "ui/app.h"
 #include "ui/launch.h"
-#include "ui/ui.h"
 
-#define SHOT_USAGE "usage: dropscope shot LESSON --steps N --out FILE.png [--size WxH] " \
-                   "[--example K|all] [--presenter] [--inference] [--seed N]\n"
-
-static int usage(void)
-{
-    fprintf(stderr, SHOT_USAGE);
-    return 2;
-}
-
-/* A number option's value; one line naming the option and its range. */
-static bool number(const char *o, const char *v, long lo, long hi, long *out)
-{
-    if (ui_parse_long(v, lo, hi, out))
-        return true;
-    fprintf(stderr, "dropscope shot: %s needs a whole number in %ld..%ld, got '%s'\n", o, lo, hi,
-            v ? v : "nothing");
-    return false;
-}
-
-/* "WxH" with both in range, nothing else. */
-static bool parse_size(const char *v, int *w, int *h)
-{
-    char ws[16];
-    const char *x = v ? strchr(v, 'x') : NULL;
-    long lw, lh;
-    if (!x || x - v >= (long)sizeof ws)
-        return false;
-    memcpy(ws, v, (size_t)(x - v));
-    ws[x - v] = 0;
-    if (!ui_parse_long(ws, 320, 8192, &lw) || !ui_parse_long(x + 1, 240, 8192, &lh))
-        return false;
-    *w = (int)lw;
-    *h = (int)lh;
-    return true;
-}
+#define SHOT_HELP "LESSON --steps N --out FILE.png [--size WxH] " \
+                  "[--example K|all] [--presenter] [--inference] [--seed N]"
 
 /* The largest batch a session takes (train's --batch). */
 #define SHOT_MAX_BATCH 4096
 
-int ui_cmd_shot(int argc, char **argv)
+typedef struct {
+    const char *lesson, *out;
+    long steps;
+    bool seed_set;
+    uint64_t seed;
+    bool example_given;
+    long example;           /* -1: the whole batch */
+    int w, h;
+    bool inference;         /* train, then one inference forward (no mask) */
+    ui_app_options app;
+} shot_args;
+
+/* 0: go on; 2: a one-line message (and maybe the usage) was printed. */
+static int parse_args(int argc, char **argv, shot_args *a)
 {
-    const char *arg = NULL, *out = NULL;
-    long steps = 0, seed = -1, example = 0;
-    int w = 1280, h = 800;
-    bool example_given = false;
-    ui_app_options opt = {.example = 0, .speed = 0};
+    *a = (shot_args){.w = 1280, .h = 800, .app = {.example = 0, .speed = 0}};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *o = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--steps")) {
-            if (!number(a, v, 0, 100000000, &steps))
+        if (!strcmp(o, "--steps")) {
+            if (!cli_arg_long("shot", o, v, 0, 100000000, NULL, NULL, &a->steps))
                 return 2;
             i++;
-        } else if (!strcmp(a, "--seed")) {
-            if (!number(a, v, 0, 2147483647, &seed))
+        } else if (!strcmp(o, "--seed")) {
+            if (!cli_arg_seed("shot", o, v, &a->seed))
                 return 2;
+            a->seed_set = true;
             i++;
-        } else if (!strcmp(a, "--example")) {
+        } else if (!strcmp(o, "--example")) {
             if (v && !strcmp(v, "all")) {
-                example = -1;   /* the whole batch */
-            } else if (!ui_parse_long(v, 0, SHOT_MAX_BATCH - 1, &example)) {
+                a->example = -1;
+            } else if (!cli_parse_long(v, 0, SHOT_MAX_BATCH - 1, &a->example)) {
                 fprintf(stderr, "dropscope shot: --example needs an example of the batch, a whole "
                                 "number in 0..%d (or 'all'), got '%s'\n",
                         SHOT_MAX_BATCH - 1, v ? v : "nothing");
                 return 2;
             }
-            example_given = true;
+            a->example_given = true;
             i++;
-        } else if (!strcmp(a, "--size")) {
-            if (!parse_size(v, &w, &h)) {
+        } else if (!strcmp(o, "--size")) {
+            if (!cli_parse_size(v, 320, 240, 8192, &a->w, &a->h)) {
                 fprintf(stderr, "dropscope shot: --size wants WxH, e.g. 1280x800 (320x240 to "
                                 "8192x8192), got '%s'\n", v ? v : "nothing");
                 return 2;
             }
             i++;
-        } else if (!strcmp(a, "--out")) {
-            if (!v || !*v) {
-                fprintf(stderr, "dropscope shot: --out needs a file name\n");
+        } else if (!strcmp(o, "--out")) {
+            if (!cli_arg_text("shot", o, v, "a file name"))
                 return 2;
-            }
-            out = v;
+            a->out = v;
             i++;
-        } else if (!strcmp(a, "--presenter")) {
-            opt.presenter = true;
-        } else if (!strcmp(a, "--inference")) {
-            opt.inference = true;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "dropscope shot: unknown option '%s'\n", a);
-            return usage();
-        } else if (!arg) {
-            arg = a;
+        } else if (!strcmp(o, "--presenter")) {
+            a->app.presenter = true;
+        } else if (!strcmp(o, "--inference")) {
+            a->inference = true;
+        } else if (o[0] == '-' && o[1]) {
+            fprintf(stderr, "dropscope shot: unknown option '%s'\n", o);
+            return cli_usage("shot", SHOT_HELP);
+        } else if (!a->lesson) {
+            a->lesson = o;
         } else {
-            fprintf(stderr, "dropscope shot: one lesson at a time ('%s' and '%s')\n", arg, a);
+            fprintf(stderr, "dropscope shot: one lesson at a time ('%s' and '%s')\n", a->lesson, o);
             return 2;
         }
     }
-    if (!out) {
+    if (!a->out) {
         fprintf(stderr, "dropscope shot: --out FILE.png is missing: where should the picture go?\n");
-        return usage();
+        return cli_usage("shot", SHOT_HELP);
     }
-    char path[4096], err[1024];
-    if (ui_resolve_lesson(arg, path, sizeof path, err, sizeof err) < 0) {
-        fprintf(stderr, "dropscope: %s\n", err);
+    return 0;
+}
+
+/* Brings the app to the picture asked for: the lesson's first step (its actions and
+ * checks, as the window shows on open), paused, then a->steps steps and, for
+ * --inference, one inference forward. Returns the worker's status after it is idle. */
+static ui_worker_status run_to_picture(ui_app *app, ui_worker *worker, const shot_args *a)
+{
+    ui_worker_set_speed(worker, 0);
+    ui_app_enter_step(app, 0);
+    app->playing = false;   /* a picture is of a paused window */
+    ui_worker_set_playing(worker, false);
+    if (a->example_given)
+        app->example = (int)a->example;
+    if (a->steps > 0) {
+        ui_cmd c = {.kind = UI_CMD_STEP, .n = a->steps};
+        ui_worker_push(worker, &c);
+    }
+    if (a->inference) {
+        /* Train first, then one inference forward: the grid then shows no mask. (A mode
+         * change takes effect at the next step boundary, so wait for the training.) */
+        ui_worker_wait_idle(worker);
+        ui_cmd m = {.kind = UI_CMD_MODE, .flag = false};
+        ui_worker_push(worker, &m);
+        ui_cmd s = {.kind = UI_CMD_STEP, .n = 1};
+        ui_worker_push(worker, &s);
+    }
+    ui_worker_wait_idle(worker);
+    return ui_worker_get_status(worker);
+}
+
+int ds_cmd_shot(int argc, char **argv)
+{
+    shot_args a;
+    if (parse_args(argc, argv, &a))
         return 2;
-    }
+    char path[4096], err[1024];
+    if (cli_resolve_lesson(a.lesson, path, sizeof path))
+        return 2;
     /* Said now, not after minutes of loading and training. */
-    if (ui_png_writable(out, err, sizeof err) < 0) {
+    if (ui_png_writable(a.out, err, sizeof err) < 0) {
         fprintf(stderr, "dropscope shot: %s\n", err);
         return 2;
     }
@@ -136,70 +146,45 @@ int ui_cmd_shot(int argc, char **argv)
         goto done;
     }
     ttf = true;
-    surf = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    surf = SDL_CreateRGBSurfaceWithFormat(0, a.w, a.h, 32, SDL_PIXELFORMAT_ARGB8888);
     ren = surf ? SDL_CreateSoftwareRenderer(surf) : NULL;
     if (!ren) {
         fprintf(stderr, "dropscope: software renderer: %s\n", SDL_GetError());
         goto done;
     }
     const ls_lesson *lesson = NULL;
-    worker = ui_launch(path, seed, &lesson, err, sizeof err);
+    worker = cli_launch(path, a.seed_set, a.seed, &lesson);
     if (!worker) {
-        fprintf(stderr, "dropscope: %s\n", err);
         rc = 2;
         goto done;
     }
-    /* The session's batch (src/lesson/session.c: the lesson's, 20 by default). */
+    /* The session's batch (src/session/session.c: the lesson's, 20 by default). */
     int batch = lesson && lesson->fit.batch > 0 ? lesson->fit.batch : 20;
-    if (example_given && example >= batch) {
+    if (a.example_given && a.example >= batch) {
         fprintf(stderr, "dropscope shot: --example %ld is beyond the batch: the batch has %d "
-                        "examples, 0..%d\n", example, batch, batch - 1);
+                        "examples, 0..%d\n", a.example, batch, batch - 1);
         rc = 2;
         goto done;
     }
-    opt.lesson_path = path;
-    bool inference = opt.inference;
-    opt.inference = false;
-    app = ui_app_create(NULL, ren, worker, lesson, &opt, err, sizeof err);
+    a.app.lesson_path = path;
+    app = ui_app_create(NULL, ren, worker, lesson, &a.app, err, sizeof err);
     if (!app) {
         fprintf(stderr, "dropscope: %s\n", err);
         goto done;
     }
-    ui_worker_set_speed(worker, 0);
-    /* What the window shows on open: the lesson's first step (its actions and checks),
-     * then the steps asked for. */
-    ui_app_enter_step(app, 0);
-    app->playing = false;   /* a picture is of a paused window */
-    ui_worker_set_playing(worker, false);
-    if (example_given)
-        app->example = (int)example;
-    if (steps > 0) {
-        ui_cmd c = {.kind = UI_CMD_STEP, .n = steps};
-        ui_worker_push(worker, &c);
-    }
-    if (inference) {
-        /* Train first, then one inference forward: the grid then shows no mask. (A mode
-         * change takes effect at the next step boundary, so wait for the training.) */
-        ui_worker_wait_idle(worker);
-        ui_cmd m = {.kind = UI_CMD_MODE, .flag = false};
-        ui_worker_push(worker, &m);
-        ui_cmd s = {.kind = UI_CMD_STEP, .n = 1};
-        ui_worker_push(worker, &s);
-    }
-    ui_worker_wait_idle(worker);
-    ui_worker_status st = ui_worker_get_status(worker);
+    ui_worker_status st = run_to_picture(app, worker, &a);
     if (st.error[0])
         fprintf(stderr, "dropscope: %s\n", st.error);
     ui_app_update(app);
     ui_app_draw(app);   /* twice: the first frame measures the lesson text */
     ui_app_draw(app);
     SDL_RenderPresent(ren);
-    if (ui_save_png(surf, out, err, sizeof err) < 0) {
+    if (ui_save_png(surf, a.out, err, sizeof err) < 0) {
         fprintf(stderr, "dropscope shot: %s\n", err);
         rc = 2;
         goto done;
     }
-    printf("%s: %dx%d, step %ld\n", out, w, h, app->cur ? app->cur->step : 0L);
+    printf("%s: %dx%d, step %ld\n", a.out, a.w, a.h, app->cur ? app->cur->step : 0L);
     rc = st.error[0] ? 1 : 0;
 done:
     ui_app_destroy(app);

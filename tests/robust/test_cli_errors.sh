@@ -176,7 +176,12 @@ expect 2 "--steps needs a whole number in 0..100000000, got '1e3'" -- "$DS" trai
 expect 2 "--steps needs a whole number in 0..100000000, got ''" -- "$DS" train --steps ''
 expect 2 "--every needs a whole number in 1..100000000, got '0'" -- "$DS" train --every 0
 expect 2 "--batch needs a whole number in 1..4096, got '4097'" -- "$DS" train --batch 4097
-expect 2 "--seed needs a whole number in 0..2147483647, got '2147483648'" -- "$DS" train --seed 2147483648
+# --seed takes any 64-bit seed, as a lesson's 'seed' does: beyond 2^64-1 or negative is refused
+expect 2 "--seed needs a whole number in 0..18446744073709551615, got '18446744073709551616'" -- "$DS" train --seed 18446744073709551616
+expect 2 "--seed needs a whole number in 0..18446744073709551615, got '-1'" -- "$DS" train --seed -1
+expect 2 "--seed needs a whole number in 0..18446744073709551615, got ' 5'" -- "$DS" train --seed ' 5'
+expect 2 "--steps needs a whole number in 0..100000000, got ' 5'" -- "$DS" train --steps ' 5'
+expect 2 "--steps needs a whole number in 0..100000000, got '+5'" -- "$DS" train --steps +5
 expect 2 "--memory-budget needs a whole number in 1..16777216, got '0'" -- "$DS" train --memory-budget 0
 expect 2 "--record needs a directory" -- "$DS" train --record
 expect 2 "--record needs a directory" -- "$DS" train --record ''
@@ -240,6 +245,9 @@ fi
 # a directory that does not exist yet (with its parents) is created: not an error
 rm -rf newparent
 expect 0 "" --data-needed -- "$DS" train good.lesson --steps 1 --record newparent/a/b
+# seeds past 2^31-1 (once refused), up to 2^64-1, are taken
+expect 0 "" --data-needed -- "$DS" train good.lesson --steps 1 --seed 2147483648
+expect 0 "" --data-needed -- "$DS" train good.lesson --steps 1 --seed 18446744073709551615
 [ $have_data = 1 ] && { [ -f newparent/a/b/metrics.csv ] || { echo "FAIL: newparent/a/b/metrics.csv missing"; failures=$((failures + 1)); }; }
 
 # ----------------------------------------------------------------- import --
@@ -279,6 +287,7 @@ for o in --epochs --seed --train; do
 done
 expect 2 "--epochs needs a whole number in 1..100, got '0'" -- "$DS" pretrain --epochs 0
 expect 2 "--train needs a whole number in 100..60000, got '5'" -- "$DS" pretrain --train 5
+expect 2 "--seed needs a whole number in 0..18446744073709551615, got '18446744073709551616'" -- "$DS" pretrain --seed 18446744073709551616
 expect 2 "--out needs a directory" -- "$DS" pretrain --out
 expect 2 "--data needs a directory" -- "$DS" pretrain --data
 expect 2 "afile: exists and is not a directory" -- "$DS" pretrain --out afile
@@ -299,8 +308,8 @@ for v in abc 1.5 '' -1 99999999999999999999 100000001; do
     expect 2 "--steps needs a whole number in 0..100000000, got '$v'" -- "$DS" shot good.lesson --steps "$v" --out a.png
 done
 expect 2 "--steps needs a whole number in 0..100000000, got 'nothing'" -- "$DS" shot good.lesson --out a.png --steps
-for v in abc 1.5 -1 2147483648; do
-    expect 2 "--seed needs a whole number in 0..2147483647, got '$v'" -- "$DS" shot good.lesson --steps 1 --out a.png --seed "$v"
+for v in abc 1.5 -1 18446744073709551616; do
+    expect 2 "--seed needs a whole number in 0..18446744073709551615, got '$v'" -- "$DS" shot good.lesson --steps 1 --out a.png --seed "$v"
 done
 for v in abc 1.5 '' -1 4096; do
     expect 2 "--example needs an example of the batch, a whole number in 0..4095 (or 'all'), got '$v'" -- "$DS" shot good.lesson --steps 1 --out a.png --example "$v"
@@ -321,6 +330,7 @@ expect 2 "--example 99 is beyond the batch: the batch has 20 examples, 0..19" --
 expect 2 "--example 20 is beyond the batch" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --example 20
 expect 0 "" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --example 19
 expect 0 "" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --example all
+expect 0 "" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --seed 18446744073709551615
 expect 2 "--seed" --data-needed -- "$DS" shot good.lesson --steps 1 --out a.png --seed abc
 expect 2 "nodir/x/a.png" --data-needed -- "$DS" shot good.lesson --steps 1 --out nodir/x/a.png
 expect 2 "adir" --data-needed -- "$DS" shot good.lesson --steps 1 --out adir
@@ -328,7 +338,7 @@ expect 2 "adir" --data-needed -- "$DS" shot good.lesson --steps 1 --out adir
 expect 2 "/proc/dropscope-a.png: cannot create a file in /proc" --data-needed -- "$DS" shot good.lesson --steps 1 --out /proc/dropscope-a.png
 expect 2 "unknown option '--bogus'" -- "$DS" open --bogus
 expect 2 "usage: dropscope open" -- "$DS" open --bogus
-expect 2 "--seed needs a whole number in 0..2147483647, got 'nothing'" -- "$DS" open --seed
+expect 2 "--seed needs a whole number in 0..18446744073709551615, got 'nothing'" -- "$DS" open --seed
 expect 2 "one lesson at a time ('good.lesson' and 'empty.lesson')" -- "$DS" open good.lesson empty.lesson
 expect 2 "$T/none.lesson not found" -- "$DS" open "$T/none.lesson"
 expect 2 "no display available" -- "$DS" open good.lesson
@@ -342,9 +352,10 @@ expect 2 "--seed" -- "$DS" open good.lesson --seed abc
 for v in 1.5 '' -1 101 99999999999999999999; do
     expect 2 "--speed needs a whole number of steps per second in 0..100 (0: as fast as possible), got '$v'" -- "$DS" open good.lesson --speed "$v"
 done
-for v in 1.5 -5 2147483648; do
-    expect 2 "--seed needs a whole number in 0..2147483647, got '$v'" -- "$DS" open good.lesson --seed "$v"
+for v in 1.5 -5 18446744073709551616; do
+    expect 2 "--seed needs a whole number in 0..18446744073709551615, got '$v'" -- "$DS" open good.lesson --seed "$v"
 done
+expect 0 "" --data-needed -- "$DS" open good.lesson --seed 18446744073709551615
 unset SDL_VIDEODRIVER DROPSCOPE_ALLOW_HEADLESS DROPSCOPE_QUIT_AFTER_FRAMES
 
 echo "$passed passed, $failures failed, $skipped skipped"
