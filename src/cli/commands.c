@@ -421,7 +421,7 @@ int ls_cmd_check(int argc, char **argv)
 int ls_cmd_pretrain(int argc, char **argv)
 {
     char out_dir[1024];
-    snprintf(out_dir, sizeof out_dir, "%s/assets/fashion_cnn", ls_source_dir());
+    snprintf(out_dir, sizeof out_dir, "%s/assets/fashion_cnn", ls_data_dir());
     long epochs = 4, seed = 1, max_train = 0;
     const char *data = NULL;
     for (int i = 1; i < argc; i++) {
