@@ -6,7 +6,8 @@ DS_BUILD="${DS_BUILD:-$DS_ROOT/build}"
 
 # What building and running dropscope needs on Debian 12.
 DS_PACKAGES=(gcc pkg-config meson ninja-build libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev
-    libcmocka-dev zlib1g-dev libopenblas-dev libhdf5-dev fonts-dejavu-core dataset-fashion-mnist)
+    libcmocka-dev zlib1g-dev libopenblas-dev libhdf5-dev fonts-dejavu-core dataset-fashion-mnist
+    libgif-dev scdoc desktop-file-utils appstream)
 
 ds_missing_packages() {
     local p

@@ -100,13 +100,23 @@ int cli_parse_run_args(int argc, char **argv, cli_run_args *a, const char *cmd,
     }
     if (!a->lesson)
         a->lesson = ls_default_lesson_path();
+    a->lesson = cli_lesson_path(a->lesson, a->found, sizeof a->found);
     return 0;
+}
+
+const char *cli_lesson_path(const char *arg, char *buf, size_t n)
+{
+    char err[512];
+    if (ls_find_lesson(arg, buf, n, err, sizeof err) == 0)
+        return buf;
+    return arg;   /* names no lesson: the reader says what is wrong with it */
 }
 
 ls_session *cli_open_session(const cli_run_args *a, const char *cmd, bool quiet)
 {
     char err[2048];
-    ls_lesson *l = ls_lesson_load_any(a->lesson, err, sizeof err);
+    char found[4096];
+    ls_lesson *l = ls_lesson_load_any(cli_lesson_path(a->lesson, found, sizeof found), err, sizeof err);
     if (!l) {
         fprintf(stderr, "dropscope %s: %s\n", cmd, err);
         return NULL;

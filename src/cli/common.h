@@ -32,7 +32,12 @@ typedef struct {
     long memory_mib;        /* --memory-budget; 0: the session's default */
     const char *record;
     const char *data;
+    char found[4096];       /* the course lesson a bare name ("02-frozen-base") names */
 } cli_run_args;
+
+/* The lesson arg names: an existing file as given, else a course lesson by name
+ * ("02-frozen-base", in buf[n]), else arg itself (its reader then says what is wrong). */
+const char *cli_lesson_path(const char *arg, char *buf, size_t n);
 
 /* The options of a run with nothing given. */
 cli_run_args cli_run_args_default(void);
@@ -49,7 +54,7 @@ int cli_parse_run_args(int argc, char **argv, cli_run_args *a, const char *cmd,
 ls_session *cli_open_session(const cli_run_args *a, const char *cmd, bool quiet);
 
 /* Resolves the window's lesson argument (NULL: the default lesson) to a path in
- * path[n] (ui_resolve_lesson). 0, or 2 after printing "dropscope: reason". */
+ * path[n] (ls_find_lesson: a file, or a course lesson by name). 0, or 2 after printing "dropscope: reason". */
 int cli_resolve_lesson(const char *arg, char *path, size_t n);
 
 /* Loads the lesson at path and starts its session (seed_set: seed overrides the

@@ -28,7 +28,7 @@ typedef struct {
 /* 0: go on; -1: help was printed; 2: a one-line message was printed. */
 static int parse_args(int argc, char **argv, pretrain_args *a)
 {
-    snprintf(a->out_dir, sizeof a->out_dir, "%s/assets/fashion_cnn", ls_source_dir());
+    snprintf(a->out_dir, sizeof a->out_dir, "%s/assets/fashion_cnn", ls_data_dir());
     a->epochs = 4;
     a->max_train = 0;
     a->seed = 1;

@@ -201,7 +201,7 @@ static int load_bases(ls_session *s)
             /* Students open the reference lesson without Keras's weights file: say so and
              * go on with random weights (a file that exists but is bad is an error). */
             ls_note(s, "%s:%d:%d: %s: weights '%s' not found (looked next to the lesson and in %s): the base starts from RANDOM weights",
-                     s->lesson->path, d->loc.line, d->loc.col, d->base, d->weights, ls_source_dir());
+                     s->lesson->path, d->loc.line, d->loc.col, d->base, d->weights, ls_data_dir());
             continue;
         }
         char err[768];

@@ -14,51 +14,12 @@
 
 #include "config.h"
 #include "session/load.h"
+#include "session/paths.h"
 #include "session/session.h"
-
-static bool exists(const char *p)
-{
-    return access(p, R_OK) == 0;
-}
 
 int ui_resolve_lesson(const char *arg, char *out, size_t n, char *err, size_t errlen)
 {
-    const char *rel = arg ? arg : UI_DEFAULT_LESSON;
-    if (arg && exists(arg)) {
-        snprintf(out, n, "%s", arg);
-        return 0;
-    }
-    char exe[PATH_MAX] = "";
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (k > 0) {
-        exe[k] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = 0;
-    }
-    const char *env = getenv("DROPSCOPE_SOURCE_DIR");
-    char cand[6][PATH_MAX];
-    int nc = 0;
-    if (env && *env)
-        snprintf(cand[nc++], PATH_MAX, "%s/%s", env, rel);
-    snprintf(cand[nc++], PATH_MAX, "%s/%s", DROPSCOPE_SOURCE_DIR, rel);
-    if (exe[0]) {
-        snprintf(cand[nc++], PATH_MAX, "%s/../%s", exe, rel);
-        snprintf(cand[nc++], PATH_MAX, "%s/../share/dropscope/%s", exe, rel);
-    }
-    /* "02-frozen-base" or "02-frozen-base.lesson" as a name in lessons/ */
-    if (arg && !strchr(arg, '/')) {
-        const char *ext = strstr(arg, ".lesson") ? "" : ".lesson";
-        snprintf(cand[nc++], PATH_MAX, "%s/lessons/%s%s", DROPSCOPE_SOURCE_DIR, arg, ext);
-    }
-    for (int i = 0; i < nc; i++)
-        if (exists(cand[i])) {
-            snprintf(out, n, "%s", cand[i]);
-            return 0;
-        }
-    snprintf(err, errlen, "lesson %s not found (looked in the current directory and %s)", rel,
-             DROPSCOPE_SOURCE_DIR);
-    return -1;
+    return ls_find_lesson(arg, out, n, err, errlen);
 }
 
 ui_worker *ui_launch(const char *path, long seed, const ls_lesson **lesson, char *err,

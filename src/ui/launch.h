@@ -9,11 +9,10 @@
 
 #include "ui/worker.h"
 
-#define UI_DEFAULT_LESSON "lessons/01-which-neurons.lesson"
 
-/* Resolves a lesson argument (NULL: the default lesson) to an existing path: as given,
- * then under the source dir (DROPSCOPE_SOURCE_DIR, env or config.h) and next to the
- * executable (.., ../share/dropscope). -1 with the places tried in err. */
+/* Resolves a lesson argument (NULL: the default lesson) to an existing path: see
+ * ls_find_lesson (an existing file, else a course lesson by name in the data directory).
+ * -1 with the places tried in err. */
 int ui_resolve_lesson(const char *arg, char *out, size_t n, char *err, size_t errlen);
 
 /* Loads the lesson, creates its session (seed >= 0 overrides) and starts a worker.
