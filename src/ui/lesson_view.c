@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ui/app.h"
+#include "ui/draw.h"
+#include "ui/views.h"
 
 static void describe_action(const ls_action *ac, char *buf, size_t n)
 {

@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ui/app.h"
+#include "ui/draw.h"
+#include "ui/views.h"
+
+/* Steps the dropped-fraction strip shows. */
+#define UI_STRIP_STEPS 120
 
 static void grid_dims(int n, int *cols, int *rows)
 {
@@ -38,7 +42,27 @@ static Uint32 argb(SDL_Color c)
     return 0xFF000000u | (Uint32)c.r << 16 | (Uint32)c.g << 8 | c.b;
 }
 
-/* Paints the grid (cell colours, crosses on dropped cells) into the app's pixel buffer
+/* The view's cache: the grid painted into pixels and copied as one texture. */
+struct ui_mask_cache {
+    SDL_Texture *tex;
+    Uint32 *px;
+    int w, h;                 /* of tex and px */
+    int pitch, cols;          /* geometry the gaps were painted for (pitch 0: repaint) */
+    Uint32 bg;
+};
+
+void ui_mask_view_forget(ui_app *a)
+{
+    if (!a->mask_cache)
+        return;
+    if (a->mask_cache->tex)
+        SDL_DestroyTexture(a->mask_cache->tex);
+    free(a->mask_cache->px);
+    free(a->mask_cache);
+    a->mask_cache = NULL;
+}
+
+/* Paints the grid (cell colours, crosses on dropped cells) into the cache's pixel buffer
  * and copies it to the renderer at grid. */
 static void paint_grid(ui_app *a, SDL_Rect grid, int cols, int pitch, int cell, int units,
                        const Uint32 *col, const uint8_t *crossed, Uint32 cross, int th)
@@ -46,30 +70,33 @@ static void paint_grid(ui_app *a, SDL_Rect grid, int cols, int pitch, int cell, 
     int w = grid.w, h = grid.h;
     if (w <= 0 || h <= 0)
         return;
-    if (!a->grid_tex || a->grid_w != w || a->grid_h != h) {
-        if (a->grid_tex)
-            SDL_DestroyTexture(a->grid_tex);
-        free(a->grid_px);
-        a->grid_px = malloc((size_t)w * h * sizeof *a->grid_px);
-        a->grid_tex = SDL_CreateTexture(a->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING,
-                                        w, h);
-        a->grid_w = w;
-        a->grid_h = h;
-        a->grid_pitch = 0;   /* repaint the gaps */
-        if (!a->grid_px || !a->grid_tex)
+    if (!a->mask_cache && !(a->mask_cache = calloc(1, sizeof *a->mask_cache)))
+        return;
+    struct ui_mask_cache *g = a->mask_cache;
+    if (!g->tex || g->w != w || g->h != h) {
+        if (g->tex)
+            SDL_DestroyTexture(g->tex);
+        free(g->px);
+        g->px = malloc((size_t)w * h * sizeof *g->px);
+        g->tex = SDL_CreateTexture(a->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING,
+                                   w, h);
+        g->w = w;
+        g->h = h;
+        g->pitch = 0;   /* repaint the gaps */
+        if (!g->px || !g->tex)
             return;
     }
-    if (!a->grid_px || !a->grid_tex)
+    if (!g->px || !g->tex)
         return;
-    Uint32 *px = a->grid_px;
+    Uint32 *px = g->px;
     Uint32 bg = argb(a->theme.panel);
-    if (a->grid_bg != bg || a->grid_pitch != pitch || a->grid_cols != cols) {
+    if (g->bg != bg || g->pitch != pitch || g->cols != cols) {
         /* The gaps between cells only change with the geometry or the theme. */
         for (size_t i = 0; i < (size_t)w * h; i++)
             px[i] = bg;
-        a->grid_bg = bg;
-        a->grid_pitch = pitch;
-        a->grid_cols = cols;
+        g->bg = bg;
+        g->pitch = pitch;
+        g->cols = cols;
     }
     int in = cell >= 8 ? cell / 6 : 0;
     for (int i = 0; i < units; i++) {
@@ -96,8 +123,8 @@ static void paint_grid(ui_app *a, SDL_Rect grid, int cols, int pitch, int cell, 
             for (int x = 0; x < cn; x++)
                 px[(size_t)(y0 + c0 + y) * w + x0 + c0 + x] = cross;
     }
-    SDL_UpdateTexture(a->grid_tex, NULL, px, w * (int)sizeof *px);
-    SDL_RenderCopy(a->ren, a->grid_tex, NULL, &grid);
+    SDL_UpdateTexture(g->tex, NULL, px, w * (int)sizeof *px);
+    SDL_RenderCopy(a->ren, g->tex, NULL, &grid);
 }
 
 /* The dropped fraction of Dropout ti (the trace's order) over recent steps. */
@@ -152,7 +179,7 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
     ui_layout *L = &a->layout;
     const nn_trace *tr = a->cur;
     char buf[256], num[32], num2[32];
-    int d = ui_app_dropout_index(a);
+    int d = ui_dropout_index(a);
     L->mask_drawn = false;
     L->batch_counts = false;
     L->units = 0;
@@ -187,7 +214,7 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
     }
     snprintf(buf, sizeof buf, "Dropout mask of %s over the outputs of %s", G->name, src);
     SDL_Rect c = ui_panel(a, r, buf);
-    int pos, n_drop = ui_app_dropout_count(a, d, &pos);
+    int pos, n_drop = ui_dropout_count(a, d, &pos);
     if (n_drop > 1)   /* the caption, clicked, shows the next Dropout layer (as D does) */
         ui_hit_add(a, (SDL_Rect){r.x, r.y, r.w, c.y - r.y}, UI_ACT_NEXT_DROPOUT, 0);
 

@@ -632,7 +632,7 @@ static void test_choose_dropout(void **state)
     int t0 = t->dropout[0].layer == d0 ? 0 : 1, t1 = 1 - t0;
     assert_int_equal(t->dropout[t1].layer, d1);
     /* First: dropout over dense's 64 outputs; a tab per Dropout, the shown one on. */
-    assert_int_equal(ui_app_dropout_index(r.a), d0);
+    assert_int_equal(ui_dropout_index(r.a), d0);
     assert_int_equal(r.a->layout.units, 64);
     assert_int_equal(count_crossed(&r, NULL), (int)nn_trace_dropped(t, t0, 0));
     assert_int_equal(hits_of(&r, UI_ACT_SHOW_DROPOUT, d0, NULL), 1);
@@ -645,7 +645,7 @@ static void test_choose_dropout(void **state)
     /* D: dropout_1 over dense_1's 100 outputs, its own mask. */
     key(&r, SDLK_d, 0);
     frame(&r);
-    assert_int_equal(ui_app_dropout_index(r.a), d1);
+    assert_int_equal(ui_dropout_index(r.a), d1);
     assert_int_equal(r.a->layout.units, 100);
     assert_int_equal(r.a->layout.cols, 10);
     assert_int_equal(count_crossed(&r, NULL), (int)nn_trace_dropped(t, t1, 0));
@@ -674,24 +674,24 @@ static void test_choose_dropout(void **state)
     /* D again wraps to the first; a click on the dropout_1 tab, then on the caption. */
     key(&r, SDLK_d, 0);
     frame(&r);
-    assert_int_equal(ui_app_dropout_index(r.a), d0);
+    assert_int_equal(ui_dropout_index(r.a), d0);
     SDL_Rect tab = {0, 0, 0, 0};
     assert_int_equal(hits_of(&r, UI_ACT_SHOW_DROPOUT, d1, &tab), 1);
     click(&r, tab.x + tab.w / 2, tab.y + tab.h / 2);
     frame(&r);
-    assert_int_equal(ui_app_dropout_index(r.a), d1);
+    assert_int_equal(ui_dropout_index(r.a), d1);
     assert_int_equal(r.a->layout.units, 100);
     SDL_Rect m0 = r.a->layout.mask;
     click(&r, m0.x + m0.w / 2, m0.y + 4);   /* the caption */
     frame(&r);
-    assert_int_equal(ui_app_dropout_index(r.a), d0);
+    assert_int_equal(ui_dropout_index(r.a), d0);
     /* A selected Dropout (clicked in the graph) is shown; D moves the selection along. */
     ui_app_do(r.a, UI_ACT_SELECT_LAYER, d1);
     frame(&r);
-    assert_int_equal(ui_app_dropout_index(r.a), d1);
+    assert_int_equal(ui_dropout_index(r.a), d1);
     key(&r, SDLK_d, 0);
     assert_int_equal(r.a->selected, d0);
-    assert_int_equal(ui_app_dropout_index(r.a), d0);
+    assert_int_equal(ui_dropout_index(r.a), d0);
     rig_free(&r);
 }
 
@@ -703,13 +703,13 @@ static void test_one_dropout_no_tabs(void **state)
     rig_real(&r, 1280, 800);
     steps(&r, 1);
     frame(&r);
-    int d = ui_app_dropout_index(r.a);
+    int d = ui_dropout_index(r.a);
     assert_true(d >= 0);
     assert_int_equal(hits_of(&r, UI_ACT_SHOW_DROPOUT, -1, NULL), 0);
     assert_int_equal(hits_of(&r, UI_ACT_NEXT_DROPOUT, -1, NULL), 0);
     key(&r, SDLK_d, 0);
     frame(&r);
-    assert_int_equal(ui_app_dropout_index(r.a), d);
+    assert_int_equal(ui_dropout_index(r.a), d);
     assert_int_equal(r.a->layout.units, 1024);
     rig_free(&r);
 }
