@@ -39,6 +39,7 @@ typedef struct {
 static char lesson_path[4096];
 static char two_dropouts_path[4096];   /* tests/ui/two_dropouts.lesson */
 static char random_base_path[4096];    /* tests/ui/random_base.lesson */
+static char long_step_path[4096];      /* tests/ui/long_step.lesson */
 
 static void rig_surface(rig *r, int w, int h)
 {
@@ -714,6 +715,26 @@ static void test_one_dropout_no_tabs(void **state)
     rig_free(&r);
 }
 
+/* A step may hold 1,024 items: the result of item 256 of step 0 is not taken for one of
+ * step 1's (they were both tag 256 once, so entering step 1 threw step 0's away). */
+static void test_long_step_results(void **state)
+{
+    (void)state;
+    rig r;
+    rig_real_lesson(&r, long_step_path, 1280, 800);
+    assert_int_equal(r.lesson->steps[0].n_items, 257);
+    ui_app_enter_step(r.a, 0);
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    assert_int_equal(r.a->n_results, 1);
+    ui_app_enter_step(r.a, 1);
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    assert_int_equal(r.a->n_results, 2);   /* step 1 clears only its own results */
+    assert_true(r.a->results[0].ok && r.a->results[1].ok);
+    rig_free(&r);
+}
+
 /* A base whose weights file is missing (lesson 8 without Keras's file) says so: in the
  * status line when the window opens, and on its box for as long as it is shown. */
 static void test_random_base_said(void **state)
@@ -1004,6 +1025,11 @@ int main(void)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    snprintf(rel, sizeof rel, "%s/tests/ui/long_step.lesson", src && *src ? src : ".");
+    if (ui_resolve_lesson(rel, long_step_path, sizeof long_step_path, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mask_cells_match_engine),
         cmocka_unit_test(test_frozen_boxes_have_padlock),
@@ -1015,6 +1041,7 @@ int main(void)
         cmocka_unit_test(test_choose_dropout),
         cmocka_unit_test(test_one_dropout_no_tabs),
         cmocka_unit_test(test_random_base_said),
+        cmocka_unit_test(test_long_step_results),
         cmocka_unit_test(test_snapshot_exchange),
         cmocka_unit_test(test_text_rendered_once),
         cmocka_unit_test(test_mouse),
