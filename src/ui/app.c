@@ -162,7 +162,7 @@ void ui_app_enter_step(ui_app *a, int k)
     /* Results of this step start afresh. */
     int keep = 0;
     for (int i = 0; i < a->n_results; i++)
-        if (a->results[i].tag / 256 != k)
+        if (a->results[i].tag.step != k)
             a->results[keep++] = a->results[i];
     a->n_results = keep;
     ui_cmd mark = {.kind = UI_CMD_MARK};
@@ -178,7 +178,8 @@ void ui_app_enter_step(ui_app *a, int k)
                 ui_worker_push(a->worker, &c);
             }
         } else if (it->kind == LS_ITEM_EXPECT) {
-            ui_cmd c = {.kind = UI_CMD_EXPECT, .expect = &it->u.expect, .tag = k * 256 + i};
+            ui_cmd c = {.kind = UI_CMD_EXPECT, .expect = &it->u.expect,
+                        .tag = {.step = k, .item = i}};
             ui_worker_push(a->worker, &c);
         }
     }

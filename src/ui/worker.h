@@ -65,6 +65,12 @@ typedef enum {
     UI_CMD_EXPECT,          /* a lesson expectation; result posted with tag */
 } ui_cmd_kind;
 
+/* Which lesson item an expectation result answers: item `item` of step `step`. Two
+ * numbers, not one packed tag: a step holds up to 1,024 items. */
+typedef struct {
+    int step, item;
+} ui_expect_tag;
+
 typedef struct {
     ui_cmd_kind kind;
     long n;
@@ -73,7 +79,7 @@ typedef struct {
     char layer[NN_NAME_MAX];
     ls_action action;
     const ls_expect *expect;   /* owned by the lesson, which outlives the worker */
-    int tag;
+    ui_expect_tag tag;         /* EXPECT: posted with the result */
 } ui_cmd;
 
 /* The model side, as the worker drives it. The session backend (backend_session.c)
@@ -117,7 +123,7 @@ typedef struct {
 } ui_metric;
 
 typedef struct {
-    int tag;
+    ui_expect_tag tag;
     bool ok;
     double measured;
     char desc[160];

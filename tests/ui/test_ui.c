@@ -487,7 +487,7 @@ static void test_lesson_steps(void **state)
     assert_int_equal(r.a->cur->step, 3);    /* run 3 steps */
     bool found = false;
     for (int i = 0; i < r.a->n_results; i++)
-        if (r.a->results[i].tag / 256 == 1) {
+        if (r.a->results[i].tag.step == 1) {
             found = true;
             assert_true(r.a->results[i].ok);
             assert_true(r.a->results[i].measured > 0.1 && r.a->results[i].measured < 0.3);
