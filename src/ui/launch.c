@@ -13,6 +13,7 @@
 #include <SDL_image.h>
 
 #include "config.h"
+#include "data/atomicio.h"
 #include "session/load.h"
 #include "session/session.h"
 
@@ -138,39 +139,26 @@ int ui_png_writable(const char *path, char *err, size_t errlen)
 
 int ui_save_png(SDL_Surface *s, const char *path, char *err, size_t errlen)
 {
-    char dir[PATH_MAX], tmp[PATH_MAX + 32];
-    const char *base = split_dir(path, dir, sizeof dir);
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp.XXXXXX", dir, base);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot create a file in %s: %s", path, dir, strerror(errno));
-        return -1;
-    }
-    FILE *f = fdopen(fd, "wb");
+    char why[PATH_MAX + 160];
+    ds_atomic *f = ds_atomic_open(path, why, sizeof why);
     if (!f) {
-        close(fd);
-        unlink(tmp);
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        /* Said as shot always has: the user named a file, not a temporary one. */
+        static const char tmp_words[] = "cannot create a temporary file in ";
+        const char *w = strstr(why, tmp_words);
+        if (w)
+            snprintf(err, errlen, "%s: cannot create a file in %s", path, w + strlen(tmp_words));
+        else
+            snprintf(err, errlen, "%s", why);
         return -1;
     }
-    SDL_RWops *rw = SDL_RWFromFP(f, SDL_FALSE);
+    SDL_RWops *rw = SDL_RWFromFP(ds_atomic_file(f), SDL_FALSE);
     int rc = rw ? IMG_SavePNG_RW(s, rw, 0) : -1;
     if (rw)
         SDL_RWclose(rw);
-    if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-        rc = -1;
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc == 0) {   /* mkstemp made it 0600; a picture is for everyone to read */
-        mode_t mask = umask(0);
-        umask(mask);
-        chmod(tmp, 0666 & ~mask);
-    }
-    if (rc != 0 || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "%s: cannot write PNG: %s", path,
-                 rc != 0 ? SDL_GetError() : strerror(errno));
-        unlink(tmp);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: cannot write PNG: %s", path, SDL_GetError());
+        ds_atomic_abort(f);
         return -1;
     }
-    return 0;
+    return ds_atomic_commit(f, err, errlen);
 }

@@ -29,7 +29,8 @@ bool ui_parse_long(const char *s, long lo, long hi, long *out);
  * and is writable, and path is not a directory. -1 with err naming the file. */
 int ui_png_writable(const char *path, char *err, size_t errlen);
 
-/* Writes s as PNG to path through a temp file in the same directory + rename. */
+/* Writes s as PNG to path atomically (data/atomicio.h: the old file or the whole new
+ * one, never half). -1 with err naming path. */
 int ui_save_png(SDL_Surface *s, const char *path, char *err, size_t errlen);
 
 #endif
