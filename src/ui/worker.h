@@ -49,7 +49,6 @@ typedef struct {
 } ui_graph;
 
 void ui_graph_free(ui_graph *g);
-int ui_graph_copy(ui_graph *dst, const ui_graph *src);   /* dst freed first; 0 or -1 */
 
 typedef enum {
     UI_CMD_STEP = 0,        /* n single steps (also runs while paused) */
