@@ -161,7 +161,7 @@ int ui_cmd_open(int argc, char **argv)
     loading_frame(ren, path);
 
     const ls_lesson *lesson = NULL;
-    worker = ui_launch(path, seed, &lesson, err, sizeof err);
+    worker = ui_launch(path, seed >= 0, (uint64_t)seed, &lesson, err, sizeof err);
     if (!worker) {
         fprintf(stderr, "dropscope: %s\n", err);
         rc = 2;

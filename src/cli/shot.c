@@ -143,7 +143,7 @@ int ui_cmd_shot(int argc, char **argv)
         goto done;
     }
     const ls_lesson *lesson = NULL;
-    worker = ui_launch(path, seed, &lesson, err, sizeof err);
+    worker = ui_launch(path, seed >= 0, (uint64_t)seed, &lesson, err, sizeof err);
     if (!worker) {
         fprintf(stderr, "dropscope: %s\n", err);
         rc = 2;

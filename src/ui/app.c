@@ -481,9 +481,9 @@ static bool training_action(ui_app *a, ui_action_id act, int arg)
         break;
     }
     case UI_ACT_SEED: {
-        ui_cmd c = {.kind = UI_CMD_SEED, .n = (long)(a->graph.seed + 1)};
+        ui_cmd c = {.kind = UI_CMD_SEED, .seed = a->graph.seed + 1};
         ui_worker_push(a->worker, &c);
-        a->graph.seed++;
+        a->graph.seed = c.seed;   /* shown at once, and a second G goes on from it */
         break;
     }
     case UI_ACT_VALIDATE: {

@@ -53,7 +53,7 @@ static int b_command(void *ctx, const ui_cmd *c, char *err, size_t n)
         rc = ls_session_reset(b->s);
         break;
     case UI_CMD_SEED:
-        b->seed = (uint64_t)c->n;
+        b->seed = c->seed;
         ls_session_set_seed(b->s, b->seed);
         break;
     case UI_CMD_MARK:

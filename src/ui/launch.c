@@ -62,15 +62,19 @@ int ui_resolve_lesson(const char *arg, char *out, size_t n, char *err, size_t er
     return -1;
 }
 
-ui_worker *ui_launch(const char *path, long seed, const ls_lesson **lesson, char *err,
-                     size_t errlen)
+ui_worker *ui_launch(const char *path, bool seed_set, uint64_t seed, const ls_lesson **lesson,
+                     char *err, size_t errlen)
 {
     ls_lesson *l = ls_lesson_load_any(path, err, errlen);
     if (!l)
         return NULL;
-    uint64_t used_seed = seed >= 0 ? (uint64_t)seed : l->fit.seed;
+    /* SEED-MERGE: ls_options still takes a long (-1: the lesson's seed), and the session
+     * does not say its seed. With `bool seed_set; uint64_t seed;` in ls_options and
+     * ls_session_seed(), these become opt.seed_set = seed_set; opt.seed = seed; and
+     * used_seed = ls_session_seed(s) after the create. The CLI keeps seeds within a long. */
+    uint64_t used_seed = seed_set ? seed : l->fit.seed;
     ls_options opt = ls_options_default();
-    opt.seed = seed;
+    opt.seed = seed_set ? (long)seed : -1;
     opt.quiet = true;
     ls_session *s = ls_session_create(l, &opt, err, errlen);
     if (!s)
@@ -80,7 +84,7 @@ ui_worker *ui_launch(const char *path, long seed, const ls_lesson **lesson, char
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    ui_worker *w = ui_worker_start(b, 300);
+    ui_worker *w = ui_worker_start(b, UI_HISTORY_STEPS);
     if (!w) {
         ui_backend_destroy(b);
         snprintf(err, errlen, "cannot start the training thread");

@@ -5,21 +5,26 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <SDL.h>
 
 #include "ui/worker.h"
 
 #define UI_DEFAULT_LESSON "lessons/01-which-neurons.lesson"
+/* Snapshots the window keeps to look back through (Left/Right); the worker also caps
+ * the ring at about 256 MB. */
+#define UI_HISTORY_STEPS 300
 
 /* Resolves a lesson argument (NULL: the default lesson) to an existing path: as given,
  * then under the source dir (DROPSCOPE_SOURCE_DIR, env or config.h) and next to the
  * executable (.., ../share/dropscope). -1 with the places tried in err. */
 int ui_resolve_lesson(const char *arg, char *out, size_t n, char *err, size_t errlen);
 
-/* Loads the lesson, creates its session (seed >= 0 overrides) and starts a worker.
- * *lesson receives the lesson (owned by the session). NULL with err. */
-ui_worker *ui_launch(const char *path, long seed, const ls_lesson **lesson, char *err,
-                     size_t errlen);
+/* Loads the lesson, creates its session (with seed_set, seed overrides the lesson's)
+ * and starts a worker. *lesson receives the lesson (owned by the session). NULL with
+ * err. */
+ui_worker *ui_launch(const char *path, bool seed_set, uint64_t seed, const ls_lesson **lesson,
+                     char *err, size_t errlen);
 
 /* Parses a whole number in lo..hi (decimal digits, a leading '-' allowed, nothing
  * else): false for NULL, "", "abc", "1.5", "1e3", " 5", overflow or out of range. */

@@ -57,7 +57,7 @@ typedef enum {
     UI_CMD_MODE,            /* flag: training */
     UI_CMD_LR,              /* value */
     UI_CMD_RESET,
-    UI_CMD_SEED,            /* n */
+    UI_CMD_SEED,            /* seed */
     UI_CMD_VALIDATE,
     UI_CMD_MARK,            /* start a lesson step's measuring window */
     UI_CMD_ACTION,          /* a lesson action (run N becomes N queued steps) */
@@ -73,6 +73,7 @@ typedef struct {
 typedef struct {
     ui_cmd_kind kind;
     long n;
+    uint64_t seed;
     float value;
     bool flag;
     char layer[NN_NAME_MAX];

@@ -64,7 +64,7 @@ static void rig_real_lesson(rig *r, const char *path, int w, int h)
     memset(r, 0, sizeof *r);
     rig_surface(r, w, h);
     char err[1024];
-    r->w = ui_launch(path, -1, &r->lesson, err, sizeof err);
+    r->w = ui_launch(path, false, 0, &r->lesson, err, sizeof err);
     if (!r->w)
         fail_msg("ui_launch(%s): %s", path, err);
     rig_app(r, NULL);
