@@ -369,7 +369,8 @@ static bool playback_action(ui_app *a, ui_action_id act, int arg)
     return true;
 }
 
-/* The layer graph: selection, groups, scrolling, freezing, which Dropout the mask view shows. */
+/* The layer graph: selection, groups, scrolling, freezing, which Dropout the mask view
+ * shows. */
 static bool graph_action(ui_app *a, ui_action_id act, int arg)
 {
     switch (act) {
@@ -433,7 +434,8 @@ static bool graph_action(ui_app *a, ui_action_id act, int arg)
     return true;
 }
 
-/* Training knobs, sent to the worker: mode, Dropout rate, learning rate, reset, seed, validation. */
+/* Training knobs, sent to the worker: mode, Dropout rate, learning rate, reset, seed,
+ * validation. */
 static bool training_action(ui_app *a, ui_action_id act, int arg)
 {
     (void)arg;
