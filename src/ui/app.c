@@ -1,4 +1,4 @@
-/* The application: state, actions, the update and draw phases of a frame. */
+/* The application: actions, events, and the update and draw phases of a frame. */
 #include "ui/app.h"
 
 #include "ui/draw.h"

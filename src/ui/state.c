@@ -8,9 +8,14 @@
 static const double speeds[] = {0.5, 1, 2, 5, 10, 20, 50, 100, 0 /* as fast as possible */};
 #define N_SPEEDS ((int)(sizeof speeds / sizeof speeds[0]))
 
+static int speed_clamp(int idx)
+{
+    return idx < 0 ? 0 : idx >= N_SPEEDS ? N_SPEEDS - 1 : idx;
+}
+
 double ui_speed_value(int idx)
 {
-    return speeds[idx < 0 ? 0 : idx >= N_SPEEDS ? N_SPEEDS - 1 : idx];
+    return speeds[speed_clamp(idx)];
 }
 
 int ui_speed_index(double sps)
@@ -26,8 +31,7 @@ int ui_speed_index(double sps)
 
 int ui_speed_step(int idx, int dir)
 {
-    idx += dir;
-    return idx < 0 ? 0 : idx >= N_SPEEDS ? N_SPEEDS - 1 : idx;
+    return speed_clamp(idx + dir);
 }
 
 bool ui_is_dropout(const ui_app *a, int k)
