@@ -106,7 +106,7 @@ int main(int argc, char **argv)
     if (TTF_Init() != 0)
         return 1;
     const ls_lesson *lesson = NULL;
-    ui_worker *w = ui_launch(path, -1, &lesson, err, sizeof err);
+    ui_worker *w = ui_launch(path, false, 0, &lesson, err, sizeof err);
     if (!w) {
         fprintf(stderr, "bench_frame: %s\n", err);
         return 2;

@@ -41,14 +41,6 @@ void cli_progress(long done, long total, double steps_per_s)
     fflush(stderr);
 }
 
-/* SEED-MERGE: ls_options.seed and ui_launch still take a long (-1: the lesson's own
- * seed). Until they take a uint64_t, a seed above LONG_MAX cannot be passed and the
- * lesson's own seed is used. After the merge this goes: the seed passes through as is. */
-static long seed_option(bool seed_set, uint64_t seed)
-{
-    return seed_set && seed <= (uint64_t)LONG_MAX ? (long)seed : -1;
-}
-
 cli_run_args cli_run_args_default(void)
 {
     return (cli_run_args){.steps = -1, .every = -1};
@@ -152,7 +144,7 @@ int cli_resolve_lesson(const char *arg, char *path, size_t n)
 ui_worker *cli_launch(const char *path, bool seed_set, uint64_t seed, const ls_lesson **lesson)
 {
     char err[1024];
-    ui_worker *w = ui_launch(path, seed_option(seed_set, seed) /* SEED-MERGE */, lesson, err,
+    ui_worker *w = ui_launch(path, seed_set, seed, lesson, err,
                              sizeof err);
     if (!w)
         fprintf(stderr, "dropscope: %s\n", err);

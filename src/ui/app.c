@@ -1,35 +1,14 @@
-/* The application: state, actions, the update and draw phases of a frame. */
+/* The application: actions, events, and the update and draw phases of a frame. */
 #include "ui/app.h"
+
+#include "ui/draw.h"
+#include "ui/views.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const double speeds[] = {0.5, 1, 2, 5, 10, 20, 50, 100, 0 /* as fast as possible */};
-#define N_SPEEDS ((int)(sizeof speeds / sizeof speeds[0]))
-
-double ui_speed_value(int idx)
-{
-    return speeds[idx < 0 ? 0 : idx >= N_SPEEDS ? N_SPEEDS - 1 : idx];
-}
-
-int ui_speed_count(void)
-{
-    return N_SPEEDS;
-}
-
-int ui_speed_index(double sps)
-{
-    if (sps <= 0)
-        return N_SPEEDS - 1;
-    int best = 0;
-    for (int i = 0; i < N_SPEEDS - 1; i++)
-        if (fabs(log(speeds[i] / sps)) < fabs(log(speeds[best] / sps)))
-            best = i;
-    return best;
-}
 
 static void say(ui_app *a, const char *fmt, const char *arg)
 {
@@ -63,7 +42,6 @@ ui_app *ui_app_create(SDL_Window *win, SDL_Renderer *ren, ui_worker *worker,
     a->mask_dropout = -1;
     a->mouse = (SDL_Point){-1, -1};
     a->layout.dropout_box = a->layout.source_box = -1;
-    a->thumb_step = -1;
     ui_worker_set_speed(worker, ui_speed_value(a->speed_idx));
     if (lesson && lesson->n_steps > 0) {
         a->answers = malloc((size_t)lesson->n_steps * sizeof *a->answers);
@@ -93,11 +71,8 @@ void ui_app_destroy(ui_app *a)
     if (!a)
         return;
     ui_snap_release(a->snap);
-    if (a->thumb_tex)
-        SDL_DestroyTexture(a->thumb_tex);
-    if (a->grid_tex)
-        SDL_DestroyTexture(a->grid_tex);
-    free(a->grid_px);
+    ui_batch_view_forget(a);
+    ui_mask_view_forget(a);
     ui_text_destroy(a->text);
     ui_graph_free(&a->graph);
     free(a->metrics);
@@ -114,14 +89,8 @@ int ui_app_set_renderer(ui_app *a, SDL_Renderer *ren, char *err, size_t errlen)
         return -1;
     ui_text_destroy(a->text);
     a->text = t;
-    if (a->thumb_tex)
-        SDL_DestroyTexture(a->thumb_tex);
-    a->thumb_tex = NULL;
-    a->thumb_trace = NULL;
-    if (a->grid_tex)
-        SDL_DestroyTexture(a->grid_tex);
-    a->grid_tex = NULL;
-    a->grid_w = a->grid_h = 0;
+    ui_batch_view_forget(a);
+    ui_mask_view_forget(a);
     a->ren = ren;
     SDL_SetRenderDrawBlendMode(ren, SDL_BLENDMODE_BLEND);
     return 0;
@@ -193,7 +162,7 @@ void ui_app_enter_step(ui_app *a, int k)
     /* Results of this step start afresh. */
     int keep = 0;
     for (int i = 0; i < a->n_results; i++)
-        if (a->results[i].tag / 256 != k)
+        if (a->results[i].tag.step != k)
             a->results[keep++] = a->results[i];
     a->n_results = keep;
     ui_cmd mark = {.kind = UI_CMD_MARK};
@@ -209,7 +178,8 @@ void ui_app_enter_step(ui_app *a, int k)
                 ui_worker_push(a->worker, &c);
             }
         } else if (it->kind == LS_ITEM_EXPECT) {
-            ui_cmd c = {.kind = UI_CMD_EXPECT, .expect = &it->u.expect, .tag = k * 256 + i};
+            ui_cmd c = {.kind = UI_CMD_EXPECT, .expect = &it->u.expect,
+                        .tag = {.step = k, .item = i}};
             ui_worker_push(a->worker, &c);
         }
     }
@@ -227,46 +197,15 @@ static const ls_question *step_question(const ls_lesson *l, int k)
 
 /* ---- actions ---- */
 
-static bool is_dropout(const ui_app *a, int k)
-{
-    return k >= 0 && k < a->graph.n && a->graph.layers[k].masks >= 0;
-}
-
-int ui_app_dropout_index(const ui_app *a)
-{
-    if (is_dropout(a, a->selected))
-        return a->selected;
-    if (is_dropout(a, a->mask_dropout))
-        return a->mask_dropout;
-    for (int i = 0; i < a->graph.n; i++)
-        if (is_dropout(a, i))
-            return i;
-    return -1;
-}
-
-int ui_app_dropout_count(const ui_app *a, int d, int *pos)
-{
-    int n = 0;
-    if (pos)
-        *pos = -1;
-    for (int i = 0; i < a->graph.n; i++)
-        if (is_dropout(a, i)) {
-            if (i == d && pos)
-                *pos = n;
-            n++;
-        }
-    return n;
-}
-
 /* The mask view shows Dropout layer `next` (a tab, or D). */
 static void show_dropout(ui_app *a, int next)
 {
-    if (!is_dropout(a, next))
+    if (!ui_is_dropout(a, next))
         return;
     a->mask_dropout = next;
-    if (is_dropout(a, a->selected))   /* a selected Dropout would keep the view on it */
+    if (ui_is_dropout(a, a->selected))   /* a selected Dropout would keep the view on it */
         a->selected = next;
-    int pos, n = ui_app_dropout_count(a, next, &pos);
+    int pos, n = ui_dropout_count(a, next, &pos);
     const ui_graph_layer *L = &a->graph.layers[next];
     const char *src = L->masks < a->graph.n ? a->graph.layers[L->masks].name : "?";
     snprintf(a->message, sizeof a->message, "Mask view: %s (Dropout %d of %d), over the outputs of %s",
@@ -277,13 +216,13 @@ static void show_dropout(ui_app *a, int next)
 /* D: the mask view moves to the next Dropout layer (after the last, the first). */
 static void next_dropout(ui_app *a)
 {
-    int d = ui_app_dropout_index(a);
+    int d = ui_dropout_index(a);
     if (d < 0) {
         say(a, "This model has no Dropout layer%s", NULL);
         return;
     }
     for (int i = 1; i <= a->graph.n; i++)
-        if (is_dropout(a, (d + i) % a->graph.n)) {
+        if (ui_is_dropout(a, (d + i) % a->graph.n)) {
             show_dropout(a, (d + i) % a->graph.n);
             return;
         }
@@ -356,9 +295,9 @@ static void freeze_selected(ui_app *a)
             bx->group ? "the base" : L->name);
 }
 
-void ui_app_do(ui_app *a, ui_action_id act, int arg)
+/* The window itself: quit, help, presenter mode. */
+static bool window_action(ui_app *a, ui_action_id act, int arg)
 {
-    int batch = a->cur ? a->cur->batch : 0;
     switch (act) {
     case UI_ACT_QUIT:
         a->quit = true;
@@ -373,6 +312,22 @@ void ui_app_do(ui_app *a, ui_action_id act, int arg)
             a->help = !a->help;
         }
         break;
+    case UI_ACT_PRESENTER:
+        a->presenter = !a->presenter;
+        if (a->win)
+            SDL_SetWindowFullscreen(a->win, a->presenter ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+        break;
+    default:
+        return false;
+    }
+    return true;
+}
+
+/* Playing, single steps, speed, looking back through history. */
+static bool playback_action(ui_app *a, ui_action_id act, int arg)
+{
+    (void)arg;
+    switch (act) {
     case UI_ACT_PLAY:
         a->playing = !a->playing;
         a->history_back = 0;
@@ -388,11 +343,7 @@ void ui_app_do(ui_app *a, ui_action_id act, int arg)
     }
     case UI_ACT_SLOWER:
     case UI_ACT_FASTER:
-        a->speed_idx += act == UI_ACT_FASTER ? 1 : -1;
-        if (a->speed_idx < 0)
-            a->speed_idx = 0;
-        if (a->speed_idx >= N_SPEEDS)
-            a->speed_idx = N_SPEEDS - 1;
+        a->speed_idx = ui_speed_step(a->speed_idx, act == UI_ACT_FASTER ? 1 : -1);
         ui_worker_set_speed(a->worker, ui_speed_value(a->speed_idx));
         break;
     case UI_ACT_HIST_BACK: {
@@ -412,6 +363,17 @@ void ui_app_do(ui_app *a, ui_action_id act, int arg)
     case UI_ACT_HIST_LIVE:
         a->history_back = 0;
         break;
+    default:
+        return false;
+    }
+    return true;
+}
+
+/* The layer graph: selection, groups, scrolling, freezing, which Dropout the mask view
+ * shows. */
+static bool graph_action(ui_app *a, ui_action_id act, int arg)
+{
+    switch (act) {
     case UI_ACT_LAYER_PREV:
     case UI_ACT_LAYER_NEXT: {
         if (a->layout.n_boxes == 0)
@@ -438,18 +400,46 @@ void ui_app_do(ui_app *a, ui_action_id act, int arg)
         for (int i = 0; i < a->n_open; i++)
             if (a->open_group[i] && a->selected >= i) {
                 toggle_group(a, i);
-                return;
+                return true;
             }
         for (int i = 0; i < a->layout.n_boxes; i++)
             if (a->layout.boxes[i].group) {
                 toggle_group(a, a->layout.boxes[i].first);
-                return;
+                return true;
             }
         break;
     }
     case UI_ACT_FREEZE:
         freeze_selected(a);
         break;
+    case UI_ACT_SCROLL:
+        a->graph_scroll += arg;
+        break;
+    case UI_ACT_SELECT_LAYER:
+        a->selected = arg;
+        break;
+    case UI_ACT_TOGGLE_GROUP:
+        a->selected = arg;
+        toggle_group(a, arg);
+        break;
+    case UI_ACT_NEXT_DROPOUT:
+        next_dropout(a);
+        break;
+    case UI_ACT_SHOW_DROPOUT:
+        show_dropout(a, arg);
+        break;
+    default:
+        return false;
+    }
+    return true;
+}
+
+/* Training knobs, sent to the worker: mode, Dropout rate, learning rate, reset, seed,
+ * validation. */
+static bool training_action(ui_app *a, ui_action_id act, int arg)
+{
+    (void)arg;
+    switch (act) {
     case UI_ACT_MODE: {
         ui_cmd c = {.kind = UI_CMD_MODE, .flag = !a->graph.training};
         ui_worker_push(a->worker, &c);
@@ -461,7 +451,7 @@ void ui_app_do(ui_app *a, ui_action_id act, int arg)
     }
     case UI_ACT_RATE_DOWN:
     case UI_ACT_RATE_UP: {
-        int d = ui_app_dropout_index(a);
+        int d = ui_dropout_index(a);
         if (d < 0) {
             say(a, "This model has no Dropout layer%s", NULL);
             break;
@@ -493,11 +483,27 @@ void ui_app_do(ui_app *a, ui_action_id act, int arg)
         break;
     }
     case UI_ACT_SEED: {
-        ui_cmd c = {.kind = UI_CMD_SEED, .n = (long)(a->graph.seed + 1)};
+        ui_cmd c = {.kind = UI_CMD_SEED, .seed = a->graph.seed + 1};
         ui_worker_push(a->worker, &c);
-        a->graph.seed++;
+        a->graph.seed = c.seed;   /* shown at once, and a second G goes on from it */
         break;
     }
+    case UI_ACT_VALIDATE: {
+        ui_cmd c = {.kind = UI_CMD_VALIDATE};
+        ui_worker_push(a->worker, &c);
+        break;
+    }
+    default:
+        return false;
+    }
+    return true;
+}
+
+/* The example the mask and batch views show. */
+static bool example_action(ui_app *a, ui_action_id act, int arg)
+{
+    int batch = a->cur ? a->cur->batch : 0;
+    switch (act) {
     case UI_ACT_EXAMPLE_PREV:
     case UI_ACT_EXAMPLE_NEXT:
         if (batch <= 0)
@@ -514,11 +520,16 @@ void ui_app_do(ui_app *a, ui_action_id act, int arg)
     case UI_ACT_SELECT_EXAMPLE:
         a->example = arg;
         break;
-    case UI_ACT_VALIDATE: {
-        ui_cmd c = {.kind = UI_CMD_VALIDATE};
-        ui_worker_push(a->worker, &c);
-        break;
+    default:
+        return false;
     }
+    return true;
+}
+
+/* The lesson panel: steps, answers, scrolling. */
+static bool lesson_action(ui_app *a, ui_action_id act, int arg)
+{
+    switch (act) {
     case UI_ACT_LESSON_NEXT:
         if (a->lesson && a->lesson_step + 1 < a->lesson->n_steps)
             ui_app_enter_step(a, a->lesson_step + 1);
@@ -535,35 +546,26 @@ void ui_app_do(ui_app *a, ui_action_id act, int arg)
             a->answers[a->lesson_step] = arg;
         break;
     }
-    case UI_ACT_PRESENTER:
-        a->presenter = !a->presenter;
-        if (a->win)
-            SDL_SetWindowFullscreen(a->win, a->presenter ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
-        break;
-    case UI_ACT_SCROLL:
-        a->graph_scroll += arg;
-        break;
     case UI_ACT_LESSON_SCROLL:
         a->lesson_scroll += arg;
         if (a->lesson_scroll < 0)
             a->lesson_scroll = 0;
         break;
-    case UI_ACT_SELECT_LAYER:
-        a->selected = arg;
-        break;
-    case UI_ACT_NEXT_DROPOUT:
-        next_dropout(a);
-        break;
-    case UI_ACT_SHOW_DROPOUT:
-        show_dropout(a, arg);
-        break;
-    case UI_ACT_TOGGLE_GROUP:
-        a->selected = arg;
-        toggle_group(a, arg);
-        break;
     default:
-        break;
+        return false;
     }
+    return true;
+}
+
+void ui_app_do(ui_app *a, ui_action_id act, int arg)
+{
+    /* Each action belongs to one group; the group that knows it runs it. */
+    static bool (*const groups[])(ui_app *, ui_action_id, int) = {
+        window_action, playback_action, graph_action, training_action, example_action,
+        lesson_action};
+    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+        if (groups[i](a, act, arg))
+            return;
 }
 
 /* Window coordinates to renderer pixels (they differ on high-DPI displays). */
@@ -644,7 +646,7 @@ bool ui_app_update(ui_app *a)
         }
         if (a->selected >= a->graph.n)
             a->selected = -1;
-        if (!is_dropout(a, a->mask_dropout))
+        if (!ui_is_dropout(a, a->mask_dropout))
             a->mask_dropout = -1;
         ui_graph_group(a);
     }
@@ -687,53 +689,6 @@ bool ui_app_update(ui_app *a)
 
 /* ---- draw ---- */
 
-static void compute_layout(ui_app *a)
-{
-    /* Left: graph over weight change (both list layers). Centre: the mask, as large as
-     * it can be. Right: lesson, metrics, the batch. */
-    const ui_theme *t = &a->theme;
-    ui_layout *L = &a->layout;
-    int W = a->w, H = a->h;
-    int bar_h = 2 * (t->font_normal + 2 * t->pad) + t->pad / 2;
-    int body = H - bar_h;
-    int gw = W * 24 / 100, cw = W * 37 / 100;
-    int min_g = (int)(260 * t->scale);
-    if (gw < min_g)
-        gw = min_g;
-    if (gw > W / 3)
-        gw = W / 3;
-    int rw = W - gw - cw;
-    L->bar = (SDL_Rect){0, 0, W, bar_h};
-    /* Weight change needs a row per box with weights; the graph gets the rest. */
-    int rows = 0;
-    for (int i = 0; i < L->n_boxes; i++)
-        for (int k = L->boxes[i].first; k <= L->boxes[i].last; k++)
-            if (a->graph.layers[k].params > 0) {
-                rows++;
-                break;
-            }
-    int wh = 2 * t->font_normal + 3 * t->pad + t->font_small + rows * (t->font_normal + t->pad);
-    if (wh < body * 22 / 100)
-        wh = body * 22 / 100;
-    if (wh > body * 42 / 100)
-        wh = body * 42 / 100;
-    int gh = body - wh;
-    L->graph = (SDL_Rect){0, bar_h, gw, gh};
-    L->weights = (SDL_Rect){0, bar_h + gh, gw, body - gh};
-    L->mask = (SDL_Rect){gw, bar_h, cw, body};
-    /* The lesson takes the height its step needs (within limits); metrics and the
-     * batch share the rest. */
-    int lh = a->lesson_need > 0 ? a->lesson_need : body * 50 / 100;
-    if (lh < body * 36 / 100)
-        lh = body * 36 / 100;
-    if (lh > body * 62 / 100)
-        lh = body * 62 / 100;
-    int meh = (body - lh) / 2;
-    L->lesson = (SDL_Rect){gw + cw, bar_h, rw, lh};
-    L->metrics = (SDL_Rect){gw + cw, bar_h + lh, rw, meh};
-    L->batch = (SDL_Rect){gw + cw, bar_h + lh + meh, rw, body - lh - meh};
-}
-
 void ui_app_draw(ui_app *a)
 {
     int w = 0, h = 0;
@@ -745,7 +700,7 @@ void ui_app_draw(ui_app *a)
     L->n_hits = 0;
     L->n_thumbs = 0;
     L->n_bars = 0;
-    compute_layout(a);
+    ui_layout_compute(a);
 
     ui_color(a->ren, a->theme.bg);
     SDL_RenderClear(a->ren);

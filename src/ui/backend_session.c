@@ -52,7 +52,7 @@ static int b_command(void *ctx, const ui_cmd *c, char *err, size_t n)
         rc = ls_session_reset(b->s);
         break;
     case UI_CMD_SEED:
-        ls_session_set_seed(b->s, (uint64_t)c->n);
+        ls_session_set_seed(b->s, c->seed);
         break;
     case UI_CMD_MARK:
         ls_session_mark(b->s);

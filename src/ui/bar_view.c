@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ui/app.h"
+#include "ui/draw.h"
+#include "ui/views.h"
 
 typedef struct {
     const char *label;
@@ -31,7 +32,7 @@ void ui_bar_view_draw(ui_app *a, SDL_Rect r)
     char hist[64] = "";
     if (a->history_back > 0)
         snprintf(hist, sizeof hist, "  |  LOOKING BACK %d (End: live)", a->history_back);
-    int d = ui_app_dropout_index(a);
+    int d = ui_dropout_index(a);
     char rate[32] = "";
     if (d >= 0)
         snprintf(rate, sizeof rate, "  |  rate %.2f", (double)a->graph.layers[d].rate);

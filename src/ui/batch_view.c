@@ -5,21 +5,44 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ui/app.h"
+#include "ui/draw.h"
+#include "ui/views.h"
 
-/* One texture holding the whole batch side by side, rebuilt when the snapshot changes. */
-static void build_atlas(ui_app *a, const nn_trace *t)
+/* The view's cache: one texture holding the whole batch side by side (tw x th per
+ * image), rebuilt when the snapshot changes. */
+struct ui_batch_cache {
+    SDL_Texture *tex;         /* NULL: none (no images, or creating it failed) */
+    const nn_trace *trace;    /* the snapshot it was built from */
+    long step;
+    int tw, th;
+};
+
+void ui_batch_view_forget(ui_app *a)
 {
-    if (a->thumb_tex && a->thumb_trace == t && a->thumb_step == t->step)
+    if (!a->batch_cache)
         return;
-    if (a->thumb_tex)
-        SDL_DestroyTexture(a->thumb_tex);
-    a->thumb_tex = NULL;
-    a->thumb_trace = t;
-    a->thumb_step = t->step;
+    if (a->batch_cache->tex)
+        SDL_DestroyTexture(a->batch_cache->tex);
+    free(a->batch_cache);
+    a->batch_cache = NULL;
+}
+
+/* The atlas of t's images; NULL when there is none (out of memory: drawn without). */
+static const struct ui_batch_cache *build_atlas(ui_app *a, const nn_trace *t)
+{
+    if (!a->batch_cache && !(a->batch_cache = calloc(1, sizeof *a->batch_cache)))
+        return NULL;
+    struct ui_batch_cache *c = a->batch_cache;
+    if (c->tex && c->trace == t && c->step == t->step)
+        return c;
+    if (c->tex)
+        SDL_DestroyTexture(c->tex);
+    c->tex = NULL;
+    c->trace = t;
+    c->step = t->step;
     int B = t->batch, w = t->img_w, h = t->img_h, ch = t->img_c;
     if (!t->images || B <= 0 || w <= 0 || h <= 0 || (ch != 1 && ch != 3))
-        return;
+        return NULL;
     size_t img = (size_t)w * h * ch;
     float lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < img * (size_t)B; i++) {
@@ -36,7 +59,7 @@ static void build_atlas(ui_app *a, const nn_trace *t)
         hi = lo + 1;
     SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w * B, h, 32, SDL_PIXELFORMAT_ARGB8888);
     if (!s)
-        return;
+        return NULL;
     for (int k = 0; k < B; k++)
         for (int y = 0; y < h; y++) {
             Uint32 *row = (Uint32 *)((Uint8 *)s->pixels + (size_t)y * s->pitch) + (size_t)k * w;
@@ -50,10 +73,11 @@ static void build_atlas(ui_app *a, const nn_trace *t)
                 row[x] = 0xFF000000u | rgb[0] << 16 | rgb[1] << 8 | rgb[2];
             }
         }
-    a->thumb_tex = SDL_CreateTextureFromSurface(a->ren, s);
-    a->thumb_tw = w;
-    a->thumb_th = h;
+    c->tex = SDL_CreateTextureFromSurface(a->ren, s);
+    c->tw = w;
+    c->th = h;
     SDL_FreeSurface(s);
+    return c->tex ? c : NULL;
 }
 
 static const char *class_name(const ui_app *a, int c, char *buf, size_t n)
@@ -86,7 +110,7 @@ void ui_batch_view_draw(ui_app *a, SDL_Rect r)
                      "The images of each step's batch appear here.", c.x, c.y, 0, 0);
         return;
     }
-    build_atlas(a, tr);
+    const struct ui_batch_cache *atlas = build_atlas(a, tr);
     /* The selected example in words, at the foot. */
     int foot = t->font_small + t->pad / 2;
     if (a->example >= 0 && a->example < B && tr->labels && tr->pred && tr->probs) {
@@ -139,9 +163,9 @@ void ui_batch_view_draw(ui_app *a, SDL_Rect r)
     for (int k = 0; k < n; k++) {
         int col = k % cols, row = k / cols;
         SDL_Rect img = {x0 + col * (tw + gap), c.y + row * (th + lab_h + gap), tw, th};
-        if (a->thumb_tex) {
-            SDL_Rect src = {k * a->thumb_tw, 0, a->thumb_tw, a->thumb_th};
-            SDL_RenderCopy(a->ren, a->thumb_tex, &src, &img);
+        if (atlas) {
+            SDL_Rect src = {k * atlas->tw, 0, atlas->tw, atlas->th};
+            SDL_RenderCopy(a->ren, atlas->tex, &src, &img);
         } else {
             ui_fill(a->ren, img, t->box);
         }

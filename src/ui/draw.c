@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ui/app.h"
+#include "ui/draw.h"
 
 void ui_hit_add(ui_app *a, SDL_Rect r, ui_action_id act, int arg)
 {

@@ -5,68 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ui/app.h"
-
-static int push_box(ui_app *a, ui_box b)
-{
-    ui_layout *L = &a->layout;
-    if (L->n_boxes == L->cap_boxes) {
-        int cap = L->cap_boxes ? L->cap_boxes * 2 : 64;
-        ui_box *nb = realloc(L->boxes, (size_t)cap * sizeof *nb);
-        if (!nb)
-            return -1;
-        L->boxes = nb;
-        L->cap_boxes = cap;
-    }
-    L->boxes[L->n_boxes++] = b;
-    return 0;
-}
-
-static void push_run(ui_app *a, int first, int last, bool collapse)
-{
-    const ui_graph *g = &a->graph;
-    bool open = first < a->n_open && a->open_group[first];
-    bool all = true;
-    for (int k = first; k <= last; k++)
-        all &= g->layers[k].frozen;
-    if (collapse && !open) {
-        push_box(a, (ui_box){.first = first, .last = last, .group = true, .frozen = all});
-        return;
-    }
-    for (int k = first; k <= last; k++)
-        push_box(a, (ui_box){.first = k, .last = k, .frozen = g->layers[k].frozen,
-                             .opened = collapse && k == first ? last - first + 1 : 0});
-}
-
-void ui_graph_group(ui_app *a)
-{
-    /* A declared base collapses when it is frozen or large (InceptionV3: 229 layers);
-     * any other run of UI_GROUP_MIN+ frozen layers collapses too. */
-    const ui_graph *g = &a->graph;
-    a->layout.n_boxes = 0;
-    for (int i = 0; i < g->n;) {
-        const ui_graph_layer *L = &g->layers[i];
-        if (L->base_count > 0 && L->base_first == i && i + L->base_count <= g->n) {
-            int last = i + L->base_count - 1;
-            bool all = true;
-            for (int k = i; k <= last; k++)
-                all &= g->layers[k].frozen;
-            push_run(a, i, last, (all && L->base_count >= 2) || L->base_count >= UI_GROUP_LARGE);
-            i = last + 1;
-            continue;
-        }
-        int j = i;
-        while (j < g->n && g->layers[j].frozen && !(j > i && g->layers[j].base_count > 0))
-            j++;
-        if (j - i >= UI_GROUP_MIN) {
-            push_run(a, i, j - 1, true);
-            i = j;
-        } else {
-            push_box(a, (ui_box){.first = i, .last = i, .frozen = L->frozen});
-            i++;
-        }
-    }
-}
+#include "ui/draw.h"
+#include "ui/views.h"
 
 static size_t box_params(const ui_app *a, const ui_box *b)
 {
@@ -221,7 +161,7 @@ void ui_graph_view_draw(ui_app *a, SDL_Rect r)
         ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text_dim, "no model", c.x, c.y, 0, 0);
         return;
     }
-    int d = ui_app_dropout_index(a);
+    int d = ui_dropout_index(a);
     int margin = d >= 0 ? ui_text_size(a->text, UI_FONT_SANS, t->font_small, "outputs", 0).x +
                               (int)(16 * t->scale)
                         : 0;

@@ -13,6 +13,7 @@
 #include <SDL_image.h>
 
 #include "config.h"
+#include "data/atomicio.h"
 #include "session/load.h"
 #include "session/paths.h"
 #include "session/session.h"
@@ -22,25 +23,25 @@ int ui_resolve_lesson(const char *arg, char *out, size_t n, char *err, size_t er
     return ls_find_lesson(arg, out, n, err, errlen);
 }
 
-ui_worker *ui_launch(const char *path, long seed, const ls_lesson **lesson, char *err,
-                     size_t errlen)
+ui_worker *ui_launch(const char *path, bool seed_set, uint64_t seed, const ls_lesson **lesson,
+                     char *err, size_t errlen)
 {
     ls_lesson *l = ls_lesson_load_any(path, err, errlen);
     if (!l)
         return NULL;
     ls_options opt = ls_options_default();
-    opt.seed_set = seed >= 0; /* SEED-MERGE */
-    opt.seed = (uint64_t)seed;
+    opt.seed_set = seed_set;
+    opt.seed = seed;
     opt.quiet = true;
     ls_session *s = ls_session_create(l, &opt, err, errlen);
     if (!s)
         return NULL;   /* the session took the lesson and freed it */
-    ui_backend *b = ui_backend_session(s, ls_session_seed(s)); /* SEED-MERGE */
+    ui_backend *b = ui_backend_session(s, ls_session_seed(s));
     if (!b) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    ui_worker *w = ui_worker_start(b, 300);
+    ui_worker *w = ui_worker_start(b, UI_HISTORY_STEPS);
     if (!w) {
         ui_backend_destroy(b);
         snprintf(err, errlen, "cannot start the training thread");
@@ -99,39 +100,26 @@ int ui_png_writable(const char *path, char *err, size_t errlen)
 
 int ui_save_png(SDL_Surface *s, const char *path, char *err, size_t errlen)
 {
-    char dir[PATH_MAX], tmp[PATH_MAX + 32];
-    const char *base = split_dir(path, dir, sizeof dir);
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp.XXXXXX", dir, base);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot create a file in %s: %s", path, dir, strerror(errno));
-        return -1;
-    }
-    FILE *f = fdopen(fd, "wb");
+    char why[PATH_MAX + 160];
+    ds_atomic *f = ds_atomic_open(path, why, sizeof why);
     if (!f) {
-        close(fd);
-        unlink(tmp);
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        /* Said as shot always has: the user named a file, not a temporary one. */
+        static const char tmp_words[] = "cannot create a temporary file in ";
+        const char *w = strstr(why, tmp_words);
+        if (w)
+            snprintf(err, errlen, "%s: cannot create a file in %s", path, w + strlen(tmp_words));
+        else
+            snprintf(err, errlen, "%s", why);
         return -1;
     }
-    SDL_RWops *rw = SDL_RWFromFP(f, SDL_FALSE);
+    SDL_RWops *rw = SDL_RWFromFP(ds_atomic_file(f), SDL_FALSE);
     int rc = rw ? IMG_SavePNG_RW(s, rw, 0) : -1;
     if (rw)
         SDL_RWclose(rw);
-    if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-        rc = -1;
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc == 0) {   /* mkstemp made it 0600; a picture is for everyone to read */
-        mode_t mask = umask(0);
-        umask(mask);
-        chmod(tmp, 0666 & ~mask);
-    }
-    if (rc != 0 || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "%s: cannot write PNG: %s", path,
-                 rc != 0 ? SDL_GetError() : strerror(errno));
-        unlink(tmp);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: cannot write PNG: %s", path, SDL_GetError());
+        ds_atomic_abort(f);
         return -1;
     }
-    return 0;
+    return ds_atomic_commit(f, err, errlen);
 }

@@ -5,20 +5,25 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <SDL.h>
 
 #include "ui/worker.h"
 
+/* Snapshots the window keeps to look back through (Left/Right); the worker also caps
+ * the ring at about 256 MB. */
+#define UI_HISTORY_STEPS 300
 
 /* Resolves a lesson argument (NULL: the default lesson) to an existing path: see
  * ls_find_lesson (an existing file, else a course lesson by name in the data directory).
  * -1 with the places tried in err. */
 int ui_resolve_lesson(const char *arg, char *out, size_t n, char *err, size_t errlen);
 
-/* Loads the lesson, creates its session (seed >= 0 overrides) and starts a worker.
- * *lesson receives the lesson (owned by the session). NULL with err. */
-ui_worker *ui_launch(const char *path, long seed, const ls_lesson **lesson, char *err,
-                     size_t errlen);
+/* Loads the lesson, creates its session (with seed_set, seed overrides the lesson's)
+ * and starts a worker. *lesson receives the lesson (owned by the session). NULL with
+ * err. */
+ui_worker *ui_launch(const char *path, bool seed_set, uint64_t seed, const ls_lesson **lesson,
+                     char *err, size_t errlen);
 
 /* Parses a whole number in lo..hi (decimal digits, a leading '-' allowed, nothing
  * else): false for NULL, "", "abc", "1.5", "1e3", " 5", overflow or out of range. */
@@ -28,7 +33,8 @@ bool ui_parse_long(const char *s, long lo, long hi, long *out);
  * and is writable, and path is not a directory. -1 with err naming the file. */
 int ui_png_writable(const char *path, char *err, size_t errlen);
 
-/* Writes s as PNG to path through a temp file in the same directory + rename. */
+/* Writes s as PNG to path atomically (data/atomicio.h: the old file or the whole new
+ * one, never half). -1 with err naming path. */
 int ui_save_png(SDL_Surface *s, const char *path, char *err, size_t errlen);
 
 #endif

@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ui/app.h"
+#include "ui/draw.h"
+#include "ui/views.h"
 
 static void describe_action(const ls_action *ac, char *buf, size_t n)
 {
@@ -53,10 +54,10 @@ static void describe_result(const ui_expect_result *r, char *out, size_t n)
     snprintf(out, n, "%.*s (measured %s)%s", (int)(m - r->desc), r->desc, v, close ? close + 1 : "");
 }
 
-static const ui_expect_result *find_result(const ui_app *a, int tag)
+static const ui_expect_result *find_result(const ui_app *a, int step, int item)
 {
     for (int i = a->n_results - 1; i >= 0; i--)
-        if (a->results[i].tag == tag)
+        if (a->results[i].tag.step == step && a->results[i].tag.item == item)
             return &a->results[i];
     return NULL;
 }
@@ -127,7 +128,7 @@ void ui_lesson_view_draw(ui_app *a, SDL_Rect r)
             break;
         }
         case LS_ITEM_EXPECT: {
-            const ui_expect_result *res = find_result(a, k * 256 + i);
+            const ui_expect_result *res = find_result(a, k, i);
             SDL_Color col = t->text_dim;
             if (res) {
                 char desc[sizeof res->desc + 16];

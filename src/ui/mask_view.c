@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ui/app.h"
+#include "ui/draw.h"
+#include "ui/views.h"
+
+/* Steps the dropped-fraction strip shows. */
+#define UI_STRIP_STEPS 120
 
 static void grid_dims(int n, int *cols, int *rows)
 {
@@ -38,7 +42,27 @@ static Uint32 argb(SDL_Color c)
     return 0xFF000000u | (Uint32)c.r << 16 | (Uint32)c.g << 8 | c.b;
 }
 
-/* Paints the grid (cell colours, crosses on dropped cells) into the app's pixel buffer
+/* The view's cache: the grid painted into pixels and copied as one texture. */
+struct ui_mask_cache {
+    SDL_Texture *tex;
+    Uint32 *px;
+    int w, h;                 /* of tex and px */
+    int pitch, cols;          /* geometry the gaps were painted for (pitch 0: repaint) */
+    Uint32 bg;
+};
+
+void ui_mask_view_forget(ui_app *a)
+{
+    if (!a->mask_cache)
+        return;
+    if (a->mask_cache->tex)
+        SDL_DestroyTexture(a->mask_cache->tex);
+    free(a->mask_cache->px);
+    free(a->mask_cache);
+    a->mask_cache = NULL;
+}
+
+/* Paints the grid (cell colours, crosses on dropped cells) into the cache's pixel buffer
  * and copies it to the renderer at grid. */
 static void paint_grid(ui_app *a, SDL_Rect grid, int cols, int pitch, int cell, int units,
                        const Uint32 *col, const uint8_t *crossed, Uint32 cross, int th)
@@ -46,30 +70,33 @@ static void paint_grid(ui_app *a, SDL_Rect grid, int cols, int pitch, int cell, 
     int w = grid.w, h = grid.h;
     if (w <= 0 || h <= 0)
         return;
-    if (!a->grid_tex || a->grid_w != w || a->grid_h != h) {
-        if (a->grid_tex)
-            SDL_DestroyTexture(a->grid_tex);
-        free(a->grid_px);
-        a->grid_px = malloc((size_t)w * h * sizeof *a->grid_px);
-        a->grid_tex = SDL_CreateTexture(a->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING,
-                                        w, h);
-        a->grid_w = w;
-        a->grid_h = h;
-        a->grid_pitch = 0;   /* repaint the gaps */
-        if (!a->grid_px || !a->grid_tex)
+    if (!a->mask_cache && !(a->mask_cache = calloc(1, sizeof *a->mask_cache)))
+        return;
+    struct ui_mask_cache *g = a->mask_cache;
+    if (!g->tex || g->w != w || g->h != h) {
+        if (g->tex)
+            SDL_DestroyTexture(g->tex);
+        free(g->px);
+        g->px = malloc((size_t)w * h * sizeof *g->px);
+        g->tex = SDL_CreateTexture(a->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING,
+                                   w, h);
+        g->w = w;
+        g->h = h;
+        g->pitch = 0;   /* repaint the gaps */
+        if (!g->px || !g->tex)
             return;
     }
-    if (!a->grid_px || !a->grid_tex)
+    if (!g->px || !g->tex)
         return;
-    Uint32 *px = a->grid_px;
+    Uint32 *px = g->px;
     Uint32 bg = argb(a->theme.panel);
-    if (a->grid_bg != bg || a->grid_pitch != pitch || a->grid_cols != cols) {
+    if (g->bg != bg || g->pitch != pitch || g->cols != cols) {
         /* The gaps between cells only change with the geometry or the theme. */
         for (size_t i = 0; i < (size_t)w * h; i++)
             px[i] = bg;
-        a->grid_bg = bg;
-        a->grid_pitch = pitch;
-        a->grid_cols = cols;
+        g->bg = bg;
+        g->pitch = pitch;
+        g->cols = cols;
     }
     int in = cell >= 8 ? cell / 6 : 0;
     for (int i = 0; i < units; i++) {
@@ -96,8 +123,8 @@ static void paint_grid(ui_app *a, SDL_Rect grid, int cols, int pitch, int cell, 
             for (int x = 0; x < cn; x++)
                 px[(size_t)(y0 + c0 + y) * w + x0 + c0 + x] = cross;
     }
-    SDL_UpdateTexture(a->grid_tex, NULL, px, w * (int)sizeof *px);
-    SDL_RenderCopy(a->ren, a->grid_tex, NULL, &grid);
+    SDL_UpdateTexture(g->tex, NULL, px, w * (int)sizeof *px);
+    SDL_RenderCopy(a->ren, g->tex, NULL, &grid);
 }
 
 /* The dropped fraction of Dropout ti (the trace's order) over recent steps. */
@@ -146,53 +173,49 @@ static void draw_strip(ui_app *a, SDL_Rect r, int ti, const char *name, float ra
                  UI_ALIGN_RIGHT | UI_ALIGN_BOTTOM, 0);
 }
 
-void ui_mask_view_draw(ui_app *a, SDL_Rect r)
+/* Units of a layer from its shape string: the product of the dims in "(None, 1024)";
+ * 0 when there are none or the product is absurd. Used before the first step, when no
+ * trace says how many units there are. */
+static int shape_units(const char *shape)
+{
+    long v = 1;
+    bool any = false;
+    for (const char *p = shape; *p;) {
+        if (*p >= '0' && *p <= '9') {
+            char *end;
+            v *= strtol(p, &end, 10);
+            any = true;
+            p = end;
+        } else {
+            p++;
+        }
+    }
+    return any && v > 0 && v < (1L << 26) ? (int)v : 0;
+}
+
+/* What the mask view shows this frame, worked out once for its parts. */
+typedef struct {
+    int d;                          /* graph layer of the Dropout shown */
+    const ui_graph_layer *G;
+    const char *src;                /* name of the layer whose outputs it masks */
+    const nn_trace *tr;             /* NULL before the first step */
+    int ti;                         /* index of its entry in tr->dropout, -1 */
+    const nn_trace_dropout *D;      /* that entry, NULL */
+    int units;
+    int n_drop, pos;                /* Dropout layers in the model; this one's position */
+    int B, ex;                      /* batch size (0 none); example shown (-1 all) */
+    bool training;                  /* the step drew a mask */
+} mask_frame;
+
+/* The example picker (whole batch / previous / which / next) and, with several Dropout
+ * layers, a row of tabs for them. Returns the height used. */
+static int draw_controls(ui_app *a, SDL_Rect c, const mask_frame *m)
 {
     const ui_theme *t = &a->theme;
-    ui_layout *L = &a->layout;
-    const nn_trace *tr = a->cur;
-    char buf[256], num[32], num2[32];
-    int d = ui_app_dropout_index(a);
-    L->mask_drawn = false;
-    L->batch_counts = false;
-    L->units = 0;
-    L->grid = (SDL_Rect){0, 0, 0, 0};
-    L->example = a->example;
-    L->step = tr ? tr->step : 0;
-    if (d < 0) {
-        SDL_Rect c = ui_panel(a, r, "Dropout mask");
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text_dim,
-                     "This model has no Dropout layer.", c.x, c.y, 0, 0);
-        return;
-    }
-    const ui_graph_layer *G = &a->graph.layers[d];
-    const char *src = G->masks >= 0 && G->masks < a->graph.n ? a->graph.layers[G->masks].name : "?";
-    int ti = trace_dropout(tr, a, d);
-    const nn_trace_dropout *D = ti >= 0 ? &tr->dropout[ti] : NULL;
-    int units = D ? D->units : 0;
-    if (!units) {   /* before the first step: the product of the dims in "(None, 1024)" */
-        long v = 1;
-        bool any = false;
-        for (const char *p = G->shape; *p;) {
-            if (*p >= '0' && *p <= '9') {
-                char *end;
-                v *= strtol(p, &end, 10);
-                any = true;
-                p = end;
-            } else {
-                p++;
-            }
-        }
-        units = any && v > 0 && v < (1L << 26) ? (int)v : 0;
-    }
-    snprintf(buf, sizeof buf, "Dropout mask of %s over the outputs of %s", G->name, src);
-    SDL_Rect c = ui_panel(a, r, buf);
-    int pos, n_drop = ui_app_dropout_count(a, d, &pos);
-    if (n_drop > 1)   /* the caption, clicked, shows the next Dropout layer (as D does) */
-        ui_hit_add(a, (SDL_Rect){r.x, r.y, r.w, c.y - r.y}, UI_ACT_NEXT_DROPOUT, 0);
-
-    /* Controls: whole batch / example picker; in a narrow panel the key hints, then the
-     * words, give way before the buttons leave the panel. */
+    const nn_trace *tr = m->tr;
+    char buf[256];
+    /* In a narrow panel the key hints, then the words, give way before the buttons
+     * leave the panel. */
     int bh = t->font_normal + t->pad;
     const char *whole = "Whole batch", *ka = "A", *kp = ",", *kx = ".";
     for (int form = 0; form < 3; form++) {
@@ -222,7 +245,7 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
     x += es.x + t->pad / 2;
     ui_button(a, x, c.y, bh, "\xe2\x96\xb6", kx, UI_ACT_EXAMPLE_NEXT, 0, false);
     int rows_h = bh + t->pad;
-    if (n_drop > 1) {
+    if (m->n_drop > 1) {
         /* A second row: one tab per Dropout layer (click one, or D for the next), so a
          * model with several shows which one this is and how to see the others. */
         int y2 = c.y + bh + t->pad / 2, tx = c.x;
@@ -237,164 +260,206 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
             for (int i = 0; i < a->graph.n; i++)
                 if (a->graph.layers[i].masks >= 0)
                     tx += ui_button(a, tx, y2, bh, a->graph.layers[i].name, "", UI_ACT_SHOW_DROPOUT,
-                                    i, i == d) + t->pad / 2;
+                                    i, i == m->d) + t->pad / 2;
             ui_button(a, c.x + c.w - kw, y2, bh, "next", "D", UI_ACT_NEXT_DROPOUT, 0, false);
         } else {   /* too many to list: where we are, and the way on */
             char lab[NN_NAME_MAX + 40];
-            snprintf(lab, sizeof lab, "%s (%d of %d) \xe2\x96\xb8", G->name, pos + 1, n_drop);
+            snprintf(lab, sizeof lab, "%s (%d of %d) \xe2\x96\xb8", m->G->name, m->pos + 1, m->n_drop);
             ui_button(a, tx, y2, bh, lab, "D", UI_ACT_NEXT_DROPOUT, 0, true);
         }
         rows_h += bh + t->pad / 2;
     }
+    return rows_h;
+}
 
-    int cap_h = t->font_large + t->font_small + t->pad * 2;
-    int strip_h = (int)(56 * t->scale);
-    SDL_Rect area = {c.x, c.y + rows_h, c.w, c.h - rows_h - cap_h - strip_h - t->pad};
+/* A near-square grid of m->units cells centred in area; recorded in a->layout. */
+static void place_grid(ui_app *a, SDL_Rect area, int units)
+{
+    ui_layout *L = &a->layout;
     int cols, rows;
     grid_dims(units > 0 ? units : 1024, &cols, &rows);
     int pitch = area.w / cols < area.h / rows ? area.w / cols : area.h / rows;
     if (pitch < 1)
         pitch = 1;
     int gap = pitch >= 12 ? 2 : pitch >= 5 ? 1 : 0;
-    int cell = pitch - gap;
-    SDL_Rect grid = {area.x + (area.w - cols * pitch) / 2, area.y + (area.h - rows * pitch) / 2,
-                     cols * pitch, rows * pitch};
-    L->grid = grid;
+    L->grid = (SDL_Rect){area.x + (area.w - cols * pitch) / 2, area.y + (area.h - rows * pitch) / 2,
+                         cols * pitch, rows * pitch};
     L->cols = cols;
     L->rows = rows;
     L->pitch = pitch;
-    L->cell = cell;
+    L->cell = pitch - gap;
     L->units = units;
+}
 
-    bool training = tr && tr->training && D && D->has_mask;
-    int ex = a->example;
-    if (tr && ex >= tr->batch)
-        ex = tr->batch - 1;
-    int B = tr ? tr->batch : 0;
-    int th = cell >= 14 ? 2 : 1;
-    if (!D || B == 0) {
-        for (int i = 0; i < units; i++) {
-            SDL_Rect q = {grid.x + (i % cols) * pitch, grid.y + (i / cols) * pitch, cell, cell};
-            ui_fill(a->ren, q, ui_mix(t->bg, t->cell_lo, 0.5f));
-        }
-        ui_text_draw(a->text, UI_FONT_BOLD, t->font_large, t->text, "No step yet",
-                     grid.x + grid.w / 2, grid.y + grid.h / 2 - t->font_large, UI_ALIGN_CENTER, 0);
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text,
-                     "Space: train   S: one step", grid.x + grid.w / 2,
-                     grid.y + grid.h / 2 + t->pad, UI_ALIGN_CENTER, 0);
-    } else {
-        /* Cells are painted into a pixel buffer and copied in one go: a thousand small
-         * fills and crosses through the renderer cost several milliseconds a frame. */
-        Uint32 *col = malloc((size_t)units * sizeof *col);
-        float *sum = malloc((size_t)units * sizeof *sum);
-        uint8_t *crossed = calloc((size_t)units, 1);
-        if (col && sum && crossed) {
-            if (ex >= 0) {
-                const float *act = D->act + (size_t)ex * units;
-                const uint8_t *mask = D->mask ? D->mask + (size_t)ex * units : NULL;
-                float mx = 0;
-                for (int i = 0; i < units; i++)
-                    if (act[i] > mx)
-                        mx = act[i];
-                for (int i = 0; i < units; i++) {
-                    if (training && mask && !mask[i]) {
-                        col[i] = argb(t->cell_dropped);
-                        crossed[i] = 1;
-                        continue;
-                    }
-                    float v = mx > 0 && act[i] > 0 ? sqrtf(act[i] / mx) : 0.0f;
-                    col[i] = argb(ui_mix(t->cell_lo, t->cell_hi, v));
-                }
-                L->mask_drawn = training;
-            } else {
-                /* Whole batch: how many of the B examples dropped each unit; in
-                 * inference, the mean activation. */
-                L->batch_counts = training;
-                float mx = 0;
-                for (int i = 0; i < units; i++)
-                    sum[i] = 0;
-                for (int k = 0; k < B; k++)
-                    for (int i = 0; i < units; i++) {
-                        size_t o = (size_t)k * units + i;
-                        sum[i] += training ? (D->mask[o] ? 0.0f : 1.0f) : D->act[o];
-                    }
-                for (int i = 0; i < units; i++)
-                    if (sum[i] > mx)
-                        mx = sum[i];
-                SDL_Color hot = ui_rgb(UI_OI_YELLOW);
-                for (int i = 0; i < units; i++) {
-                    float v = sum[i];
-                    if (training) {
-                        float f = v / (float)B;
-                        col[i] = argb(f <= 0 ? t->cell_lo : ui_mix(ui_rgb(UI_OI_VERMILLION), hot, f * 2.5f));
-                    } else {
-                        col[i] = argb(ui_mix(t->cell_lo, t->cell_hi, mx > 0 ? sqrtf(v / mx) : 0));
-                    }
-                }
-            }
-            paint_grid(a, grid, cols, pitch, cell, units, col, crossed, argb(t->cross), th);
-        }
-        free(col);
-        free(sum);
-        free(crossed);
+/* Before the first step: grey cells and how to start. */
+static void draw_no_step(ui_app *a)
+{
+    const ui_theme *t = &a->theme;
+    const ui_layout *L = &a->layout;
+    SDL_Rect grid = L->grid;
+    for (int i = 0; i < L->units; i++) {
+        SDL_Rect q = {grid.x + (i % L->cols) * L->pitch, grid.y + (i / L->cols) * L->pitch, L->cell,
+                      L->cell};
+        ui_fill(a->ren, q, ui_mix(t->bg, t->cell_lo, 0.5f));
     }
+    ui_text_draw(a->text, UI_FONT_BOLD, t->font_large, t->text, "No step yet",
+                 grid.x + grid.w / 2, grid.y + grid.h / 2 - t->font_large, UI_ALIGN_CENTER, 0);
+    ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text,
+                 "Space: train   S: one step", grid.x + grid.w / 2,
+                 grid.y + grid.h / 2 + t->pad, UI_ALIGN_CENTER, 0);
+}
 
-    /* Caption. */
+/* One example: brightness = activation; dropped units dark and crossed. */
+static void colour_example(const ui_app *a, const mask_frame *m, Uint32 *col, uint8_t *crossed)
+{
+    const ui_theme *t = &a->theme;
+    int units = m->units;
+    const float *act = m->D->act + (size_t)m->ex * units;
+    const uint8_t *mask = m->D->mask ? m->D->mask + (size_t)m->ex * units : NULL;
+    float mx = 0;
+    for (int i = 0; i < units; i++)
+        if (act[i] > mx)
+            mx = act[i];
+    for (int i = 0; i < units; i++) {
+        if (m->training && mask && !mask[i]) {
+            col[i] = argb(t->cell_dropped);
+            crossed[i] = 1;
+            continue;
+        }
+        float v = mx > 0 && act[i] > 0 ? sqrtf(act[i] / mx) : 0.0f;
+        col[i] = argb(ui_mix(t->cell_lo, t->cell_hi, v));
+    }
+}
+
+/* Whole batch: how many of the B examples dropped each unit; in inference, the mean
+ * activation. sum is scratch of m->units floats. */
+static void colour_batch(const ui_app *a, const mask_frame *m, Uint32 *col, float *sum)
+{
+    const ui_theme *t = &a->theme;
+    int units = m->units, B = m->B;
+    const nn_trace_dropout *D = m->D;
+    float mx = 0;
+    for (int i = 0; i < units; i++)
+        sum[i] = 0;
+    for (int k = 0; k < B; k++)
+        for (int i = 0; i < units; i++) {
+            size_t o = (size_t)k * units + i;
+            sum[i] += m->training ? (D->mask[o] ? 0.0f : 1.0f) : D->act[o];
+        }
+    for (int i = 0; i < units; i++)
+        if (sum[i] > mx)
+            mx = sum[i];
+    SDL_Color hot = ui_rgb(UI_OI_YELLOW);
+    for (int i = 0; i < units; i++) {
+        float v = sum[i];
+        if (m->training) {
+            float f = v / (float)B;
+            col[i] = argb(f <= 0 ? t->cell_lo : ui_mix(ui_rgb(UI_OI_VERMILLION), hot, f * 2.5f));
+        } else {
+            col[i] = argb(ui_mix(t->cell_lo, t->cell_hi, mx > 0 ? sqrtf(v / mx) : 0));
+        }
+    }
+}
+
+/* The cells of a step: one example, or the whole batch. */
+static void draw_cells(ui_app *a, const mask_frame *m)
+{
+    ui_layout *L = &a->layout;
+    int units = m->units;
+    /* Cells are painted into a pixel buffer and copied in one go: a thousand small
+     * fills and crosses through the renderer cost several milliseconds a frame. */
+    Uint32 *col = malloc((size_t)units * sizeof *col);
+    float *sum = malloc((size_t)units * sizeof *sum);
+    uint8_t *crossed = calloc((size_t)units, 1);
+    if (col && sum && crossed) {
+        if (m->ex >= 0) {
+            colour_example(a, m, col, crossed);
+            L->mask_drawn = m->training;
+        } else {
+            L->batch_counts = m->training;
+            colour_batch(a, m, col, sum);
+        }
+        int th = L->cell >= 14 ? 2 : 1;
+        paint_grid(a, L->grid, L->cols, L->pitch, L->cell, units, col, crossed, argb(a->theme.cross),
+                   th);
+    }
+    free(col);
+    free(sum);
+    free(crossed);
+}
+
+/* The caption's second line for the unit under the pointer, in numbers; false when the
+ * pointer is not over a unit. */
+static bool describe_hovered(const ui_app *a, const mask_frame *m, char *out, size_t n)
+{
+    const ui_layout *L = &a->layout;
+    const nn_trace_dropout *D = m->D;
+    int units = m->units, B = m->B, ex = m->ex;
+    if (!D || B == 0 || !SDL_PointInRect(&a->mouse, &L->grid))
+        return false;
+    int cx = (a->mouse.x - L->grid.x) / L->pitch, cy = (a->mouse.y - L->grid.y) / L->pitch;
+    int u = cy * L->cols + cx;
+    if (cx >= L->cols || u >= units)
+        return false;
+    if (ex >= 0) {
+        float v = D->act[(size_t)ex * units + u];
+        bool drop = m->training && D->mask && !D->mask[(size_t)ex * units + u];
+        double scale = m->training && D->rate < 1 ? 1.0 / (1.0 - D->rate) : 1.0;
+        if (drop)
+            snprintf(out, n, "unit %d: activation %.3f, dropped: output 0", u, (double)v);
+        else
+            snprintf(out, n, "unit %d: activation %.3f, output %.3f", u, (double)v, v * scale);
+    } else {
+        int cnt = 0;
+        for (int k = 0; k < B; k++)
+            cnt += m->training && D->mask && !D->mask[(size_t)k * units + u];
+        snprintf(out, n, "unit %d: dropped in %d of %d examples", u, cnt, B);
+    }
+    return true;
+}
+
+/* Two lines under the grid: what it shows in numbers, then what that means (or the
+ * unit under the pointer). */
+static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame *m)
+{
+    const ui_theme *t = &a->theme;
+    SDL_Rect grid = a->layout.grid;
+    const nn_trace_dropout *D = m->D;
+    int units = m->units, B = m->B;
+    char buf[256], num[32], num2[32];
     int cy = grid.y + grid.h + t->pad / 2;
     if (area.y + area.h > grid.y + grid.h)
         cy = area.y + area.h + t->pad / 2;
     SDL_Color capc = t->text;
     const char *sub = NULL;
     if (!D || B == 0) {
-        snprintf(buf, sizeof buf, "%s: %s units, rate %.2f", src,
-                 ui_fmt_count((size_t)units, num, sizeof num), (double)G->rate);
+        snprintf(buf, sizeof buf, "%s: %s units, rate %.2f", m->src,
+                 ui_fmt_count((size_t)units, num, sizeof num), (double)m->G->rate);
         sub = "Each training step draws a fresh random mask over these units.";
-    } else if (!training) {
+    } else if (!m->training) {
         snprintf(buf, sizeof buf, "Inference mode: no mask, all %s units pass",
                  ui_fmt_count((size_t)units, num, sizeof num));
         capc = t->val;
         sub = "Dropout is the identity in evaluate and predict. I: back to training.";
-    } else if (ex >= 0) {
+    } else if (m->ex >= 0) {
         size_t dropped = 0;
         for (int i = 0; i < units; i++)
-            dropped += D->mask[(size_t)ex * units + i] == 0;
+            dropped += D->mask[(size_t)m->ex * units + i] == 0;
         double rate = D->rate;
-        snprintf(buf, sizeof buf, "%s: %zu of %s dropped (%.1f%%) - kept units x%.2f", src, dropped,
+        snprintf(buf, sizeof buf, "%s: %zu of %s dropped (%.1f%%) - kept units x%.2f", m->src, dropped,
                  ui_fmt_count((size_t)units, num, sizeof num),
                  100.0 * (double)dropped / units, rate < 1 ? 1.0 / (1.0 - rate) : 0.0);
         sub = "Bright = strong activation. Crossed = dropped: output 0, no gradient.";
     } else {
-        snprintf(buf, sizeof buf, "%s, whole batch: %s of %s dropped (%.1f%%)", src,
+        snprintf(buf, sizeof buf, "%s, whole batch: %s of %s dropped (%.1f%%)", m->src,
                  ui_fmt_count(D->dropped, num, sizeof num),
                  ui_fmt_count((size_t)B * units, num2, sizeof num2),
                  100.0 * (double)D->dropped / ((double)B * units));
         sub = "Colour: in how many examples the unit was dropped (dark: in none).";
     }
-    /* The unit under the pointer, in numbers. */
     char hover[200];
-    if (D && B > 0 && SDL_PointInRect(&a->mouse, &grid)) {
-        int cx = (a->mouse.x - grid.x) / pitch, cyy = (a->mouse.y - grid.y) / pitch;
-        int u = cyy * cols + cx;
-        if (cx < cols && u < units) {
-            if (ex >= 0) {
-                float v = D->act[(size_t)ex * units + u];
-                bool drop = training && D->mask && !D->mask[(size_t)ex * units + u];
-                double scale = training && D->rate < 1 ? 1.0 / (1.0 - D->rate) : 1.0;
-                if (drop)
-                    snprintf(hover, sizeof hover, "unit %d: activation %.3f, dropped: output 0", u,
-                             (double)v);
-                else
-                    snprintf(hover, sizeof hover, "unit %d: activation %.3f, output %.3f", u,
-                             (double)v, v * scale);
-            } else {
-                int cnt = 0;
-                for (int k = 0; k < B; k++)
-                    cnt += training && D->mask && !D->mask[(size_t)k * units + u];
-                snprintf(hover, sizeof hover, "unit %d: dropped in %d of %d examples", u, cnt, B);
-            }
-            sub = hover;
-        }
-    }
+    if (describe_hovered(a, m, hover, sizeof hover))
+        sub = hover;
     char fit[256];
     int fs = t->font_large;
     while (fs > t->font_small && ui_text_size(a->text, UI_FONT_BOLD, fs, buf, 0).x > c.w)
@@ -405,6 +470,55 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
     ui_text_fit(a->text, UI_FONT_SANS, t->font_small, sub, c.w, fit, sizeof fit);
     ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, fit, c.x + c.w / 2, cy + h1,
                  UI_ALIGN_CENTER, 0);
-    draw_strip(a, (SDL_Rect){c.x, c.y + c.h - strip_h, c.w, strip_h}, ti,
-               n_drop > 1 ? G->name : NULL, D ? D->rate : G->rate, tr ? tr->step : -1);
+}
+
+void ui_mask_view_draw(ui_app *a, SDL_Rect r)
+{
+    const ui_theme *t = &a->theme;
+    ui_layout *L = &a->layout;
+    const nn_trace *tr = a->cur;
+    char buf[256];
+    int d = ui_dropout_index(a);
+    L->mask_drawn = false;
+    L->batch_counts = false;
+    L->units = 0;
+    L->grid = (SDL_Rect){0, 0, 0, 0};
+    L->example = a->example;
+    L->step = tr ? tr->step : 0;
+    if (d < 0) {
+        SDL_Rect c = ui_panel(a, r, "Dropout mask");
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text_dim,
+                     "This model has no Dropout layer.", c.x, c.y, 0, 0);
+        return;
+    }
+    mask_frame m = {.d = d, .G = &a->graph.layers[d], .tr = tr};
+    m.src = m.G->masks >= 0 && m.G->masks < a->graph.n ? a->graph.layers[m.G->masks].name : "?";
+    m.ti = trace_dropout(tr, a, d);
+    m.D = m.ti >= 0 ? &tr->dropout[m.ti] : NULL;
+    m.units = m.D ? m.D->units : 0;
+    if (!m.units)   /* before the first step */
+        m.units = shape_units(m.G->shape);
+    snprintf(buf, sizeof buf, "Dropout mask of %s over the outputs of %s", m.G->name, m.src);
+    SDL_Rect c = ui_panel(a, r, buf);
+    m.n_drop = ui_dropout_count(a, d, &m.pos);
+    if (m.n_drop > 1)   /* the caption, clicked, shows the next Dropout layer (as D does) */
+        ui_hit_add(a, (SDL_Rect){r.x, r.y, r.w, c.y - r.y}, UI_ACT_NEXT_DROPOUT, 0);
+    int rows_h = draw_controls(a, c, &m);
+
+    int cap_h = t->font_large + t->font_small + t->pad * 2;
+    int strip_h = (int)(56 * t->scale);
+    SDL_Rect area = {c.x, c.y + rows_h, c.w, c.h - rows_h - cap_h - strip_h - t->pad};
+    place_grid(a, area, m.units);
+    m.training = tr && tr->training && m.D && m.D->has_mask;
+    m.ex = a->example;
+    if (tr && m.ex >= tr->batch)
+        m.ex = tr->batch - 1;
+    m.B = tr ? tr->batch : 0;
+    if (!m.D || m.B == 0)
+        draw_no_step(a);
+    else
+        draw_cells(a, &m);
+    draw_caption(a, c, area, &m);
+    draw_strip(a, (SDL_Rect){c.x, c.y + c.h - strip_h, c.w, strip_h}, m.ti,
+               m.n_drop > 1 ? m.G->name : NULL, m.D ? m.D->rate : m.G->rate, tr ? tr->step : -1);
 }

@@ -4,7 +4,8 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "ui/app.h"
+#include "ui/draw.h"
+#include "ui/views.h"
 
 static void dashed(SDL_Renderer *ren, int x0, int y0, int x1, int y1, SDL_Color c, int th)
 {

@@ -290,8 +290,3 @@ unsigned long ui_text_render_count(const ui_text *t)
 {
     return t->renders;
 }
-
-size_t ui_text_cached(const ui_text *t)
-{
-    return t->count;
-}

@@ -37,6 +37,5 @@ void ui_text_fit(ui_text *t, ui_font_kind f, int size, const char *s, int w, cha
 void ui_text_end_frame(ui_text *t);
 /* Number of TTF renders done so far (tests check text is not re-rendered per frame). */
 unsigned long ui_text_render_count(const ui_text *t);
-size_t ui_text_cached(const ui_text *t);
 
 #endif

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ui/app.h"
+#include "ui/draw.h"
+#include "ui/views.h"
 
 #define LOG_LO (-8.0)
 #define LOG_HI (-1.0)

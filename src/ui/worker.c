@@ -84,7 +84,8 @@ void ui_graph_free(ui_graph *g)
     g->n = 0;
 }
 
-int ui_graph_copy(ui_graph *dst, const ui_graph *src)
+/* Copies src into dst (freed first). 0, or -1 out of memory (dst then has no layers). */
+static int graph_copy(ui_graph *dst, const ui_graph *src)
 {
     ui_graph_free(dst);
     ui_graph_layer *l = NULL;
@@ -555,7 +556,7 @@ bool ui_worker_graph(ui_worker *w, ui_graph *dst, unsigned *version)
 {
     bool copied = false;
     pthread_mutex_lock(&w->mu);
-    if (*version != w->graph_ver && ui_graph_copy(dst, &w->graph) == 0) {
+    if (*version != w->graph_ver && graph_copy(dst, &w->graph) == 0) {
         *version = w->graph_ver;
         copied = true;
     }

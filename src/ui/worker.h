@@ -53,7 +53,6 @@ typedef struct {
 } ui_graph;
 
 void ui_graph_free(ui_graph *g);
-int ui_graph_copy(ui_graph *dst, const ui_graph *src);   /* dst freed first; 0 or -1 */
 
 typedef enum {
     UI_CMD_STEP = 0,        /* n single steps (also runs while paused) */
@@ -62,22 +61,29 @@ typedef enum {
     UI_CMD_MODE,            /* flag: training */
     UI_CMD_LR,              /* value */
     UI_CMD_RESET,
-    UI_CMD_SEED,            /* n */
+    UI_CMD_SEED,            /* seed */
     UI_CMD_VALIDATE,
     UI_CMD_MARK,            /* start a lesson step's measuring window */
     UI_CMD_ACTION,          /* a lesson action (run N becomes N queued steps) */
     UI_CMD_EXPECT,          /* a lesson expectation; result posted with tag */
 } ui_cmd_kind;
 
+/* Which lesson item an expectation result answers: item `item` of step `step`. Two
+ * numbers, not one packed tag: a step holds up to 1,024 items. */
+typedef struct {
+    int step, item;
+} ui_expect_tag;
+
 typedef struct {
     ui_cmd_kind kind;
     long n;
+    uint64_t seed;
     float value;
     bool flag;
     char layer[NN_NAME_MAX];
     ls_action action;
     const ls_expect *expect;   /* owned by the lesson, which outlives the worker */
-    int tag;
+    ui_expect_tag tag;         /* EXPECT: posted with the result */
 } ui_cmd;
 
 /* The model side, as the worker drives it. The session backend (backend_session.c)
@@ -121,7 +127,7 @@ typedef struct {
 } ui_metric;
 
 typedef struct {
-    int tag;
+    ui_expect_tag tag;
     bool ok;
     double measured;
     char desc[160];

@@ -220,7 +220,7 @@ static int f_command(void *ctx, const ui_cmd *c, char *err, size_t n)
         f->counts.resets++;
         return 0;
     case UI_CMD_SEED:
-        f->seed = (unsigned long)c->n;
+        f->seed = (unsigned long)c->seed;
         f->rng = f->seed * 2654435761ul + 88172645463325252ul;
         f->counts.seeds++;
         return 0;

@@ -39,6 +39,7 @@ typedef struct {
 static char lesson_path[4096];
 static char two_dropouts_path[4096];   /* tests/ui/two_dropouts.lesson */
 static char random_base_path[4096];    /* tests/ui/random_base.lesson */
+static char long_step_path[4096];      /* tests/ui/long_step.lesson */
 
 static void rig_surface(rig *r, int w, int h)
 {
@@ -63,7 +64,7 @@ static void rig_real_lesson(rig *r, const char *path, int w, int h)
     memset(r, 0, sizeof *r);
     rig_surface(r, w, h);
     char err[1024];
-    r->w = ui_launch(path, -1, &r->lesson, err, sizeof err);
+    r->w = ui_launch(path, false, 0, &r->lesson, err, sizeof err);
     if (!r->w)
         fail_msg("ui_launch(%s): %s", path, err);
     rig_app(r, NULL);
@@ -486,7 +487,7 @@ static void test_lesson_steps(void **state)
     assert_int_equal(r.a->cur->step, 3);    /* run 3 steps */
     bool found = false;
     for (int i = 0; i < r.a->n_results; i++)
-        if (r.a->results[i].tag / 256 == 1) {
+        if (r.a->results[i].tag.step == 1) {
             found = true;
             assert_true(r.a->results[i].ok);
             assert_true(r.a->results[i].measured > 0.1 && r.a->results[i].measured < 0.3);
@@ -632,7 +633,7 @@ static void test_choose_dropout(void **state)
     int t0 = t->dropout[0].layer == d0 ? 0 : 1, t1 = 1 - t0;
     assert_int_equal(t->dropout[t1].layer, d1);
     /* First: dropout over dense's 64 outputs; a tab per Dropout, the shown one on. */
-    assert_int_equal(ui_app_dropout_index(r.a), d0);
+    assert_int_equal(ui_dropout_index(r.a), d0);
     assert_int_equal(r.a->layout.units, 64);
     assert_int_equal(count_crossed(&r, NULL), (int)nn_trace_dropped(t, t0, 0));
     assert_int_equal(hits_of(&r, UI_ACT_SHOW_DROPOUT, d0, NULL), 1);
@@ -645,7 +646,7 @@ static void test_choose_dropout(void **state)
     /* D: dropout_1 over dense_1's 100 outputs, its own mask. */
     key(&r, SDLK_d, 0);
     frame(&r);
-    assert_int_equal(ui_app_dropout_index(r.a), d1);
+    assert_int_equal(ui_dropout_index(r.a), d1);
     assert_int_equal(r.a->layout.units, 100);
     assert_int_equal(r.a->layout.cols, 10);
     assert_int_equal(count_crossed(&r, NULL), (int)nn_trace_dropped(t, t1, 0));
@@ -674,24 +675,24 @@ static void test_choose_dropout(void **state)
     /* D again wraps to the first; a click on the dropout_1 tab, then on the caption. */
     key(&r, SDLK_d, 0);
     frame(&r);
-    assert_int_equal(ui_app_dropout_index(r.a), d0);
+    assert_int_equal(ui_dropout_index(r.a), d0);
     SDL_Rect tab = {0, 0, 0, 0};
     assert_int_equal(hits_of(&r, UI_ACT_SHOW_DROPOUT, d1, &tab), 1);
     click(&r, tab.x + tab.w / 2, tab.y + tab.h / 2);
     frame(&r);
-    assert_int_equal(ui_app_dropout_index(r.a), d1);
+    assert_int_equal(ui_dropout_index(r.a), d1);
     assert_int_equal(r.a->layout.units, 100);
     SDL_Rect m0 = r.a->layout.mask;
     click(&r, m0.x + m0.w / 2, m0.y + 4);   /* the caption */
     frame(&r);
-    assert_int_equal(ui_app_dropout_index(r.a), d0);
+    assert_int_equal(ui_dropout_index(r.a), d0);
     /* A selected Dropout (clicked in the graph) is shown; D moves the selection along. */
     ui_app_do(r.a, UI_ACT_SELECT_LAYER, d1);
     frame(&r);
-    assert_int_equal(ui_app_dropout_index(r.a), d1);
+    assert_int_equal(ui_dropout_index(r.a), d1);
     key(&r, SDLK_d, 0);
     assert_int_equal(r.a->selected, d0);
-    assert_int_equal(ui_app_dropout_index(r.a), d0);
+    assert_int_equal(ui_dropout_index(r.a), d0);
     rig_free(&r);
 }
 
@@ -703,14 +704,34 @@ static void test_one_dropout_no_tabs(void **state)
     rig_real(&r, 1280, 800);
     steps(&r, 1);
     frame(&r);
-    int d = ui_app_dropout_index(r.a);
+    int d = ui_dropout_index(r.a);
     assert_true(d >= 0);
     assert_int_equal(hits_of(&r, UI_ACT_SHOW_DROPOUT, -1, NULL), 0);
     assert_int_equal(hits_of(&r, UI_ACT_NEXT_DROPOUT, -1, NULL), 0);
     key(&r, SDLK_d, 0);
     frame(&r);
-    assert_int_equal(ui_app_dropout_index(r.a), d);
+    assert_int_equal(ui_dropout_index(r.a), d);
     assert_int_equal(r.a->layout.units, 1024);
+    rig_free(&r);
+}
+
+/* A step may hold 1,024 items: the result of item 256 of step 0 is not taken for one of
+ * step 1's (they were both tag 256 once, so entering step 1 threw step 0's away). */
+static void test_long_step_results(void **state)
+{
+    (void)state;
+    rig r;
+    rig_real_lesson(&r, long_step_path, 1280, 800);
+    assert_int_equal(r.lesson->steps[0].n_items, 257);
+    ui_app_enter_step(r.a, 0);
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    assert_int_equal(r.a->n_results, 1);
+    ui_app_enter_step(r.a, 1);
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    assert_int_equal(r.a->n_results, 2);   /* step 1 clears only its own results */
+    assert_true(r.a->results[0].ok && r.a->results[1].ok);
     rig_free(&r);
 }
 
@@ -1004,6 +1025,11 @@ int main(void)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    snprintf(rel, sizeof rel, "%s/tests/ui/long_step.lesson", src && *src ? src : ".");
+    if (ui_resolve_lesson(rel, long_step_path, sizeof long_step_path, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mask_cells_match_engine),
         cmocka_unit_test(test_frozen_boxes_have_padlock),
@@ -1015,6 +1041,7 @@ int main(void)
         cmocka_unit_test(test_choose_dropout),
         cmocka_unit_test(test_one_dropout_no_tabs),
         cmocka_unit_test(test_random_base_said),
+        cmocka_unit_test(test_long_step_results),
         cmocka_unit_test(test_snapshot_exchange),
         cmocka_unit_test(test_text_rendered_once),
         cmocka_unit_test(test_mouse),

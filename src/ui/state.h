@@ -1,0 +1,156 @@
+/* The window's state and layout, below both the app (app.c changes the state: events,
+ * actions, update) and the views (they read it and record what they drew where). A view
+ * includes this, draw.h and views.h, never app.h.
+ *
+ * ui_app is the state: what the student chose, copies of the worker's published state,
+ * and the layout the last frame left behind (boxes, padlocks, mask cells, thumbnails,
+ * buttons) so mouse clicks and tests can find it again. Functions here only read the
+ * state or fill a->layout; none of them fails or allocates except ui_graph_group. */
+#ifndef UI_STATE_H
+#define UI_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <SDL.h>
+
+#include "ui/input.h"
+#include "ui/text.h"
+#include "ui/theme.h"
+#include "ui/worker.h"
+
+#define UI_MAX_HITS 512
+#define UI_MAX_THUMBS 64
+
+typedef enum { UI_FOCUS_NONE = 0, UI_FOCUS_GRAPH, UI_FOCUS_MASK, UI_FOCUS_METRICS,
+               UI_FOCUS_WEIGHTS, UI_FOCUS_BATCH, UI_FOCUS_LESSON } ui_focus;
+
+/* One box of the layer graph: a layer, or a collapsed run of frozen layers. */
+typedef struct {
+    SDL_Rect rect;
+    int first, last;        /* layer indices (equal for a single layer) */
+    bool group;             /* collapsed frozen base */
+    bool frozen;
+    bool selected;
+    int opened;             /* > 0: first box of an opened base of this many layers */
+    SDL_Rect padlock;       /* w == 0: none drawn */
+} ui_box;
+
+/* Runs of at least this many consecutive frozen layers collapse into one box. */
+#define UI_GROUP_MIN 4
+/* A declared base this large stays collapsed even when it trains. */
+#define UI_GROUP_LARGE 200
+
+typedef struct {
+    SDL_Rect rect;
+    ui_action_id act;
+    int arg;
+} ui_hit;
+
+typedef struct {
+    /* panels */
+    SDL_Rect bar, graph, mask, metrics, weights, batch, lesson;
+    /* graph */
+    int n_boxes, cap_boxes;
+    ui_box *boxes;
+    int dropout_box, source_box;    /* boxes joined by the "masks" arrow, -1 */
+    /* mask grid: cell i is at grid.x + (i % cols) * pitch, grid.y + (i / cols) * pitch,
+     * size cell x cell */
+    SDL_Rect grid;
+    int cols, rows, units, pitch, cell;
+    bool mask_drawn;        /* dropped cells were marked (training, one example) */
+    bool batch_counts;      /* whole batch: brightness = examples that dropped the unit */
+    int example;            /* example shown, -1 whole batch */
+    long step;              /* step of the snapshot drawn, 0 none */
+    /* batch thumbnails */
+    int n_thumbs;
+    SDL_Rect thumbs[UI_MAX_THUMBS];
+    /* weight bars, one per graph box with weights */
+    int n_bars;
+    SDL_Rect bars[UI_MAX_HITS];
+    int bar_box[UI_MAX_HITS];
+    /* clickable regions, registered while drawing */
+    int n_hits;
+    ui_hit hits[UI_MAX_HITS];
+} ui_layout;
+
+typedef struct ui_app {
+    SDL_Window *win;         /* NULL when drawing into a surface */
+    SDL_Renderer *ren;
+    ui_theme theme;
+    ui_text *text;
+    ui_worker *worker;
+    const ls_lesson *lesson;
+    int w, h;
+
+    /* what the student chose */
+    bool playing;
+    int speed_idx;
+    int example;             /* -1 whole batch */
+    int mask_dropout;        /* Dropout layer chosen with D for the mask view, -1: first */
+    int history_back;        /* 0 live */
+    int selected;            /* layer index, -1 none */
+    bool presenter, help, quit;
+    bool *open_group;        /* per layer: the group starting here is opened */
+    int n_open;
+    int graph_scroll;        /* boxes scrolled off the top */
+    ui_focus focus;
+    SDL_Point mouse;         /* last pointer position (-1,-1: none) */
+
+    /* lesson */
+    int lesson_step;
+    int lesson_scroll;       /* pixels scrolled in the lesson panel */
+    int lesson_need;         /* panel height the step's text needed when last drawn */
+    int *answers;            /* per lesson step: chosen choice of its first question, -1 */
+    int n_results;
+    ui_expect_result results[64];
+
+    /* copies of the worker's state */
+    ui_graph graph;
+    unsigned graph_ver;
+    ui_metric *metrics;
+    size_t n_metrics, cap_metrics;
+    unsigned metrics_gen;
+    ui_worker_status status;
+    ui_snap *snap;           /* the snapshot drawn */
+    const nn_trace *cur;     /* its trace */
+    char message[256];       /* status line message (errors, confirmations) */
+    Uint32 message_until;
+    unsigned long seen_error;
+
+    /* Each view's cache, owned by the view (views.h): created on its first draw, freed
+     * by its _forget function. NULL until then. */
+    struct ui_batch_cache *batch_cache;
+    struct ui_mask_cache *mask_cache;
+
+    unsigned long long signature;   /* of what the last update saw */
+
+    /* frame timing */
+    double frame_ms;
+    unsigned long frames;
+    ui_layout layout;
+} ui_app;
+
+/* Speeds offered, steps per second (0: as fast as possible); idx is clamped. */
+double ui_speed_value(int idx);
+/* The offered speed closest to sps (<= 0: as fast as possible). */
+int ui_speed_index(double sps);
+/* The speed index dir (+1 faster, -1 slower) steps from idx, kept within the offers. */
+int ui_speed_step(int idx, int dir);
+
+/* Layer k of a->graph is a Dropout (it masks another layer). */
+bool ui_is_dropout(const ui_app *a, int k);
+/* The Dropout layer the mask view shows: the selected layer if it is a Dropout, else
+ * the one chosen with D, else the first; -1 none. */
+int ui_dropout_index(const ui_app *a);
+/* Dropout layers of the model: how many, and the position of layer d among them
+ * (pos may be NULL; -1 when d is not one). */
+int ui_dropout_count(const ui_app *a, int d, int *pos);
+
+/* Graph grouping shared by the graph and weights views: fills a->layout.boxes
+ * (rects empty) from a->graph, honouring opened groups. Out of memory: fewer boxes. */
+void ui_graph_group(ui_app *a);
+/* Places the panels (a->layout.bar, graph, weights, mask, lesson, metrics, batch) for
+ * a->w x a->h, the theme and the boxes ui_graph_group left. */
+void ui_layout_compute(ui_app *a);
+
+#endif

@@ -1,0 +1,26 @@
+/* The views, one file each. Each draws the state into r with a->ren and records what it
+ * drew where into a->layout; none changes the rest of the state or calls the app. The
+ * app calls them in its draw phase. */
+#ifndef UI_VIEWS_H
+#define UI_VIEWS_H
+
+#include <SDL.h>
+
+#include "ui/state.h"
+
+void ui_bar_view_draw(ui_app *a, SDL_Rect r);
+void ui_help_view_draw(ui_app *a, SDL_Rect r);
+void ui_graph_view_draw(ui_app *a, SDL_Rect r);
+void ui_mask_view_draw(ui_app *a, SDL_Rect r);
+void ui_metrics_view_draw(ui_app *a, SDL_Rect r);
+void ui_weights_view_draw(ui_app *a, SDL_Rect r);
+void ui_batch_view_draw(ui_app *a, SDL_Rect r);
+void ui_lesson_view_draw(ui_app *a, SDL_Rect r);
+
+/* The batch and mask views keep textures built from the snapshot (a->batch_cache,
+ * a->mask_cache, created on their first draw; out of memory: drawn without). These free
+ * them: when the renderer changes (the next draw rebuilds them) and with the app. */
+void ui_batch_view_forget(ui_app *a);
+void ui_mask_view_forget(ui_app *a);
+
+#endif
