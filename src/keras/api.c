@@ -559,13 +559,8 @@ kval *ka_layers_index(kparser *p, kval *list, kval *index, int line, int col)
 {
     int64_t n = list->nrefs;
     if (index->k == V_SLICE) {
-        int64_t lo = index->has_lo ? index->lo : 0, hi = index->has_hi ? index->hi : n;
-        if (lo < 0)
-            lo += n;
-        if (hi < 0)
-            hi += n;
-        lo = lo < 0 ? 0 : lo > n ? n : lo;
-        hi = hi < lo ? lo : hi > n ? n : hi;
+        int64_t lo, hi;
+        ki_slice_bounds(index, n, &lo, &hi);
         return layers_val(p, list->refs + lo, (int)(hi - lo), line, col);
     }
     if (!(index->k == V_NUM && index->is_int))

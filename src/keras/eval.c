@@ -627,13 +627,8 @@ static kval *subscript(kparser *p, kval *obj, const ktok *open)
     if (obj->k == V_SEQ) {
         int64_t n = obj->n;
         if (idx->k == V_SLICE) {
-            int64_t lo = idx->has_lo ? idx->lo : 0, hi = idx->has_hi ? idx->hi : n;
-            if (lo < 0)
-                lo += n;
-            if (hi < 0)
-                hi += n;
-            lo = lo < 0 ? 0 : lo > n ? n : lo;
-            hi = hi < lo ? lo : hi > n ? n : hi;
+            int64_t lo, hi;
+            ki_slice_bounds(idx, n, &lo, &hi);
             kval *r = seq_new(p, obj->tuple, (int)(hi - lo), open->line, open->col);
             for (int64_t i = lo; i < hi; i++)
                 seq_push(p, r, obj->items[i], open->line, open->col);

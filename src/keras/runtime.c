@@ -260,6 +260,17 @@ const char *ki_tok_text(kparser *p, const ktok *t, char *buf, size_t n)
     return buf;
 }
 
+void ki_slice_bounds(const kval *slice, int64_t n, int64_t *lo, int64_t *hi)
+{
+    int64_t l = slice->has_lo ? slice->lo : 0, h = slice->has_hi ? slice->hi : n;
+    if (l < 0)
+        l += n;
+    if (h < 0)
+        h += n;
+    *lo = l < 0 ? 0 : l > n ? n : l;
+    *hi = h < *lo ? *lo : h > n ? n : h;
+}
+
 /* ---- notes ---- */
 
 void ki_note(kprog *pg, int line, const char *fmt, ...)

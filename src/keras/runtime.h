@@ -154,6 +154,10 @@ void ki_need_known(kparser *p, const kval *v, int line, int col, const char *whe
 /* Text of token t (names, operators), cut to fit buf; returns buf. */
 const char *ki_tok_text(kparser *p, const ktok *t, char *buf, size_t n);
 
+/* Python's bounds of a step-1 slice (V_SLICE) of n elements: negative ends count from
+ * the end, then both are clamped, so 0 <= *lo <= *hi <= n. */
+void ki_slice_bounds(const kval *slice, int64_t n, int64_t *lo, int64_t *hi);
+
 /* Binds a variable (the name is copied); fails when out of memory. */
 void ki_var_set(kparser *p, const char *name, kval *v);
 /* Same, named by a name token. */
