@@ -394,11 +394,169 @@ static bool comp_ahead(kparser *p, bool stop_at_comma)
     return false;
 }
 
+/* Adjacent string literals, joined. Too long, NUL bytes, f-strings and bytes: a string
+ * whose value is not known. */
+static kval *string_atom(kparser *p, const ktok *t)
+{
+    size_t total = 0;
+    bool unusable = false;
+    int k = 0;
+    while (peek_at(p, k)->kind == KT_STR) {
+        total += (size_t)peek_at(p, k)->slen;
+        unusable |= peek_at(p, k)->unusable;
+        k++;
+    }
+    kval *v = ki_val(p, V_STR, t->line, t->col);
+    if (total > KI_MAX_STR) {
+        unusable = true;
+        total = 0;
+    }
+    char *s = ki_alloc(p, total + 1);
+    size_t o = 0;
+    for (int i = 0; i < k; i++) {
+        const ktok *u = next(p);
+        if (total) {
+            memcpy(s + o, p->lx->strs + u->str, (size_t)u->slen);
+            o += (size_t)u->slen;
+        }
+    }
+    v->s = s;
+    v->slen = (int)o;
+    v->unusable = unusable;
+    if (!unusable && memchr(s, '\0', o))
+        v->unusable = true;
+    return v;
+}
+
+/* None, True, False, a variable, a builtin, or a name this file does not define. */
+static kval *name_atom(kparser *p, const ktok *t)
+{
+    char buf[80];
+    if (is_kw(p, t, "None") || is_kw(p, t, "True") || is_kw(p, t, "False")) {
+        next(p);
+        kval *v = ki_val(p, is_kw(p, t, "None") ? V_NONE : V_BOOL, t->line, t->col);
+        v->b = is_kw(p, t, "True");
+        return v;
+    }
+    if (is_kw(p, t, "lambda"))
+        ki_fail(p, t->line, t->col, "'lambda' is not supported: dropscope reads a model built from Keras layers");
+    if (is_kw(p, t, "yield") || is_kw(p, t, "await"))
+        ki_fail(p, t->line, t->col, "'%s' is not supported", ki_tok_text(p, t, buf, sizeof buf));
+    if (is_keyword(p, t))
+        expected(p, t, "a value");
+    next(p);
+    kval *v = ki_var_get(p, t);
+    if (!v)
+        v = builtin(p, ki_tok_text(p, t, buf, sizeof buf), t->line, t->col);
+    if (!v) {
+        /* not defined in this file (a notebook's other cell, a typo): fine where
+         * the model does not need it, an error where it does */
+        ki_tok_text(p, t, buf, sizeof buf);
+        if (!p->dry)
+            ki_note(p->pg, t->line, "the name '%s' is not defined in this file", buf);
+        if (!p->pg->undefined[0]) {
+            snprintf(p->pg->undefined, sizeof p->pg->undefined, "%.60s", buf);
+            p->pg->undefined_line = t->line;
+            p->pg->undefined_col = t->col;
+        }
+        kval *u = ki_opaque(p, "undefined", buf, t->line, t->col);
+        ki_event(p, C_GENERIC, NULL);
+        return u;
+    }
+    if (v->k == V_OPAQUE)
+        ki_event(p, C_GENERIC, NULL);
+    return v;
+}
+
+/* The rest of a comprehension opened at t, up to close: its element is read in dry mode
+ * (nothing it does can change the model), and its value is not known. */
+static kval *comprehension(kparser *p, const ktok *t, int close, const char *what, const char *path)
+{
+    char want[8];
+    p->dry++;
+    test(p);
+    p->dry--;
+    if (!is_kw(p, peek(p), "for"))
+        expected(p, peek(p), "'for'");
+    comp_for(p);
+    snprintf(want, sizeof want, "'%c'", close);
+    expect_op(p, close, want);
+    return ki_opaque(p, path, what, t->line, t->col);
+}
+
+/* ( ... ): (), a parenthesized value or tuple, or a generator expression. */
+static kval *paren_atom(kparser *p, const ktok *t)
+{
+    next(p);
+    if (is_op(peek(p), ')')) {
+        next(p);
+        return seq_new(p, true, 0, t->line, t->col);
+    }
+    if (is_kw(p, peek(p), "yield"))
+        ki_fail(p, peek(p)->line, peek(p)->col, "'yield' is not supported");
+    if (comp_ahead(p, false))
+        return comprehension(p, t, ')', "a generator expression", "generator");
+    bool comma = false;
+    kval *v = testlist(p, &comma);
+    expect_op(p, ')', "')' or ','");
+    return v;
+}
+
+/* [ ... ]: a list, or a list comprehension. */
+static kval *list_atom(kparser *p, const ktok *t)
+{
+    next(p);
+    kval *s = seq_new(p, false, 4, t->line, t->col);
+    if (is_op(peek(p), ']')) {
+        next(p);
+        return s;
+    }
+    if (comp_ahead(p, false))
+        return comprehension(p, t, ']', "a list comprehension", "comprehension");
+    for (;;) {
+        const ktok *u = peek(p);
+        if (is_op(u, '*'))
+            ki_fail(p, u->line, u->col, "'*' unpacking in a list is not supported");
+        seq_push(p, s, test(p), u->line, u->col);
+        if (!is_op(peek(p), ','))
+            break;
+        next(p);
+        if (is_op(peek(p), ']'))
+            break;
+    }
+    expect_op(p, ']', "']' or ','");
+    return s;
+}
+
+/* { ... }: a dict or a set, read but not imported. */
+static kval *dict_atom(kparser *p, const ktok *t)
+{
+    next(p);
+    while (!is_op(peek(p), '}')) {
+        if (is_op(peek(p), KO_POW) || is_op(peek(p), '*'))
+            next(p);
+        test(p);
+        if (is_op(peek(p), ':')) {
+            next(p);
+            test(p);
+        }
+        if (is_kw(p, peek(p), "for")) {
+            comp_for(p);
+            break;
+        }
+        if (!is_op(peek(p), ','))
+            break;
+        next(p);
+    }
+    expect_op(p, '}', "'}' or ','");
+    ki_event(p, C_GENERIC, "a dict");
+    return ki_opaque(p, "dict", "a dict", t->line, t->col);
+}
+
 static kval *atom(kparser *p)
 {
     const ktok *t = peek(p);
     work(p, t);
-    char buf[80];
     switch (t->kind) {
     case KT_NUM: {
         next(p);
@@ -409,158 +567,21 @@ static kval *atom(kparser *p)
         v->i = t->ival;
         return v;
     }
-    case KT_STR: {
-        /* adjacent literals join */
-        size_t total = 0;
-        bool unusable = false;
-        int k = 0;
-        while (peek_at(p, k)->kind == KT_STR) {
-            total += (size_t)peek_at(p, k)->slen;
-            unusable |= peek_at(p, k)->unusable;
-            k++;
-        }
-        kval *v = ki_val(p, V_STR, t->line, t->col);
-        if (total > KI_MAX_STR) {
-            unusable = true;
-            total = 0;
-        }
-        char *s = ki_alloc(p, total + 1);
-        size_t o = 0;
-        for (int i = 0; i < k; i++) {
-            const ktok *u = next(p);
-            if (total) {
-                memcpy(s + o, p->lx->strs + u->str, (size_t)u->slen);
-                o += (size_t)u->slen;
-            }
-        }
-        v->s = s;
-        v->slen = (int)o;
-        v->unusable = unusable;
-        if (!unusable && memchr(s, '\0', o))
-            v->unusable = true;
-        return v;
-    }
-    case KT_NAME: {
-        if (is_kw(p, t, "None") || is_kw(p, t, "True") || is_kw(p, t, "False")) {
-            next(p);
-            kval *v = ki_val(p, is_kw(p, t, "None") ? V_NONE : V_BOOL, t->line, t->col);
-            v->b = is_kw(p, t, "True");
-            return v;
-        }
-        if (is_kw(p, t, "lambda"))
-            ki_fail(p, t->line, t->col, "'lambda' is not supported: dropscope reads a model built from Keras layers");
-        if (is_kw(p, t, "yield") || is_kw(p, t, "await"))
-            ki_fail(p, t->line, t->col, "'%s' is not supported", ki_tok_text(p, t, buf, sizeof buf));
-        if (is_keyword(p, t))
-            expected(p, t, "a value");
-        next(p);
-        kval *v = ki_var_get(p, t);
-        if (!v)
-            v = builtin(p, ki_tok_text(p, t, buf, sizeof buf), t->line, t->col);
-        if (!v) {
-            /* not defined in this file (a notebook's other cell, a typo): fine where
-             * the model does not need it, an error where it does */
-            ki_tok_text(p, t, buf, sizeof buf);
-            if (!p->dry)
-                ki_note(p->pg, t->line, "the name '%s' is not defined in this file", buf);
-            if (!p->pg->undefined[0]) {
-                snprintf(p->pg->undefined, sizeof p->pg->undefined, "%.60s", buf);
-                p->pg->undefined_line = t->line;
-                p->pg->undefined_col = t->col;
-            }
-            kval *u = ki_opaque(p, "undefined", buf, t->line, t->col);
-            ki_event(p, C_GENERIC, NULL);
-            return u;
-        }
-        if (v->k == V_OPAQUE)
-            ki_event(p, C_GENERIC, NULL);
-        return v;
-    }
-    case KT_OP:
-        break;
-    default:
-        expected(p, t, "a value");
+    case KT_STR: return string_atom(p, t);
+    case KT_NAME: return name_atom(p, t);
+    case KT_OP: break;
+    default: expected(p, t, "a value");
     }
     if (is_op(t, KO_ELLIPSIS)) {
         next(p);
         return ki_opaque(p, "Ellipsis", "...", t->line, t->col);
     }
-    if (is_op(t, '(')) {
-        next(p);
-        if (is_op(peek(p), ')')) {
-            next(p);
-            return seq_new(p, true, 0, t->line, t->col);
-        }
-        if (is_kw(p, peek(p), "yield"))
-            ki_fail(p, peek(p)->line, peek(p)->col, "'yield' is not supported");
-        if (comp_ahead(p, false)) { /* a generator expression: its element read in dry mode */
-            p->dry++;
-            test(p);
-            p->dry--;
-            if (!is_kw(p, peek(p), "for"))
-                expected(p, peek(p), "'for'");
-            comp_for(p);
-            expect_op(p, ')', "')'");
-            return ki_opaque(p, "generator", "a generator expression", t->line, t->col);
-        }
-        bool comma = false;
-        kval *v = testlist(p, &comma);
-        expect_op(p, ')', "')' or ','");
-        return v;
-    }
-    if (is_op(t, '[')) {
-        next(p);
-        kval *s = seq_new(p, false, 4, t->line, t->col);
-        if (is_op(peek(p), ']')) {
-            next(p);
-            return s;
-        }
-        if (comp_ahead(p, false)) {
-            p->dry++;
-            test(p);
-            p->dry--;
-            if (!is_kw(p, peek(p), "for"))
-                expected(p, peek(p), "'for'");
-            comp_for(p);
-            expect_op(p, ']', "']'");
-            return ki_opaque(p, "comprehension", "a list comprehension", t->line, t->col);
-        }
-        for (;;) {
-            const ktok *u = peek(p);
-            if (is_op(u, '*'))
-                ki_fail(p, u->line, u->col, "'*' unpacking in a list is not supported");
-            seq_push(p, s, test(p), u->line, u->col);
-            if (!is_op(peek(p), ','))
-                break;
-            next(p);
-            if (is_op(peek(p), ']'))
-                break;
-        }
-        expect_op(p, ']', "']' or ','");
-        return s;
-    }
-    if (is_op(t, '{')) { /* a dict or a set: read, not imported */
-        next(p);
-        while (!is_op(peek(p), '}')) {
-            if (is_op(peek(p), KO_POW) || is_op(peek(p), '*'))
-                next(p);
-            test(p);
-            if (is_op(peek(p), ':')) {
-                next(p);
-                test(p);
-            }
-            if (is_kw(p, peek(p), "for")) {
-                comp_for(p);
-                break;
-            }
-            if (!is_op(peek(p), ','))
-                break;
-            next(p);
-        }
-        expect_op(p, '}', "'}' or ','");
-        ki_event(p, C_GENERIC, "a dict");
-        return ki_opaque(p, "dict", "a dict", t->line, t->col);
-    }
+    if (is_op(t, '('))
+        return paren_atom(p, t);
+    if (is_op(t, '['))
+        return list_atom(p, t);
+    if (is_op(t, '{'))
+        return dict_atom(p, t);
     expected(p, t, "a value");
 }
 
