@@ -1,4 +1,4 @@
-/* The lesson written from a Keras script (keras_import.h): the compiled model's layers
+/* The lesson written from a Keras script (keras.h): the compiled model's layers
  * in call order, with Keras's names (written out only where the lesson parser would
  * name a layer differently), its base cut where the script cut it, frozen where the
  * script froze it as of compile(); data standing in for the student's images; compile;
