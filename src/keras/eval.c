@@ -468,17 +468,23 @@ static kval *name_atom(kparser *p, const ktok *t)
     return v;
 }
 
-/* The rest of a comprehension opened at t, up to close: its element is read in dry mode
- * (nothing it does can change the model), and its value is not known. */
-static kval *comprehension(kparser *p, const ktok *t, int close, const char *what, const char *path)
+/* A comprehension's element and its for/if clauses. The element is read in dry mode:
+ * nothing it does can change the model, and its value is not known. */
+static void comp_body(kparser *p)
 {
-    char want[8];
     p->dry++;
     test(p);
     p->dry--;
     if (!is_kw(p, peek(p), "for"))
         expected(p, peek(p), "'for'");
     comp_for(p);
+}
+
+/* The rest of a comprehension opened at t, up to close. */
+static kval *comprehension(kparser *p, const ktok *t, int close, const char *what, const char *path)
+{
+    char want[8];
+    comp_body(p);
     snprintf(want, sizeof want, "'%c'", close);
     expect_op(p, close, want);
     return ki_opaque(p, path, what, t->line, t->col);
@@ -1105,14 +1111,8 @@ static kval *call_with_args(kparser *p, kval *callee, kargs *a, const ktok *open
             g->vline = vt->line;
             g->vcol = vt->col;
             bool gen = !g->key && comp_ahead(p, true);
-            if (gen) { /* f(x for x in y) */
-                p->dry++;
-                test(p);
-                p->dry--;
-                if (!is_kw(p, peek(p), "for"))
-                    expected(p, peek(p), "'for'");
-                comp_for(p);
-            }
+            if (gen) /* f(x for x in y) */
+                comp_body(p);
             g->v = gen ? ki_opaque(p, "generator", "a generator expression", vt->line, vt->col) : test(p);
             for (int i = 0; i < a->n && g->key; i++)
                 if (a->a[i].key && a->a[i].key->len == g->key->len &&
