@@ -3,19 +3,22 @@
  * each other in a loop and each can be read knowing only what comes before:
  *   lex.c      Python tokens (a subset: names, numbers, strings, operators,
  *              NEWLINE/INDENT/DEDENT, notebook magics) with line:col;
- *   runtime.c  the interpreter's state and values (runtime.h): the arena, failing with
- *              path:line:col, the statement's note bookkeeping, notes, variables, and
- *              freeing what the script built;
+ *   runtime.c  (runtime.h) the interpreter's state and values: the arena, failing with
+ *              path:line:col, what the current statement did (for its note), notes,
+ *              variables, and freeing what the script built;
  *   layers.c   (layers.h) argument binding, layer classes, Keras's automatic names,
  *              InceptionV3, optimizers, losses;
  *   api.c      (api.h) modules, Model, Sequential, model.layers, trainable flags,
  *              compile, methods and attributes;
- *   eval.c     a recursive-descent reader that runs the Python subset statement by
- *              statement (values, variables, imports, loops), asking api.c what Keras
- *              names mean;
+ *   expr.c     (expr.h) the Python subset's expressions, read by recursive descent
+ *              over the token cursor (cursor.h), with Python's builtins; Keras's
+ *              names, attributes and calls go to api.c;
+ *   eval.c     the statements, run one by one (assignments, imports, loops), each
+ *              changing the model or noted as not imported;
  *   import.c   the lesson written from what was read, checked by the real parser.
  * Errors unwind with longjmp to ki_run; everything is freed by ki_prog_free.
- * Only files in src/keras/ include this header or the three above. Never includes SDL. */
+ * Only files in src/keras/ include this header or the other private ones (runtime.h,
+ * layers.h, api.h, cursor.h, expr.h). Never includes SDL. */
 #ifndef LS_KERAS_INTERNAL_H
 #define LS_KERAS_INTERNAL_H
 

@@ -1,7 +1,8 @@
-/* The importer's runtime, under the evaluator (eval.c), the Keras API (api.c) and the
- * layers (layers.c): the arena and its values, failing with path:line:col, the statement's
- * note bookkeeping, the notes themselves, and the variables. It calls none of them, so
- * each of them can call it without a loop (the file order is in internal.h). */
+/* The importer's runtime, under the statements (eval.c), the expressions (expr.c), the
+ * Keras API (api.c) and the layers (layers.c): the arena and its values, failing with
+ * path:line:col, what the current statement did (for its note), the notes themselves,
+ * and the variables. It calls none of them, so each of them can call it without a loop
+ * (the file order is in internal.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,9 @@
 /* The Keras importer's runtime (runtime.c): the interpreter's state and values, and the
- * services the evaluator (eval.c), the Keras API (api.c) and the layers (layers.c) share:
- * the arena, failing, values, the statement's note bookkeeping and the variables.
- * Everything it returns lives in the parser's arena (freed by ki_parser_free) unless
- * said otherwise. Failures unwind with longjmp to ki_run. Private to the importer. */
+ * services the statements (eval.c), the expressions (expr.c), the Keras API (api.c) and
+ * the layers (layers.c) share: the arena, failing, values, what the current statement
+ * did (for its note), the notes and the variables. Everything it returns lives in the
+ * parser's arena (freed by ki_parser_free) unless said otherwise. Failures unwind with
+ * longjmp to ki_run. Private to the importer. */
 #ifndef LS_KERAS_RUNTIME_H
 #define LS_KERAS_RUNTIME_H
 
