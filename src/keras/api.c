@@ -3,7 +3,7 @@
  * compile (optimizer, loss, metrics), the methods and attributes students use
  * (get_layer, load_weights, layers, input, output, trainable, summary, fit ...), and
  * calls dispatched by what is called. Layer classes, their arguments, Keras's names,
- * InceptionV3, optimizers and losses are in keras_layers.c.
+ * InceptionV3, optimizers and losses are in layers.c.
  *
  * Arguments are checked against Keras's signatures (positional order included); an
  * argument dropscope cannot honour fails at its own line:col, one that changes nothing
@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keras/eval.h"
+#include "keras/layers.h"
+#include "keras/runtime.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* Modules and symbols */
@@ -558,13 +559,8 @@ kval *ka_layers_index(kparser *p, kval *list, kval *index, int line, int col)
 {
     int64_t n = list->nrefs;
     if (index->k == V_SLICE) {
-        int64_t lo = index->has_lo ? index->lo : 0, hi = index->has_hi ? index->hi : n;
-        if (lo < 0)
-            lo += n;
-        if (hi < 0)
-            hi += n;
-        lo = lo < 0 ? 0 : lo > n ? n : lo;
-        hi = hi < lo ? lo : hi > n ? n : hi;
+        int64_t lo, hi;
+        ki_slice_bounds(index, n, &lo, &hi);
         return layers_val(p, list->refs + lo, (int)(hi - lo), line, col);
     }
     if (!(index->k == V_NUM && index->is_int))
@@ -1175,28 +1171,4 @@ kval *ka_call(kparser *p, kval *callee, kargs *a, int line, int col)
     default:
         ki_fail(p, line, col, "%s is not something to call", ki_kind_name(callee));
     }
-}
-
-/* ------------------------------------------------------------------------------------ */
-
-void ki_prog_free(kprog *pg)
-{
-    if (!pg)
-        return;
-    for (int i = 0; i < pg->n_nodes; i++)
-        free(pg->nodes[i].args);
-    free(pg->nodes);
-    for (int b = 0; b < pg->n_bases; b++) {
-        nn_model_destroy(pg->bases[b].full);
-        free(pg->bases[b].weights);
-        free(pg->bases[b].tr);
-        free(pg->bases[b].tr_c);
-    }
-    for (int m = 0; m < pg->n_models; m++)
-        free(pg->models[m].seq);
-    free(pg->models);
-    for (int i = 0; i < pg->n_notes; i++)
-        free(pg->notes[i].text);
-    free(pg->notes);
-    memset(pg, 0, sizeof *pg);
 }

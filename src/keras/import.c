@@ -1,4 +1,4 @@
-/* The lesson written from a Keras script (keras_import.h): the compiled model's layers
+/* The lesson written from a Keras script (keras.h): the compiled model's layers
  * in call order, with Keras's names (written out only where the lesson parser would
  * name a layer differently), its base cut where the script cut it, frozen where the
  * script froze it as of compile(); data standing in for the student's images; compile;
@@ -237,130 +237,142 @@ static int base_frozen(const plan *pl, int b, bool nested, bool live, int *n_fro
     return fr == 0 ? 0 : fr == w ? 1 : -1;
 }
 
-/* The model's layers, in the order the lesson declares them, with their names. */
-static int make_plan(plan *pl)
+/* Why nothing can be imported: the model is never compiled, or there is no model. */
+static int no_model(const plan *pl)
 {
-    kprog *pg = pl->pg;
-    const char *path = pl->path;
-    if (!pg->compile.set) {
-        if (pg->n_models > 0) {
-            kmodel *m = &pg->models[pg->n_models - 1];
-            return efail(pl->err, pl->errlen, path, m->line, m->col,
-                         "this model is never compiled: dropscope needs its loss (add model.compile(optimizer=..., loss=..., metrics=['accuracy']))");
-        }
-        if (pg->undefined[0])
-            return efail(pl->err, pl->errlen, path, pg->undefined_line, pg->undefined_col,
-                         "no Keras model found, and the name '%s' is not defined in this file%s", pg->undefined,
-                         ki_import_hint(pg->undefined));
-        return efail(pl->err, pl->errlen, path, 1, 1,
-                     "no Keras model found: dropscope imports the model that model.compile(...) is called on");
+    const kprog *pg = pl->pg;
+    if (pg->n_models > 0) {
+        const kmodel *m = &pg->models[pg->n_models - 1];
+        return efail(pl->err, pl->errlen, pl->path, m->line, m->col,
+                     "this model is never compiled: dropscope needs its loss (add model.compile(optimizer=..., loss=..., metrics=['accuracy']))");
     }
-    kmodel *m = &pg->models[pg->compile.model];
-    pl->m = m;
-    pl->flat_base = pl->nested_base = -1;
-    if (m->in.node < 0 && m->in.base < 0)
-        return efail(pl->err, pl->errlen, path, m->line, m->col,
-                     "the model's input shape is not given: give its first layer input_shape=(...) or start it with an Input");
-    pl->node_used = calloc((size_t)pg->n_nodes + 1, 1);
-    if (!pl->node_used)
-        return efail(pl->err, pl->errlen, path, 1, 1, "out of memory");
-    bool *direct[KI_MAX_BASES] = {0};
-    int rc = -1;
-    /* the layers the output depends on, down to the input */
-    bool reached = false;
+    if (pg->undefined[0])
+        return efail(pl->err, pl->errlen, pl->path, pg->undefined_line, pg->undefined_col,
+                     "no Keras model found, and the name '%s' is not defined in this file%s", pg->undefined,
+                     ki_import_hint(pg->undefined));
+    return efail(pl->err, pl->errlen, pl->path, 1, 1,
+                 "no Keras model found: dropscope imports the model that model.compile(...) is called on");
+}
+
+static int oom(const plan *pl)
+{
+    return efail(pl->err, pl->errlen, pl->path, 1, 1, "out of memory");
+}
+
+/* A Sequential's layers are all used; each needs an input shape. */
+static int mark_sequential(plan *pl)
+{
+    const kprog *pg = pl->pg;
+    const kmodel *m = pl->m;
+    for (int i = 0; i < m->n_seq; i++)
+        pl->node_used[m->seq[i]] = true;
+    if (m->n_seq == 0)
+        return efail(pl->err, pl->errlen, pl->path, m->line, m->col, "the model has no layers");
+    for (int i = 0; i < m->n_seq; i++) {
+        const knode *n = &pg->nodes[m->seq[i]];
+        if (n->n_in == 1 && n->in[0].node < 0 && n->in[0].base < 0)
+            return efail(pl->err, pl->errlen, pl->path, m->line, m->col,
+                         "the model's input shape is not given: give its first layer input_shape=(...) or start it with an Input");
+    }
+    return 0;
+}
+
+/* The layers the output depends on, down to the input (pl->node_used), and in direct[b]
+ * the layers of base b the model reads directly (the base is then cut out of the
+ * graph); direct[b] is allocated here, the caller frees it. Fails when the output does
+ * not depend on the input, or depends on another Input. */
+static int mark_used(plan *pl, bool **direct)
+{
+    const kprog *pg = pl->pg;
+    const kmodel *m = pl->m;
+    const char *path = pl->path;
     int cap = pg->n_nodes + 16, sp = 0;
     kref *stack = malloc(sizeof *stack * (size_t)cap);
-    if (!stack) {
-        efail(pl->err, pl->errlen, path, 1, 1, "out of memory");
+    if (!stack)
+        return oom(pl);
+    int rc = -1;
+    bool reached = false;
+    if (m->sequential) {
+        rc = mark_sequential(pl);
         goto done;
     }
-    if (m->sequential) {
-        for (int i = 0; i < m->n_seq; i++)
-            pl->node_used[m->seq[i]] = true;
-        reached = true;
-        if (m->n_seq == 0) {
-            efail(pl->err, pl->errlen, path, m->line, m->col, "the model has no layers");
-            goto done;
+    if (ref_eq(m->out, m->in)) {
+        efail(pl->err, pl->errlen, path, m->line, m->col, "the model has no layers: its output is its input");
+        goto done;
+    }
+    stack[sp++] = m->out;
+    while (sp > 0) {
+        kref r = stack[--sp];
+        if (ref_eq(r, m->in)) {
+            reached = true;
+            continue;
         }
-        for (int i = 0; i < m->n_seq; i++) {
-            const knode *n = &pg->nodes[m->seq[i]];
-            if (n->n_in == 1 && n->in[0].node < 0 && n->in[0].base < 0) {
-                efail(pl->err, pl->errlen, path, m->line, m->col,
-                      "the model's input shape is not given: give its first layer input_shape=(...) or start it with an Input");
+        if (r.node >= 0) {
+            if (pl->node_used[r.node])
+                continue;
+            const knode *n = &pg->nodes[r.node];
+            if (n->kind == KN_LAYER && n->type == NN_INPUT) {
+                efail(pl->err, pl->errlen, path, n->line, n->col,
+                      "the model uses this Input, which is not its input (Keras: graph disconnected); a model has one input");
                 goto done;
             }
-        }
-    } else {
-        if (ref_eq(m->out, m->in)) {
-            efail(pl->err, pl->errlen, path, m->line, m->col, "the model has no layers: its output is its input");
-            goto done;
-        }
-        stack[sp++] = m->out;
-        while (sp > 0) {
-            kref r = stack[--sp];
-            if (ref_eq(r, m->in)) {
-                reached = true;
-                continue;
-            }
-            if (r.node >= 0) {
-                if (pl->node_used[r.node])
-                    continue;
-                const knode *n = &pg->nodes[r.node];
-                if (n->kind == KN_LAYER && n->type == NN_INPUT) {
-                    efail(pl->err, pl->errlen, path, n->line, n->col,
-                          "the model uses this Input, which is not its input (Keras: graph disconnected); a model has one input");
+            pl->node_used[r.node] = true;
+            for (int k = 0; k < n->n_in; k++) {
+                if (n->in[k].node < 0 && n->in[k].base < 0) {
+                    efail(pl->err, pl->errlen, path, n->line, n->col, "this layer's input has no known shape");
                     goto done;
                 }
-                pl->node_used[r.node] = true;
-                for (int k = 0; k < n->n_in; k++) {
-                    if (n->in[k].node < 0 && n->in[k].base < 0) {
-                        efail(pl->err, pl->errlen, path, n->line, n->col, "this layer's input has no known shape");
+                if (sp == cap) {
+                    kref *s2 = realloc(stack, sizeof *s2 * (size_t)cap * 2);
+                    if (!s2) {
+                        oom(pl);
                         goto done;
                     }
-                    if (sp == cap) {
-                        kref *s2 = realloc(stack, sizeof *s2 * (size_t)cap * 2);
-                        if (!s2) {
-                            efail(pl->err, pl->errlen, path, 1, 1, "out of memory");
-                            goto done;
-                        }
-                        stack = s2;
-                        cap *= 2;
-                    }
-                    stack[sp++] = n->in[k];
+                    stack = s2;
+                    cap *= 2;
                 }
-            } else {
-                const kbase *bs = &pg->bases[r.base];
-                if (!(m->in.node < 0 && m->in.base == r.base)) {
-                    efail(pl->err, pl->errlen, path, m->line, m->col,
-                          "the model uses InceptionV3's layer '%s' but its input is not InceptionV3's input (Keras: graph disconnected); write Model(base.input, outputs)",
-                          bs->full->layers[r.sub]->name);
-                    goto done;
-                }
+                stack[sp++] = n->in[k];
+            }
+        } else {
+            const kbase *bs = &pg->bases[r.base];
+            if (!(m->in.node < 0 && m->in.base == r.base)) {
+                efail(pl->err, pl->errlen, path, m->line, m->col,
+                      "the model uses InceptionV3's layer '%s' but its input is not InceptionV3's input (Keras: graph disconnected); write Model(base.input, outputs)",
+                      bs->full->layers[r.sub]->name);
+                goto done;
+            }
+            if (!direct[r.base]) {
+                direct[r.base] = calloc((size_t)bs->full->n_layers, 1);
                 if (!direct[r.base]) {
-                    direct[r.base] = calloc((size_t)bs->full->n_layers, 1);
-                    if (!direct[r.base]) {
-                        efail(pl->err, pl->errlen, path, 1, 1, "out of memory");
-                        goto done;
-                    }
+                    oom(pl);
+                    goto done;
                 }
-                direct[r.base][r.sub] = true;
-                reached = true; /* the base's layers depend on its input */
             }
-        }
-        if (!reached) {
-            efail(pl->err, pl->errlen, path, m->line, m->col, "the model's output does not depend on its input");
-            goto done;
+            direct[r.base][r.sub] = true;
+            reached = true; /* the base's layers depend on its input */
         }
     }
-    /* the base: cut out of the graph, or called as a layer */
+    if (!reached) {
+        efail(pl->err, pl->errlen, path, m->line, m->col, "the model's output does not depend on its input");
+        goto done;
+    }
+    rc = 0;
+done:
+    free(stack);
+    return rc;
+}
+
+/* The base: cut out of the graph (pl->flat_base, pl->base_need: its layers up to the
+ * last one used), or called as a layer (pl->nested_base). */
+static int cut_bases(plan *pl, bool *const *direct)
+{
+    const kprog *pg = pl->pg;
     for (int b = 0; b < pg->n_bases; b++) {
         const kbase *bs = &pg->bases[b];
         bool nested = bs->node >= 0 && pl->node_used[bs->node];
-        if (direct[b] && nested) {
-            efail(pl->err, pl->errlen, path, bs->line, bs->col,
-                  "InceptionV3 is used both as one layer and through its own layers: dropscope supports one of the two");
-            goto done;
-        }
+        if (direct[b] && nested)
+            return efail(pl->err, pl->errlen, pl->path, bs->line, bs->col,
+                         "InceptionV3 is used both as one layer and through its own layers: dropscope supports one of the two");
         if (nested)
             pl->nested_base = b;
         if (!direct[b])
@@ -371,25 +383,30 @@ static int make_plan(plan *pl)
             if (direct[b][i])
                 cut = i;
         pl->base_need = calloc((size_t)bs->full->n_layers, 1);
-        if (!pl->base_need) {
-            efail(pl->err, pl->errlen, path, 1, 1, "out of memory");
-            goto done;
-        }
+        if (!pl->base_need)
+            return oom(pl);
         pl->base_need[cut] = true;
         for (int i = cut; i > 0; i--)
             if (pl->base_need[i])
                 for (int k = 0; k < bs->full->layers[i]->n_inputs; k++)
                     pl->base_need[bs->full->layers[i]->inputs[k]] = true;
         for (int i = 0; i < bs->full->n_layers; i++)
-            if (direct[b][i] && !pl->base_need[i]) {
-                efail(pl->err, pl->errlen, path, bs->line, bs->col,
-                      "the model uses InceptionV3's layers '%s' and '%s', which are on different branches: dropscope cuts the base at one layer",
-                      bs->full->layers[i]->name, bs->full->layers[cut]->name);
-                goto done;
-            }
+            if (direct[b][i] && !pl->base_need[i])
+                return efail(pl->err, pl->errlen, pl->path, bs->line, bs->col,
+                             "the model uses InceptionV3's layers '%s' and '%s', which are on different branches: dropscope cuts the base at one layer",
+                             bs->full->layers[i]->name, bs->full->layers[cut]->name);
     }
-    /* the Input */
-    pdecl *d;
+    return 0;
+}
+
+/* The model's input: its shape checked (images of 1 or 3 channels; (h, w) only when
+ * Flatten reads it) and its declaration, unless the flattened base's own Input
+ * (input_1) comes first. */
+static int plan_input(plan *pl)
+{
+    kprog *pg = pl->pg;
+    const kmodel *m = pl->m;
+    const char *path = pl->path;
     int in_line, in_col, rank;
     const char *in_name;
     if (m->in.node >= 0) {
@@ -409,12 +426,10 @@ static int make_plan(plan *pl)
         in_line = bs->line;
         in_col = bs->col;
     }
-    if (rank == 1) {
-        efail(pl->err, pl->errlen, path, in_line, in_col,
-              "the model's input is a vector of %d numbers; dropscope feeds it images: give the shape as (height, width) or (height, width, channels) and start with Flatten()",
-              pl->in_shape[0]);
-        goto done;
-    }
+    if (rank == 1)
+        return efail(pl->err, pl->errlen, path, in_line, in_col,
+                     "the model's input is a vector of %d numbers; dropscope feeds it images: give the shape as (height, width) or (height, width, channels) and start with Flatten()",
+                     pl->in_shape[0]);
     if (rank == 2) {
         /* (28, 28): the same pixels as (28, 28, 1) when only Flatten reads them */
         for (int i = 0; i < pg->n_nodes; i++) {
@@ -422,78 +437,130 @@ static int make_plan(plan *pl)
                 continue;
             const knode *n = &pg->nodes[i];
             for (int k = 0; k < n->n_in; k++)
-                if (ref_eq(n->in[k], m->in) && !(n->kind == KN_LAYER && n->type == NN_FLATTEN)) {
-                    efail(pl->err, pl->errlen, path, in_line, in_col,
-                          "an input of shape (%d, %d) without channels is supported only when Flatten reads it; write (%d, %d, 1)",
-                          pl->in_shape[0], pl->in_shape[1], pl->in_shape[0], pl->in_shape[1]);
-                    goto done;
-                }
+                if (ref_eq(n->in[k], m->in) && !(n->kind == KN_LAYER && n->type == NN_FLATTEN))
+                    return efail(pl->err, pl->errlen, path, in_line, in_col,
+                                 "an input of shape (%d, %d) without channels is supported only when Flatten reads it; write (%d, %d, 1)",
+                                 pl->in_shape[0], pl->in_shape[1], pl->in_shape[0], pl->in_shape[1]);
         }
         pl->in_shape[2] = 1;
         pl->input_rank2 = true;
         ki_note(pg, in_line, "the input shape (%d, %d) is read as (%d, %d, 1): the same pixels, with one channel",
                 pl->in_shape[0], pl->in_shape[1], pl->in_shape[0], pl->in_shape[1]);
     }
-    if (pl->in_shape[2] != 1 && pl->in_shape[2] != 3) {
-        efail(pl->err, pl->errlen, path, in_line, in_col,
-              "the model's input has %d channels; the lesson's images have 1 (grey) or 3 (RGB)", pl->in_shape[2]);
-        goto done;
-    }
+    if (pl->in_shape[2] != 1 && pl->in_shape[2] != 3)
+        return efail(pl->err, pl->errlen, path, in_line, in_col,
+                     "the model's input has %d channels; the lesson's images have 1 (grey) or 3 (RGB)", pl->in_shape[2]);
     bool base_first = pl->flat_base >= 0 && m->in.node < 0 && !strcmp(in_name, "input_1");
-    if (!base_first) {
-        d = add_decl(pl);
-        if (!d)
-            goto oom;
-        d->kind = D_INPUT;
-        d->node = m->in.node;
-        snprintf(d->name, sizeof d->name, "%s", in_name);
-        memcpy(d->shape, pl->in_shape, sizeof d->shape);
-        d->out = m->in;
-        d->line = in_line;
-        d->col = in_col;
-        char autoname[LS_NAME_MAX];
-        parser_auto_name(pl, NN_INPUT, autoname, sizeof autoname);
-        d->explicit_name = strcmp(autoname, in_name) != 0;
-    } else if (add_name(pl, "input_1", in_line) < 0) {
-        goto oom;
+    if (base_first)
+        return add_name(pl, "input_1", in_line) < 0 ? oom(pl) : 0;
+    pdecl *d = add_decl(pl);
+    if (!d)
+        return oom(pl);
+    d->kind = D_INPUT;
+    d->node = m->in.node;
+    snprintf(d->name, sizeof d->name, "%s", in_name);
+    memcpy(d->shape, pl->in_shape, sizeof d->shape);
+    d->out = m->in;
+    d->line = in_line;
+    d->col = in_col;
+    char autoname[LS_NAME_MAX];
+    parser_auto_name(pl, NN_INPUT, autoname, sizeof autoname);
+    d->explicit_name = strcmp(autoname, in_name) != 0;
+    return add_name(pl, in_name, in_line) < 0 ? oom(pl) : 0;
+}
+
+/* The base cut out of the graph comes right after the input, with the names of the
+ * layers it keeps. */
+static int plan_flat_base(plan *pl)
+{
+    if (pl->flat_base < 0)
+        return 0;
+    const kbase *bs = &pl->pg->bases[pl->flat_base];
+    pdecl *d = add_decl(pl);
+    if (!d)
+        return oom(pl);
+    d->kind = D_BASE;
+    d->base = pl->flat_base;
+    d->flat = true;
+    for (int i = 0; i < bs->full->n_layers; i++)
+        if (pl->base_need[i])
+            d->cut = i;
+    snprintf(d->name, sizeof d->name, "inception_v3");
+    d->out = (kref){-1, pl->flat_base, d->cut};
+    d->line = bs->line;
+    d->col = bs->col;
+    for (int i = 1; i < bs->full->n_layers; i++)
+        if (pl->base_need[i]) {
+            int j = name_index(pl, bs->full->layers[i]->name);
+            if (j >= 0)
+                return efail(pl->err, pl->errlen, pl->path, pl->names_line[j], 1,
+                             "the name '%s' is also the name of an InceptionV3 layer: rename it", pl->names[j]);
+            if (add_name(pl, bs->full->layers[i]->name, bs->line) < 0)
+                return oom(pl);
+        }
+    return 0;
+}
+
+/* A base called as a layer: its declaration d and the names of all its layers. */
+static int plan_nested_base(plan *pl, pdecl *d, const knode *n)
+{
+    const kbase *bs = &pl->pg->bases[n->base];
+    d->kind = D_BASE;
+    d->base = n->base;
+    d->cut = bs->full->n_layers - 1;
+    if (name_index(pl, n->name) >= 0)
+        return efail(pl->err, pl->errlen, pl->path, n->line, n->col, "the name 'inception_v3' is used twice");
+    if (add_name(pl, n->name, n->line) < 0)
+        return oom(pl);
+    for (int i = 1; i < bs->full->n_layers; i++) {
+        int j = name_index(pl, bs->full->layers[i]->name);
+        if (j >= 0)
+            return efail(pl->err, pl->errlen, pl->path, pl->names_line[j], 1,
+                         "the name '%s' is also the name of one of InceptionV3's layers, which the lesson holds: rename it",
+                         pl->names[j]);
+        if (add_name(pl, bs->full->layers[i]->name, n->line) < 0)
+            return oom(pl);
     }
-    if (!base_first && add_name(pl, in_name, in_line) < 0)
-        goto oom;
-    /* the base cut out of the graph comes right after the input */
-    if (pl->flat_base >= 0) {
-        kbase *bs = &pg->bases[pl->flat_base];
-        d = add_decl(pl);
-        if (!d)
-            goto oom;
-        d->kind = D_BASE;
-        d->base = pl->flat_base;
-        d->flat = true;
-        for (int i = 0; i < bs->full->n_layers; i++)
-            if (pl->base_need[i])
-                d->cut = i;
-        snprintf(d->name, sizeof d->name, "inception_v3");
-        d->out = (kref){-1, pl->flat_base, d->cut};
-        d->line = bs->line;
-        d->col = bs->col;
-        for (int i = 1; i < bs->full->n_layers; i++)
-            if (pl->base_need[i]) {
-                int j = name_index(pl, bs->full->layers[i]->name);
-                if (j >= 0) {
-                    efail(pl->err, pl->errlen, path, pl->names_line[j], 1,
-                          "the name '%s' is also the name of an InceptionV3 layer: rename it", pl->names[j]);
-                    goto done;
-                }
-                if (add_name(pl, bs->full->layers[i]->name, bs->line) < 0)
-                    goto oom;
-            }
-    }
-    /* the model's own layers, in call order */
+    return 0;
+}
+
+/* The declaration of node ni, one of the model's own layers; names must be unique. */
+static int plan_node(plan *pl, int ni)
+{
+    const knode *n = &pl->pg->nodes[ni];
+    pdecl *d = add_decl(pl);
+    if (!d)
+        return oom(pl);
+    d->node = ni;
+    d->out = (kref){ni, -1, 0};
+    d->line = n->line;
+    d->col = n->col;
+    snprintf(d->name, sizeof d->name, "%s", n->name);
+    if (n->kind == KN_BASE)
+        return plan_nested_base(pl, d, n);
+    d->kind = D_LAYER;
+    d->weighted = has_weights(n->type);
+    int j = name_index(pl, n->name);
+    if (j >= 0)
+        return efail(pl->err, pl->errlen, pl->path, n->line, n->col,
+                     "two layers are named '%s' (lines %d and %d); Keras rejects this model too: names must be unique", n->name,
+                     pl->names_line[j], n->line);
+    char autoname[LS_NAME_MAX];
+    parser_auto_name(pl, n->type, autoname, sizeof autoname);
+    d->explicit_name = strcmp(autoname, n->name) != 0;
+    return add_name(pl, n->name, n->line) < 0 ? oom(pl) : 0;
+}
+
+/* The model's own layers, in call order. */
+static int plan_layers(plan *pl)
+{
+    const kprog *pg = pl->pg;
     int *order = malloc(sizeof *order * (size_t)(pg->n_nodes + 1));
     if (!order)
-        goto oom;
+        return oom(pl);
     int no = 0;
     for (int i = 0; i < pg->n_nodes; i++)
-        if (pl->node_used[i] && i != m->in.node)
+        if (pl->node_used[i] && i != pl->m->in.node)
             order[no++] = i;
     for (int i = 1; i < no; i++) {
         int x = order[i], j = i - 1;
@@ -503,75 +570,35 @@ static int make_plan(plan *pl)
         }
         order[j + 1] = x;
     }
-    for (int oi = 0; oi < no; oi++) {
-        const knode *n = &pg->nodes[order[oi]];
-        d = add_decl(pl);
-        if (!d) {
-            free(order);
-            goto oom;
-        }
-        d->node = order[oi];
-        d->out = (kref){order[oi], -1, 0};
-        d->line = n->line;
-        d->col = n->col;
-        snprintf(d->name, sizeof d->name, "%s", n->name);
-        if (n->kind == KN_BASE) {
-            kbase *bs = &pg->bases[n->base];
-            d->kind = D_BASE;
-            d->base = n->base;
-            d->cut = bs->full->n_layers - 1;
-            if (name_index(pl, n->name) >= 0) {
-                efail(pl->err, pl->errlen, path, n->line, n->col, "the name 'inception_v3' is used twice");
-                free(order);
-                goto done;
-            }
-            if (add_name(pl, n->name, n->line) < 0) {
-                free(order);
-                goto oom;
-            }
-            for (int i = 1; i < bs->full->n_layers; i++) {
-                int j = name_index(pl, bs->full->layers[i]->name);
-                if (j >= 0) {
-                    efail(pl->err, pl->errlen, path, pl->names_line[j], 1,
-                          "the name '%s' is also the name of one of InceptionV3's layers, which the lesson holds: rename it",
-                          pl->names[j]);
-                    free(order);
-                    goto done;
-                }
-                if (add_name(pl, bs->full->layers[i]->name, n->line) < 0) {
-                    free(order);
-                    goto oom;
-                }
-            }
-            continue;
-        }
-        d->kind = D_LAYER;
-        d->weighted = has_weights(n->type);
-        int j = name_index(pl, n->name);
-        if (j >= 0) {
-            efail(pl->err, pl->errlen, path, n->line, n->col,
-                  "two layers are named '%s' (lines %d and %d); Keras rejects this model too: names must be unique", n->name,
-                  pl->names_line[j], n->line);
-            free(order);
-            goto done;
-        }
-        char autoname[LS_NAME_MAX];
-        parser_auto_name(pl, n->type, autoname, sizeof autoname);
-        d->explicit_name = strcmp(autoname, n->name) != 0;
-        if (add_name(pl, n->name, n->line) < 0) {
-            free(order);
-            goto oom;
-        }
-    }
+    int rc = 0;
+    for (int oi = 0; oi < no && rc == 0; oi++)
+        rc = plan_node(pl, order[oi]);
     free(order);
-    rc = 0;
-    goto done;
-oom:
-    efail(pl->err, pl->errlen, path, 1, 1, "out of memory");
-done:
+    return rc;
+}
+
+/* The model's layers, in the order the lesson declares them, with their names. */
+static int make_plan(plan *pl)
+{
+    kprog *pg = pl->pg;
+    if (!pg->compile.set)
+        return no_model(pl);
+    kmodel *m = &pg->models[pg->compile.model];
+    pl->m = m;
+    pl->flat_base = pl->nested_base = -1;
+    if (m->in.node < 0 && m->in.base < 0)
+        return efail(pl->err, pl->errlen, pl->path, m->line, m->col,
+                     "the model's input shape is not given: give its first layer input_shape=(...) or start it with an Input");
+    pl->node_used = calloc((size_t)pg->n_nodes + 1, 1);
+    if (!pl->node_used)
+        return oom(pl);
+    bool *direct[KI_MAX_BASES] = {0};
+    int rc = -1;
+    if (mark_used(pl, direct) == 0 && cut_bases(pl, direct) == 0 && plan_input(pl) == 0 && plan_flat_base(pl) == 0 &&
+        plan_layers(pl) == 0)
+        rc = 0;
     for (int b = 0; b < KI_MAX_BASES; b++)
         free(direct[b]);
-    free(stack);
     return rc;
 }
 

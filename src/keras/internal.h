@@ -1,15 +1,24 @@
-/* Internals of the Keras importer (keras_import.h), shared by its five files:
- *   keras_lex.c     Python tokens (a subset: names, numbers, strings, operators,
- *                   NEWLINE/INDENT/DEDENT, notebook magics) with line:col;
- *   keras_eval.c    a recursive-descent reader that runs the Python subset statement by
- *                   statement (values, variables, imports, loops, notes);
- *   keras_layers.c  layer classes and their arguments, Keras's automatic names,
- *                   InceptionV3, optimizers, losses;
- *   keras_api.c     modules, Model, Sequential, model.layers, trainable flags, compile,
- *                   methods and attributes;
- *   keras_import.c  the lesson written from what was read, checked by the real parser.
+/* Internals of the Keras importer (keras.h is its public header), shared by its files.
+ * Each file calls only files listed before it, never one after it, so no two files call
+ * each other in a loop and each can be read knowing only what comes before:
+ *   lex.c      Python tokens (a subset: names, numbers, strings, operators,
+ *              NEWLINE/INDENT/DEDENT, notebook magics) with line:col;
+ *   runtime.c  (runtime.h) the interpreter's state and values: the arena, failing with
+ *              path:line:col, what the current statement did (for its note), notes,
+ *              variables, and freeing what the script built;
+ *   layers.c   (layers.h) argument binding, layer classes, Keras's automatic names,
+ *              InceptionV3, optimizers, losses;
+ *   api.c      (api.h) modules, Model, Sequential, model.layers, trainable flags,
+ *              compile, methods and attributes;
+ *   expr.c     (expr.h) the Python subset's expressions, read by recursive descent
+ *              over the token cursor (cursor.h), with Python's builtins; Keras's
+ *              names, attributes and calls go to api.c;
+ *   eval.c     the statements, run one by one (assignments, imports, loops), each
+ *              changing the model or noted as not imported;
+ *   import.c   the lesson written from what was read, checked by the real parser.
  * Errors unwind with longjmp to ki_run; everything is freed by ki_prog_free.
- * Never includes SDL. */
+ * Only files in src/keras/ include this header or the other private ones (runtime.h,
+ * layers.h, api.h, cursor.h, expr.h). Never includes SDL. */
 #ifndef LS_KERAS_INTERNAL_H
 #define LS_KERAS_INTERNAL_H
 
@@ -31,7 +40,7 @@
 #define KI_MAX_NODES 1024         /* layers created (the lesson's limit) */
 #define KI_MAX_BASES 8
 
-/* ---- tokens (keras_lex.c) ---- */
+/* ---- tokens (lex.c) ---- */
 
 typedef enum { KT_NAME, KT_NUM, KT_STR, KT_OP, KT_MAGIC, KT_NEWLINE, KT_INDENT, KT_DEDENT, KT_EOF } kt_kind;
 
@@ -166,10 +175,13 @@ typedef struct {
     int n_uids;
 } kprog;
 
-void ki_prog_free(kprog *pg);
-
-/* Runs the script: fills pg. 0, or -1 with "path:line:col: message" in err. */
+/* Runs the script (eval.c): fills pg. 0, or -1 with "path:line:col: message" in err. */
 int ki_run(kprog *pg, const klex *lx, const char *path, char *err, size_t errlen);
+
+/* ---- runtime.c: what import.c uses too ---- */
+
+/* Frees what pg holds and zeroes it. */
+void ki_prog_free(kprog *pg);
 
 /* Adds a note "line N: text" (once per line and text). */
 void ki_note(kprog *pg, int line, const char *fmt, ...)
@@ -183,14 +195,5 @@ void ki_sanitize(char *s);
 
 /* " (from tensorflow.keras import layers)" for Keras's usual names, else "". */
 const char *ki_import_hint(const char *name);
-
-/* Keras's automatic name for prefix (dense, dense_1, ...; input_1, input_2, ...). */
-void ki_keras_name(kprog *pg, const char *prefix, bool one_based, char *out, size_t n);
-
-/* Number of layers of the whole InceptionV3 a base holds (its Input included). */
-static inline int ki_base_layers(const kbase *b)
-{
-    return b->full ? b->full->n_layers : 0;
-}
 
 #endif

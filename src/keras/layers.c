@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "engine/inception.h"
-#include "keras/eval.h"
+#include "keras/layers.h"
+#include "keras/runtime.h"
 #include "lesson/text.h"
 #include "lesson/vocab.h"
 
@@ -28,7 +29,7 @@ static int *uid_slot(kprog *pg, const char *prefix)
     return &pg->uids[pg->n_uids++].count;
 }
 
-void ki_keras_name(kprog *pg, const char *prefix, bool one_based, char *out, size_t n)
+static void ki_keras_name(kprog *pg, const char *prefix, bool one_based, char *out, size_t n)
 {
     int *c = uid_slot(pg, prefix);
     int k = c ? (*c)++ : 0;

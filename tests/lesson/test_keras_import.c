@@ -1,4 +1,4 @@
-/* Keras import (src/lesson/keras_import.h): the reference model of KERAS_SEMANTICS.md
+/* Keras import (src/keras/keras.h): the reference model of KERAS_SEMANTICS.md
  * into the lesson it must be (InceptionV3 cut at mixed7, frozen, the head, Keras's
  * parameter counts), the variants students write (Sequential, add, tf.keras spellings,
  * standalone keras, optimizers as strings and objects, metrics=['acc'], multi-line
@@ -590,6 +590,40 @@ static void test_freeze_forms(void **state)
     }
 }
 
+/* Slices follow Python: negative ends count from the end and out-of-range ends are
+ * clamped, for lists (the units) and for model.layers (the flags). */
+static void test_slices(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "from tensorflow.keras import layers, models\n"
+        "u = [2, 4, 8, 16][-2:99]\n"       /* [8, 16] */
+        "v = [3, 5, 7][-9:1]\n"            /* [3] */
+        "w = [1, 2][5:]\n"                 /* [] */
+        "model = models.Sequential()\n"
+        "model.add(layers.Flatten(input_shape=(28, 28)))\n"
+        "model.add(layers.Dense(u[0]))\n"
+        "model.add(layers.Dense(u[-1]))\n"
+        "model.add(layers.Dense(v[0] + len(w)))\n"
+        "model.add(layers.Dense(10))\n"
+        "for l in model.layers[-99:2]:\n"  /* Flatten and the first Dense */
+        "    l.trainable = False\n"
+        "for l in model.layers[-1:99]:\n"  /* the last */
+        "    l.trainable = False\n"
+        "for l in model.layers[3:1]:\n"    /* none */
+        "    l.trainable = True\n"
+        "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')\n";
+    ls_lesson *l = import_str(text, NULL, NULL);
+    assert_int_equal(layer_decl(l, 2, NN_DENSE)->cfg.units, 8);
+    assert_int_equal(layer_decl(l, 3, NN_DENSE)->cfg.units, 16);
+    assert_int_equal(layer_decl(l, 4, NN_DENSE)->cfg.units, 3);
+    assert_true(layer_decl(l, 2, NN_DENSE)->frozen);
+    assert_false(layer_decl(l, 3, NN_DENSE)->frozen);
+    assert_false(layer_decl(l, 4, NN_DENSE)->frozen);
+    assert_true(layer_decl(l, 5, NN_DENSE)->frozen);
+    ls_lesson_destroy(l);
+}
+
 /* ls_lesson_load_any: .py files are imported, lessons parsed. */
 static void test_load_any(void **state)
 {
@@ -863,6 +897,7 @@ int main(void)
         cmocka_unit_test(test_spellings),
         cmocka_unit_test(test_names_after_base),
         cmocka_unit_test(test_freeze_forms),
+        cmocka_unit_test(test_slices),
         cmocka_unit_test(test_load_any),
         cmocka_unit_test(test_rejected),
         cmocka_unit_test(test_binary_and_size),

@@ -1,7 +1,11 @@
-/* The Keras importer's interpreter state and values, shared by keras_eval.c (the Python
- * subset) and keras_api.c (what Keras names mean). Private to the importer. */
-#ifndef LS_KERAS_EVAL_H
-#define LS_KERAS_EVAL_H
+/* The Keras importer's runtime (runtime.c): the interpreter's state and values, and the
+ * services the statements (eval.c), the expressions (expr.c), the Keras API (api.c) and
+ * the layers (layers.c) share: the arena, failing, values, what the current statement
+ * did (for its note), the notes and the variables. Everything it returns lives in the
+ * parser's arena (freed by ki_parser_free) unless said otherwise. Failures unwind with
+ * longjmp to ki_run. Private to the importer. */
+#ifndef LS_KERAS_RUNTIME_H
+#define LS_KERAS_RUNTIME_H
 
 #include <setjmp.h>
 #include <stdbool.h>
@@ -117,73 +121,49 @@ typedef struct kparser {
     char st_desc[128];
 } kparser;
 
-/* ---- keras_eval.c ---- */
+/* A parser for lx (which it borrows) filling pg; messages go to err. NULL when out of
+ * memory. The caller sets p->jb before running anything that can fail. */
+kparser *ki_parser_new(kprog *pg, const klex *lx, const char *path, char *err, size_t errlen);
+/* Frees the parser, its arena (every value) and its variables; accepts NULL. */
+void ki_parser_free(kparser *p);
+
+/* Writes "path:line:col: message" to the parser's err and unwinds to ki_run. */
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5), noreturn))
 #endif
 void ki_fail(kparser *p, int line, int col, const char *fmt, ...);
+/* Zeroed arena memory; fails (ki_fail) past the arena's limit or when out of memory. */
 void *ki_alloc(kparser *p, size_t n);
 char *ki_strdup(kparser *p, const char *s);
 kval *ki_val(kparser *p, vkind k, int line, int col);
+/* The category (C_DATA, C_PLOT, C_SEED or C_GENERIC) of a call to something outside
+ * Keras's model API, from its dotted path. */
+int ki_path_category(const char *path);
+/* A value outside the model, with the category of a call to it taken from its path. */
 kval *ki_opaque(kparser *p, const char *path, const char *spelled, int line, int col);
 /* Records that the statement did something outside the model (for its note). */
 void ki_event(kparser *p, int cat, const char *desc);
-/* The statement changed the model (no note for it). */
+/* The statement changed the model (no note for it); fails inside a comprehension, a
+ * short-circuited expression or a loop over unknown values. */
 void ki_effect(kparser *p);
+/* The first line of the statement at t as written (trimmed, at most ~60 characters). */
+void ki_snippet(kparser *p, const ktok *t, char *out, size_t n);
+/* "a list", "a layer", ... for messages (static text). */
 const char *ki_kind_name(const kval *v);
 /* Fails unless v is a plain value: used where an opaque value cannot go. */
 void ki_need_known(kparser *p, const kval *v, int line, int col, const char *where);
-/* Binds a variable. */
-void ki_var_set(kparser *p, const char *name, kval *v);
-/* A Python builtin (print, len, ...), or NULL. */
-kval *ki_builtin(kparser *p, const char *name, int line, int col);
-/* Text of token t (names, operators). */
+/* Text of token t (names, operators), cut to fit buf; returns buf. */
 const char *ki_tok_text(kparser *p, const ktok *t, char *buf, size_t n);
 
-/* ---- keras_layers.c ---- */
-/* A call's arguments bound to names: v[k] (NULL if not given) and where it was written. */
-typedef struct {
-    kval *v[24];
-    karg *g[24];
-} kbound;
+/* Python's bounds of a step-1 slice (V_SLICE) of n elements: negative ends count from
+ * the end, then both are clamped, so 0 <= *lo <= *hi <= n. */
+void ki_slice_bounds(const kval *slice, int64_t n, int64_t *lo, int64_t *hi);
 
-/* Binds a call's arguments to names (the first n_pos may be positional, in order);
- * fails on an unknown keyword (at it, with the closest name), too many positional
- * arguments, or a value given twice. */
-void ka_bind_args(kparser *p, kargs *a, const char *callee, const char *const *names, int n_pos, kbound *b);
-int ka_vline(const kbound *b, int k);   /* where argument k's value is */
-int ka_vcol(const kbound *b, int k);
-long long ka_need_int(kparser *p, const kbound *b, int k, const char *what);
-bool ka_need_bool(kparser *p, const kbound *b, int k, const char *what);
-/* Argument k as a string (in the arena), or NULL for None when none_ok; fails otherwise. */
-const char *ka_need_str(kparser *p, const kbound *b, int k, const char *what, bool none_ok);
-void ka_str_lower(const char *s, char *out, size_t n);
-/* "; did you mean 'x'?" for the closest of names[0..n), or "" (in buf). */
-const char *ka_suggest(const char *s, const char *const *names, int n, char *buf, size_t len);
-/* A path a lesson string holds as is (no quote, backslash or control character). */
-bool ka_plain_path(const char *w);
-int ka_new_node(kparser *p, kn_kind kind, nn_layer_type type, int line, int col);
-kref ka_node_ref(int n);
-kval *ka_tensor_val(kparser *p, kref r, int line, int col);
-/* Keras's name of the layer r (a node, a base's layer, a base's Input). */
-const char *ka_ref_name(const kprog *pg, kref r);
-kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col);
-kval *ka_make_input(kparser *p, kargs *a, int line, int col);
-kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col);
-kval *ka_make_inception(kparser *p, kargs *a, int line, int col);
-kval *ka_make_optimizer(kparser *p, int kind, kargs *a, int line, int col);
-kval *ka_make_loss(kparser *p, int kind, kargs *a, int line, int col);
-
-/* ---- keras_api.c ---- */
-/* The Keras meaning of a dotted path ("tensorflow.keras.layers.Dense"), spelled as in the
- * source; at: the last name's token. Fails on unknown names in Keras's model modules. */
-kval *ka_resolve(kparser *p, const char *path, const char *spelled, const ktok *at);
-kval *ka_getattr(kparser *p, kval *obj, const ktok *name);
-/* from MODULE import *: binds the Keras names of MODULE; false if MODULE is not Keras's. */
-bool ka_star_import(kparser *p, const char *module, const ktok *at);
-void ka_setattr(kparser *p, kval *obj, const ktok *name, kval *v, int vline, int vcol);
-kval *ka_call(kparser *p, kval *callee, kargs *a, int line, int col);
-/* Element i of model.layers (or a slice): for V_LAYERS subscripts. */
-kval *ka_layers_index(kparser *p, kval *list, kval *index, int line, int col);
+/* Binds a variable (the name is copied); fails when out of memory. */
+void ki_var_set(kparser *p, const char *name, kval *v);
+/* Same, named by a name token. */
+void ki_var_set_tok(kparser *p, const ktok *name, kval *v);
+/* The value bound to a name token, or NULL. */
+kval *ki_var_get(kparser *p, const ktok *name);
 
 #endif

@@ -1,0 +1,23 @@
+/* What Keras names mean to the importer (api.c): modules and their symbols, attributes,
+ * calls, model.layers. The evaluator (eval.c) calls it; it calls the layers (layers.h)
+ * and the runtime (runtime.h), never the evaluator. Failures unwind with ki_fail; values
+ * live in the parser's arena. Private to the importer. */
+#ifndef LS_KERAS_API_H
+#define LS_KERAS_API_H
+
+#include <stdbool.h>
+
+#include "keras/runtime.h"
+
+/* The Keras meaning of a dotted path ("tensorflow.keras.layers.Dense"), spelled as in the
+ * source; at: the last name's token. Fails on unknown names in Keras's model modules. */
+kval *ka_resolve(kparser *p, const char *path, const char *spelled, const ktok *at);
+kval *ka_getattr(kparser *p, kval *obj, const ktok *name);
+/* from MODULE import *: binds the Keras names of MODULE; false if MODULE is not Keras's. */
+bool ka_star_import(kparser *p, const char *module, const ktok *at);
+void ka_setattr(kparser *p, kval *obj, const ktok *name, kval *v, int vline, int vcol);
+kval *ka_call(kparser *p, kval *callee, kargs *a, int line, int col);
+/* Element i of model.layers (or a slice): for V_LAYERS subscripts. */
+kval *ka_layers_index(kparser *p, kval *list, kval *index, int line, int col);
+
+#endif
