@@ -210,13 +210,14 @@ static int load_data(ls_session *s)
     return 0;
 }
 
-/* Bytes of the images and labels the data sets hold. */
-static double data_bytes(const ds_fmnist *d)
+double ls_data_bytes(const ls_session *s)
 {
-    const ds_set *sets[] = {&d->train, &d->val, &d->test};
+    const ds_set *sets[] = {&s->data.train, &s->data.val, &s->data.test};
     double b = 0;
     for (int i = 0; i < 3; i++)
         b += (double)sets[i]->n * ((double)ds_set_example_floats(sets[i]) * sizeof(float) + 2 * sizeof(int32_t));
+    if (s->val_x)
+        b += (double)s->data.val.n * (double)nn_shape_size(s->model->layers[0]->out_shape) * sizeof(float);
     return b;
 }
 
@@ -244,7 +245,7 @@ static int setup_batches(ls_session *s)
     if (v->n > 0 && !same) {
         /* everything already held: weights, activations, the images as read, a batch */
         double held = (double)s->model->memory_used + (double)s->model->memory_used_act +
-                      data_bytes(&s->data) + (double)s->batch * (double)per * sizeof(float);
+                      ls_data_bytes(s) + (double)s->batch * (double)per * sizeof(float);
         if (check_val_budget(s, v->n, held) < 0)
             return -1;
         s->val_x = malloc((size_t)v->n * per * sizeof(float));
