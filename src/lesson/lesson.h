@@ -29,6 +29,7 @@ typedef struct {
     int train, val, test;   /* examples per split; 0 = all available (val: 0 = none) */
     int resize_h, resize_w, channels; /* 0: native 28x28x1 */
     ls_loc loc;
+    ls_loc val_loc, resize_loc; /* the 'val' and 'resize' settings (0, 0: not given) */
 } ls_data;
 
 /* ---- model ---- */

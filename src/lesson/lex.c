@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/util.h"
 #include "lesson/parse_internal.h"
 
 /* ------------------------------------------------------------------------------------ */
@@ -23,6 +24,8 @@ NORETURN PRINTF(4, 5) void lsp_fail_at(parser *p, int line, int col, const char 
             vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
             va_end(ap);
         }
+        /* the lesson's path and names from it may hold control characters: one line */
+        ds_escape_inplace(p->err, p->errlen);
     }
     longjmp(p->jb, 1);
 }
@@ -33,6 +36,13 @@ void *lsp_xrealloc(parser *p, void *ptr, size_t n)
     if (!q)
         lsp_fail_at(p, p->lineno, 1, "out of memory");
     return q;
+}
+
+void *lsp_grow(parser *p, void *ptr, int n, size_t size)
+{
+    if (n > 0 && (n & (n - 1)))
+        return ptr; /* room left: the capacity is the next power of two */
+    return lsp_xrealloc(p, ptr, size * (n ? 2 * (size_t)n : 1));
 }
 
 char *lsp_xstrndup(parser *p, const char *s, size_t n)
@@ -47,43 +57,38 @@ char *lsp_xstrndup(parser *p, const char *s, size_t n)
 /* ------------------------------------------------------------------------------------ */
 /* Checking the bytes */
 
+size_t lsp_line_len(const char *s, const char *end, const char **next)
+{
+    const char *e = s;
+    while (e < end && *e != '\n' && *e != '\r')
+        e++;
+    size_t n = (size_t)(e - s);
+    if (e < end && *e == '\r' && e + 1 < end && e[1] == '\n')
+        e++;
+    *next = e < end ? e + 1 : end;
+    return n;
+}
+
 void lsp_check_bytes(parser *p)
 {
-    const unsigned char *s = (const unsigned char *)p->text;
-    size_t n = p->len;
-    int line = 1, col = 1;
-    size_t line_start = 0;
-    for (size_t i = 0; i <= n;) {
-        if (i == n || s[i] == '\n') {
-            size_t end = i;
-            if (end > line_start && s[end - 1] == '\r')
-                end--;
-            if (end - line_start > LINE_MAX_BYTES)
-                lsp_fail_at(p, line, 1, "line is %zu bytes long; lines may be at most %d bytes",
-                            end - line_start, LINE_MAX_BYTES);
-            if (i == n)
-                break;
-            i++;
-            line++;
-            col = 1;
-            line_start = i;
-            continue;
+    const char *s = p->text, *end = s + p->len, *next;
+    for (int line = 1; s < end; line++, s = next) {
+        size_t n = lsp_line_len(s, end, &next);
+        if (n > LINE_MAX_BYTES)
+            lsp_fail_at(p, line, 1, "line is %zu bytes long; lines may be at most %d bytes", n, LINE_MAX_BYTES);
+        const unsigned char *u = (const unsigned char *)s;
+        int col = 1;
+        for (size_t i = 0; i < n; col++) {
+            unsigned c = u[i];
+            if (c == 0)
+                lsp_fail_at(p, line, col, "found a NUL byte; a lesson is plain UTF-8 text (is this a binary file?)");
+            if ((c < 0x20 && c != '\t') || c == 0x7f)
+                lsp_fail_at(p, line, col, "found the control character 0x%02x; a lesson is plain text", c);
+            int len = c < 0x80 ? 1 : ls_utf8_valid(u + i, n - i);
+            if (!len)
+                lsp_fail_at(p, line, col, "invalid UTF-8 (byte 0x%02x); save the lesson as UTF-8 text", c);
+            i += (size_t)len;
         }
-        unsigned c = s[i];
-        if (c == 0)
-            lsp_fail_at(p, line, col, "found a NUL byte; a lesson is plain UTF-8 text (is this a binary file?)");
-        if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
-            lsp_fail_at(p, line, col, "found the control character 0x%02x; a lesson is plain text", c);
-        if (c < 0x80) {
-            i++;
-            col++;
-            continue;
-        }
-        int len = ls_utf8_valid(s + i, n - i);
-        if (!len)
-            lsp_fail_at(p, line, col, "invalid UTF-8 (byte 0x%02x); save the lesson as UTF-8 text", c);
-        i += (size_t)len;
-        col++;
     }
 }
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/util.h"
 #include "lesson/parse_internal.h"
 #include "lesson/build_internal.h"
 
@@ -121,7 +122,7 @@ static void section_line(parser *p, int k)
         if (l->n_steps >= MAX_STEPS)
             FAIL_TOK(p, &kw, "too many steps (at most %d)", MAX_STEPS);
         lsp_finish_question(p);
-        l->steps = lsp_xrealloc(p, l->steps, sizeof *l->steps * (size_t)(l->n_steps + 1));
+        l->steps = lsp_grow(p, l->steps, l->n_steps, sizeof *l->steps);
         ls_step *st = &l->steps[l->n_steps++];
         memset(st, 0, sizeof *st);
         st->loc = tloc(p, &kw);
@@ -231,8 +232,7 @@ static void check_model(parser *p)
         return;
     }
     if (!m) {
-        if (p->err && p->errlen)
-            snprintf(p->err, p->errlen, "%s", msg);
+        ds_seterr(p->err, p->errlen, "%s", msg);
         longjmp(p->jb, 1);
     }
     for (int i = 0; i < n; i++) {
@@ -249,6 +249,7 @@ static void check_model(parser *p)
     int data_h = l->data.resize_h ? l->data.resize_h : 28;
     int data_w = l->data.resize_w ? l->data.resize_w : 28;
     int data_c = l->data.channels ? l->data.channels : 1;
+    bool folder = l->data.kind == LS_DATA_FOLDER;
     int n_in = 0;
     for (int i = 0; i < m->n_layers && !e[0]; i++) {
         nn_layer *ly = m->layers[i];
@@ -265,7 +266,16 @@ static void check_model(parser *p)
         nn_shape s = ly->out_shape;
         bool ok = (s.rank == 3 && s.d[0] == data_h && s.d[1] == data_w && s.d[2] == data_c) ||
                   (s.rank == 1 && (size_t)s.d[0] == (size_t)data_h * (size_t)data_w * (size_t)data_c);
-        if (!ok) {
+        if (folder && !l->data.resize_h) {
+            /* a folder's images are read at the input's size, whatever theirs: only the
+             * channels are the folder's (it gives RGB) */
+            if (s.rank != 3 || s.d[2] != 3) {
+                char sb[64];
+                at = l->decls[0].loc;
+                snprintf(e, sizeof e, "the model's input is %s but an image folder gives RGB images, resized to the input's height and width: make the input (height, width, 3)",
+                         nn_shape_str(s, false, sb, sizeof sb));
+            }
+        } else if (!ok) {
             char sb[64];
             at = l->decls[0].loc;
             snprintf(e, sizeof e, "the model's input is %s but the data gives %dx%dx%d images; %s",
@@ -282,6 +292,8 @@ static void check_model(parser *p)
             snprintf(e, sizeof e, "the model ends in '%s', which outputs a (height, width, channels) map; end it with Flatten() and Dense(...)", out->name);
         else if (l->compile.loss == NN_LOSS_BCE && units != 1)
             snprintf(e, sizeof e, "binary_crossentropy needs one output unit (Dense(1, activation=sigmoid)) but '%s' has %zu", out->name, units);
+        else if (folder)
+            ; /* the folder's class count is known once it is read (the session checks it) */
         else if (l->compile.loss == NN_LOSS_BCE && l->data.n_classes != 2)
             snprintf(e, sizeof e, "binary_crossentropy needs exactly 2 classes but the data has %d; list two under 'classes' or use sparse_categorical_crossentropy", l->data.n_classes);
         else if (l->compile.loss == NN_LOSS_SCCE && units != (size_t)l->data.n_classes)
@@ -360,25 +372,19 @@ static int run(parser *p)
         p->len -= 3;
     }
     lsp_check_bytes(p);
-    const char *s = p->text, *end = s + p->len;
+    const char *s = p->text, *end = s + p->len, *next;
     int lineno = 0;
-    while (s < end) {
-        const char *e = memchr(s, '\n', (size_t)(end - s));
-        if (!e)
-            e = end;
+    for (; s < end; s = next) {
+        int n = (int)lsp_line_len(s, end, &next);
         lineno++;
-        int n = (int)(e - s);
-        if (n > 0 && s[n - 1] == '\r')
-            n--;
         lsp_set_line(p, s, n, lineno);
         handle_line(p);
         p->eof_line = lineno;
         p->eof_col = p->colmap[n];
-        if (e < end) {
+        if (s + n < end) { /* a line end follows: the file ends on the next line */
             p->eof_line = lineno + 1;
             p->eof_col = 1;
         }
-        s = e + 1;
     }
     if (p->eof_line == 0) {
         p->eof_line = 1;
@@ -438,12 +444,10 @@ ls_lesson *ls_lesson_parse(const char *name, const char *text, size_t len, char 
 
 ls_lesson *ls_lesson_load(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    /* a named pipe would block a plain fopen until a writer comes: refused unopened */
+    FILE *f = ds_fopen_regular(path, NULL, err, errlen);
+    if (!f)
         return NULL;
-    }
     size_t cap = 64 * 1024, n = 0;
     char *buf = malloc(cap);
     while (buf) {
@@ -468,15 +472,12 @@ ls_lesson *ls_lesson_load(const char *path, char *err, size_t errlen)
     int read_errno = errno;
     fclose(f);
     if (!buf || bad) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, buf ? (read_errno ? strerror(read_errno) : "read error") : "out of memory");
+        ds_seterr(err, errlen, "%s: %s", path, buf ? (read_errno ? strerror(read_errno) : "read error") : "out of memory");
         free(buf);
         return NULL;
     }
     if (n > FILE_MAX_BYTES) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s:1:1: the file is larger than %u bytes; is this a lesson?", path,
-                     FILE_MAX_BYTES);
+        ds_seterr(err, errlen, "%s:1:1: the file is larger than %u bytes; is this a lesson?", path, FILE_MAX_BYTES);
         free(buf);
         return NULL;
     }

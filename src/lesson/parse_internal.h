@@ -98,6 +98,8 @@ typedef struct {
     ls_loc want_loc;
     const char *want_kw;
     bool para_open, pending_break;
+    char *app_buf;              /* the text last appended to, its length and capacity */
+    size_t app_len, app_cap;
 
     /* the open question: the last item of the last step */
     bool q_open;
@@ -137,6 +139,9 @@ NORETURN PRINTF(4, 5) void lsp_fail_at(parser *p, int line, int col, const char 
 /* Allocation that fails the parse ("out of memory") instead of returning NULL. */
 void *lsp_xrealloc(parser *p, void *ptr, size_t n);
 char *lsp_xstrndup(parser *p, const char *s, size_t n);
+/* ptr (n elements of size bytes) with room for one more: the capacity doubles (it is the
+ * next power of two, so it needs no field of its own), so n appends cost linear time. */
+void *lsp_grow(parser *p, void *ptr, int n, size_t size);
 
 /* ------------------------------------------------------------------------------------ */
 /* Characters (ASCII only; never the C library's locale-dependent classes) */
@@ -167,6 +172,10 @@ static inline const char *suggest(char *buf, size_t n, const char *s, size_t len
 /* ------------------------------------------------------------------------------------ */
 /* Lexer (lex.c): the buffer's bytes are checked once, then each line is lexed on demand. */
 
+/* Bytes of the line at s (text up to end) before its line end: LF, CRLF or a lone CR, as
+ * Python reads scripts (a file saved with CR-only line ends is not one long line); *next
+ * is where the next line starts (end after the last). */
+size_t lsp_line_len(const char *s, const char *end, const char **next);
 /* Fails at the first NUL, control character, invalid UTF-8 or over-long line of the buffer. */
 void lsp_check_bytes(parser *p);
 /* Makes s (n bytes, line lineno) the line the lexer reads. */

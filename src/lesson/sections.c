@@ -204,9 +204,13 @@ void lsp_data_key(parser *p, const tok *key, bool call)
     switch (k) {
     case 0: read_classes(p, call); break;
     case 1: d->train = (int)read_split(p, "the train size", ctx, "all"); break;
-    case 2: d->val = (int)read_split(p, "the validation size", ctx, "none"); break;
+    case 2:
+        d->val_loc = tloc(p, key);
+        d->val = (int)read_split(p, "the validation size", ctx, "none");
+        break;
     case 3: d->test = (int)read_split(p, "the test size", ctx, "all"); break;
     case 4: {
+        d->resize_loc = tloc(p, key);
         tok t = peek(p);
         int v[3];
         int n = lsp_read_ints(p, "the resize shape", ctx, v, 3, 1, 1024);
@@ -633,8 +637,8 @@ static ls_decl *add_decl(parser *p, const ls_decl *d, const tok *at)
     ls_lesson *l = p->l;
     if (l->n_decls >= MAX_DECLS)
         FAIL_TOK(p, at, "too many layers (at most %d)", MAX_DECLS);
-    l->decls = lsp_xrealloc(p, l->decls, sizeof *l->decls * (size_t)(l->n_decls + 1));
-    p->input_locs = lsp_xrealloc(p, p->input_locs, sizeof *p->input_locs * LS_MAX_INPUTS * (size_t)(l->n_decls + 1));
+    l->decls = lsp_grow(p, l->decls, l->n_decls, sizeof *l->decls);
+    p->input_locs = lsp_grow(p, p->input_locs, l->n_decls, sizeof *p->input_locs * LS_MAX_INPUTS);
     l->decls[l->n_decls] = *d;
     return &l->decls[l->n_decls++];
 }

@@ -20,7 +20,7 @@ static ls_item *new_item(parser *p, ls_item_kind kind, const tok *at)
     if (st->n_items >= LS_STEP_MAX_ITEMS || p->total_items >= MAX_ITEMS_TOTAL)
         FAIL_TOK(p, at, "too many items (a step holds at most %d, a lesson %d)", LS_STEP_MAX_ITEMS,
                  MAX_ITEMS_TOTAL);
-    st->items = lsp_xrealloc(p, st->items, sizeof *st->items * (size_t)(st->n_items + 1));
+    st->items = lsp_grow(p, st->items, st->n_items, sizeof *st->items);
     ls_item *it = &st->items[st->n_items++];
     memset(it, 0, sizeof *it);
     it->kind = kind;
@@ -48,16 +48,30 @@ static void add_ref(parser *p, const char *name, ls_loc loc, bool dropout, const
     r->what = what;
 }
 
-/* Appends s[0..n) to *dst with sep between (dst owned by the lesson). */
+/* Appends s[0..n) to *dst with sep between (dst owned by the lesson). A paragraph grows
+ * by a line at a time: the length of the string last appended to and its capacity are
+ * kept, and the capacity doubles, so a 1 MB paragraph costs linear time (no strlen of
+ * the whole text, no copy of it, per line). */
 static void append_text(parser *p, char **dst, const char *sep, const char *s, size_t n)
 {
-    size_t old = *dst ? strlen(*dst) : 0;
+    if (!*dst || *dst != p->app_buf) {
+        p->app_len = *dst ? strlen(*dst) : 0;
+        p->app_cap = *dst ? p->app_len + 1 : 0;
+    }
+    size_t old = p->app_len;
     size_t sl = old ? strlen(sep) : 0;
-    char *d = lsp_xrealloc(p, *dst, old + sl + n + 1);
+    size_t need = old + sl + n + 1;
+    char *d = *dst;
+    if (need > p->app_cap) {
+        size_t cap = p->app_cap * 2 > need ? p->app_cap * 2 : need;
+        d = lsp_xrealloc(p, d, cap);
+        p->app_cap = cap;
+    }
     memcpy(d + old, sep, sl);
     memcpy(d + old + sl, s, n);
     d[old + sl + n] = '\0';
-    *dst = d;
+    *dst = p->app_buf = d;
+    p->app_len = need - 1;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -408,7 +422,7 @@ static void step_question_part(parser *p, const tok *kw)
         char *s = lsp_inline_text(p);
         if (!s || !*s)
             FAIL_TOK(p, kw, "expected the choice's text after 'choice'");
-        q->choices = lsp_xrealloc(p, q->choices, sizeof *q->choices * (size_t)(q->n_choices + 1));
+        q->choices = lsp_grow(p, q->choices, q->n_choices, sizeof *q->choices);
         q->choices[q->n_choices++] = s;
         p->tmp = NULL;
     } else if (is_kw(p, kw, "answer")) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "data/util.h"
 #include "keras/keras.h"
 #include "session/load.h"
 
@@ -19,18 +20,15 @@ ls_lesson *ls_lesson_load_any(const char *path, char *err, size_t errlen)
 {
     if (!ls_is_python_path(path))
         return ls_lesson_load(path, err, errlen);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    /* a named pipe would block a plain fopen until a writer comes: refused unopened */
+    FILE *f = ds_fopen_regular(path, NULL, err, errlen);
+    if (!f)
         return NULL;
-    }
     size_t cap = LS_KERAS_MAX_FILE + 1;
     char *buf = malloc(cap);
     if (!buf) {
         fclose(f);
-        if (err && errlen)
-            snprintf(err, errlen, "%s: out of memory", path);
+        ds_seterr(err, errlen, "%s: out of memory", path);
         return NULL;
     }
     size_t n = fread(buf, 1, cap, f);
@@ -39,8 +37,7 @@ ls_lesson *ls_lesson_load_any(const char *path, char *err, size_t errlen)
     fclose(f);
     if (bad) {
         free(buf);
-        if (err && errlen)
-            snprintf(err, errlen, "%s: read error: %s", path, strerror(e));
+        ds_seterr(err, errlen, "%s: read error: %s", path, strerror(e));
         return NULL;
     }
     char *text = ls_keras_import(path, buf, n, err, errlen);

@@ -66,7 +66,9 @@ static int cache_ready(ls_session *s)
     const ds_set *t = &s->data.train, *v = &s->data.val;
     size_t per = m->layers[p]->out_size;
     double bytes = (double)per * sizeof(float) * ((double)t->n + v->n + s->batch);
-    if (m->memory_budget && bytes + m->memory_used + m->memory_used_act > (double)m->memory_budget) {
+    /* on top of everything else held: weights, activations, the data sets */
+    double held = (double)m->memory_used + (double)m->memory_used_act + ls_data_bytes(s);
+    if (m->memory_budget && bytes + held > (double)m->memory_budget) {
         s->cache.off = true;
         ls_note(s, "the frozen base's outputs (%.0f MiB) do not fit the memory budget: computed every step",
                  bytes / 1048576.0);

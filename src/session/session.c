@@ -12,6 +12,7 @@
 #include "data/dataset.h"
 #include "data/folder.h"
 #include "data/h5.h"
+#include "data/util.h"
 #include "data/weights.h"
 #include "session/paths.h"
 #include "session/session_internal.h"
@@ -29,12 +30,15 @@ static size_t default_budget(void)
     return budget;
 }
 
+/* Messages quote names taken from files (layer names, paths, folders): control
+ * characters are escaped (ds_escape_inplace) so that each error or note is one line. */
 int ls_fail(ls_session *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(s->err, sizeof s->err, fmt, ap);
     va_end(ap);
+    ds_escape_inplace(s->err, sizeof s->err);
     return -1;
 }
 
@@ -42,13 +46,14 @@ void ls_note(ls_session *s, const char *fmt, ...)
 {
     size_t k = strlen(s->notes);
     if (k && k + 2 < sizeof s->notes) {
-        s->notes[k++] = '\n';
+        s->notes[k++] = '\n'; /* the one line break: between notes */
         s->notes[k] = '\0';
     }
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(s->notes + k, sizeof s->notes - k, fmt, ap);
     va_end(ap);
+    ds_escape_inplace(s->notes + k, sizeof s->notes - k);
 }
 
 ls_options ls_options_default(void)
@@ -96,6 +101,51 @@ void ls_session_destroy(ls_session *s)
     free(s);
 }
 
+/* Bytes of the model's parameters and their gradients, known from the layers' shapes
+ * before anything is allocated (nn_model_finalize counts them the same way). */
+static double param_bytes(const nn_model *m)
+{
+    double b = 0;
+    for (int i = 0; i < m->n_layers; i++)
+        for (int q = 0; q < m->layers[i]->n_params; q++)
+            b += (double)m->layers[i]->params[q].size * sizeof(float) * (m->layers[i]->params[q].is_stat ? 1 : 2);
+    return b;
+}
+
+/* The validation images resized to the model's input, held for the whole session, must
+ * fit the memory budget with what else is there (on_top bytes): refused, naming the
+ * lesson's 'val' line and the sizes, before they are allocated. n: the images. */
+static int check_val_budget(ls_session *s, long n, double on_top)
+{
+    const ls_data *d = &s->lesson->data;
+    nn_shape in = s->model->layers[0]->out_shape;
+    double per = (double)nn_shape_size(in) * sizeof(float);
+    double need = per * (double)n, budget = (double)s->model->memory_budget;
+    if (!budget || need + on_top <= budget)
+        return 0;
+    ls_loc at = d->val_loc.line ? d->val_loc : d->loc;
+    char sb[64], rs[64] = "";
+    if (d->resize_loc.line)
+        snprintf(rs, sizeof rs, " ('resize' at line %d)", d->resize_loc.line);
+    return ls_fail(s, "%s:%d:%d: the validation set, %ld images resized to %s%s, needs %.1f MiB on top of %.1f MiB, over the memory budget of %.1f MiB; lower 'val' or the image size",
+                   s->lesson->path, at.line, at.col, n, nn_shape_str(in, false, sb, sizeof sb), rs,
+                   need / 1048576.0, on_top / 1048576.0, budget / 1048576.0);
+}
+
+/* Before any data is read: the resized validation set the lesson asks for ('val' images
+ * of Fashion-MNIST, resized when the model's input is not 28x28x1) and the parameters
+ * together within the budget. The activations are counted by the engine when it
+ * reserves them, and everything once more before the validation set is allocated. */
+static int check_lesson_budget(ls_session *s)
+{
+    const ls_data *d = &s->lesson->data;
+    nn_shape in = s->model->layers[0]->out_shape;
+    bool same = in.rank == 3 && in.d[0] == 28 && in.d[1] == 28 && in.d[2] == 1;
+    if (d->kind != LS_DATA_FASHION || d->val <= 0 || same)
+        return 0;
+    return check_val_budget(s, d->val, param_bytes(s->model));
+}
+
 /* A folder of class sub-folders (Keras's flow_from_directory layout), read at the model's
  * input size; the sets move into s->data so the rest of the session treats them alike. */
 static int load_folder(ls_session *s)
@@ -124,9 +174,16 @@ static int load_folder(ls_session *s)
     memset(&f.val, 0, sizeof f.val);
     snprintf(s->data.dir, sizeof s->data.dir, "%.*s", (int)sizeof s->data.dir - 1, dir);
     ds_folder_free(&f);
-    if (s->lesson->compile.loss == NN_LOSS_BCE && s->data.train.k != 2)
-        return ls_fail(s, "%s: binary_crossentropy needs exactly 2 classes but %s has %d class folders",
-                       s->lesson->path, dir, s->data.train.k);
+    /* the parser cannot know how many class folders there are: checked here */
+    const ls_compile *c = &s->lesson->compile;
+    int k = s->data.train.k;
+    size_t units = s->model->layers[s->model->n_layers - 1]->out_size;
+    if (c->loss == NN_LOSS_BCE && k != 2)
+        return ls_fail(s, "%s:%d:%d: binary_crossentropy needs exactly 2 classes but %s has %d class folders",
+                       s->lesson->path, c->loc.line, c->loc.col, dir, k);
+    if (c->loss == NN_LOSS_SCCE && units != (size_t)k)
+        return ls_fail(s, "%s:%d:%d: sparse_categorical_crossentropy needs one output unit per class: %s has %d class folders but the model's output has %zu units",
+                       s->lesson->path, c->loc.line, c->loc.col, dir, k, units);
     ls_note(s, "images from %s: %d classes, %d training and %d validation images", dir, s->data.train.k,
              s->data.train.n, s->data.val.n);
     return 0;
@@ -153,6 +210,17 @@ static int load_data(ls_session *s)
     return 0;
 }
 
+double ls_data_bytes(const ls_session *s)
+{
+    const ds_set *sets[] = {&s->data.train, &s->data.val, &s->data.test};
+    double b = 0;
+    for (int i = 0; i < 3; i++)
+        b += (double)sets[i]->n * ((double)ds_set_example_floats(sets[i]) * sizeof(float) + 2 * sizeof(int32_t));
+    if (s->val_x)
+        b += (double)s->data.val.n * (double)nn_shape_size(s->model->layers[0]->out_shape) * sizeof(float);
+    return b;
+}
+
 /* The model's input size per example and the data's: resize when they differ. */
 static int setup_batches(ls_session *s)
 {
@@ -175,6 +243,11 @@ static int setup_batches(ls_session *s)
         return ls_fail(s, "out of memory for a batch");
     const ds_set *v = &s->data.val;
     if (v->n > 0 && !same) {
+        /* everything already held: weights, activations, the images as read, a batch */
+        double held = (double)s->model->memory_used + (double)s->model->memory_used_act +
+                      ls_data_bytes(s) + (double)s->batch * (double)per * sizeof(float);
+        if (check_val_budget(s, v->n, held) < 0)
+            return -1;
         s->val_x = malloc((size_t)v->n * per * sizeof(float));
         if (!s->val_x)
             return ls_fail(s, "out of memory for the resized validation set");
@@ -285,7 +358,7 @@ ls_session *ls_session_create(ls_lesson *lesson, const ls_options *opt, char *er
     char berr[768];
     s->model = ls_lesson_build_model(lesson, berr, sizeof berr);
     if (!s->model) {
-        snprintf(err, errlen, "%s", berr);
+        ds_seterr(err, errlen, "%s", berr);
         ls_session_destroy(s);
         return NULL;
     }
@@ -293,7 +366,7 @@ ls_session *ls_session_create(ls_lesson *lesson, const ls_options *opt, char *er
     s->base_random = calloc((size_t)lesson->n_decls + 1, sizeof *s->base_random);
     if (!s->base_random)
         ls_fail(s, "out of memory");
-    if (!s->base_random || load_data(s) < 0 || init_model(s) < 0 || setup_batches(s) < 0 ||
+    if (!s->base_random || check_lesson_budget(s) < 0 || load_data(s) < 0 || init_model(s) < 0 || setup_batches(s) < 0 ||
         ls_desc_build(s) < 0) {
         snprintf(err, errlen, "%s", s->err);
         ls_session_destroy(s);

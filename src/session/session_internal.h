@@ -77,6 +77,10 @@ int ls_find_layers(ls_session *s, const char *name, int *first, int *count);
 /* The layer by name (a base's last layer for a base), or -1 with the error set. */
 int ls_find_layer(ls_session *s, const char *name);
 
+/* Bytes the data sets hold: the images as read, their labels, and the validation images
+ * resized to the model's input (s->val_x) once they are. */
+double ls_data_bytes(const ls_session *s);
+
 /* prefix_cache.c */
 void ls_cache_drop(ls_session *s);
 /* The prefix's outputs for the batch in s->x / s->src (computing those not cached yet),

@@ -147,6 +147,38 @@ run budget-fits "$DS" train small.lesson --steps 2 --memory-budget 100
 if sane budget-fits && [ "$rc" -eq 0 ]; then ok "the same model trains within --memory-budget 100"; else
     fail "train small.lesson --memory-budget 100: rc $rc"; cat "$T/budget-fits.err"; fi
 
+# Issue 14: the validation set resized to the model's input counts too: 1000 images at
+# 1024x1024x3 (12000 MiB) under --memory-budget 4096, and 2000 (24000 MiB) under the
+# default budget, are refused before anything is read, naming the 'val' line, in well
+# under a second with max RSS under 100 MB.
+for nval in 1000 2000; do
+    cat >"bigval$nval.lesson" <<EOF
+title robust big validation set
+data fashion_mnist
+  classes sneaker, ankle boot
+  val $nval
+  resize 1024x1024x3
+model
+  Input(shape=(1024, 1024, 3))
+  Flatten()
+  Dense(1, activation=sigmoid)
+compile
+  loss binary_crossentropy
+EOF
+    args=("$DS" train "bigval$nval.lesson" --steps 1)
+    [ $nval = 1000 ] && args+=(--memory-budget 4096)
+    run bigval$nval "${args[@]}"
+    want="bigval$nval.lesson:4:3: the validation set, $nval images resized to (1024, 1024, 3) ('resize' at line 5), needs $((nval * 12)).0 MiB on top of 24.0 MiB, over the memory budget of"
+    if sane bigval$nval && [ "$rc" -eq 2 ] && has_line bigval$nval "$want" && [ "$rss" -lt 100 ] &&
+        python3 -c "import sys; sys.exit(float(sys.argv[1]) >= 1)" "$secs"; then
+        ok "val $nval at 1024x1024x3 refused before allocating (exit 2, max RSS ${rss} MB, ${secs} s)"
+        show bigval$nval "$want"
+    else
+        fail "train bigval$nval.lesson: rc $rc, max RSS $rss MB, $secs s, wanted '$want'"
+        sed 's/^/    /' "$T/bigval$nval.err" | head -5
+    fi
+done
+
 # --------------------------------------------------------------- non-finite --
 want="blowup.lesson: the loss is not finite at step 3; the first non-finite value appears in layer 'dense_2'"
 run blow-train "$DS" train blowup.lesson --steps 50
