@@ -21,4 +21,13 @@ typedef int (*nn_chunk_forward)(nn_model *m, int i, int k, const void *ctx);
 int nn_model_eval_loop(nn_model *m, const int32_t *labels, int n, nn_chunk_forward forward,
                        const void *ctx, double *loss, double *accuracy);
 
+/* The dropout family as layers (dropout_layer.c). Infer: checks the rate and the
+ * noise_shape against the input (SpatialDropoutND fill in theirs) and sets out_shape;
+ * 0 or -1 naming the layer. Forward: identity in inference; in training draws the mask
+ * (or Gaussian noise) from m->dropout_rng unless mask_override is set; -1 for Dropout at
+ * rate 1. Backward adds into din. */
+int nn_dropout_layer_infer(nn_model *m, nn_layer *l, nn_shape in);
+int nn_dropout_layer_forward(nn_model *m, nn_layer *l, const float *in, int n, bool training);
+void nn_dropout_layer_backward(const nn_layer *l, float *din, const float *dy, int n);
+
 #endif

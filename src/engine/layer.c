@@ -40,6 +40,31 @@ int nn_layer_type_parse(const char *s)
     return -1;
 }
 
+static const struct {
+    const char *keras, *prefix;
+} drop_names[NN_DROP_KIND_COUNT] = {
+    [NN_DROP_PLAIN] = {"Dropout", "dropout"},
+    [NN_DROP_SPATIAL1D] = {"SpatialDropout1D", "spatial_dropout1d"},
+    [NN_DROP_SPATIAL2D] = {"SpatialDropout2D", "spatial_dropout2d"},
+    [NN_DROP_SPATIAL3D] = {"SpatialDropout3D", "spatial_dropout3d"},
+    [NN_DROP_GAUSSIAN] = {"GaussianDropout", "gaussian_dropout"},
+    [NN_DROP_ALPHA] = {"AlphaDropout", "alpha_dropout"},
+};
+
+const char *nn_layer_class_name(const nn_layer_cfg *c)
+{
+    if (c->type == NN_DROPOUT && (unsigned)c->drop_kind < NN_DROP_KIND_COUNT)
+        return drop_names[c->drop_kind].keras;
+    return nn_layer_type_name(c->type);
+}
+
+const char *nn_layer_class_prefix(const nn_layer_cfg *c)
+{
+    if (c->type == NN_DROPOUT && (unsigned)c->drop_kind < NN_DROP_KIND_COUNT)
+        return drop_names[c->drop_kind].prefix;
+    return nn_layer_type_prefix(c->type);
+}
+
 static const char *act_names[] = {"linear", "relu", "sigmoid", "softmax"};
 
 const char *nn_act_name(nn_act a)

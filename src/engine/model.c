@@ -38,7 +38,8 @@ static void free_buffers(nn_layer *l)
     free(l->aux);
     free(l->aux2);
     free(l->argmax);
-    l->out = l->dout = l->logits = l->aux = l->aux2 = NULL;
+    free(l->noise);
+    l->out = l->dout = l->logits = l->aux = l->aux2 = l->noise = NULL;
     l->mask = NULL;
     l->argmax = NULL;
 }
@@ -90,10 +91,10 @@ int nn_model_find(const nn_model *m, const char *name)
 }
 
 /* Keras names unnamed layers prefix, prefix_1, prefix_2 ... (Input: input_1, input_2). */
-static void auto_name(const nn_model *m, nn_layer_type t, char *out, size_t n)
+static void auto_name(const nn_model *m, const nn_layer_cfg *c, char *out, size_t n)
 {
-    const char *prefix = nn_layer_type_prefix(t);
-    int k = (t == NN_INPUT) ? 1 : 0;
+    const char *prefix = nn_layer_class_prefix(c);
+    int k = (c->type == NN_INPUT) ? 1 : 0;
     for (;; k++) {
         if (k == 0)
             snprintf(out, n, "%s", prefix);
@@ -235,9 +236,8 @@ static int infer(nn_model *m, nn_layer *l)
         l->out_shape = nn_shape1((int)nn_shape_size(in));
         break;
     case NN_DROPOUT:
-        if (!(c->rate >= 0.0f && c->rate <= 1.0f))
-            return nn_model_fail(m, "layer '%s' (Dropout): rate must be in [0, 1], got %g", nm, (double)c->rate);
-        l->out_shape = in;
+        if (nn_dropout_layer_infer(m, l, in) < 0)
+            return -1;
         break;
     case NN_CONCAT: {
         if (l->n_inputs < 1)
@@ -298,7 +298,7 @@ int nn_model_add(nn_model *m, const nn_layer_cfg *cfg, const int *inputs, int n_
         }
         snprintf(l->name, sizeof l->name, "%s", cfg->name);
     } else {
-        auto_name(m, cfg->type, l->name, sizeof l->name);
+        auto_name(m, cfg, l->name, sizeof l->name);
     }
     l->index = m->n_layers;
     l->n_inputs = n_inputs;
@@ -468,7 +468,8 @@ int nn_model_set_dropout_rate(nn_model *m, int layer, double rate)
     if (layer < 0 || layer >= m->n_layers || m->layers[layer]->type != NN_DROPOUT)
         return nn_model_fail(m, "layer %d is not a Dropout layer", layer);
     if (!(rate >= 0.0f && rate <= 1.0f))
-        return nn_model_fail(m, "layer '%s' (Dropout): rate must be in [0, 1], got %g", m->layers[layer]->name, (double)rate);
+        return nn_model_fail(m, "layer '%s' (%s): rate must be in [0, 1], got %g", m->layers[layer]->name,
+                             nn_layer_class_name(&m->layers[layer]->cfg), rate);
     m->layers[layer]->cfg.rate = rate;
     return 0;
 }
@@ -492,7 +493,7 @@ static int alloc_buffers(nn_model *m, int n)
         size_t k = (size_t)n * l->out_size;
         total += k * sizeof(float) * (l->needs_grad ? 2 : 1);
         if (l->type == NN_DROPOUT)
-            total += k;
+            total += k + (l->cfg.drop_kind == NN_DROP_GAUSSIAN ? k * sizeof(float) : 0);
         if (l->type == NN_MAXPOOL2D)
             total += k * sizeof(int32_t);
         if (l->type == NN_BATCHNORM)
@@ -519,6 +520,8 @@ static int alloc_buffers(nn_model *m, int n)
             return nn_model_fail(m, "out of memory");
         if (l->type == NN_DROPOUT && !(l->mask = calloc(k, 1)))
             return nn_model_fail(m, "out of memory for layer '%s' mask", l->name);
+        if (l->type == NN_DROPOUT && l->cfg.drop_kind == NN_DROP_GAUSSIAN && !(l->noise = malloc(k * sizeof(float))))
+            return nn_model_fail(m, "out of memory for layer '%s' noise", l->name);
         if (l->type == NN_MAXPOOL2D && !(l->argmax = malloc(k * sizeof(int32_t))))
             return nn_model_fail(m, "out of memory");
         if (l->type == NN_BATCHNORM) {
@@ -710,30 +713,10 @@ static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool t
     case NN_FLATTEN: /* channels-last data is already in Keras's flatten order */
         memcpy(l->out, layer_in(m, l, 0), total * sizeof(float));
         break;
-    case NN_DROPOUT: {
-        double rate = l->cfg.rate;
-        l->mask_valid = false;
-        if (!training) {
-            memcpy(l->out, layer_in(m, l, 0), total * sizeof(float));
-            break;
-        }
-        if (rate >= 1.0)
-            return nn_model_fail(m, "layer '%s' (Dropout): rate 1 drops every unit; training cannot run (as in Keras)", l->name);
-        if (l->mask_override) {
-            memcpy(l->mask, l->mask_override, total);
-            l->dropped = 0;
-            for (size_t i = 0; i < total; i++)
-                l->dropped += !l->mask[i];
-        } else if (rate == 0.0) {
-            memset(l->mask, 1, total); /* Keras returns its input unchanged at rate 0 */
-            l->dropped = 0;
-        } else {
-            l->dropped = nn_dropout_draw(l->mask, total, rate, &m->dropout_rng);
-        }
-        nn_dropout_forward(l->out, layer_in(m, l, 0), l->mask, total, rate);
-        l->mask_valid = true;
+    case NN_DROPOUT:
+        if (nn_dropout_layer_forward(m, l, layer_in(m, l, 0), n, training) < 0)
+            return -1;
         break;
-    }
     case NN_CONCAT: {
         const float *ins[NN_MAX_INPUTS];
         int chans[NN_MAX_INPUTS];
@@ -885,13 +868,8 @@ static void backward_layer(nn_model *m, nn_layer *l, int n, float *tmp)
                 din[i] += dy[i];
         break;
     case NN_DROPOUT:
-        if (!din)
-            break;
-        if (l->mask_valid)
-            nn_dropout_backward(din, dy, l->mask, total, l->cfg.rate);
-        else
-            for (size_t i = 0; i < total; i++)
-                din[i] += dy[i];
+        if (din)
+            nn_dropout_layer_backward(l, din, dy, n);
         break;
     case NN_CONCAT: {
         float *dins[NN_MAX_INPUTS];

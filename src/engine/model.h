@@ -38,6 +38,19 @@ typedef enum {
     NN_LAYER_TYPE_COUNT
 } nn_layer_type;
 
+/* Which Keras class an NN_DROPOUT layer is. The dropout family shares one layer type
+ * so that everything reading a Dropout's mask (trace, recorder, window, measurements)
+ * reads theirs; the kind picks the arithmetic (src/engine/dropout.c). */
+typedef enum {
+    NN_DROP_PLAIN = 0,      /* Dropout (with or without noise_shape) */
+    NN_DROP_SPATIAL1D,      /* SpatialDropout1D: noise shape (N, 1, C) on (N, steps, C) */
+    NN_DROP_SPATIAL2D,      /* SpatialDropout2D: (N, 1, 1, C) on (N, H, W, C) */
+    NN_DROP_SPATIAL3D,      /* SpatialDropout3D: (N, 1, 1, 1, C) on (N, D, H, W, C) */
+    NN_DROP_GAUSSIAN,       /* GaussianDropout: multiplicative N(1, rate/(1-rate)) noise */
+    NN_DROP_ALPHA,          /* AlphaDropout: dropped units set to alpha_p, then affine */
+    NN_DROP_KIND_COUNT
+} nn_dropout_kind;
+
 /* Keras class name ("Dense", "Conv2D", "InputLayer", ...). */
 const char *nn_layer_type_name(nn_layer_type t);
 /* Keras's snake-case base for automatic names ("dense", "conv2d", "input", ...). */
@@ -63,12 +76,22 @@ typedef struct {
     nn_act act;           /* Dense, Conv2D, Activation */
     bool use_bias;        /* Dense, Conv2D */
     double rate;          /* Dropout (double: Keras computes 1/(1-rate) from a Python float) */
+    nn_dropout_kind drop_kind; /* Dropout: which class of the family */
+    /* Dropout, AlphaDropout: Keras's noise_shape, batch axis first; noise_rank 0 = none
+     * (one draw per element). Entries: 0 = None (the input's extent), 1 = one draw shared
+     * along that axis, or the input's extent. SpatialDropoutND fill it in when added. */
+    int noise_rank;
+    int noise_shape[NN_MAX_RANK + 1];
     float eps, momentum;  /* BatchNormalization (Keras: 1e-3, 0.99) */
     bool center, scale;   /* BatchNormalization (Keras: true, true) */
     bool trainable;       /* false: frozen from the start */
 } nn_layer_cfg;
 
 nn_layer_cfg nn_layer_cfg_default(nn_layer_type type);
+/* The Keras class and automatic-name base of a layer as configured: the type's, except
+ * for the dropout family ("SpatialDropout2D" / "spatial_dropout2d", ...). */
+const char *nn_layer_class_name(const nn_layer_cfg *c);
+const char *nn_layer_class_prefix(const nn_layer_cfg *c);
 
 /* A parameter tensor, named as in Keras ("kernel", "bias", "gamma", "beta",
  * "moving_mean", "moving_variance"). */
@@ -106,6 +129,8 @@ typedef struct nn_layer {
     float *logits;          /* output layer with sigmoid/softmax: pre-activation values */
     uint8_t *mask;          /* Dropout: 1 = kept, batch_cap * out_size */
     size_t dropped;         /* Dropout: dropped count in the last training forward */
+    float *noise;           /* GaussianDropout: each element's multiplier in the last
+                             * training forward (batch_cap * out_size); NULL otherwise */
     bool mask_valid;        /* Dropout: the last forward drew a mask (training mode) */
     float *aux;             /* layer scratch (BN xhat, conv im2col, ...) */
     float *aux2;            /* BN mean and invstd */

@@ -53,6 +53,32 @@ void nn_act_backward(float *din, const float *dout, const float *out, size_t row
 size_t nn_dropout_draw(uint8_t *mask, size_t n, double rate, nn_rng *rng);
 void nn_dropout_forward(float *out, const float *in, const uint8_t *mask, size_t n, double rate);
 void nn_dropout_backward(float *din, const float *dout, const uint8_t *mask, size_t n, double rate);
+/* Keras's noise_shape (SpatialDropout1D/2D/3D, Dropout(noise_shape=...)): dims is the
+ * tensor's shape, batch first (rank axes); noise[k] is 1 (one draw shared along axis k)
+ * or dims[k]. Draws one uniform per noise element, in row-major order of the noise
+ * shape, and writes the broadcast mask per ELEMENT (prod(dims) bytes, as
+ * nn_dropout_draw, so forward, backward and the trace read it unchanged). Returns the
+ * number of dropped elements. */
+size_t nn_dropout_draw_shaped(uint8_t *mask, const int *dims, const int *noise, int rank, double rate,
+                              nn_rng *rng);
+
+/* ---- GaussianDropout: out = in * noise, noise ~ N(1, rate / (1 - rate)) ----
+ * nn_gaussian_noise_draw fills noise[i] = z * float(sqrt(rate/(1-rate))) + 1, z ~ N(0,1),
+ * for 0 < rate < 1 (Keras applies no noise otherwise). */
+void nn_gaussian_noise_draw(float *noise, size_t n, double rate, nn_rng *rng);
+void nn_gaussian_dropout_forward(float *out, const float *in, const float *noise, size_t n);
+void nn_gaussian_dropout_backward(float *din, const float *dout, const float *noise, size_t n);
+
+/* ---- AlphaDropout: out = a * (in * mask + alpha_p * (1 - mask)) + b ----
+ * Keras's constants, in double: alpha_p = -1.7580993408473766,
+ * a = ((1-rate) * (1 + rate * alpha_p^2))^-0.5, b = -a * alpha_p * rate; the functions
+ * use them cast to float32, as Keras does. Backward: din += dout * a * mask. */
+typedef struct {
+    double a, b, alpha_p;
+} nn_alpha_consts;
+nn_alpha_consts nn_alpha_dropout_consts(double rate);
+void nn_alpha_dropout_forward(float *out, const float *in, const uint8_t *mask, size_t n, double rate);
+void nn_alpha_dropout_backward(float *din, const float *dout, const uint8_t *mask, size_t n, double rate);
 
 /* ---- Conv2D: kernel (kh, kw, c, filters), Keras padding rules ---- */
 typedef struct {

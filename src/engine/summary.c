@@ -43,7 +43,7 @@ void nn_model_summary(const nn_model *m, FILE *f)
     for (int i = 0; i < m->n_layers; i++) {
         const nn_layer *l = m->layers[i];
         char lt[160], shape[64], sh[68], pc[32];
-        snprintf(lt, sizeof lt, "%s (%s)", l->name, nn_layer_type_name(l->type));
+        snprintf(lt, sizeof lt, "%s (%s)", l->name, nn_layer_class_name(&l->cfg));
         nn_shape_str(l->out_shape, true, shape, sizeof shape);
         /* Keras prints an InputLayer's shape as a list of one tuple */
         snprintf(sh, sizeof sh, l->type == NN_INPUT ? "[%s]" : "%s", shape);

@@ -118,13 +118,17 @@ typedef enum {
     LS_Q_LAYER_PARAMS,      /* layer */
     LS_Q_LR,                /* effective learning rate */
     LS_Q_MASK_ACTIVE,       /* layer: 1 if the last forward drew a mask, else 0 */
-    LS_Q_KEPT_SCALE,        /* layer: output/input on kept units of the last forward */
+    LS_Q_KEPT_SCALE,        /* layer: the scale of kept units, 1/(1-rate) exactly (1 if no mask) */
     LS_Q_MEAN_RATIO,        /* layer: mean(output)/mean(input) of the last forward */
     LS_Q_DEAD_GRAD,         /* layer: max |grad| flowing into units its mask dropped */
     LS_Q_STEPS,             /* optimizer steps taken */
     LS_Q_DROPPED_UNIT_CHANGE, /* layer (Dropout): max |dW| of the last step over the incoming
                                * weights and bias of the units its mask dropped for every
                                * example of the batch (the layer feeding it must be Dense) */
+    LS_Q_DROPPED_CHANNELS,  /* layer (Dropout): fraction of (example, channel) pairs whose
+                             * every position was dropped in the last forward */
+    LS_Q_MIXED_CHANNELS,    /* layer (Dropout): fraction of (example, channel) pairs with some
+                             * positions kept and some dropped (0 for channel-wise dropout) */
 } ls_quantity;
 
 typedef enum { LS_CMP_LT = 0, LS_CMP_LE, LS_CMP_GT, LS_CMP_GE, LS_CMP_EQ, LS_CMP_WITHIN } ls_cmp;

@@ -560,6 +560,38 @@ typedef struct {
     bool name_kw;
 } layer_ctx;
 
+/* noise_shape=(None, 1, 1, 64): Keras's tuple, batch axis first, None or a size per
+ * axis (0 stands for None); the engine checks it against the input when building. */
+static void read_noise_shape(parser *p, nn_layer_cfg *cfg, const char *where)
+{
+    tok t = next(p);
+    if (!is_punct(&t, '(') && !is_punct(&t, '['))
+        lsp_expected(p, &t, "a tuple such as (None, 1, 1, 64) for noise_shape");
+    int close = is_punct(&t, '(') ? ')' : ']';
+    cfg->noise_rank = 0;
+    for (;;) {
+        tok u = peek(p);
+        if (is_punct(&u, close) && cfg->noise_rank > 0) {
+            next(p);
+            return;
+        }
+        if (cfg->noise_rank == NN_MAX_RANK + 1)
+            FAIL_TOK(p, &u, "noise_shape has at most %d axes (the batch axis and %d more)", NN_MAX_RANK + 1,
+                     NN_MAX_RANK);
+        int v = 0;
+        if (is_kw(p, &u, "None"))
+            next(p);
+        else
+            v = (int)lsp_read_int(p, "noise_shape", cfg->noise_rank ? "in the tuple" : where, 1, MAX_DIM);
+        cfg->noise_shape[cfg->noise_rank++] = v;
+        u = peek(p);
+        if (is_punct(&u, ','))
+            next(p);
+        else if (!is_punct(&u, close))
+            lsp_expected(p, &u, close == ')' ? "',' or ')'" : "',' or ']'");
+    }
+}
+
 static void layer_arg(parser *p, void *vctx, const tok *key, int pos, const char *where)
 {
     layer_ctx *c = vctx;
@@ -624,10 +656,11 @@ static void layer_arg(parser *p, void *vctx, const tok *key, int pos, const char
     } else if (!strcmp(nm, "keepdims")) {
         if (lsp_read_bool(p, where))
             FAIL_TOK(p, &t, "keepdims=True is not supported");
+    } else if (!strcmp(nm, "noise_shape") && !is_kw(p, &t, "None")) {
+        read_noise_shape(p, cfg, where);
     } else if (!strcmp(nm, "noise_shape") || !strcmp(nm, "seed")) {
         if (!is_kw(p, &t, "None"))
-            FAIL_TOK(p, &t, "Dropout's %s is not supported%s", nm,
-                     !strcmp(nm, "seed") ? "; the lesson's seed (fit: seed N) fixes every mask" : "");
+            FAIL_TOK(p, &t, "%s's seed is not supported; the lesson's seed (fit: seed N) fixes every mask", c->callee);
         next(p);
     }
 }
@@ -862,6 +895,7 @@ void lsp_model_line(parser *p)
     c.k = k;
     c.callee = callee;
     d.cfg = nn_layer_cfg_default(k->type);
+    d.cfg.drop_kind = k->drop_kind;
     d.loc = loc;
     u = peek(p);
     if (!is_punct(&u, '(')) {
@@ -878,7 +912,7 @@ void lsp_model_line(parser *p)
     if (k->type == NN_INPUT && !(c.seen & 1u))
         FAIL_TOK(p, &t, "Input needs a shape, e.g. Input(shape=(28, 28, 1))");
     if (k->type == NN_DROPOUT && !(c.seen & 1u))
-        FAIL_TOK(p, &t, "Dropout needs a rate, e.g. Dropout(0.2)");
+        FAIL_TOK(p, &t, "%s needs a rate, e.g. %s(0.2)", callee, callee);
     if (k->type == NN_ACTIVATION && !(c.seen & 1u))
         FAIL_TOK(p, &t, "Activation needs an activation, e.g. Activation(relu)");
     if (d.name[0])

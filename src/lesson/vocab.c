@@ -24,6 +24,9 @@ static const char *const k_bn[] = {"axis", "momentum", "epsilon", "center", "sca
 static const char *const k_act[] = {"activation", NULL};
 static const char *const k_flat[] = {"data_format", NULL};
 static const char *const k_drop[] = {"rate", "noise_shape", "seed", NULL};
+static const char *const k_sdrop1[] = {"rate", NULL};
+static const char *const k_sdrop[] = {"rate", "data_format", NULL};
+static const char *const k_gauss[] = {"rate", "seed", NULL};
 static const char *const k_cat[] = {"axis", NULL};
 static const char *const k_input[] = {"shape", "batch_size", "name", "dtype", "sparse", "tensor", "ragged",
                                       "type_spec", NULL};
@@ -42,6 +45,9 @@ static const char *const l_bn[] = {"axis", "momentum", "epsilon", "center", "sca
 static const char *const l_act[] = {"activation", "name", "trainable", NULL};
 static const char *const l_flat[] = {"data_format", "name", "trainable", "input_shape", NULL};
 static const char *const l_drop[] = {"rate", "noise_shape", "seed", "name", "trainable", NULL};
+static const char *const l_sdrop1[] = {"rate", "name", "trainable", NULL};
+static const char *const l_sdrop[] = {"rate", "data_format", "name", "trainable", NULL};
+static const char *const l_gauss[] = {"rate", "seed", "name", "trainable", NULL};
 static const char *const l_cat[] = {"axis", "name", "trainable", NULL};
 
 static const char *const a_conv[] = {"Convolution2D", NULL};
@@ -52,19 +58,26 @@ static const char *const a_gap[] = {"GlobalAvgPool2D", NULL};
 /* The order is the lesson's list of layers in "unknown layer" messages (InputLayer,
  * a second spelling of Input there, is left out of it). */
 const ls_vocab_layer ls_vocab_layers[] = {
-    {"Input", NULL, NN_INPUT, true, k_input, 8, l_input, 1},
-    {"InputLayer", NULL, NN_INPUT, false, k_inlayer, 8, l_input, 1},
-    {"Dense", NULL, NN_DENSE, false, k_dense, 10, l_dense, 2},
-    {"Conv2D", a_conv, NN_CONV2D, false, k_conv, 16, l_conv, 4},
-    {"MaxPooling2D", a_maxpool, NN_MAXPOOL2D, false, k_pool, 4, l_pool, 3},
-    {"AveragePooling2D", a_avgpool, NN_AVGPOOL2D, false, k_pool, 4, l_pool, 3},
-    {"GlobalAveragePooling2D", a_gap, NN_GAP2D, false, k_gap, 2, l_gap, 0},
-    {"BatchNormalization", NULL, NN_BATCHNORM, false, k_bn, 13, l_bn, 5},
-    {"Activation", NULL, NN_ACTIVATION, false, k_act, 1, l_act, 1},
-    {"Flatten", NULL, NN_FLATTEN, false, k_flat, 1, l_flat, 0},
-    {"Dropout", NULL, NN_DROPOUT, false, k_drop, 3, l_drop, 3},
-    {"Concatenate", NULL, NN_CONCAT, false, k_cat, 1, l_cat, 1},
-    {NULL, NULL, 0, false, NULL, 0, NULL, 0},
+    {"Input", NULL, NN_INPUT, true, k_input, 8, l_input, 1, NN_DROP_PLAIN},
+    {"InputLayer", NULL, NN_INPUT, false, k_inlayer, 8, l_input, 1, NN_DROP_PLAIN},
+    {"Dense", NULL, NN_DENSE, false, k_dense, 10, l_dense, 2, NN_DROP_PLAIN},
+    {"Conv2D", a_conv, NN_CONV2D, false, k_conv, 16, l_conv, 4, NN_DROP_PLAIN},
+    {"MaxPooling2D", a_maxpool, NN_MAXPOOL2D, false, k_pool, 4, l_pool, 3, NN_DROP_PLAIN},
+    {"AveragePooling2D", a_avgpool, NN_AVGPOOL2D, false, k_pool, 4, l_pool, 3, NN_DROP_PLAIN},
+    {"GlobalAveragePooling2D", a_gap, NN_GAP2D, false, k_gap, 2, l_gap, 0, NN_DROP_PLAIN},
+    {"BatchNormalization", NULL, NN_BATCHNORM, false, k_bn, 13, l_bn, 5, NN_DROP_PLAIN},
+    {"Activation", NULL, NN_ACTIVATION, false, k_act, 1, l_act, 1, NN_DROP_PLAIN},
+    {"Flatten", NULL, NN_FLATTEN, false, k_flat, 1, l_flat, 0, NN_DROP_PLAIN},
+    {"Dropout", NULL, NN_DROPOUT, false, k_drop, 3, l_drop, 3, NN_DROP_PLAIN},
+    /* the dropout family (Keras 2: keras/layers/core/spatial_dropout.py, keras/layers/noise.py;
+     * GaussianDropout's seed= is Keras 2.11's) */
+    {"SpatialDropout1D", NULL, NN_DROPOUT, false, k_sdrop1, 1, l_sdrop1, 1, NN_DROP_SPATIAL1D},
+    {"SpatialDropout2D", NULL, NN_DROPOUT, false, k_sdrop, 2, l_sdrop, 2, NN_DROP_SPATIAL2D},
+    {"SpatialDropout3D", NULL, NN_DROPOUT, false, k_sdrop, 2, l_sdrop, 2, NN_DROP_SPATIAL3D},
+    {"GaussianDropout", NULL, NN_DROPOUT, false, k_gauss, 1, l_gauss, 1, NN_DROP_GAUSSIAN},
+    {"AlphaDropout", NULL, NN_DROPOUT, false, k_drop, 3, l_drop, 3, NN_DROP_ALPHA},
+    {"Concatenate", NULL, NN_CONCAT, false, k_cat, 1, l_cat, 1, NN_DROP_PLAIN},
+    {NULL, NULL, 0, false, NULL, 0, NULL, 0, NN_DROP_PLAIN},
 };
 
 const char *const ls_vocab_common_args[] = {"name", "trainable", "input_shape", "input_dim", "batch_input_shape",
@@ -99,7 +112,7 @@ int ls_vocab_layer_words(const char **out, int max)
     for (const ls_vocab_layer *e = ls_vocab_layers; e->keras && n < max; e++) {
         bool seen = false;
         for (const ls_vocab_layer *f = ls_vocab_layers; f < e; f++)
-            seen |= f->type == e->type;
+            seen |= f->type == e->type && f->drop_kind == e->drop_kind;
         if (!seen)
             out[n++] = e->keras;
     }
@@ -111,7 +124,7 @@ int ls_vocab_layer_words(const char **out, int max)
 const ls_vocab_layer *ls_vocab_layer_of_type(nn_layer_type t)
 {
     for (const ls_vocab_layer *e = ls_vocab_layers; e->keras; e++)
-        if (e->type == t && !e->function)
+        if (e->type == t && !e->function && e->drop_kind == NN_DROP_PLAIN)
             return e;
     return NULL;
 }

@@ -23,6 +23,7 @@ typedef struct {
     int n_pos;                      /* how many of args Keras takes positionally */
     const char *const *lesson_args; /* what a lesson accepts, in the order its messages list them */
     int lesson_pos;                 /* how many of lesson_args a lesson takes positionally */
+    nn_dropout_kind drop_kind;      /* NN_DROPOUT: which class of the family (SpatialDropout2D, ...) */
 } ls_vocab_layer;
 
 /* The layers, ending with an entry whose keras is NULL. */
@@ -36,12 +37,12 @@ extern const char *const ls_vocab_common_args[];
  * gets the name as the table writes it (an alias when one matched). NULL when unknown. */
 const ls_vocab_layer *ls_vocab_layer_find(const char *s, size_t n, const char **spelling);
 
-/* One name per layer type, in table order (Input, Dense, Conv2D, ...): the list a lesson's
+/* One name per layer class (type, and kind of dropout), in table order (Input, Dense, Conv2D, ...): the list a lesson's
  * messages offer. Fills out (max entries, NULL-terminated when room is left) and returns
  * how many it wrote. */
 int ls_vocab_layer_words(const char **out, int max);
 
-/* The layer class (never the Input function) of type t, or NULL. */
+/* The layer class (never the Input function) of type t, or NULL; for NN_DROPOUT, Dropout. */
 const ls_vocab_layer *ls_vocab_layer_of_type(nn_layer_type t);
 
 /* Optimizers, indexed by nn_opt_kind. */

@@ -77,6 +77,45 @@ static int dropped_unit_change(ls_session *s, const nn_layer *l, int n, double *
     return 0;
 }
 
+/* The scale a kept unit is multiplied by, as the layer defines it (a ratio estimated
+ * from float32 data would read 1.000033 at rate 0): Dropout and SpatialDropoutND
+ * 1/(1-rate) in double, as Keras computes it from a Python float (rate 0.9 gives
+ * 10.000000000000002); GaussianDropout 1, its noise's mean; AlphaDropout Keras's a
+ * (kept units become a*x + b); 1 when the last forward drew no mask. */
+static double kept_scale(const nn_layer *l)
+{
+    double rate = l->cfg.rate;
+    if (!l->mask_valid)
+        return 1.0;
+    switch (l->cfg.drop_kind) {
+    case NN_DROP_GAUSSIAN:
+        return 1.0;
+    case NN_DROP_ALPHA:
+        return rate > 0.0 && rate < 1.0 ? nn_alpha_dropout_consts(rate).a : 1.0;
+    default:
+        return 1.0 / (1.0 - rate);
+    }
+}
+
+/* Over the (example, channel) pairs of the last forward's mask (channels: the last
+ * axis), the fraction wholly dropped (LS_Q_DROPPED_CHANNELS) or partly dropped
+ * (LS_Q_MIXED_CHANNELS); 0 when no mask was drawn. */
+static double channel_fraction(const nn_layer *l, ls_quantity q, int n)
+{
+    if (!l->mask_valid)
+        return 0.0;
+    size_t ch = (size_t)l->out_shape.d[l->out_shape.rank - 1], pos = l->out_size / ch;
+    size_t hits = 0;
+    for (size_t e = 0; e < (size_t)n; e++)
+        for (size_t c = 0; c < ch; c++) {
+            size_t kept = 0;
+            for (size_t p = 0; p < pos; p++)
+                kept += l->mask[(e * pos + p) * ch + c];
+            hits += q == LS_Q_DROPPED_CHANNELS ? kept == 0 : kept > 0 && kept < pos;
+        }
+    return (double)hits / ((double)n * (double)ch);
+}
+
 /* What the Dropout l did to its input in the last forward: whether it drew a mask, the
  * scale of kept units, the ratio of mean output to mean input, or the largest gradient
  * that reached its input at a dropped unit (the "dead gradient", 0 when correct). */
@@ -86,16 +125,8 @@ static double dropout_quantity(const nn_model *m, const nn_layer *l, ls_quantity
     size_t total = (size_t)n * l->out_size;
     if (q == LS_Q_MASK_ACTIVE)
         return l->mask_valid ? 1.0 : 0.0;
-    if (q == LS_Q_KEPT_SCALE) {
-        double sum = 0;
-        long cnt = 0;
-        for (size_t i = 0; i < total; i++)
-            if ((!l->mask_valid || l->mask[i]) && src->out[i] != 0.0f) {
-                sum += (double)l->out[i] / src->out[i];
-                cnt++;
-            }
-        return cnt ? sum / cnt : NAN;
-    }
+    if (q == LS_Q_KEPT_SCALE)
+        return kept_scale(l);
     if (q == LS_Q_MEAN_RATIO) {
         double so = 0, si = 0;
         for (size_t i = 0; i < total; i++) {
@@ -181,6 +212,12 @@ int ls_measure(ls_session *s, const ls_expect *e, double *v)
         if (!(l = dropout_layer(s, e->layer)))
             return -1;
         *v = dropout_quantity(m, l, e->q, n);
+        return 0;
+    case LS_Q_DROPPED_CHANNELS:
+    case LS_Q_MIXED_CHANNELS:
+        if (!(l = dropout_layer(s, e->layer)))
+            return -1;
+        *v = channel_fraction(l, e->q, n);
         return 0;
     }
     return ls_fail(s, "unknown quantity %d", (int)e->q);

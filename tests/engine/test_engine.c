@@ -530,6 +530,79 @@ static void test_trace_capture(void **state)
     nn_model_destroy(m);
 }
 
+/* The dropout family in a model: Keras's automatic names and class names, the noise
+ * shape filled in or checked against the input (errors name the layer), one mask per
+ * (example, channel), identity at inference, GaussianDropout's noise. */
+static void test_dropout_family(void **state)
+{
+    (void)state;
+    nn_model *m = nn_model_create("family");
+    push_input(m, nn_shape3(3, 3, 4));
+    nn_layer_cfg c = nn_layer_cfg_default(NN_DROPOUT);
+    c.drop_kind = NN_DROP_SPATIAL2D;
+    c.rate = 0.5;
+    int sd = nn_model_push(m, &c);
+    assert_true(sd > 0);
+    assert_string_equal(m->layers[sd]->name, "spatial_dropout2d");
+    assert_string_equal(nn_layer_class_name(&m->layers[sd]->cfg), "SpatialDropout2D");
+    const int want_noise[4] = {0, 1, 1, 0}; /* (None, 1, 1, None) */
+    assert_int_equal(m->layers[sd]->cfg.noise_rank, 4);
+    assert_memory_equal(m->layers[sd]->cfg.noise_shape, want_noise, sizeof want_noise);
+    c.drop_kind = NN_DROP_GAUSSIAN;
+    int gd = nn_model_push(m, &c);
+    assert_string_equal(m->layers[gd]->name, "gaussian_dropout");
+    c.drop_kind = NN_DROP_PLAIN;
+    c.noise_rank = 4;
+    c.noise_shape[0] = 0, c.noise_shape[1] = 1, c.noise_shape[2] = 1, c.noise_shape[3] = 4;
+    int pd = nn_model_push(m, &c);
+    assert_string_equal(m->layers[pd]->name, "dropout");
+    /* bad noise shapes and input ranks fail, naming the layer */
+    c.noise_shape[3] = 3;
+    assert_int_equal(nn_model_push(m, &c), -1);
+    assert_non_null(strstr(nn_model_error(m), "noise_shape axis 3 is 3"));
+    c.noise_rank = 3;
+    assert_int_equal(nn_model_push(m, &c), -1);
+    assert_non_null(strstr(nn_model_error(m), "noise_shape has 3 axes"));
+    c = nn_layer_cfg_default(NN_DROPOUT);
+    c.drop_kind = NN_DROP_SPATIAL1D;
+    c.rate = 0.5;
+    c.name = "sd1";
+    assert_int_equal(nn_model_push(m, &c), -1);
+    assert_non_null(strstr(nn_model_error(m), "'sd1' (SpatialDropout1D) needs a 2-axis input"));
+
+    nn_rng r;
+    nn_rng_seed(&r, 3);
+    assert_int_equal(nn_model_finalize(m, &r), 0);
+    enum { N = 8, SZ = 36 };
+    float x[N * SZ];
+    for (int i = 0; i < N * SZ; i++)
+        x[i] = 1.0f + (float)i / 100.0f;
+    assert_int_equal(nn_model_reserve(m, N), 0);
+    assert_int_equal(nn_model_forward(m, x, N, true), 0);
+    for (int l = sd; l <= pd; l += pd - sd) {
+        const uint8_t *mk = m->layers[l]->mask;
+        size_t dropped = 0;
+        for (int n = 0; n < N; n++)
+            for (int ch = 0; ch < 4; ch++)
+                for (int p = 1; p < 9; p++) /* constant over the 3x3 positions */
+                    assert_int_equal(mk[n * SZ + p * 4 + ch], mk[n * SZ + ch]);
+        for (int i = 0; i < N * SZ; i++)
+            dropped += !mk[i];
+        assert_int_equal(m->layers[l]->dropped, dropped);
+        assert_true(dropped % 9 == 0 && dropped > 0 && dropped < N * SZ);
+    }
+    /* GaussianDropout: out = in * noise, nothing dropped */
+    const nn_layer *g = m->layers[gd];
+    assert_true(g->mask_valid && g->dropped == 0);
+    for (int i = 0; i < N * SZ; i++)
+        assert_true(g->out[i] == m->layers[sd]->out[i] * g->noise[i]);
+    /* inference: every kind is the identity */
+    assert_int_equal(nn_model_forward(m, x, N, false), 0);
+    assert_memory_equal(m->layers[pd]->out, x, sizeof x);
+    assert_false(m->layers[gd]->mask_valid);
+    nn_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -548,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_nonfinite_names_layer),
         cmocka_unit_test(test_shape_errors),
         cmocka_unit_test(test_trace_capture),
+        cmocka_unit_test(test_dropout_family),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

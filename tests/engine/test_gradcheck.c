@@ -420,6 +420,182 @@ static void test_dropout(void **state)
     free(c.x), free(c.w), free(c.out), free(c.mask), free(dx);
 }
 
+/* ------------------------------------------------------------------ the dropout family */
+
+/* SpatialDropout2D's noise shape (N, 1, 1, C) on (N, H, W, C): one uniform per (example,
+ * channel), drawn in that order, broadcast over H and W. */
+static void test_dropout_noise_shape(void **state)
+{
+    (void)state;
+    enum { N = 3, H = 4, W = 5, C = 6 };
+    const int dims[4] = {N, H, W, C}, noise[4] = {N, 1, 1, C};
+    const size_t total = (size_t)N * H * W * C;
+    uint8_t *m = malloc(total);
+    nn_rng a, b;
+    nn_rng_seed(&a, 5);
+    nn_rng_seed(&b, 5);
+    size_t dropped = nn_dropout_draw_shaped(m, dims, noise, 4, 0.5, &a);
+    size_t want_dropped = 0, cells_dropped = 0;
+    for (int n = 0; n < N; n++)
+        for (int c = 0; c < C; c++) {
+            const uint8_t keep = (double)nn_rng_uniform(&b) >= 0.5;
+            cells_dropped += !keep;
+            for (int hw = 0; hw < H * W; hw++) {
+                assert_int_equal(m[((size_t)n * H * W + hw) * C + c], keep);
+                want_dropped += !keep;
+            }
+        }
+    assert_int_equal(dropped, want_dropped);
+    assert_true(cells_dropped > 0 && cells_dropped < N * C); /* the check sees both values */
+    /* the generator moved by exactly N*C draws */
+    assert_true(nn_rng_next(&a) == nn_rng_next(&b));
+
+    /* noise_shape (None, H, 1, 1): one draw per (example, row), shared by a row's pixels
+     * and channels */
+    const int noise_rows[4] = {N, H, 1, 1};
+    nn_rng_seed(&a, 6);
+    nn_rng_seed(&b, 6);
+    nn_dropout_draw_shaped(m, dims, noise_rows, 4, 0.3, &a);
+    for (int n = 0; n < N; n++)
+        for (int h = 0; h < H; h++) {
+            const uint8_t keep = (double)nn_rng_uniform(&b) >= 0.3;
+            for (int k = 0; k < W * C; k++)
+                assert_int_equal(m[((size_t)n * H + h) * W * C + k], keep);
+        }
+
+    /* a full noise shape is nn_dropout_draw itself */
+    uint8_t *m2 = malloc(total);
+    nn_rng_seed(&a, 7);
+    nn_rng_seed(&b, 7);
+    nn_dropout_draw_shaped(m, dims, dims, 4, 0.2, &a);
+    nn_dropout_draw(m2, total, 0.2, &b);
+    assert_memory_equal(m, m2, total);
+
+    /* gradient through a channel mask: the same dropout forward/backward pair */
+    nn_rng r;
+    nn_rng_seed(&r, 8);
+    nn_dropout_draw_shaped(m, dims, noise, 4, 0.5, &r);
+    drop_ctx c = {.n = total, .rate = 0.5f, .mask = m};
+    c.x = frandn(&r, c.n, 1.0f);
+    c.w = frandn(&r, c.n, 1.0f);
+    c.out = fzeros(c.n);
+    float *dx = fzeros(c.n);
+    nn_dropout_backward(dx, c.w, c.mask, c.n, c.rate);
+    fd_expect("spatial dropout(0.5) (N,1,1,C) mask d/dx", drop_loss, &c, c.x, dx, c.n, 1e-2f, 1e-3);
+    free(c.x), free(c.w), free(c.out), free(dx), free(m), free(m2);
+}
+
+typedef struct {
+    float *x, *w, *out, *noise;
+    uint8_t *mask;
+    size_t n;
+    double rate;
+} noise_ctx;
+
+static double gauss_loss(void *p)
+{
+    noise_ctx *c = p;
+    nn_gaussian_dropout_forward(c->out, c->x, c->noise, c->n);
+    return ddot(c->out, c->w, c->n);
+}
+
+static void test_gaussian_dropout(void **state)
+{
+    (void)state;
+    /* the noise: z * float32(sqrt(rate / (1 - rate))) + 1, z the generator's normals */
+    enum { BIG = 200000 };
+    float *e = malloc(BIG * sizeof(float));
+    nn_rng a, b;
+    nn_rng_seed(&a, 9);
+    nn_rng_seed(&b, 9);
+    nn_gaussian_noise_draw(e, BIG, 0.2, &a);
+    const float sd = 0.5f; /* sqrt(0.2 / 0.8), exact in float32 */
+    double sum = 0, sq = 0;
+    for (int i = 0; i < BIG; i++) {
+        assert_true(e[i] == nn_rng_normal(&b) * sd + 1.0f);
+        sum += e[i];
+        sq += (double)e[i] * e[i];
+    }
+    /* mean 1 and variance rate/(1-rate) = 0.25, within 5 standard errors */
+    const double mean = sum / BIG, var = sq / BIG - mean * mean;
+    printf("  gaussian noise rate 0.2: mean %.5f (want 1), variance %.5f (want 0.25)\n", mean, var);
+    assert_true(fabs(mean - 1.0) < 5 * 0.5 / sqrt(BIG));
+    assert_true(fabs(var - 0.25) < 5 * 0.25 * sqrt(2.0 / BIG));
+    free(e);
+
+    nn_rng r;
+    nn_rng_seed(&r, 10);
+    noise_ctx c = {.n = 120, .rate = 0.3};
+    c.x = frandn(&r, c.n, 1.0f);
+    c.w = frandn(&r, c.n, 1.0f);
+    c.out = fzeros(c.n);
+    c.noise = fzeros(c.n);
+    nn_gaussian_noise_draw(c.noise, c.n, c.rate, &r);
+    float *dx = fzeros(c.n);
+    nn_gaussian_dropout_backward(dx, c.w, c.noise, c.n);
+    fd_expect("gaussian dropout(0.3) fixed noise d/dx", gauss_loss, &c, c.x, dx, c.n, 1e-2f, 1e-3);
+    free(c.x), free(c.w), free(c.out), free(c.noise), free(dx);
+}
+
+static double alpha_loss(void *p)
+{
+    noise_ctx *c = p;
+    nn_alpha_dropout_forward(c->out, c->x, c->mask, c->n, c->rate);
+    return ddot(c->out, c->w, c->n);
+}
+
+static void test_alpha_dropout(void **state)
+{
+    (void)state;
+    /* Keras 2's AlphaDropout constants, evaluated with Python floats:
+     *   alpha_p = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
+     *   a = ((1 - rate) * (1 + rate * alpha_p**2))**-0.5;  b = -a * alpha_p * rate */
+    static const struct {
+        double rate, a, b;
+    } ref[] = {
+        {0.1, 0.9212845161497115, 0.16197097005757022},
+        {0.2, 0.8789035834435328, 0.30903996214409446},
+        {0.5, 0.886404894665932, 0.7791939305180317},
+    };
+    for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++) {
+        nn_alpha_consts k = nn_alpha_dropout_consts(ref[i].rate);
+        assert_true(k.alpha_p == -1.7580993408473766);
+        assert_true(fabs(k.a - ref[i].a) <= 4e-16 && fabs(k.b - ref[i].b) <= 4e-16);
+        /* what they are for: a SELU-normalised input (mean 0, variance 1) stays so */
+        const double q = 1 - ref[i].rate, p = ref[i].rate;
+        assert_true(fabs(k.a * p * k.alpha_p + k.b) < 1e-15);
+        assert_true(fabs(k.a * k.a * q * (1 + p * k.alpha_p * k.alpha_p) - 1) < 1e-15);
+    }
+    /* rate 0 is the identity: a = 1, b = 0 */
+    assert_true(nn_alpha_dropout_consts(0.0).a == 1.0 && nn_alpha_dropout_consts(0.0).b == 0.0);
+
+    nn_rng r;
+    nn_rng_seed(&r, 11);
+    noise_ctx c = {.n = 150, .rate = 0.2};
+    c.x = frandn(&r, c.n, 1.0f);
+    c.w = frandn(&r, c.n, 1.0f);
+    c.out = fzeros(c.n);
+    c.mask = malloc(c.n);
+    nn_dropout_draw(c.mask, c.n, c.rate, &r);
+    nn_alpha_dropout_forward(c.out, c.x, c.mask, c.n, c.rate);
+    const float a = 0.8789035834435328f, b = 0.30903996214409446f, ap = -1.7580993408473766f;
+    size_t dropped = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        /* kept: a*x + b; dropped: a*alpha_p + b, each product and sum rounded to float32 */
+        const float want = c.mask[i] ? a * c.x[i] + b : a * ap + b;
+        assert_true(c.out[i] == want);
+        dropped += !c.mask[i];
+    }
+    assert_true(dropped > 0 && dropped < c.n);
+    float *dx = fzeros(c.n);
+    nn_alpha_dropout_backward(dx, c.w, c.mask, c.n, c.rate);
+    for (size_t i = 0; i < c.n; i++)
+        if (!c.mask[i])
+            assert_true(dx[i] == 0.0f); /* a dropped unit's output is a constant */
+    fd_expect("alpha dropout(0.2) fixed mask d/dx", alpha_loss, &c, c.x, dx, c.n, 1e-2f, 1e-3);
+    free(c.x), free(c.w), free(c.out), free(c.mask), free(dx);
+}
+
 /* ------------------------------------------------------------------ losses */
 
 typedef struct {
@@ -1214,6 +1390,9 @@ int main(void)
         cmocka_unit_test(test_dense),
         cmocka_unit_test(test_activations),
         cmocka_unit_test(test_dropout),
+        cmocka_unit_test(test_dropout_noise_shape),
+        cmocka_unit_test(test_gaussian_dropout),
+        cmocka_unit_test(test_alpha_dropout),
         cmocka_unit_test(test_losses),
         cmocka_unit_test(test_output_sizes),
         cmocka_unit_test(test_conv2d_hand),
