@@ -192,7 +192,8 @@ void ls_history_free(ls_session *s)
 
 /* ------------------------------------------------------------- writing -- */
 
-/* The lesson's source text (a .py is imported again), NUL-terminated; caller frees. */
+/* The lesson's source text (a .py is imported again), NUL-terminated; caller frees.
+ * Read up to a NUL byte or the end: neither a lesson nor a script may hold one. */
 static char *read_source(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
@@ -200,33 +201,28 @@ static char *read_source(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: cannot read the lesson to save from: %s", path, strerror(errno));
         return NULL;
     }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    size_t k;
-    while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap) {
-            char *b = realloc(buf, cap * 2 + 1);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = b;
-            cap *= 2;
-        }
-    }
-    bool bad = ferror(f);
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t n = getdelim(&buf, &cap, '\0', f);
+    bool bad = ferror(f) || (n < 0 && !feof(f));
     fclose(f);
-    if (!buf || bad) {
+    if (bad) {
         free(buf);
-        snprintf(err, errlen, "%s: %s", path, bad ? "read error" : "out of memory");
+        snprintf(err, errlen, "%s: cannot read the lesson to save from", path);
         return NULL;
     }
-    buf[n] = '\0';
+    if (n < 0) {   /* an empty file */
+        free(buf);
+        buf = calloc(1, 1);
+        n = 0;
+        if (!buf) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            return NULL;
+        }
+    }
     if (!ls_is_python_path(path))
         return buf;
-    char *text = ls_keras_import(path, buf, n, err, errlen);
+    char *text = ls_keras_import(path, buf, (size_t)n, err, errlen);
     free(buf);
     return text;
 }
