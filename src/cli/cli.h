@@ -27,4 +27,15 @@ int ds_cmd_open(int argc, char **argv);
  * cannot be written) exit 2 with one line naming the option or the file. */
 int ds_cmd_shot(int argc, char **argv);
 
+/* film.c: dropscope film LESSON --steps N --out CLIP.gif [--size WxH] [--example K|all]
+ * [--presenter] [--seed S] [--delay-ms D]: the window rendered once per training step
+ * into an animated GIF (src/data/gif.h) with the theme's palette. Bad arguments exit 2
+ * with one line naming the option or the file. */
+int ds_cmd_film(int argc, char **argv);
+/* help.c: dropscope help [COMMAND]: the commands, or one command's usage and options. */
+int ds_cmd_help(int argc, char **argv);
+/* Prints command name's usage and its options, one line each, on stdout: 0; 2 after
+ * "dropscope help: unknown command" when there is no such command. */
+int ds_cli_command_help(const char *name);
+
 #endif

@@ -77,6 +77,13 @@ int cli_parse_run_args(int argc, char **argv, cli_run_args *a, const char *cmd,
                 return 2;
             *(!strcmp(o, "--record") ? &a->record : &a->data) = v;
             i++;
+        } else if (!strcmp(cmd, "train") && !strcmp(o, "--save-lesson")) {
+            if (!cli_arg_text(cmd, o, v, "a file name for the lesson"))
+                return 2;
+            a->save_lesson = v;
+            i++;
+        } else if (!strcmp(cmd, "train") && (!strcmp(o, "--verbose") || !strcmp(o, "-v"))) {
+            a->verbose = true;
         } else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
             cli_help(cmd, help);
             return -1;

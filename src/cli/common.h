@@ -32,6 +32,8 @@ typedef struct {
     long memory_mib;        /* --memory-budget; 0: the session's default */
     const char *record;
     const char *data;
+    const char *save_lesson; /* train: --save-lesson FILE, the state at the end as a lesson */
+    bool verbose;           /* train: --verbose, every frozen layer in the closing lines */
     char found[4096];       /* the course lesson a bare name ("02-frozen-base") names */
 } cli_run_args;
 
@@ -42,8 +44,8 @@ const char *cli_lesson_path(const char *arg, char *buf, size_t n);
 /* The options of a run with nothing given. */
 cli_run_args cli_run_args_default(void);
 
-/* Reads [LESSON] --steps --seed --every --batch --memory-budget --record --data -h into
- * *a (strings point into argv). 0: go on; -1: help was printed (exit 0); 2: a one-line
+/* Reads [LESSON] --steps --seed --every --batch --memory-budget --record --data -h (and,
+ * for train, --save-lesson FILE --verbose) into *a (strings point into argv). 0: go on; -1: help was printed (exit 0); 2: a one-line
  * message was printed (exit 2). */
 int cli_parse_run_args(int argc, char **argv, cli_run_args *a, const char *cmd,
                        const char *help);

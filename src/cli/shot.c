@@ -4,12 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <SDL.h>
-#include <SDL_ttf.h>
-
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/render.h"
 #include "ui/app.h"
 #include "ui/launch.h"
 
@@ -91,32 +89,19 @@ static int parse_args(int argc, char **argv, shot_args *a)
     return 0;
 }
 
-/* Brings the app to the picture asked for: the lesson's first step (its actions and
- * checks, as the window shows on open), paused, then a->steps steps and, for
- * --inference, one inference forward. Returns the worker's status after it is idle. */
-static ui_worker_status run_to_picture(ui_app *app, ui_worker *worker, const shot_args *a)
+/* After the lesson's first step and a->steps steps: for --inference, one inference
+ * forward (no mask). Returns the worker's status after it is idle. */
+static ui_worker_status run_to_picture(cli_render *r, const shot_args *a)
 {
-    ui_worker_set_speed(worker, 0);
-    ui_app_enter_step(app, 0);
-    app->playing = false;   /* a picture is of a paused window */
-    ui_worker_set_playing(worker, false);
-    if (a->example_given)
-        app->example = (int)a->example;
-    if (a->steps > 0) {
-        ui_cmd c = {.kind = UI_CMD_STEP, .n = a->steps};
-        ui_worker_push(worker, &c);
-    }
+    ui_worker_status st = cli_render_steps(r, a->steps);
     if (a->inference) {
         /* Train first, then one inference forward: the grid then shows no mask. (A mode
          * change takes effect at the next step boundary, so wait for the training.) */
-        ui_worker_wait_idle(worker);
         ui_cmd m = {.kind = UI_CMD_MODE, .flag = false};
-        ui_worker_push(worker, &m);
-        ui_cmd s = {.kind = UI_CMD_STEP, .n = 1};
-        ui_worker_push(worker, &s);
+        ui_worker_push(r->worker, &m);
+        st = cli_render_steps(r, 1);
     }
-    ui_worker_wait_idle(worker);
-    return ui_worker_get_status(worker);
+    return st;
 }
 
 int ds_cmd_shot(int argc, char **argv)
@@ -132,67 +117,24 @@ int ds_cmd_shot(int argc, char **argv)
         fprintf(stderr, "dropscope shot: %s\n", err);
         return 2;
     }
-
-    int rc = 1;
-    SDL_Surface *surf = NULL;
-    SDL_Renderer *ren = NULL;
-    ui_worker *worker = NULL;
-    ui_app *app = NULL;
-    bool ttf = false;
-    /* No window at all: the software renderer draws into a surface. */
-    SDL_SetHint(SDL_HINT_VIDEODRIVER, "dummy");
-    if (TTF_Init() != 0) {
-        fprintf(stderr, "dropscope: SDL_ttf: %s\n", TTF_GetError());
-        goto done;
+    cli_render_opts o = {.path = path, .w = a.w, .h = a.h, .seed_set = a.seed_set, .seed = a.seed,
+                         .example_given = a.example_given, .example = a.example, .app = a.app};
+    cli_render r;
+    int rc = cli_render_open(&r, "shot", &o);
+    if (rc) {
+        cli_render_close(&r);
+        return rc;
     }
-    ttf = true;
-    surf = SDL_CreateRGBSurfaceWithFormat(0, a.w, a.h, 32, SDL_PIXELFORMAT_ARGB8888);
-    ren = surf ? SDL_CreateSoftwareRenderer(surf) : NULL;
-    if (!ren) {
-        fprintf(stderr, "dropscope: software renderer: %s\n", SDL_GetError());
-        goto done;
-    }
-    const ls_lesson *lesson = NULL;
-    worker = cli_launch(path, a.seed_set, a.seed, &lesson);
-    if (!worker) {
-        rc = 2;
-        goto done;
-    }
-    /* The session's batch (src/session/session.c: the lesson's, 20 by default). */
-    int batch = lesson && lesson->fit.batch > 0 ? lesson->fit.batch : 20;
-    if (a.example_given && a.example >= batch) {
-        fprintf(stderr, "dropscope shot: --example %ld is beyond the batch: the batch has %d "
-                        "examples, 0..%d\n", a.example, batch, batch - 1);
-        rc = 2;
-        goto done;
-    }
-    a.app.lesson_path = path;
-    app = ui_app_create(NULL, ren, worker, lesson, &a.app, err, sizeof err);
-    if (!app) {
-        fprintf(stderr, "dropscope: %s\n", err);
-        goto done;
-    }
-    ui_worker_status st = run_to_picture(app, worker, &a);
+    ui_worker_status st = run_to_picture(&r, &a);
     if (st.error[0])
         fprintf(stderr, "dropscope: %s\n", st.error);
-    ui_app_update(app);
-    ui_app_draw(app);   /* twice: the first frame measures the lesson text */
-    ui_app_draw(app);
-    SDL_RenderPresent(ren);
-    if (ui_save_png(surf, a.out, err, sizeof err) < 0) {
+    cli_render_draw(&r);
+    if (ui_save_png(r.surf, a.out, err, sizeof err) < 0) {
         fprintf(stderr, "dropscope shot: %s\n", err);
-        rc = 2;
-        goto done;
+        cli_render_close(&r);
+        return 2;
     }
-    printf("%s: %dx%d, step %ld\n", a.out, a.w, a.h, app->cur ? app->cur->step : 0L);
-    rc = st.error[0] ? 1 : 0;
-done:
-    ui_app_destroy(app);
-    ui_worker_stop(worker);
-    if (ren)
-        SDL_DestroyRenderer(ren);
-    SDL_FreeSurface(surf);
-    if (ttf)
-        TTF_Quit();
-    return rc;
+    printf("%s: %dx%d, step %ld\n", a.out, a.w, a.h, r.app->cur ? r.app->cur->step : 0L);
+    cli_render_close(&r);
+    return st.error[0] ? 1 : 0;
 }

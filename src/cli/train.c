@@ -5,6 +5,8 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "data/atomicio.h"
+#include "session/save.h"
 #include "session/record.h"
 #include "session/session.h"
 
@@ -50,17 +52,38 @@ static void print_row(const nn_trace *t, double sps, FILE *f)
     fprintf(f, "  %-22s %8.1f\n", fz, sps);
 }
 
-/* The closing lines: the rate, and each frozen layer's largest drift (0: bit-identical). */
-static void print_footer(ls_session *s, const nn_model *m, double secs)
+/* The closing lines: the rate, and the frozen layers' drift since compile (0:
+ * bit-identical): one line with the count and the largest drift; the layers that moved
+ * are always named, every frozen layer only with --verbose (140 for the reference). */
+static void print_footer(ls_session *s, const nn_model *m, double secs, bool verbose)
 {
     printf("# %ld steps in %.1f s (%.1f steps/s)\n", ls_session_steps(s), secs,
            secs > 0 ? ls_session_steps(s) / secs : 0.0);
-    int nf = 0;
-    for (int i = 0; i < m->n_layers; i++)
-        if (!m->layers[i]->train_active && m->layers[i]->n_params > 0)
-            nf++;
-    if (nf) {
-        printf("# frozen layers, largest |w - w_at_compile| (bit-identical when 0):");
+    int nf = 0, moved = 0, worst = -1;
+    for (int i = 0; i < m->n_layers; i++) {
+        const nn_layer *l = m->layers[i];
+        if (l->train_active || l->n_params == 0)
+            continue;
+        nf++;
+        moved += l->dw_max != 0.0f;
+        if (worst < 0 || l->dw_max > m->layers[worst]->dw_max)
+            worst = i;
+    }
+    if (!nf)
+        return;
+    if (!moved)
+        printf("# %d frozen layer%s, all bit-identical (largest |w - w_at_compile| 0)\n", nf,
+               nf == 1 ? "" : "s");
+    else
+        printf("# %d frozen layer%s, %d MOVED (largest |w - w_at_compile| %g, in %s):", nf,
+               nf == 1 ? "" : "s", moved, (double)m->layers[worst]->dw_max, m->layers[worst]->name);
+    for (int i = 0; moved && i < m->n_layers; i++)
+        if (!m->layers[i]->train_active && m->layers[i]->n_params > 0 && m->layers[i]->dw_max != 0.0f)
+            printf(" %s=%g", m->layers[i]->name, (double)m->layers[i]->dw_max);
+    if (moved)
+        printf("\n");
+    if (verbose) {
+        printf("# frozen:");
         for (int i = 0; i < m->n_layers; i++)
             if (!m->layers[i]->train_active && m->layers[i]->n_params > 0)
                 printf(" %s=%g", m->layers[i]->name, (double)m->layers[i]->dw_max);
@@ -119,11 +142,12 @@ static int train_steps(ls_session *s, const cli_run_args *a, long every, ls_reco
     }
     if (tty)
         fprintf(stderr, "\n");
-    print_footer(s, m, cli_now_sec() - t0);
+    print_footer(s, m, cli_now_sec() - t0, a->verbose);
     return status;
 }
 
-#define TRAIN_HELP "[LESSON] [--steps N] [--seed S] [--every K] [--batch B] [--record DIR] [--data DIR] [--memory-budget MiB]"
+#define TRAIN_HELP "[LESSON] [--steps N] [--seed S] [--every K] [--batch B] [--record DIR] " \
+                   "[--save-lesson FILE] [--verbose] [--data DIR] [--memory-budget MiB]"
 
 int ds_cmd_train(int argc, char **argv)
 {
@@ -133,13 +157,22 @@ int ds_cmd_train(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if (a.steps < 0)
         a.steps = 300;
+    char err[1024];
+    if (a.save_lesson) {
+        /* said now, not after the training: the file can be written */
+        ds_atomic *probe = ds_atomic_open(a.save_lesson, err, sizeof err);
+        if (!probe) {
+            fprintf(stderr, "dropscope train: --save-lesson: %s\n", err);
+            return 2;
+        }
+        ds_atomic_abort(probe);
+    }
     ls_session *s = cli_open_session(&a, "train", false);
     if (!s)
         return 2;
     nn_model *m = ls_session_model(s);
     long every = a.every > 0 ? a.every : (a.steps >= 20 ? a.steps / 20 : 1);
     const ls_lesson *lesson = ls_session_lesson(s);
-    char err[1024];
     ls_recorder *rec = NULL;
     int batch = a.batch > 0 ? (int)a.batch : (lesson->fit.batch > 0 ? lesson->fit.batch : 20);
     if (a.record && !(rec = ls_recorder_open(a.record, m, batch, err, sizeof err))) {
@@ -160,6 +193,15 @@ int ds_cmd_train(int argc, char **argv)
             }
         } else {
             ls_recorder_abort(rec);
+        }
+    }
+    if (a.save_lesson && status == 0) {
+        if (ls_session_save_lesson(s, a.save_lesson, NULL, err, sizeof err) < 0) {
+            fprintf(stderr, "dropscope train: --save-lesson: %s\n", err);
+            status = 2;
+        } else {
+            printf("# saved step %ld as %s (dropscope open or check it to reach the same state)\n",
+                   ls_session_steps(s), a.save_lesson);
         }
     }
     ls_session_destroy(s);

@@ -15,6 +15,7 @@
 #include "data/util.h"
 #include "data/weights.h"
 #include "session/paths.h"
+#include "session/save.h"
 #include "session/session_internal.h"
 
 /* The default memory budget: 16 GiB, or 3/4 of the machine's memory if that is less. */
@@ -98,6 +99,7 @@ void ls_session_destroy(ls_session *s)
     free(s->cache.row_of_src);
     ls_desc_free(s);
     free(s->base_random);
+    ls_history_free(s);
     free(s);
 }
 
@@ -385,6 +387,7 @@ ls_session *ls_session_create(ls_lesson *lesson, const ls_options *opt, char *er
         ls_session_destroy(s);
         return NULL;
     }
+    ls_history_start(s);
     return s;
 }
 
@@ -398,6 +401,7 @@ static double now_sec(void)
 nn_trace *ls_session_step(ls_session *s)
 {
     nn_model *m = s->model;
+    ls_history_step(s);
     double t0 = now_sec();
     int n = ds_batcher_next(s->batcher, s->batch, s->x, s->y, s->src);
     if (n < 1) {
@@ -600,6 +604,7 @@ int ls_session_set_lr(ls_session *s, float lr)
 
 int ls_session_reset(ls_session *s)
 {
+    ls_history_reset(s);
     ls_cache_drop(s);
     nn_rng r;
     nn_rng_seed(&r, s->seed);
@@ -627,6 +632,7 @@ int ls_session_reset(ls_session *s)
 
 void ls_session_set_seed(ls_session *s, uint64_t seed)
 {
+    ls_history_seed(s, seed);
     s->seed = seed;
     nn_model_seed_dropout(s->model, seed);
     ls_desc_refresh(s);

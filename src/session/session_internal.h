@@ -57,7 +57,10 @@ struct ls_session {
     int *desc_inputs;       /* every layer's inputs, one after another (desc.layers point in) */
     char notes[1024];
     char err[1024];
+    struct ls_history *history; /* save.c: what changed between steps (save as lesson) */
 };
+
+typedef struct ls_history ls_history;
 
 /* Sets the session's error (ls_session_error); returns -1. */
 int ls_fail(ls_session *s, const char *fmt, ...)

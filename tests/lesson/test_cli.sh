@@ -18,6 +18,11 @@
 # - the losses of `dropscope train ... --steps 10 --seed 11` agree with the PyTorch replay
 #   of that record committed in tests/fixtures/replay_lesson1_seed11.csv (made by
 #   tests/fixtures/replay_record.py) within a relative 1e-5 (measured: 1.4e-7).
+# - issue 13: `help COMMAND` and `COMMAND --help` for every command (the same text, a
+#   line for every option the bash completion offers), `--version` (meson.build's);
+#   train's closing line ("2 frozen layers, all bit-identical ...", the layers listed only
+#   with --verbose); `train --save-lesson` writes a lesson that `check` passes; summary
+#   columns stay aligned with a 48-character layer name and in lesson 8.
 #
 # Needs Debian's dataset-fashion-mnist (or $DROPSCOPE_DATA); exits 77 (skip) without it.
 set -u
@@ -238,6 +243,84 @@ fi
 sed 's/params of dense == 12345/params of dense == 25096/' "$T/unmet.lesson" >"$T/met.lesson"
 run "$DS" check "$T/met.lesson"
 if [ "$rc" -eq 0 ]; then ok "the corrected lesson passes check"; else fail "corrected lesson: check exit $rc"; cat "$T/out" "$T/err"; fi
+
+# ------------------------------------------------- issue 13: help, version --
+commands="open train summary check shot film import pretrain help"
+for c in $commands; do
+    run "$DS" help "$c"
+    cp "$T/out" "$T/help-$c"
+    if [ "$rc" -eq 0 ] && head -1 "$T/out" | grep -q "^usage: dropscope $c" && [ "$(wc -l <"$T/out")" -ge 3 ]; then :; else
+        fail "help $c (exit $rc):"; cat "$T/out" "$T/err"
+    fi
+    if [ "$c" != help ]; then
+        run "$DS" "$c" --help
+        cmp -s "$T/out" "$T/help-$c" && [ "$rc" -eq 0 ] || fail "$c --help (exit $rc) differs from help $c"
+    fi
+done
+# every option the completion offers is described on a line of its own
+for c in open train summary check shot film import pretrain; do
+    opts=$(sed -n "s/^ *$c) opts=\"\\(.*\\)\" ;;/\\1/p" "$SRC/data/dropscope.bash-completion")
+    [ -n "$opts" ] || fail "the completion lists no options for $c"
+    for o in $opts; do
+        [ "$o" = --help ] && continue
+        grep -qE "^  ($o|-[a-z], $o|-o, --output)( |,|$)" "$T/help-$c" || fail "help $c: no line for $o"
+    done
+done
+ok "help COMMAND and COMMAND --help for: $commands"
+want_version=$(sed -n "s/^ *version : '\\(.*\\)',/\\1/p" "$SRC/meson.build" | head -1)
+run "$DS" --version
+if [ "$rc" -eq 0 ] && [ "$(cat "$T/out")" = "dropscope $want_version" ]; then ok "--version: $(cat "$T/out")"
+else fail "--version (exit $rc): '$(cat "$T/out")', want 'dropscope $want_version'"; fi
+run "$DS" help
+for c in $commands; do grep -q "^  dropscope $c " "$T/out" || fail "help lists no $c"; done
+
+# ------------------------------- issue 13: train's closing line, --verbose --
+# lesson 1 freezes the base: conv2d and conv2d_1 have weights (the pools have none)
+run "$DS" train "$LESSON" --steps 3 --every 3
+if grep -qxF '# 2 frozen layers, all bit-identical (largest |w - w_at_compile| 0)' "$T/out" &&
+    ! grep -q 'conv2d=' "$T/out"; then ok "closing line: 2 frozen layers, all bit-identical, not listed"
+else fail "train's closing line:"; tail -3 "$T/out"; fi
+run "$DS" train "$LESSON" --steps 3 --every 3 --verbose
+grep -qxF '# frozen: conv2d=0 conv2d_1=0' "$T/out" && ok "--verbose lists conv2d=0 conv2d_1=0" ||
+    { fail "train --verbose:"; tail -3 "$T/out"; }
+
+# ------------------------------------------ issue 13: train --save-lesson --
+# 25 steps saved, then check runs the saved lesson: its step replays them and expects 25
+run "$DS" train "$LESSON" --steps 25 --every 25 --seed 4 --save-lesson "$T/saved.lesson"
+if [ "$rc" -eq 0 ] && grep -qF "# saved step 25 as $T/saved.lesson" "$T/out" &&
+    grep -qxF '  seed 4' "$T/saved.lesson" && grep -qxF '  run 25 steps' "$T/saved.lesson" &&
+    grep -qxF '  expect steps == 25' "$T/saved.lesson"; then
+    run "$DS" check "$T/saved.lesson"
+    [ "$rc" -eq 0 ] && ok "train --save-lesson: the saved lesson checks (seed 4, run 25 steps)" ||
+        { fail "check of the saved lesson: exit $rc"; cat "$T/out" "$T/err"; }
+else
+    fail "train --save-lesson (exit $rc):"; cat "$T/out" "$T/err" "$T/saved.lesson"
+fi
+
+# ------------------------------------- issue 13: summary columns stay aligned --
+# every row's Output Shape, Param # and Trainable columns start where the header's do
+aligned() {
+    awk '
+        /^ Layer \(type\)/ { s = index($0, "Output Shape"); p = index($0, "Param #"); t = index($0, "Trainable"); next }
+        s && /^ [^ ]/ && /\(None/ {
+            rows++
+            i = index($0, " (None") + 1; if (index($0, " [(None")) i = index($0, " [(None") + 1
+            if (i != s) { print "shape at " i " not " s ": " $0; bad++ }
+            rest = substr($0, p); if (rest !~ /^[0-9]/) { print "params not at " p ": " $0; bad++ }
+            if (substr($0, t, 1) !~ /[YN]/) { print "trainable not at " t ": " $0; bad++ }
+        }
+        END { if (!rows) print "no rows"; exit bad || !rows }' "$1"
+}
+sed 's/^  Dense(512, activation=relu)$/  Dense(512, activation=relu, name="a_dense_layer_with_a_name_longer_than_the_column")/' \
+    "$LESSON" >"$T/longname.lesson"
+run "$DS" summary "$T/longname.lesson"
+if [ "$rc" -eq 0 ] && grep -q a_dense_layer_with_a_name_longer_than_the_column "$T/out" && aligned "$T/out"; then
+    ok "summary: a 48-character layer name keeps the columns aligned"
+else fail "summary with a long layer name (exit $rc):"; cat "$T/out" "$T/err"; fi
+run "$DS" summary lessons/08-inception-reference.lesson
+if [ "$rc" -eq 0 ] && grep -q '^ batch_normalization_60 (BatchNormalization) ' "$T/out" && aligned "$T/out"; then
+    ok "summary of lesson 8: batch_normalization_60 (BatchNormalization) and every row aligned"
+else fail "summary of lesson 8 (exit $rc):"; head -20 "$T/out"; cat "$T/err"; fi
 
 # ------------------------------------------- losses vs the PyTorch replay --
 if [ ! -r "$FIXTURE" ]; then

@@ -295,6 +295,37 @@ expect 2 "emptydir/train-images-idx3-ubyte.gz: not found" -- "$DS" pretrain --da
 expect 2 "trunc/train-images-idx3-ubyte.gz: the gzip stream is truncated" --data-needed -- "$DS" pretrain --data trunc --out "$T/pt"
 [ -e "$T/pt" ] && { echo "FAIL: a failed pretrain created $T/pt"; failures=$((failures + 1)); }
 
+# ------------------------------------------------------------------ film --
+# (issue 13: the window once per step into an animated GIF)
+expect 2 "usage: dropscope film" -- "$DS" film
+expect 2 "--steps N is missing" -- "$DS" film good.lesson --out a.gif
+expect 2 "--out CLIP.gif is missing" -- "$DS" film good.lesson --steps 2
+expect 2 "unknown option '--inference'" -- "$DS" film good.lesson --steps 2 --out a.gif --inference
+expect 2 "one lesson at a time ('good.lesson' and 'empty.lesson')" -- "$DS" film good.lesson empty.lesson --steps 2 --out a.gif
+for v in 0 abc 10001 -1; do
+    expect 2 "--steps needs a whole number in 1..10000 (one frame per step), got '$v'" -- "$DS" film good.lesson --steps "$v" --out a.gif
+done
+for v in 5 abc 60001; do
+    expect 2 "--delay-ms needs a whole number in 10..60000, got '$v'" -- "$DS" film good.lesson --steps 2 --out a.gif --delay-ms "$v"
+done
+expect 2 "--size wants WxH, e.g. 1280x800 (320x240 to 8192x8192), got '10x10'" -- "$DS" film good.lesson --steps 2 --out a.gif --size 10x10
+expect 2 "--example needs an example of the batch, a whole number in 0..4095 (or 'all'), got 'x'" -- "$DS" film good.lesson --steps 2 --out a.gif --example x
+expect 2 "--seed needs a whole number in 0..18446744073709551615, got '-5'" -- "$DS" film good.lesson --steps 2 --out a.gif --seed -5
+expect 2 "--out needs a file name (CLIP.gif)" -- "$DS" film good.lesson --steps 2 --out
+expect 2 "film: --out: nodir/x/a.gif: cannot create a temporary file in nodir/x" -- "$DS" film good.lesson --steps 2 --out nodir/x/a.gif
+expect 2 "film: --out: adir: is a directory" -- "$DS" film good.lesson --steps 2 --out adir
+expect 2 "$T/none.lesson not found" -- "$DS" film "$T/none.lesson" --steps 2 --out a.gif
+expect 2 "--example 20 is beyond the batch: the batch has 20 examples, 0..19" --data-needed -- "$DS" film good.lesson --steps 1 --out a.gif --example 20
+[ -e a.gif ] && { echo "FAIL: a refused film left a.gif"; failures=$((failures + 1)); }
+
+# ------------------------------------------------------ help, save-lesson --
+expect 2 "dropscope help: unknown command 'bogus'" -- "$DS" help bogus
+expect 2 "dropscope help: one command at a time ('train' and 'shot')" -- "$DS" help train shot
+expect 2 "train: --save-lesson needs a file name for the lesson" -- "$DS" train good.lesson --save-lesson
+expect 2 "train: --save-lesson: nodir/x/s.lesson: cannot create a temporary file in nodir/x" -- "$DS" train good.lesson --steps 1 --save-lesson nodir/x/s.lesson
+expect 2 "train: --save-lesson: adir: is a directory" -- "$DS" train good.lesson --steps 1 --save-lesson adir
+expect 2 "dropscope summary: unknown option '--save-lesson'" -- "$DS" summary good.lesson --save-lesson x.lesson
+
 # ------------------------------------------------------------ shot, open --
 # (src/ui: the window's commands; the lesson is loaded by the worker)
 expect 2 "usage: dropscope shot" -- "$DS" shot
