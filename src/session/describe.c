@@ -46,7 +46,8 @@ static int build_layers(ls_session *s)
         o->units = L->out_shape.rank > 0 ? L->out_shape.d[L->out_shape.rank - 1] : 0;
         o->n_inputs = L->n_inputs;
         o->inputs = in;
-        memcpy(in, L->inputs, (size_t)L->n_inputs * sizeof *in);
+        if (L->n_inputs > 0)   /* an Input has none (and inputs may be NULL) */
+            memcpy(in, L->inputs, (size_t)L->n_inputs * sizeof *in);
         in += L->n_inputs;
         o->params = nn_layer_param_count(L);
         o->base = -1;

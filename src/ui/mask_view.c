@@ -173,26 +173,6 @@ static void draw_strip(ui_app *a, SDL_Rect r, int ti, const char *name, float ra
                  UI_ALIGN_RIGHT | UI_ALIGN_BOTTOM, 0);
 }
 
-/* Units of a layer from its shape string: the product of the dims in "(None, 1024)";
- * 0 when there are none or the product is absurd. Used before the first step, when no
- * trace says how many units there are. */
-static int shape_units(const char *shape)
-{
-    long v = 1;
-    bool any = false;
-    for (const char *p = shape; *p;) {
-        if (*p >= '0' && *p <= '9') {
-            char *end;
-            v *= strtol(p, &end, 10);
-            any = true;
-            p = end;
-        } else {
-            p++;
-        }
-    }
-    return any && v > 0 && v < (1L << 26) ? (int)v : 0;
-}
-
 /* What the mask view shows this frame, worked out once for its parts. */
 typedef struct {
     int d;                          /* graph layer of the Dropout shown */
@@ -497,7 +477,7 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
     m.D = m.ti >= 0 ? &tr->dropout[m.ti] : NULL;
     m.units = m.D ? m.D->units : 0;
     if (!m.units)   /* before the first step */
-        m.units = shape_units(m.G->shape);
+        m.units = (int)nn_shape_size(m.G->out_shape);   /* the session's description */
     snprintf(buf, sizeof buf, "Dropout mask of %s over the outputs of %s", m.G->name, m.src);
     SDL_Rect c = ui_panel(a, r, buf);
     m.n_drop = ui_dropout_count(a, d, &m.pos);
