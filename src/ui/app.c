@@ -1,6 +1,10 @@
 /* The application: actions, events, and the update and draw phases of a frame. */
 #include "ui/app.h"
 
+#include <stddef.h>
+
+#include "ui/report.h"
+
 #include "ui/draw.h"
 #include "ui/views.h"
 
@@ -702,15 +706,31 @@ void ui_app_draw(ui_app *a)
     L->n_bars = 0;
     ui_layout_compute(a);
 
+    ui_report_reset(a->report);
+    ui_text_set_report(a->text, a->report);
     ui_color(a->ren, a->theme.bg);
     SDL_RenderClear(a->ren);
-    ui_graph_view_draw(a, L->graph);
-    ui_mask_view_draw(a, L->mask);
-    ui_batch_view_draw(a, L->batch);
-    ui_lesson_view_draw(a, L->lesson);
-    ui_metrics_view_draw(a, L->metrics);
-    ui_weights_view_draw(a, L->weights);
-    ui_bar_view_draw(a, L->bar);
+    /* Each view is recorded with step 0 before it draws; a view that draws a snapshot
+     * records its panel again with that snapshot's step. */
+    static const struct {
+        const char *name;
+        size_t off;
+        void (*draw)(ui_app *, SDL_Rect);
+    } views[] = {
+        {"graph", offsetof(ui_layout, graph), ui_graph_view_draw},
+        {"mask", offsetof(ui_layout, mask), ui_mask_view_draw},
+        {"batch", offsetof(ui_layout, batch), ui_batch_view_draw},
+        {"lesson", offsetof(ui_layout, lesson), ui_lesson_view_draw},
+        {"metrics", offsetof(ui_layout, metrics), ui_metrics_view_draw},
+        {"weights", offsetof(ui_layout, weights), ui_weights_view_draw},
+        {"bar", offsetof(ui_layout, bar), ui_bar_view_draw},
+    };
+    for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+        SDL_Rect r = *(const SDL_Rect *)((const char *)L + views[i].off);
+        if (r.w > 0 && r.h > 0)
+            ui_report_panel(a->report, views[i].name, r, 0);
+        views[i].draw(a, r);
+    }
     /* The view a lesson step points at. */
     const SDL_Rect *focus[] = {NULL, &L->graph, &L->mask, &L->metrics, &L->weights, &L->batch,
                                &L->lesson};

@@ -124,6 +124,10 @@ typedef struct ui_app {
 
     unsigned long long signature;   /* of what the last update saw */
 
+    /* When set (shot --describe, tests): what each frame drew is recorded here
+     * (report.h). ui_app_draw resets it at the start of a frame. NULL normally. */
+    struct ui_report *report;
+
     /* frame timing */
     double frame_ms;
     unsigned long frames;

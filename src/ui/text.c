@@ -8,6 +8,8 @@
 
 #include <SDL_ttf.h>
 
+#include "ui/report.h"
+
 #define MAX_SIZES 24
 #define EVICT_AFTER 180      /* frames */
 #define SOFT_LIMIT 1500      /* entries before eviction looks at recently used ones too */
@@ -34,6 +36,7 @@ struct ui_text {
     entry **buckets;
     size_t n_buckets, count;
     unsigned long frame, renders;
+    ui_report *report;       /* NULL: nothing recorded */
 };
 
 static const char *const font_files[UI_FONT_KINDS] = {
@@ -214,6 +217,10 @@ SDL_Point ui_text_draw(ui_text *t, ui_font_kind f, int size, SDL_Color c, const 
     else if (align & UI_ALIGN_BOTTOM)
         r.y -= e->h;
     SDL_RenderCopy(t->ren, e->tex, NULL, &r);
+    if (t->report) {
+        TTF_Font *font = get_font(t, f, size < 4 ? 4 : size > 200 ? 200 : size);
+        ui_report_text(t->report, font ? TTF_FontHeight(font) : e->h);
+    }
     p.x = e->w;
     p.y = e->h;
     return p;
@@ -259,10 +266,18 @@ void ui_text_fit(ui_text *t, ui_font_kind f, int size, const char *s, int w, cha
         if (len + 4 > n)
             continue;
         memcpy(out + len, "\xe2\x80\xa6", 4);   /* … */
-        if (ui_text_size(t, f, size, out, 0).x <= w)
+        if (ui_text_size(t, f, size, out, 0).x <= w) {
+            ui_report_clip(t->report, s);
             return;
+        }
     }
     out[0] = 0;
+    ui_report_clip(t->report, s);
+}
+
+void ui_text_set_report(ui_text *t, ui_report *r)
+{
+    t->report = r;
 }
 
 void ui_text_end_frame(ui_text *t)

@@ -33,6 +33,9 @@ SDL_Point ui_text_size(ui_text *t, ui_font_kind f, int size, const char *s, int 
  * ellipsis added when cut; written to out. */
 void ui_text_fit(ui_text *t, ui_font_kind f, int size, const char *s, int w, char *out,
                  size_t n);
+struct ui_report;
+/* Records drawn line heights and text cut by ui_text_fit into r (NULL: stop). */
+void ui_text_set_report(ui_text *t, struct ui_report *r);
 /* End of a frame: evicts entries unused for many frames. */
 void ui_text_end_frame(ui_text *t);
 /* Number of TTF renders done so far (tests check text is not re-rendered per frame). */
