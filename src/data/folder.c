@@ -282,6 +282,16 @@ int ds_folder_load(const char *dir, const ds_folder_opts *o, ds_folder *out, cha
         total += files[c].n;
     }
     first[k] = total;
+    if (o->max_bytes > 0) {
+        double need = (double)total * ((double)o->h * o->w * 3 * sizeof(float) + 2 * sizeof(int32_t));
+        if (need > o->max_bytes) {
+            ds_seterr(err, errlen, "%s: %d images read at %dx%dx3 need %.1f MiB, over the %.1f MiB the memory "
+                      "budget leaves for them; use fewer images or a smaller input size", dir, total, o->h, o->w,
+                      need / 1048576.0, o->max_bytes / 1048576.0);
+            rc = -2;
+            goto done;
+        }
+    }
 
     /* the split: per class, a seeded choice of round(share * n_c) examples */
     is_val = calloc((size_t)total + 1, 1);

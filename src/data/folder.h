@@ -32,6 +32,8 @@ typedef struct {
     int val_count;          /* > 0: this many validation examples instead (spread over classes) */
     uint64_t seed;          /* for the split */
     int max_per_class;      /* > 0: read at most this many images per class (the first ones) */
+    double max_bytes;       /* > 0: the sets (images at h x w x 3, labels) must fit in this many
+                             * bytes, checked once the files are listed, before any is read */
 } ds_folder_opts;
 
 /* 150x150, no validation, seed 0, no cap. */
@@ -44,7 +46,8 @@ typedef struct {
 
 /* Reads dir. Caller owns *out (ds_folder_free). -1 on error: no such folder, fewer than
  * two class folders, an empty class folder, a file that is not a readable image (or a
- * truncated one), bad options. */
+ * truncated one), bad options; -2 when the images listed would not fit o->max_bytes
+ * (nothing read or allocated for them). */
 int ds_folder_load(const char *dir, const ds_folder_opts *o, ds_folder *out, char *err, size_t errlen);
 void ds_folder_free(ds_folder *f);   /* NULL is fine */
 

@@ -166,9 +166,18 @@ static int load_folder(ls_session *s)
     o.w = in.d[1];
     o.val_count = d->val;
     o.seed = s->seed;
+    if (s->model->memory_budget) {
+        /* the images are held for the whole session: counted with the parameters (the model
+         * is not finalized yet) once listed, before any is read */
+        double held = param_bytes(s->model);
+        o.max_bytes = (double)s->model->memory_budget > held ? (double)s->model->memory_budget - held : 1;
+    }
     ds_folder f;
     char err[768];
-    if (ds_folder_load(dir, &o, &f, err, sizeof err) < 0)
+    int rc = ds_folder_load(dir, &o, &f, err, sizeof err);
+    if (rc == -2)
+        return ls_fail(s, "%s:%d:%d: %s", s->lesson->path, d->loc.line, d->loc.col, err);
+    if (rc < 0)
         return ls_fail(s, "%s: %s", s->lesson->path, err);
     s->data.train = f.train;
     s->data.val = f.val;

@@ -341,6 +341,53 @@ static void test_val_budget(void **state)
     assert_non_null(strstr(err, "b.lesson:4:3: the validation set, 2000 images resized to (1024, 1024, 3) ('resize' at line 5), needs 24000.0 MiB"));
 }
 
+/* An image folder's images are counted against the budget once listed, before any is
+ * read: a folder whose files are not even images is refused for its size, naming the
+ * lesson's 'data' line, at a small peak. */
+static void test_folder_budget(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp("foldb");
+    const char *cls[] = {"cats", "dogs"};
+    for (int c = 0; c < 2; c++) {
+        char *cd = tu_join(dir, cls[c]);
+        mkdir(cd, 0755);
+        for (int i = 0; i < 3; i++) {
+            char name[16];
+            snprintf(name, sizeof name, "%d.png", i);
+            char *p = tu_join(cd, name);
+            tu_write(p, "not a png", 9);      /* never read: the budget refuses first */
+            free(p);
+        }
+        free(cd);
+    }
+    ls_lesson *l = folder_lesson(dir, "(2048, 2048, 3)", "Dense(1, activation=sigmoid)", "binary_crossentropy");
+    assert_non_null(l);
+    ls_options o = ls_options_default();
+    o.quiet = true;
+    o.memory_budget = (size_t)200 << 20;
+    long rss0 = max_rss_mb();
+    assert_null(ls_session_create(l, &o, err, sizeof err));
+    long rss = max_rss_mb() - rss0;
+    print_message("6 images at 2048x2048x3 refused, peak RSS +%ld MB: %s\n", rss, err);
+    /* 6 * 2048*2048*3 * 4 bytes + labels = 288.0 MiB; Dense(1) on 12582912 inputs, kernel,
+     * bias and gradients: 96.0 MiB, leaving 104.0 MiB of the 200 */
+    char want[1024];
+    snprintf(want, sizeof want, "f.lesson:2:1: %s: 6 images read at 2048x2048x3 need 288.0 MiB, over the 104.0 MiB "
+             "the memory budget leaves for them; use fewer images or a smaller input size", dir);
+    if (!strstr(err, want))
+        fail_msg("got '%s', wanted '...%s'", err, want);
+    assert_true(rss < 100);
+    /* under a budget that holds them, the same folder gets as far as its first image */
+    l = folder_lesson(dir, "(2048, 2048, 3)", "Dense(1, activation=sigmoid)", "binary_crossentropy");
+    assert_non_null(l);
+    o.memory_budget = (size_t)1024 << 20;
+    assert_null(ls_session_create(l, &o, err, sizeof err));
+    assert_non_null(strstr(err, "0.png"));
+    tu_rmtree(dir);
+    free(dir);
+}
+
 /* ------------------------------------------------------------------- named pipes -- */
 
 static void test_pipes(void **state)
@@ -406,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_linear),
         cmocka_unit_test(test_folder_messages),
         cmocka_unit_test(test_val_budget),
+        cmocka_unit_test(test_folder_budget),
         cmocka_unit_test(test_pipes),
         cmocka_unit_test(test_escaped),
     };
