@@ -113,4 +113,9 @@ int ls_session_apply(ls_session *s, const ls_action *a, ls_trace_fn on_trace, vo
 bool ls_session_expect(ls_session *s, const ls_expect *e, double *measured, char *desc,
                        size_t desclen);
 
+/* The lesson's `predict` (one inference forward over the current batch: no mask, no
+ * update) as a snapshot of that pass (training false, the step count unchanged). The
+ * caller owns it; NULL with the error set. */
+nn_trace *ls_session_predict(ls_session *s);
+
 #endif

@@ -656,10 +656,11 @@ bool ui_app_update(ui_app *a)
     }
     ui_worker_metrics(a->worker, &a->metrics, &a->n_metrics, &a->cap_metrics, &a->metrics_gen);
     a->status = ui_worker_get_status(a->worker);
+    /* The worker decides: a lesson run plays, and stops when it is done. */
+    a->playing = a->status.playing;
     if (a->status.error_seq != a->seen_error) {
         a->seen_error = a->status.error_seq;
         say(a, "%s", a->status.error);
-        a->playing = a->status.playing;
     }
     ui_expect_result r[16];
     int n;
@@ -681,6 +682,7 @@ bool ui_app_update(ui_app *a)
     unsigned long long parts[] = {(unsigned long long)(uintptr_t)a->snap, a->graph_ver,
                                   a->n_metrics, a->metrics_gen, (unsigned long long)a->status.steps,
                                   a->status.playing, (unsigned long long)a->status.pending,
+                                  (unsigned long long)a->status.run_left,
                                   (unsigned long long)(a->status.steps_per_sec * 10),
                                   (unsigned long long)a->n_results, a->status.error_seq,
                                   SDL_TICKS_PASSED(SDL_GetTicks(), a->message_until) ? 0ull : 1ull};

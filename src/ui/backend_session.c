@@ -31,6 +31,15 @@ static nn_trace *b_step(void *ctx, char *err, size_t n)
     return t;
 }
 
+static nn_trace *b_predict(void *ctx, char *err, size_t n)
+{
+    backend *b = ctx;
+    nn_trace *t = ls_session_predict(b->s);
+    if (!t)
+        err_from(b, err, n, "predict failed");
+    return t;
+}
+
 static int b_command(void *ctx, const ui_cmd *c, char *err, size_t n)
 {
     backend *b = ctx;
@@ -172,6 +181,7 @@ ui_backend *ui_backend_session(struct ls_session *s, uint64_t seed)
     u->ctx = b;
     u->step = b_step;
     u->command = b_command;
+    u->predict = b_predict;
     u->validate = b_validate;
     u->expect = b_expect;
     u->describe = b_describe;

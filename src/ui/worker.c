@@ -42,9 +42,11 @@ struct ui_worker {
 
     ui_cmd *q;
     size_t q_head, q_len, q_cap;
-    long pending;
-    bool pending_lesson;        /* the pending steps come from a lesson "run N" */
+    long pending;               /* single steps (S): run even while paused */
+    long run_left;              /* steps left of a lesson "run N": run only while playing */
     bool playing;
+    long play_limit;            /* free play stops after this many steps; 0: never */
+    long played;                /* free-play steps since playing last started */
     double speed;
     double next_due;
 
@@ -203,6 +205,41 @@ static double measured_sps(const ui_worker *w, double now)
     return (n - 1) / (newest - first);
 }
 
+/* Under the lock: t becomes the newest snapshot (the worker owns it from here; it is
+ * freed when out of memory). Only training steps go on the curves: an inference pass
+ * (predict, I) is shown but not plotted as a training batch. */
+static void publish(ui_worker *w, nn_trace *t)
+{
+    ui_snap *s = malloc(sizeof *s);
+    if (!s) {
+        w->b->free_trace(t);
+        return;
+    }
+    s->t = t;
+    s->free_trace = w->b->free_trace;
+    atomic_init(&s->refs, 1);
+    ring_push(w, s);
+    if (t->training)
+        metric_push(w, t);
+    w->steps = t->step;
+    pthread_cond_broadcast(&w->idle);
+}
+
+/* Outside the lock: one inference pass over the current batch (a lesson's `predict`,
+ * or the switch to inference mode), published so that every panel shows it. */
+static int predict(ui_worker *w, char *err, size_t errlen)
+{
+    if (!w->b->predict)
+        return 0;
+    nn_trace *t = w->b->predict(w->b->ctx, err, errlen);
+    if (!t)
+        return -1;
+    pthread_mutex_lock(&w->mu);
+    publish(w, t);
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
 static void describe(ui_worker *w)
 {
     ui_graph g = {0};
@@ -227,18 +264,27 @@ static void apply(ui_worker *w, ui_cmd *c)
     case UI_CMD_STEP:
         pthread_mutex_lock(&w->mu);
         w->pending += c->n;
-        w->pending_lesson = false;
         pthread_mutex_unlock(&w->mu);
         return;
     case UI_CMD_ACTION:
         if (c->action.kind == LS_ACT_RUN) {
+            /* A lesson run plays: Space pauses and resumes it, and it stops when done. */
             pthread_mutex_lock(&w->mu);
-            w->pending += c->action.n;
-            w->pending_lesson = true;
+            w->run_left += c->action.n;
+            if (!w->playing)
+                w->next_due = now_s();
+            w->playing = c->action.n > 0 || w->playing;
+            w->played = 0;
             pthread_mutex_unlock(&w->mu);
             return;
         }
+        if (c->action.kind == LS_ACT_PREDICT && w->b->predict) {
+            rc = predict(w, err, sizeof err);   /* the lesson's pass, shown */
+            break;
+        }
         rc = w->b->command(w->b->ctx, c, err, sizeof err);
+        if (rc == 0 && c->action.kind == LS_ACT_MODE && !c->action.flag)
+            rc = predict(w, err, sizeof err);
         break;
     case UI_CMD_EXPECT: {
         ui_expect_result r = {.tag = c->tag};
@@ -267,6 +313,9 @@ static void apply(ui_worker *w, ui_cmd *c)
     }
     default:
         rc = w->b->command(w->b->ctx, c, err, sizeof err);
+        /* Inference from now on: shown at once, not after the next step. */
+        if (rc == 0 && c->kind == UI_CMD_MODE && !c->flag)
+            rc = predict(w, err, sizeof err);
         break;
     }
     if (rc != 0) {
@@ -298,7 +347,7 @@ static bool next_command(ui_worker *w, ui_cmd *out)
 {
     for (size_t i = 0; i < w->q_len; i++) {
         size_t k = (w->q_head + i) % w->q_cap;
-        if (w->pending > 0 && lesson_ordered(&w->q[k]))
+        if ((w->pending > 0 || w->run_left > 0) && lesson_ordered(&w->q[k]))
             continue;
         *out = w->q[k];
         for (size_t j = i; j > 0; j--)   /* close the gap from the front */
@@ -307,6 +356,34 @@ static bool next_command(ui_worker *w, ui_cmd *out)
         w->q_len--;
         return true;
     }
+    return false;
+}
+
+/* Under the lock, after a step: what it used up. A single step (S) counts against
+ * pending; a played one against the lesson run (which stops playing when done) or the
+ * free-play limit. */
+static void count_step(ui_worker *w, bool single)
+{
+    if (single) {
+        if (w->pending > 0)
+            w->pending--;
+        return;
+    }
+    if (w->run_left > 0) {
+        if (--w->run_left == 0)
+            w->playing = false;   /* a finished lesson run stops: no free running after it */
+        return;
+    }
+    if (w->play_limit > 0 && ++w->played >= w->play_limit)
+        w->playing = false;
+}
+
+/* Under the lock: a queued command next_command would take now. */
+static bool has_doable(const ui_worker *w)
+{
+    for (size_t i = 0; i < w->q_len; i++)
+        if (!((w->pending > 0 || w->run_left > 0) && lesson_ordered(&w->q[(w->q_head + i) % w->q_cap])))
+            return true;
     return false;
 }
 
@@ -330,10 +407,11 @@ static void *worker_main(void *arg)
             pthread_cond_wait(&w->wake, &w->mu);
             continue;
         }
+        bool single = w->pending > 0;
         double rate = w->speed;
-        if (w->pending > 0 && w->pending_lesson && rate > 0 && rate < LESSON_RUN_MIN_SPEED)
+        if (!single && w->run_left > 0 && rate > 0 && rate < LESSON_RUN_MIN_SPEED)
             rate = LESSON_RUN_MIN_SPEED;
-        if (w->pending > 0 && !w->pending_lesson && !w->playing)
+        if (single && !w->playing)
             rate = 0;   /* a single step runs now */
         double now = now_s();
         if (rate > 0 && now < w->next_due) {
@@ -354,34 +432,24 @@ static void *worker_main(void *arg)
         double done = now_s();
 
         pthread_mutex_lock(&w->mu);
-        if (w->pending > 0)
-            w->pending--;
+        count_step(w, single);
         if (!t) {
             set_error(w, err[0] ? err : "training step failed");
             w->playing = false;
-            w->pending = 0;
+            w->pending = w->run_left = 0;
             continue;
         }
-        ui_snap *s = malloc(sizeof *s);
-        if (!s) {
-            w->b->free_trace(t);
-            continue;
-        }
-        s->t = t;
-        s->free_trace = w->b->free_trace;
-        atomic_init(&s->refs, 1);
-        ring_push(w, s);
-        metric_push(w, t);
+        bool finite = t->finite;
+        const char *bad = t->nonfinite_layer;
+        char msg[256];
+        snprintf(msg, sizeof msg, "non-finite values in layer %s: training paused",
+                 bad[0] ? bad : "?");
+        publish(w, t);
         stamp(w, done);
-        w->steps = t->step;
-        pthread_cond_broadcast(&w->idle);
-        if (!t->finite) {
-            char msg[256];
-            snprintf(msg, sizeof msg, "non-finite values in layer %s: training paused",
-                     t->nonfinite_layer[0] ? t->nonfinite_layer : "?");
+        if (!finite) {
             set_error(w, err[0] ? err : msg);
             w->playing = false;
-            w->pending = 0;
+            w->pending = w->run_left = 0;
         }
         if (rate > 0) {
             w->next_due += 1.0 / rate;
@@ -488,8 +556,11 @@ void ui_worker_push(ui_worker *w, const ui_cmd *c)
 void ui_worker_set_playing(ui_worker *w, bool playing)
 {
     pthread_mutex_lock(&w->mu);
-    if (playing && !w->playing)
+    if (playing && !w->playing) {
         w->next_due = now_s();
+        w->played = 0;
+        w->busy = true;
+    }
     w->playing = playing;
     pthread_cond_broadcast(&w->wake);
     pthread_mutex_unlock(&w->mu);
@@ -504,12 +575,25 @@ void ui_worker_set_speed(ui_worker *w, double sps)
     pthread_mutex_unlock(&w->mu);
 }
 
+void ui_worker_set_play_limit(ui_worker *w, long steps)
+{
+    pthread_mutex_lock(&w->mu);
+    w->play_limit = steps > 0 ? steps : 0;
+    pthread_mutex_unlock(&w->mu);
+}
+
 void ui_worker_wait_idle(ui_worker *w)
 {
     pthread_mutex_lock(&w->mu);
-    /* While playing the worker never idles: wait only for what was asked. */
-    while (w->q_len > 0 || w->pending > 0 || (w->busy && !w->playing))
+    /* Free play without a limit never idles: then wait only for what was asked. A
+     * paused lesson run, and lesson commands queued behind it, wait for Space. */
+    for (;;) {
+        bool free_play = w->playing && w->run_left == 0 && w->play_limit == 0;
+        bool asked = has_doable(w) || w->pending > 0;
+        if (free_play ? !asked : !asked && !w->playing && !w->busy)
+            break;
         pthread_cond_wait(&w->idle, &w->mu);
+    }
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -520,6 +604,7 @@ ui_worker_status ui_worker_get_status(ui_worker *w)
     s.playing = w->playing;
     s.speed = w->speed;
     s.pending = w->pending;
+    s.run_left = w->run_left;
     s.steps = w->steps;
     s.steps_per_sec = measured_sps(w, now_s());
     snprintf(s.error, sizeof s.error, "%s", w->error);

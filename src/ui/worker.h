@@ -95,6 +95,10 @@ typedef struct ui_backend {
     nn_trace *(*step)(void *ctx, char *err, size_t errlen);
     /* Applies a command other than STEP/ACTION-run. 0 or -1 with err. */
     int (*command)(void *ctx, const ui_cmd *c, char *err, size_t errlen);
+    /* One inference pass over the current batch (no mask, no update; a lesson's
+     * `predict`) as a snapshot the caller owns. NULL with err. May be NULL: no such
+     * pass (the panels then show the last step until the next one). */
+    nn_trace *(*predict)(void *ctx, char *err, size_t errlen);
     /* Validation loss and accuracy now (inference mode). 0 or -1 with err. */
     int (*validate)(void *ctx, double *loss, double *accuracy, char *err, size_t errlen);
     /* Evaluates an expectation now. */
@@ -140,7 +144,8 @@ const nn_trace *ui_snap_trace(const ui_snap *s);
 typedef struct {
     bool playing;
     double speed;           /* steps per second; <= 0: as fast as possible */
-    long pending;           /* queued steps not yet run */
+    long pending;           /* single steps (S) queued, not yet run */
+    long run_left;          /* steps left of a lesson run (they run while playing) */
     double steps_per_sec;   /* measured */
     long steps;
     char error[256];        /* last command/step error, "" if none */
@@ -159,7 +164,11 @@ void ui_worker_stop(ui_worker *w);
 void ui_worker_push(ui_worker *w, const ui_cmd *c);
 void ui_worker_set_playing(ui_worker *w, bool playing);
 void ui_worker_set_speed(ui_worker *w, double steps_per_sec);
-/* Blocks until every queued command and step is done (shot, tests). */
+/* Free play (Space, no lesson run) pauses by itself after `steps` steps; 0: never
+ * (shot replays Space as one step, so that its pictures are reproducible). */
+void ui_worker_set_play_limit(ui_worker *w, long steps);
+/* Blocks until every queued command and step is done (shot, tests): single steps, a
+ * lesson run while it plays, commands not held behind a paused lesson run. */
 void ui_worker_wait_idle(ui_worker *w);
 
 ui_worker_status ui_worker_get_status(ui_worker *w);
