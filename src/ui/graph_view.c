@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ui/draw.h"
+#include "ui/report.h"
 #include "ui/views.h"
 
 static size_t box_params(const ui_app *a, const ui_box *b)

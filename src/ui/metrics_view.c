@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "ui/draw.h"
+#include "ui/report.h"
 #include "ui/views.h"
 
 static void dashed(SDL_Renderer *ren, int x0, int y0, int x1, int y1, SDL_Color c, int th)

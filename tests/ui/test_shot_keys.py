@@ -52,6 +52,26 @@ if d:
     check(d["min_text_px"] > 0, "min_text_px measured")
     first = d
 
+# Defect 1: lesson 1 step 4 ("Predicting": mode inference, predict, mode training) shows
+# the predict pass: every panel at step 31, inference, no crossed cell.
+if first:
+    check(first["mode"] == "inference", "N N N shows the inference pass: %s" % first["mode"])
+    check(first["next_mode"] == "training", "the next step trains again (the step ends in "
+          "mode training): %s" % first["next_mode"])
+    m = first["mask"]
+    check(m is not None and m["crossed"] == 0 and m["units"] == 1024 and m["step"] == 31,
+          "N N N: the mask view draws 1024 units, none crossed, at step 31: %s" % m)
+# I alone (no step after it) shows inference at once.
+p, d = shot(lesson1, "S I")
+check(d and d["mode"] == "inference" and d["next_mode"] == "inference",
+      "S I: inference shown at once: %s" % (d and d["mode"]))
+check(d and d["mask"] and d["mask"]["crossed"] == 0 and d["live_step"] == 1,
+      "S I: no crossed cell: %s" % (d and d["mask"]))
+# ... and before I the same step shows its mask (the check above can fail).
+p, d = shot(lesson1, "S")
+check(d and d["mode"] == "training" and d["mask"] and d["mask"]["crossed"] > 0,
+      "S: the training mask is crossed: %s" % (d and d["mask"]))
+
 # The same keys give the same description (deterministic replay).
 p, d = shot(lesson1, "N N N")
 check(d == first, "the same keys give the same description twice")
