@@ -640,8 +640,26 @@ void ui_app_event(ui_app *a, const SDL_Event *e)
 
 /* ---- update ---- */
 
-bool ui_app_update(ui_app *a)
+/* Looking back, the graph's padlocks are those of the step shown, as the weight panel's
+ * numbers are: the live graph is copied again and the snapshot's frozen flags are laid
+ * over it. Live, the graph shows what the next step obeys (a freeze takes effect then). */
+static void overlay_snapshot_frozen(ui_app *a)
 {
+    const nn_trace *t = a->cur;
+    if (!a->graph_overlaid || !t)
+        return;
+    for (int i = 0; i < a->graph.n && i < t->n_layers; i++)
+        if (!strcmp(a->graph.layers[i].name, t->layers[i].name))
+            a->graph.layers[i].frozen = t->layers[i].frozen;
+    ui_graph_group(a);
+}
+
+static void update_graph(ui_app *a)
+{
+    bool back = a->history_back > 0 && a->cur;
+    if (back || a->graph_overlaid)
+        a->graph_ver = 0u - 1u;   /* copy it again: the overlay is not the live graph */
+    a->graph_overlaid = back;
     if (ui_worker_graph(a->worker, &a->graph, &a->graph_ver)) {
         if (a->n_open != a->graph.n) {
             free(a->open_group);
@@ -654,6 +672,11 @@ bool ui_app_update(ui_app *a)
             a->mask_dropout = -1;
         ui_graph_group(a);
     }
+    overlay_snapshot_frozen(a);
+}
+
+bool ui_app_update(ui_app *a)
+{
     ui_worker_metrics(a->worker, &a->metrics, &a->n_metrics, &a->cap_metrics, &a->metrics_gen);
     a->status = ui_worker_get_status(a->worker);
     /* The worker decides: a lesson run plays, and stops when it is done. */
@@ -678,6 +701,7 @@ bool ui_app_update(ui_app *a)
     a->cur = ui_snap_trace(s);
     if (a->cur && a->example >= a->cur->batch)
         a->example = a->cur->batch - 1;
+    update_graph(a);
     unsigned long long h = 1469598103934665603ull;
     unsigned long long parts[] = {(unsigned long long)(uintptr_t)a->snap, a->graph_ver,
                                   a->n_metrics, a->metrics_gen, (unsigned long long)a->status.steps,

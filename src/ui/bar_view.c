@@ -60,6 +60,7 @@ void ui_bar_view_draw(ui_app *a, SDL_Rect r)
     snprintf(buf, sizeof buf, "%s  |  %s  |  %s, %s%s  |  lr %.3g  |  seed %llu%s",
              at, mode, state,
              speed, rate, (double)a->graph.lr, (unsigned long long)a->graph.seed, hist);
+    ui_report_status(a->report, buf);
     SDL_Point ss = ui_text_draw(a->text, UI_FONT_SANS, t->font_normal,
                                 a->history_back > 0 ? t->box_selected : t->text, buf,
                                 r.x + r.w - t->pad, y1, UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);

@@ -149,13 +149,21 @@ void ui_metrics_view_draw(ui_app *a, SDL_Rect r)
     ui_line(a->ren, lx - 16, ly, lx, ly, t->train, 2 * t->line);
 plots:;
 
-    const ui_metric *last = a->n_metrics ? &a->metrics[a->n_metrics - 1] : NULL;
-    const ui_metric *lastv = NULL;
-    for (size_t i = a->n_metrics; i-- > 0;)
-        if (isfinite(a->metrics[i].val_loss)) {
-            lastv = &a->metrics[i];
+    /* The numbers of the step the other panels show (its training step when an
+     * inference pass is shown), and the last validation up to it. */
+    const ui_metric *last = NULL, *lastv = NULL;
+    for (size_t i = a->n_metrics; i-- > 0;) {
+        const ui_metric *m = &a->metrics[i];
+        if (a->cur && m->step > a->cur->step)
+            continue;
+        if (!last)
+            last = m;
+        if (isfinite(m->val_loss)) {
+            lastv = m;
             break;
         }
+    }
+    ui_report_panel(a->report, "metrics", r, last ? last->step : 0);
     char lt[96], at[96], v1[32] = "", v2[32] = "";
     if (lastv) {
         snprintf(v1, sizeof v1, ", val %.3f", (double)lastv->val_loss);

@@ -51,6 +51,7 @@ struct ui_worker {
     double next_due;
 
     ui_snap **ring;
+    bool newest_pass;           /* the newest snapshot is an inference pass (predict) */
     int ring_max, ring_cap, ring_len, ring_head;   /* head: next slot to write */
 
     ui_graph graph;
@@ -127,6 +128,7 @@ static void ring_clear(ui_worker *w)
     }
     w->ring_len = 0;
     w->ring_head = 0;
+    w->newest_pass = false;
 }
 
 /* Under the lock. */
@@ -221,6 +223,7 @@ static void publish(ui_worker *w, nn_trace *t)
     ring_push(w, s);
     if (t->training)
         metric_push(w, t);
+    w->newest_pass = false;
     w->steps = t->step;
     pthread_cond_broadcast(&w->idle);
 }
@@ -235,7 +238,18 @@ static int predict(ui_worker *w, char *err, size_t errlen)
     if (!t)
         return -1;
     pthread_mutex_lock(&w->mu);
+    /* `mode inference` then `predict`: one pass over the same batch, shown once. */
+    if (w->newest_pass && w->ring_len > 0) {
+        ui_snap *old = w->ring[(w->ring_head - 1 + w->ring_max) % w->ring_max];
+        if (old->t->step == t->step) {
+            w->ring_head = (w->ring_head - 1 + w->ring_max) % w->ring_max;
+            w->ring[w->ring_head] = NULL;
+            w->ring_len--;
+            ui_snap_release(old);
+        }
+    }
     publish(w, t);
+    w->newest_pass = true;
     pthread_mutex_unlock(&w->mu);
     return 0;
 }

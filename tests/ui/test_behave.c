@@ -1,0 +1,169 @@
+/* The window's behaviour (issue 11): what Space does to a lesson run, that every panel
+ * draws the one snapshot shown, R's confirmation, one validation number per step.
+ * Real sessions on tests/ui/ui.lesson and tests/ui/long_run.lesson. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+
+#include "rig.h"
+#include "ui/launch.h"
+#include "ui/report.h"
+
+static char ui_lesson[4096], long_run[4096];
+
+static int layer_index(rig *r, const char *name)
+{
+    for (int i = 0; i < r->a->graph.n; i++)
+        if (!strcmp(r->a->graph.layers[i].name, name))
+            return i;
+    fail_msg("no layer %s", name);
+    return -1;
+}
+
+static const ui_box *box_of(rig *r, int layer)
+{
+    for (int i = 0; i < r->a->layout.n_boxes; i++)
+        if (r->a->layout.boxes[i].first <= layer && layer <= r->a->layout.boxes[i].last)
+            return &r->a->layout.boxes[i];
+    fail_msg("no box for layer %d", layer);
+    return NULL;
+}
+
+/* Every panel that drew a snapshot drew the same step: `step`. */
+static void assert_one_step(const ui_report *rep, long step)
+{
+    int drew = 0;
+    for (int i = 0; i < rep->n_panels; i++) {
+        if (rep->panels[i].step == 0)
+            continue;   /* no snapshot in it (the lesson text) */
+        if (rep->panels[i].step != step)
+            fail_msg("panel %s drew step %ld, not %ld", rep->panels[i].name, rep->panels[i].step,
+                     step);
+        drew++;
+    }
+    assert_true(drew >= 5);   /* graph, mask, batch, metrics, weights, bar */
+}
+
+/* Defect 4: looking back, every panel draws the step looked at, the graph's padlocks
+ * included, and the status line says which step that is. */
+static void test_lookback_one_snapshot(void **state)
+{
+    (void)state;
+    rig r;
+    rig_real_lesson(&r, ui_lesson, 1280, 800);
+    ui_report rep;
+    r.a->report = &rep;
+    steps(&r, 2);
+    ui_cmd c = {.kind = UI_CMD_FREEZE, .flag = false};
+    snprintf(c.layer, sizeof c.layer, "dense");
+    ui_worker_push(r.w, &c);
+    steps(&r, 1);
+    frame(&r);
+    int dense = layer_index(&r, "dense");
+    assert_true(box_of(&r, dense)->frozen);
+    assert_one_step(&rep, 3);
+    key(&r, SDLK_LEFT, 0);
+    frame(&r);
+    assert_int_equal(r.a->cur->step, 2);
+    assert_one_step(&rep, 2);
+    assert_false(r.a->cur->layers[dense].frozen);
+    assert_false(box_of(&r, dense)->frozen);   /* step 2 trained dense */
+    assert_non_null(strstr(rep.status, "viewing step 2 (live: 3)"));
+    key(&r, SDLK_END, 0);
+    frame(&r);
+    assert_true(box_of(&r, dense)->frozen);
+    assert_one_step(&rep, 3);
+    assert_null(strstr(rep.status, "viewing"));
+    r.a->report = NULL;
+    rig_free(&r);
+}
+
+static long live_steps(rig *r)
+{
+    return ui_worker_get_status(r->w).steps;
+}
+
+/* Defect 2: Space pauses a lesson run and resumes it where it was; a finished run stops
+ * (no training by itself afterwards). */
+static void test_space_pauses_lesson_run(void **state)
+{
+    (void)state;
+    rig r;
+    rig_real_lesson(&r, long_run, 1024, 700);
+    ui_worker_set_speed(r.w, 50);   /* 100 steps: about 2 s, time to press Space */
+    ui_app_enter_step(r.a, 0);
+    for (int i = 0; i < 1000 && live_steps(&r) < 3; i++)
+        SDL_Delay(5);
+    frame(&r);
+    assert_true(r.a->playing);   /* the run plays */
+    key(&r, SDLK_SPACE, 0);
+    ui_worker_wait_idle(r.w);   /* returns: a paused run is idle */
+    frame(&r);
+    long at = live_steps(&r);
+    assert_false(r.a->playing);
+    assert_true(at >= 3 && at < 100);
+    assert_int_equal(r.a->status.run_left, 100 - at);
+    ui_worker_wait_idle(r.w);
+    assert_int_equal(live_steps(&r), at);   /* held */
+    /* The next lesson step's check waits behind the paused run. */
+    ui_app_enter_step(r.a, 1);
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    assert_int_equal(live_steps(&r), at);
+    /* Space resumes where it was; the run ends at 100 and stops. */
+    key(&r, SDLK_SPACE, 0);
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    assert_int_equal(live_steps(&r), 100);
+    assert_false(r.a->playing);
+    assert_false(ui_worker_get_status(r.w).playing);
+    assert_int_equal(r.a->status.run_left, 0);
+    bool ok = false;
+    for (int i = 0; i < r.a->n_results; i++)
+        if (r.a->results[i].tag.step == 1)
+            ok = r.a->results[i].ok;
+    assert_true(ok);   /* expect steps == 100: measured after the whole run */
+    ui_worker_wait_idle(r.w);
+    assert_int_equal(live_steps(&r), 100);
+    rig_free(&r);
+}
+
+static void resolve(const char *rel, char *out, size_t n)
+{
+    const char *src = getenv("DROPSCOPE_SOURCE_DIR");
+    char p[4200], err[512];
+    snprintf(p, sizeof p, "%s/tests/ui/%s", src && *src ? src : ".", rel);
+    if (ui_resolve_lesson(p, out, n, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        exit(1);
+    }
+}
+
+int main(void)
+{
+    SDL_setenv("SDL_VIDEODRIVER", "dummy", 1);
+    if (TTF_Init() != 0) {
+        fprintf(stderr, "TTF_Init: %s\n", TTF_GetError());
+        return 1;
+    }
+    resolve("ui.lesson", ui_lesson, sizeof ui_lesson);
+    resolve("long_run.lesson", long_run, sizeof long_run);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lookback_one_snapshot),
+        cmocka_unit_test(test_space_pauses_lesson_run),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    TTF_Quit();
+    return rc;
+}
