@@ -1,5 +1,6 @@
-/* The lesson's `predict` as a snapshot: one inference forward over the current batch
- * (no mask, no update), captured so that the window shows that pass. */
+/* What the window reads of a session beyond its steps: the lesson's `predict` as a
+ * snapshot (one inference forward over the current batch, no mask, no update, captured
+ * so that the window shows that pass), and the last validation result. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,4 +36,14 @@ nn_trace *ls_session_predict(ls_session *s)
     t->training = false;
     t->desc_version = s->desc.version;
     return t;
+}
+
+bool ls_session_last_validation(const ls_session *s, long *step, double *loss, double *acc)
+{
+    if (!s->have_val)
+        return false;
+    *step = s->val_at;
+    *loss = s->val_loss;
+    *acc = s->val_acc;
+    return true;
 }

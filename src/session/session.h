@@ -117,5 +117,9 @@ bool ls_session_expect(ls_session *s, const ls_expect *e, double *measured, char
  * update) as a snapshot of that pass (training false, the step count unchanged). The
  * caller owns it; NULL with the error set. */
 nn_trace *ls_session_predict(ls_session *s);
+/* The last validation (by any means: `validate`, an expectation on val_*, fit's
+ * validation, the window's V): the step it was made at and its results. false: none
+ * since the session began or was reset. */
+bool ls_session_last_validation(const ls_session *s, long *step, double *loss, double *acc);
 
 #endif

@@ -86,6 +86,12 @@ static int b_validate(void *ctx, double *loss, double *acc, char *err, size_t n)
     return rc;
 }
 
+static bool b_last_validation(void *ctx, long *step, double *loss, double *acc)
+{
+    backend *b = ctx;
+    return ls_session_last_validation(b->s, step, loss, acc);
+}
+
 static bool b_expect(void *ctx, const ls_expect *e, double *measured, char *desc, size_t n)
 {
     backend *b = ctx;
@@ -184,6 +190,7 @@ ui_backend *ui_backend_session(struct ls_session *s, uint64_t seed)
     u->predict = b_predict;
     u->validate = b_validate;
     u->expect = b_expect;
+    u->last_validation = b_last_validation;
     u->describe = b_describe;
     u->free_trace = b_free_trace;
     u->destroy = b_destroy;

@@ -268,6 +268,28 @@ static void describe(ui_worker *w)
     }
 }
 
+/* Outside the lock, after a command: a validation it made (a lesson's `validate`, an
+ * expectation on val_*, V) goes on the chart at the step it was made at, so that the
+ * chart, the header and the check show one number per step. */
+static void record_validation(ui_worker *w)
+{
+    long step;
+    double loss, acc;
+    if (!w->b->last_validation || !w->b->last_validation(w->b->ctx, &step, &loss, &acc))
+        return;
+    pthread_mutex_lock(&w->mu);
+    for (size_t i = w->m_len; i-- > 0;) {
+        if (w->m[i].step < step)
+            break;
+        if (w->m[i].step == step) {
+            w->m[i].val_loss = (float)loss;
+            w->m[i].val_accuracy = (float)acc;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
 /* Runs outside the lock. */
 static void apply(ui_worker *w, ui_cmd *c)
 {
@@ -305,6 +327,7 @@ static void apply(ui_worker *w, ui_cmd *c)
         r.ok = w->b->expect ? w->b->expect(w->b->ctx, c->expect, &r.measured, r.desc,
                                            sizeof r.desc)
                             : false;
+        record_validation(w);   /* before the result: whoever reads it finds it charted */
         pthread_mutex_lock(&w->mu);
         if (w->n_res < (int)(sizeof w->res / sizeof w->res[0]))
             w->res[w->n_res++] = r;
@@ -314,7 +337,7 @@ static void apply(ui_worker *w, ui_cmd *c)
     case UI_CMD_VALIDATE: {
         double loss = NAN, acc = NAN;
         rc = w->b->validate ? w->b->validate(w->b->ctx, &loss, &acc, err, sizeof err) : -1;
-        if (rc == 0) {
+        if (rc == 0 && !w->b->last_validation) {
             pthread_mutex_lock(&w->mu);
             if (w->m_len > 0) {
                 w->m[w->m_len - 1].val_loss = (float)loss;
@@ -332,6 +355,7 @@ static void apply(ui_worker *w, ui_cmd *c)
             rc = predict(w, err, sizeof err);
         break;
     }
+    record_validation(w);
     if (rc != 0) {
         pthread_mutex_lock(&w->mu);
         set_error(w, err[0] ? err : "command failed");

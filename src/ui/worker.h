@@ -101,6 +101,9 @@ typedef struct ui_backend {
     nn_trace *(*predict)(void *ctx, char *err, size_t errlen);
     /* Validation loss and accuracy now (inference mode). 0 or -1 with err. */
     int (*validate)(void *ctx, double *loss, double *accuracy, char *err, size_t errlen);
+    /* The last validation made by any means (step, loss, accuracy); false: none. May
+     * be NULL. */
+    bool (*last_validation)(void *ctx, long *step, double *loss, double *accuracy);
     /* Evaluates an expectation now. */
     bool (*expect)(void *ctx, const ls_expect *e, double *measured, char *desc, size_t n);
     /* Fills g from the model (g is freed first). */

@@ -139,6 +139,66 @@ static void test_space_pauses_lesson_run(void **state)
     rig_free(&r);
 }
 
+static const ui_metric *metric_at(rig *r, long step)
+{
+    for (size_t i = 0; i < r->a->n_metrics; i++)
+        if (r->a->metrics[i].step == step)
+            return &r->a->metrics[i];
+    fail_msg("no metric at step %ld", step);
+    return NULL;
+}
+
+static double expect_now(rig *r, ls_quantity q, int tag)
+{
+    static ls_expect e[8];
+    e[tag] = (ls_expect){.q = q, .cmp = LS_CMP_GE, .a = 0, .text = "val"};
+    ui_cmd c = {.kind = UI_CMD_EXPECT, .expect = &e[tag], .tag = {.step = 0, .item = tag}};
+    ui_worker_push(r->w, &c);
+    ui_worker_wait_idle(r->w);
+    frame(r);
+    for (int i = 0; i < r->a->n_results; i++)
+        if (r->a->results[i].tag.item == tag)
+            return r->a->results[i].measured;
+    fail_msg("no result for tag %d", tag);
+    return NAN;
+}
+
+/* Defect 5: one validation per step, the same number in the check and on the chart
+ * (which the header reads), whoever asked for it: an expectation, a lesson's
+ * `validate`, V. */
+static void test_validation_one_number(void **state)
+{
+    (void)state;
+    rig r;
+    rig_real_lesson(&r, ui_lesson, 1280, 800);
+    steps(&r, 3);
+    frame(&r);
+    assert_true(isnan(metric_at(&r, 3)->val_accuracy));
+    double acc = expect_now(&r, LS_Q_VAL_ACCURACY, 0);
+    double loss = expect_now(&r, LS_Q_VAL_LOSS, 1);
+    assert_true(acc >= 0 && acc <= 1);
+    assert_true(metric_at(&r, 3)->val_accuracy == (float)acc);
+    assert_true(metric_at(&r, 3)->val_loss == (float)loss);
+    /* A lesson's validate two steps later: charted at its step, and the check there
+     * reads the same pass. */
+    steps(&r, 2);
+    ui_cmd v = {.kind = UI_CMD_ACTION, .action = {.kind = LS_ACT_VALIDATE}};
+    ui_worker_push(r.w, &v);
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    float charted = metric_at(&r, 5)->val_accuracy;
+    assert_false(isnan(charted));
+    assert_true(charted == (float)expect_now(&r, LS_Q_VAL_ACCURACY, 2));
+    /* V at step 6 as well. */
+    steps(&r, 1);
+    key(&r, SDLK_v, 0);
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    assert_false(isnan(metric_at(&r, 6)->val_accuracy));
+    assert_true(metric_at(&r, 6)->val_accuracy == (float)expect_now(&r, LS_Q_VAL_ACCURACY, 3));
+    rig_free(&r);
+}
+
 static void resolve(const char *rel, char *out, size_t n)
 {
     const char *src = getenv("DROPSCOPE_SOURCE_DIR");
@@ -162,6 +222,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lookback_one_snapshot),
         cmocka_unit_test(test_space_pauses_lesson_run),
+        cmocka_unit_test(test_validation_one_number),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
