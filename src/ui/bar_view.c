@@ -26,16 +26,22 @@ void ui_bar_view_draw(ui_app *a, SDL_Rect r)
 
     double sp = ui_speed_value(a->speed_idx);
     if (sp > 0)
-        snprintf(speed, sizeof speed, "%g steps/s", sp);
+        snprintf(speed, sizeof speed, "set to %g steps/s", sp);
     else
-        snprintf(speed, sizeof speed, "max speed");
+        snprintf(speed, sizeof speed, "set to max speed");
+    /* Running: the rate measured (a lesson run goes at 20 steps/s or more whatever the
+     * setting); paused: no rate at all. */
     char state[64];
-    if (a->status.pending > 0 || (a->playing && a->status.run_left > 0))
-        snprintf(state, sizeof state, "running");
-    else if (a->status.run_left > 0)   /* a lesson run Space paused */
+    if (a->status.pending > 0 || a->playing) {
+        if (a->status.steps_per_sec > 0)
+            snprintf(state, sizeof state, "running at %.1f steps/s", a->status.steps_per_sec);
+        else
+            snprintf(state, sizeof state, "running");
+    } else if (a->status.run_left > 0) {   /* a lesson run Space paused */
         snprintf(state, sizeof state, "paused, %ld steps of the run left", a->status.run_left);
-    else
-        snprintf(state, sizeof state, "%s", a->playing ? "playing" : "paused");
+    } else {
+        snprintf(state, sizeof state, "paused");
+    }
     char hist[64] = "";
     if (a->history_back > 0)
         snprintf(hist, sizeof hist, "  |  LOOKING BACK %d (End: live)", a->history_back);

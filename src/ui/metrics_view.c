@@ -127,7 +127,10 @@ void ui_metrics_view_draw(ui_app *a, SDL_Rect r)
 {
     const ui_theme *t = &a->theme;
     char title[160];
-    snprintf(title, sizeof title, "Metrics  %.1f steps/s", a->status.steps_per_sec);
+    if (a->status.pending > 0 || a->playing)
+        snprintf(title, sizeof title, "Metrics  %.1f steps/s", a->status.steps_per_sec);
+    else
+        snprintf(title, sizeof title, "Metrics  paused");
     SDL_Rect c = ui_panel(a, r, title);
     /* Legend, where the title leaves room for it. */
     int legend_w = ui_text_size(a->text, UI_FONT_SANS, t->font_small, "train (batch)", 0).x +

@@ -307,8 +307,10 @@ static void apply(ui_worker *w, ui_cmd *c)
             /* A lesson run plays: Space pauses and resumes it, and it stops when done. */
             pthread_mutex_lock(&w->mu);
             w->run_left += c->action.n;
-            if (!w->playing)
+            if (!w->playing) {
                 w->next_due = now_s();
+                w->n_stamps = 0;
+            }
             w->playing = c->action.n > 0 || w->playing;
             w->played = 0;
             pthread_mutex_unlock(&w->mu);
@@ -597,6 +599,7 @@ void ui_worker_set_playing(ui_worker *w, bool playing)
     if (playing && !w->playing) {
         w->next_due = now_s();
         w->played = 0;
+        w->n_stamps = 0;   /* the rate measured from now on, not across the pause */
         w->busy = true;
     }
     w->playing = playing;
@@ -644,7 +647,8 @@ ui_worker_status ui_worker_get_status(ui_worker *w)
     s.pending = w->pending;
     s.run_left = w->run_left;
     s.steps = w->steps;
-    s.steps_per_sec = measured_sps(w, now_s());
+    /* Paused, nothing runs: no rate (not the last two seconds' one). */
+    s.steps_per_sec = w->playing || w->pending > 0 ? measured_sps(w, now_s()) : 0.0;
     snprintf(s.error, sizeof s.error, "%s", w->error);
     s.error_seq = w->error_seq;
     pthread_mutex_unlock(&w->mu);

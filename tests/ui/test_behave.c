@@ -199,6 +199,49 @@ static void test_validation_one_number(void **state)
     rig_free(&r);
 }
 
+/* Defect 6: paused, no rate is shown (not the last seconds' one); running, the rate
+ * shown is the one measured; inference passes are not plotted as training batches. */
+static void test_readouts(void **state)
+{
+    (void)state;
+    rig r;
+    rig_real_lesson(&r, ui_lesson, 1280, 800);
+    ui_report rep;
+    r.a->report = &rep;
+    key(&r, SDLK_SPACE, 0);
+    for (int i = 0; i < 2000 && live_steps(&r) < 6; i++)
+        SDL_Delay(5);
+    frame(&r);
+    char want[64];
+    snprintf(want, sizeof want, "running at %.1f steps/s", r.a->status.steps_per_sec);
+    assert_true(r.a->status.steps_per_sec > 0);
+    assert_non_null(strstr(rep.status, want));
+    key(&r, SDLK_SPACE, 0);
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    assert_true(r.a->status.steps_per_sec == 0.0);
+    assert_null(strstr(rep.status, "running"));
+    assert_non_null(strstr(rep.status, "paused"));
+    /* I, then two steps in inference mode: shown, not plotted. */
+    size_t n = r.a->n_metrics;
+    long live = live_steps(&r);
+    assert_int_equal(r.a->metrics[n - 1].step, live);
+    key(&r, SDLK_i, 0);
+    ui_worker_wait_idle(r.w);
+    steps(&r, 2);
+    frame(&r);
+    assert_false(r.a->cur->training);
+    assert_int_equal(r.a->n_metrics, n);
+    for (size_t i = 0; i < r.a->n_metrics; i++)
+        assert_true(r.a->metrics[i].training);
+    key(&r, SDLK_i, 0);
+    steps(&r, 1);
+    frame(&r);
+    assert_int_equal(r.a->n_metrics, n + 1);
+    r.a->report = NULL;
+    rig_free(&r);
+}
+
 static void resolve(const char *rel, char *out, size_t n)
 {
     const char *src = getenv("DROPSCOPE_SOURCE_DIR");
@@ -223,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_lookback_one_snapshot),
         cmocka_unit_test(test_space_pauses_lesson_run),
         cmocka_unit_test(test_validation_one_number),
+        cmocka_unit_test(test_readouts),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
