@@ -479,11 +479,22 @@ static bool training_action(ui_app *a, ui_action_id act, int arg)
         a->graph.lr = c.value;
         break;
     }
-    case UI_ACT_RESET: {
+    case UI_ACT_RESET:
+    case UI_ACT_CONFIRM: {
+        if (!a->reset_asked) {   /* a reset loses the run: ask first */
+            if (act == UI_ACT_RESET) {
+                a->reset_asked = true;
+                say(a, "Reset the weights and clear the curves and checks? R again or Y: yes; "
+                       "any other key: no%s", NULL);
+            }
+            break;
+        }
+        a->reset_asked = false;
         ui_cmd c = {.kind = UI_CMD_RESET};
         ui_worker_push(a->worker, &c);
         a->history_back = 0;
-        say(a, "Reset: weights re-initialised, curves cleared%s", NULL);
+        a->n_results = 0;   /* the old checks measured the old run */
+        say(a, "Reset: weights re-initialised, curves and checks cleared%s", NULL);
         break;
     }
     case UI_ACT_SEED: {
@@ -567,6 +578,10 @@ void ui_app_do(ui_app *a, ui_action_id act, int arg)
     static bool (*const groups[])(ui_app *, ui_action_id, int) = {
         window_action, playback_action, graph_action, training_action, example_action,
         lesson_action};
+    if (a->reset_asked && act != UI_ACT_RESET && act != UI_ACT_CONFIRM) {
+        a->reset_asked = false;   /* anything else is a no */
+        say(a, "Reset cancelled%s", NULL);
+    }
     for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
         if (groups[i](a, act, arg))
             return;

@@ -97,7 +97,7 @@ void ui_bar_view_draw(ui_app *a, SDL_Rect r)
         {"Rate+", UI_ACT_RATE_UP, 0, false},
         {"LR-", UI_ACT_LR_DOWN, 0, false},
         {"LR+", UI_ACT_LR_UP, 0, false},
-        {"Reset", UI_ACT_RESET, 0, false},
+        {a->reset_asked ? "Reset: sure?" : "Reset", UI_ACT_RESET, 0, a->reset_asked},
         {"Seed", UI_ACT_SEED, 0, false},
         {"Presenter", UI_ACT_PRESENTER, 0, a->presenter},
         {"Keys", UI_ACT_HELP, 0, a->help},

@@ -107,6 +107,7 @@ typedef struct ui_app {
     /* copies of the worker's state */
     ui_graph graph;
     unsigned graph_ver;
+    bool reset_asked;        /* R asked "reset?": R again or Y confirms, anything else cancels */
     bool graph_overlaid;     /* graph's frozen flags are those of the snapshot looked back at */
     ui_metric *metrics;
     size_t n_metrics, cap_metrics;

@@ -370,6 +370,7 @@ static void apply(ui_worker *w, ui_cmd *c)
         w->m_len = 0;
         w->m_gen++;
         w->n_stamps = 0;
+        w->steps = 0;   /* the live step count starts again too */
         pthread_mutex_unlock(&w->mu);
     }
     if (changes_graph)

@@ -242,6 +242,46 @@ static void test_readouts(void **state)
     rig_free(&r);
 }
 
+/* Defect 9: R asks first (R again or Y confirms, anything else cancels); a reset
+ * clears the old check marks with the curves. */
+static void test_reset_asks(void **state)
+{
+    (void)state;
+    rig r;
+    rig_real_lesson(&r, ui_lesson, 1280, 800);
+    ui_app_enter_step(r.a, 1);   /* "Train": run 3 steps, one check */
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    assert_int_equal(live_steps(&r), 3);
+    assert_true(r.a->n_results > 0);
+    key(&r, SDLK_r, 0);
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    assert_int_equal(live_steps(&r), 3);   /* asked, not done */
+    assert_true(r.a->reset_asked);
+    assert_non_null(strstr(r.a->message, "R again or Y"));
+    key(&r, SDLK_a, 0);   /* anything else: no */
+    assert_false(r.a->reset_asked);
+    key(&r, SDLK_y, 0);   /* Y with nothing asked does nothing */
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    assert_int_equal(live_steps(&r), 3);
+    key(&r, SDLK_r, 0);
+    key(&r, SDLK_r, 0);   /* R again: yes */
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    assert_int_equal(live_steps(&r), 0);
+    assert_int_equal(r.a->n_metrics, 0);
+    assert_int_equal(r.a->n_results, 0);
+    steps(&r, 1);
+    key(&r, SDLK_r, 0);
+    key(&r, SDLK_y, 0);   /* Y: yes too */
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    assert_int_equal(live_steps(&r), 0);
+    rig_free(&r);
+}
+
 static void resolve(const char *rel, char *out, size_t n)
 {
     const char *src = getenv("DROPSCOPE_SOURCE_DIR");
@@ -267,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_space_pauses_lesson_run),
         cmocka_unit_test(test_validation_one_number),
         cmocka_unit_test(test_readouts),
+        cmocka_unit_test(test_reset_asks),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
