@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "ui/app.h"
+#include "ui/launch.h"
 
 #define OPEN_HELP "[LESSON] [--presenter] [--seed N] [--speed STEPS_PER_S]"
 
@@ -22,11 +23,10 @@ static void no_display(const char *why)
             why);
 }
 
-/* A frame that says what is loading: reading Fashion-MNIST takes a moment. */
-static void loading_frame(SDL_Renderer *ren, const char *path)
+/* A frame that says what is loading (reading Fashion-MNIST and a base's weights takes
+ * seconds), and for how long so far: the window is alive. t may be NULL. */
+static void loading_frame(SDL_Renderer *ren, ui_text *t, const char *path, double secs)
 {
-    char err[256];
-    ui_text *t = ui_text_create(ren, err, sizeof err);
     ui_theme th;
     int w, h;
     SDL_GetRendererOutputSize(ren, &w, &h);
@@ -38,9 +38,38 @@ static void loading_frame(SDL_Renderer *ren, const char *path)
         snprintf(msg, sizeof msg, "Loading %s ...", path);
         ui_text_draw(t, UI_FONT_SANS, th.font_title, th.text, msg, w / 2, h / 2,
                      UI_ALIGN_CENTER | UI_ALIGN_MIDDLE, 0);
+        snprintf(msg, sizeof msg, "reading the data, building the model, loading weights: %.0f s",
+                 secs);
+        ui_text_draw(t, UI_FONT_SANS, th.font_normal, th.text_dim, msg, w / 2,
+                     h / 2 + 2 * th.font_title, UI_ALIGN_CENTER | UI_ALIGN_MIDDLE, 0);
+        ui_text_end_frame(t);
     }
     SDL_RenderPresent(ren);
+}
+
+/* Loads the lesson on a thread while the window says so and answers its events: the
+ * first frame is drawn before any heavy work. NULL after printing why. */
+static ui_worker *launch_showing(SDL_Renderer *ren, const char *path, bool seed_set,
+                                 uint64_t seed, const ls_lesson **lesson, bool *quit)
+{
+    ui_launch_job *j = ui_launch_start(path, seed_set, seed);
+    if (!j)
+        return cli_launch(path, seed_set, seed, lesson);
+    char err[1024];
+    ui_text *t = ui_text_create(ren, err, sizeof err);
+    Uint32 t0 = SDL_GetTicks();
+    while (!ui_launch_done(j)) {
+        SDL_Event e;
+        while (SDL_PollEvent(&e))
+            *quit |= e.type == SDL_QUIT;
+        loading_frame(ren, t, path, (SDL_GetTicks() - t0) / 1000.0);
+        SDL_Delay(50);
+    }
     ui_text_destroy(t);
+    ui_worker *w = ui_launch_finish(j, lesson, err, sizeof err);
+    if (!w)
+        fprintf(stderr, "dropscope: %s\n", err);
+    return w;
 }
 
 typedef struct {
@@ -215,9 +244,9 @@ int ds_cmd_open(int argc, char **argv)
     int rc = window_open(&w, a.app.presenter);
     if (rc)
         goto out;
-    loading_frame(w.ren, path);
     const ls_lesson *lesson = NULL;
-    worker = cli_launch(path, a.seed_set, a.seed, &lesson);
+    bool quit = false;
+    worker = launch_showing(w.ren, path, a.seed_set, a.seed, &lesson, &quit);
     if (!worker) {
         rc = 2;
         goto out;
@@ -230,6 +259,7 @@ int ds_cmd_open(int argc, char **argv)
         goto out;
     }
     ui_app_enter_step(app, 0);
+    app->quit = quit;   /* closed while loading */
     run_frames(app, &w);
 out:
     ui_app_destroy(app);

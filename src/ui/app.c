@@ -700,6 +700,13 @@ bool ui_app_update(ui_app *a)
         a->seen_error = a->status.error_seq;
         say(a, "%s", a->status.error);
     }
+    /* Work that takes a while (a base's outputs, a validation, the first step of a big
+     * model): the window says what it is, and for how long, instead of looking stuck. */
+    if (a->status.busy_s >= 0.7 && a->status.activity[0]) {
+        snprintf(a->message, sizeof a->message, "Working: %s (%.0f s)", a->status.activity,
+                 a->status.busy_s);
+        a->message_until = SDL_GetTicks() + 1000;
+    }
     ui_expect_result r[16];
     int n;
     while ((n = ui_worker_results(a->worker, r, 16)) > 0)
@@ -722,6 +729,7 @@ bool ui_app_update(ui_app *a)
                                   a->n_metrics, a->metrics_gen, (unsigned long long)a->status.steps,
                                   a->status.playing, (unsigned long long)a->status.pending,
                                   (unsigned long long)a->status.run_left,
+                                  (unsigned long long)a->status.busy_s,
                                   (unsigned long long)(a->status.steps_per_sec * 10),
                                   (unsigned long long)a->n_results, a->status.error_seq,
                                   SDL_TICKS_PASSED(SDL_GetTicks(), a->message_until) ? 0ull : 1ull};

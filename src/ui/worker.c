@@ -69,6 +69,9 @@ struct ui_worker {
     long steps;
     char error[256];
     unsigned long error_seq;
+    long run_total;             /* steps of the lesson run(s) under way, done or not */
+    char activity[112];
+    double activity_t0;
 };
 
 static double now_s(void)
@@ -306,7 +309,10 @@ static void apply(ui_worker *w, ui_cmd *c)
         if (c->action.kind == LS_ACT_RUN) {
             /* A lesson run plays: Space pauses and resumes it, and it stops when done. */
             pthread_mutex_lock(&w->mu);
+            if (w->run_left == 0)
+                w->run_total = 0;
             w->run_left += c->action.n;
+            w->run_total += c->action.n;
             if (!w->playing) {
                 w->next_due = now_s();
                 w->n_stamps = 0;
@@ -428,6 +434,43 @@ static bool has_doable(const ui_worker *w)
     return false;
 }
 
+/* Under the lock: what the next piece of work computes, for the window's sign of life. */
+static void set_activity(ui_worker *w, const char *what)
+{
+    if (strcmp(w->activity, what) != 0)
+        w->activity_t0 = now_s();
+    snprintf(w->activity, sizeof w->activity, "%s", what);
+}
+
+static void command_activity(ui_worker *w, const ui_cmd *c)
+{
+    char buf[112];
+    const ls_action_kind k = c->action.kind;
+    if (c->kind == UI_CMD_EXPECT)
+        snprintf(buf, sizeof buf, "checking: %.90s", c->expect && c->expect->text ? c->expect->text : "");
+    else if (c->kind == UI_CMD_VALIDATE || (c->kind == UI_CMD_ACTION && k == LS_ACT_VALIDATE))
+        snprintf(buf, sizeof buf, "validation pass");
+    else if ((c->kind == UI_CMD_MODE && !c->flag) ||
+             (c->kind == UI_CMD_ACTION && (k == LS_ACT_PREDICT || (k == LS_ACT_MODE && !c->action.flag))))
+        snprintf(buf, sizeof buf, "predict pass (inference, no mask)");
+    else if (c->kind == UI_CMD_RESET || (c->kind == UI_CMD_ACTION && k == LS_ACT_RESET))
+        snprintf(buf, sizeof buf, "re-initialising the weights");
+    else
+        snprintf(buf, sizeof buf, "applying a change");
+    set_activity(w, buf);
+}
+
+static void step_activity(ui_worker *w, bool single)
+{
+    char buf[112];
+    if (!single && w->run_left > 0)
+        snprintf(buf, sizeof buf, "lesson run: step %ld of %ld", w->run_total - w->run_left + 1,
+                 w->run_total);
+    else
+        snprintf(buf, sizeof buf, "%s", single ? "one step" : "training");
+    set_activity(w, buf);
+}
+
 static void *worker_main(void *arg)
 {
     ui_worker *w = arg;
@@ -436,14 +479,17 @@ static void *worker_main(void *arg)
         ui_cmd c;
         if (next_command(w, &c)) {
             w->busy = true;
+            command_activity(w, &c);
             pthread_mutex_unlock(&w->mu);
             apply(w, &c);
             pthread_mutex_lock(&w->mu);
+            w->activity[0] = 0;
             pthread_cond_broadcast(&w->idle);
             continue;
         }
         if (w->pending == 0 && !w->playing) {
             w->busy = false;
+            w->activity[0] = 0;
             pthread_cond_broadcast(&w->idle);
             pthread_cond_wait(&w->wake, &w->mu);
             continue;
@@ -466,6 +512,7 @@ static void *worker_main(void *arg)
             continue;
         }
         w->busy = true;
+        step_activity(w, single);
         pthread_mutex_unlock(&w->mu);
 
         char err[256] = "";
@@ -474,6 +521,7 @@ static void *worker_main(void *arg)
 
         pthread_mutex_lock(&w->mu);
         count_step(w, single);
+        w->activity[0] = 0;
         if (!t) {
             set_error(w, err[0] ? err : "training step failed");
             w->playing = false;
@@ -652,6 +700,8 @@ ui_worker_status ui_worker_get_status(ui_worker *w)
     s.steps_per_sec = w->playing || w->pending > 0 ? measured_sps(w, now_s()) : 0.0;
     snprintf(s.error, sizeof s.error, "%s", w->error);
     s.error_seq = w->error_seq;
+    snprintf(s.activity, sizeof s.activity, "%s", w->activity);
+    s.busy_s = w->activity[0] ? now_s() - w->activity_t0 : 0.0;
     pthread_mutex_unlock(&w->mu);
     return s;
 }

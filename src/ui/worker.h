@@ -153,6 +153,9 @@ typedef struct {
     long steps;
     char error[256];        /* last command/step error, "" if none */
     unsigned long error_seq;
+    char activity[112];     /* what the worker computes now ("lesson run: step 3 of 10",
+                             * "validation pass", "checking ..."); "" when idle */
+    double busy_s;          /* for how long it has been at it, seconds */
 } ui_worker_status;
 
 typedef struct ui_worker ui_worker;
