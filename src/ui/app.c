@@ -3,7 +3,9 @@
 
 #include <stddef.h>
 
+#include "ui/course.h"
 #include "ui/report.h"
+#include "session/paths.h"
 
 #include "ui/draw.h"
 #include "ui/views.h"
@@ -47,6 +49,13 @@ ui_app *ui_app_create(SDL_Window *win, SDL_Renderer *ren, ui_worker *worker,
     a->mouse = (SDL_Point){-1, -1};
     a->layout.dropout_box = a->layout.source_box = -1;
     ui_worker_set_speed(worker, ui_speed_value(a->speed_idx));
+    a->course = opt ? opt->course : NULL;
+    if (!a->course) {
+        char dir[4200];
+        snprintf(dir, sizeof dir, "%s/lessons", ls_data_dir());
+        a->course = ui_course_create(dir);
+        a->course_owned = true;
+    }
     if (lesson && lesson->n_steps > 0) {
         a->answers = malloc((size_t)lesson->n_steps * sizeof *a->answers);
         if (!a->answers) {
@@ -75,6 +84,8 @@ void ui_app_destroy(ui_app *a)
     if (!a)
         return;
     ui_snap_release(a->snap);
+    if (a->course_owned)
+        ui_course_destroy(a->course);
     ui_batch_view_forget(a);
     ui_mask_view_forget(a);
     ui_text_destroy(a->text);
@@ -155,6 +166,25 @@ static void apply_ui_action(ui_app *a, const ls_action *ac)
     }
 }
 
+/* The window's owner opens path next (open.c): the menu, N at a lesson's last step, a
+ * dropped file. */
+static void request_open(ui_app *a, const char *path)
+{
+    snprintf(a->open_request, sizeof a->open_request, "%s", path);
+    a->course_open = false;
+    const char *base = strrchr(path, '/');
+    snprintf(a->message, sizeof a->message, "Opening %.200s ...", base ? base + 1 : path);
+    a->message_until = SDL_GetTicks() + 4000;
+}
+
+/* At a lesson's last step the course's next lesson is one key away. */
+static void offer_next_lesson(ui_app *a)
+{
+    const ui_course_lesson *next = ui_course_next(a->course, a->lesson ? a->lesson->path : NULL);
+    if (next && a->lesson_step == a->lesson->n_steps - 1)
+        say(a, "Last step of this lesson. N: the next lesson, %s", next->title);
+}
+
 void ui_app_enter_step(ui_app *a, int k)
 {
     const ls_lesson *l = a->lesson;
@@ -171,6 +201,7 @@ void ui_app_enter_step(ui_app *a, int k)
     a->n_results = keep;
     ui_cmd mark = {.kind = UI_CMD_MARK};
     ui_worker_push(a->worker, &mark);
+    offer_next_lesson(a);
     const ls_step *st = &l->steps[k];
     for (int i = 0; i < st->n_items; i++) {
         const ls_item *it = &st->items[i];
@@ -545,10 +576,16 @@ static bool example_action(ui_app *a, ui_action_id act, int arg)
 static bool lesson_action(ui_app *a, ui_action_id act, int arg)
 {
     switch (act) {
-    case UI_ACT_LESSON_NEXT:
-        if (a->lesson && a->lesson_step + 1 < a->lesson->n_steps)
+    case UI_ACT_LESSON_NEXT: {
+        if (a->lesson && a->lesson_step + 1 < a->lesson->n_steps) {
             ui_app_enter_step(a, a->lesson_step + 1);
+            break;
+        }
+        const ui_course_lesson *next = ui_course_next(a->course, a->lesson ? a->lesson->path : NULL);
+        if (next)
+            request_open(a, next->path);
         break;
+    }
     case UI_ACT_LESSON_BACK:
         if (a->lesson_step > 0) {
             a->lesson_step--;   /* back shows the text; it does not replay actions */
@@ -557,8 +594,10 @@ static bool lesson_action(ui_app *a, ui_action_id act, int arg)
         break;
     case UI_ACT_ANSWER: {
         const ls_question *q = step_question(a->lesson, a->lesson_step);
-        if (q && arg >= 0 && arg < q->n_choices)
+        if (q && arg >= 0 && arg < q->n_choices) {
             a->answers[a->lesson_step] = arg;
+            ui_course_answer(a->course, a->lesson, a->lesson_step, arg);
+        }
         break;
     }
     case UI_ACT_LESSON_SCROLL:
@@ -572,8 +611,47 @@ static bool lesson_action(ui_app *a, ui_action_id act, int arg)
     return true;
 }
 
+/* The course menu: C shows it; while shown, Up/Down choose a lesson, Enter or a click
+ * opens it, Esc or C closes. True when the action was the menu's. */
+static bool course_action(ui_app *a, ui_action_id act, int arg)
+{
+    ui_course *c = a->course;
+    if (act == UI_ACT_COURSE) {
+        a->course_open = !a->course_open && c;
+        int k = ui_course_find(c, a->lesson ? a->lesson->path : NULL);
+        if (c)
+            c->selected = k >= 0 ? k : 0;
+        return true;
+    }
+    if (act == UI_ACT_OPEN_LESSON) {
+        if (c && arg >= 0 && arg < c->n)
+            request_open(a, c->lessons[arg].path);
+        return true;
+    }
+    if (!a->course_open)
+        return false;
+    switch (act) {
+    case UI_ACT_LAYER_PREV:
+    case UI_ACT_LAYER_NEXT:
+        c->selected += act == UI_ACT_LAYER_NEXT ? 1 : -1;
+        c->selected = c->selected < 0 ? 0 : c->selected >= c->n ? c->n - 1 : c->selected;
+        return true;
+    case UI_ACT_EXPAND:   /* Enter */
+        request_open(a, c->lessons[c->selected].path);
+        return true;
+    case UI_ACT_HELP:     /* Esc, F1 */
+    case UI_ACT_QUIT:
+        a->course_open = false;
+        return act == UI_ACT_HELP;
+    default:
+        return false;
+    }
+}
+
 void ui_app_do(ui_app *a, ui_action_id act, int arg)
 {
+    if (course_action(a, act, arg))
+        return;
     /* Each action belongs to one group; the group that knows it runs it. */
     static bool (*const groups[])(ui_app *, ui_action_id, int) = {
         window_action, playback_action, graph_action, training_action, example_action,
@@ -630,6 +708,17 @@ void ui_app_event(ui_app *a, const SDL_Event *e)
                 }
         }
         break;
+    case SDL_DROPFILE: {   /* a lesson or a Keras script dropped on the window: open it */
+        const char *f = e->drop.file;
+        size_t n = f ? strlen(f) : 0;
+        if (n > 7 && !strcmp(f + n - 7, ".lesson"))
+            request_open(a, f);
+        else if (n > 3 && !strcmp(f + n - 3, ".py"))
+            request_open(a, f);
+        else
+            say(a, "%s: not a lesson (.lesson) or a Keras script (.py)", f);
+        break;
+    }
     case SDL_MOUSEMOTION:
         a->mouse = to_pixels(a, e->motion.x, e->motion.y);
         a->signature = 0;   /* the unit under the pointer is described: redraw */
@@ -785,6 +874,8 @@ void ui_app_draw(ui_app *a)
                                &L->lesson};
     if (a->focus > UI_FOCUS_NONE && a->focus <= UI_FOCUS_LESSON)
         ui_frame(a->ren, *focus[a->focus], a->theme.box_selected, 3 * a->theme.line);
+    if (a->course_open)
+        ui_course_view_draw(a, (SDL_Rect){0, 0, w, h});
     if (a->help)
         ui_help_view_draw(a, (SDL_Rect){0, 0, w, h});
     ui_text_end_frame(a->text);

@@ -100,6 +100,7 @@ void ui_bar_view_draw(ui_app *a, SDL_Rect r)
         {a->reset_asked ? "Reset: sure?" : "Reset", UI_ACT_RESET, 0, a->reset_asked},
         {"Seed", UI_ACT_SEED, 0, false},
         {"Presenter", UI_ACT_PRESENTER, 0, a->presenter},
+        {"Course", UI_ACT_COURSE, 0, a->course_open},
         {"Keys", UI_ACT_HELP, 0, a->help},
     };
     int n = (int)(sizeof s / sizeof s[0]);

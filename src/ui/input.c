@@ -45,6 +45,7 @@ static const ui_key keys[] = {
     {SDLK_PAGEDOWN, 0, UI_ACT_SCROLL, 5, "PgDn", "scroll the layer graph down"},
     {SDLK_j, 0, UI_ACT_LESSON_SCROLL, 60, "J", "scroll the lesson text down"},
     {SDLK_k, 0, UI_ACT_LESSON_SCROLL, -60, "K", "scroll the lesson text up"},
+    {SDLK_c, 0, UI_ACT_COURSE, 0, "C", "the course: lessons, questions, your answers"},
     {SDLK_p, 0, UI_ACT_PRESENTER, 0, "P", "presenter mode (fullscreen, large type)"},
     {SDLK_F5, 0, UI_ACT_PRESENTER, 0, "F5", "presenter mode"},
     {SDLK_F1, 0, UI_ACT_HELP, 0, "F1", "show / hide this help"},

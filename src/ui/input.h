@@ -45,6 +45,8 @@ typedef enum {
     UI_ACT_SELECT_EXAMPLE,  /* arg: example (-1: whole batch) */
     UI_ACT_SHOW_DROPOUT,    /* arg: a Dropout layer for the mask view */
     UI_ACT_CONFIRM,         /* Y: yes to the question asked (R's reset) */
+    UI_ACT_COURSE,          /* the course menu (C) */
+    UI_ACT_OPEN_LESSON,     /* arg: a lesson of the course menu */
     UI_ACT_COUNT
 } ui_action_id;
 

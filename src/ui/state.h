@@ -107,6 +107,11 @@ typedef struct ui_app {
     /* copies of the worker's state */
     ui_graph graph;
     unsigned graph_ver;
+    struct ui_course *course;/* the course menu's lessons and answers (course.h), or NULL */
+    bool course_owned;       /* created by the app (else its owner's, kept across lessons) */
+    bool course_open;        /* the menu is shown */
+    char open_request[4096]; /* a lesson the student asked for (menu, next, dropped file):
+                              * the window's owner opens it; "" none */
     bool reset_asked;        /* R asked "reset?": R again or Y confirms, anything else cancels */
     bool graph_overlaid;     /* graph's frozen flags are those of the snapshot looked back at */
     ui_metric *metrics;

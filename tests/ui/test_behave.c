@@ -17,10 +17,11 @@
 #include <SDL_ttf.h>
 
 #include "rig.h"
+#include "ui/course.h"
 #include "ui/launch.h"
 #include "ui/report.h"
 
-static char ui_lesson[4096], long_run[4096];
+static char ui_lesson[4096], long_run[4096], lesson1[4096];
 
 static int layer_index(rig *r, const char *name)
 {
@@ -316,6 +317,90 @@ static void test_activity_named(void **state)
     rig_free(&r);
 }
 
+static const ui_hit *hit_for(rig *r, ui_action_id act, int arg, int *count)
+{
+    const ui_hit *found = NULL;
+    *count = 0;
+    for (int i = 0; i < r->a->layout.n_hits; i++)
+        if (r->a->layout.hits[i].act == act) {
+            ++*count;
+            if (r->a->layout.hits[i].arg == arg)
+                found = &r->a->layout.hits[i];
+        }
+    return found;
+}
+
+/* The course menu (C): every lesson of the course, the answers given, opening a lesson
+ * by Enter, click, N at the last step, or a dropped file. */
+static void test_course_menu(void **state)
+{
+    (void)state;
+    rig r;
+    rig_real_lesson(&r, lesson1, 1280, 800);
+    ui_report rep;
+    r.a->report = &rep;
+    const ui_course *c = r.a->course;
+    assert_non_null(c);
+    assert_true(c->n >= 9);   /* the shipped course */
+    assert_int_equal(ui_course_find(c, lesson1), 0);
+    assert_string_equal(c->lessons[0].title, r.lesson->title);
+    /* lesson 1's first question, answered with 2 */
+    const ls_question *q = NULL;
+    for (int i = 0; i < r.lesson->steps[0].n_items && !q; i++)
+        if (r.lesson->steps[0].items[i].kind == LS_ITEM_QUESTION)
+            q = &r.lesson->steps[0].items[i].u.question;
+    assert_non_null(q);
+    assert_int_equal(c->lessons[0].q[0].chosen, -1);
+    key(&r, SDLK_2, 0);
+    assert_int_equal(c->lessons[0].q[0].chosen, 1);
+    assert_string_equal(c->lessons[0].q[0].chosen_text, q->choices[1]);
+    assert_true(c->lessons[0].q[0].right == (q->answer == 1));
+    key(&r, SDLK_c, 0);
+    assert_true(r.a->course_open);
+    frame(&r);
+    int rows = 0, found = 0;
+    for (int i = 0; i < rep.n_panels; i++)
+        found += !strcmp(rep.panels[i].name, "course");
+    assert_int_equal(found, 1);
+    const ui_hit *h = hit_for(&r, UI_ACT_OPEN_LESSON, 2, &rows);
+    assert_true(rows >= 3);
+    assert_non_null(h);
+    /* Down, Enter: the second lesson */
+    key(&r, SDLK_DOWN, 0);
+    key(&r, SDLK_RETURN, 0);
+    assert_false(r.a->course_open);
+    assert_string_equal(r.a->open_request, c->lessons[1].path);
+    /* a click on the third row */
+    r.a->open_request[0] = 0;
+    key(&r, SDLK_c, 0);
+    frame(&r);
+    h = hit_for(&r, UI_ACT_OPEN_LESSON, 2, &rows);
+    SDL_Event e = {.type = SDL_MOUSEBUTTONDOWN};
+    e.button.button = SDL_BUTTON_LEFT;
+    e.button.x = h->rect.x + h->rect.w / 2;
+    e.button.y = h->rect.y + h->rect.h / 2;
+    ui_app_event(r.a, &e);
+    assert_string_equal(r.a->open_request, c->lessons[2].path);
+    /* N at the last step: the next lesson */
+    r.a->open_request[0] = 0;
+    r.a->lesson_step = r.lesson->n_steps - 1;
+    key(&r, SDLK_n, 0);
+    assert_string_equal(r.a->open_request, c->lessons[1].path);
+    /* dropped files */
+    r.a->open_request[0] = 0;
+    char txt[] = "/tmp/notes.txt", py[] = "/tmp/model.py";
+    SDL_Event d = {.type = SDL_DROPFILE};
+    d.drop.file = txt;
+    ui_app_event(r.a, &d);
+    assert_string_equal(r.a->open_request, "");
+    assert_non_null(strstr(r.a->message, "not a lesson"));
+    d.drop.file = py;
+    ui_app_event(r.a, &d);
+    assert_string_equal(r.a->open_request, py);
+    r.a->report = NULL;
+    rig_free(&r);
+}
+
 static void resolve(const char *rel, char *out, size_t n)
 {
     const char *src = getenv("DROPSCOPE_SOURCE_DIR");
@@ -336,6 +421,7 @@ int main(void)
     }
     resolve("ui.lesson", ui_lesson, sizeof ui_lesson);
     resolve("long_run.lesson", long_run, sizeof long_run);
+    resolve("../../lessons/01-which-neurons.lesson", lesson1, sizeof lesson1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lookback_one_snapshot),
         cmocka_unit_test(test_space_pauses_lesson_run),
@@ -343,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_readouts),
         cmocka_unit_test(test_reset_asks),
         cmocka_unit_test(test_activity_named),
+        cmocka_unit_test(test_course_menu),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
