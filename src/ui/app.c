@@ -5,6 +5,7 @@
 
 #include "ui/course.h"
 #include "ui/report.h"
+#include "ui/share.h"
 #include "session/paths.h"
 
 #include "ui/draw.h"
@@ -83,6 +84,7 @@ void ui_app_destroy(ui_app *a)
 {
     if (!a)
         return;
+    ui_share_forget(a);
     ui_snap_release(a->snap);
     if (a->course_owned)
         ui_course_destroy(a->course);
@@ -539,6 +541,12 @@ static bool training_action(ui_app *a, ui_action_id act, int arg)
         ui_worker_push(a->worker, &c);
         break;
     }
+    case UI_ACT_SAVE_LESSON:
+        ui_share_save_lesson(a);
+        break;
+    case UI_ACT_RECORD:
+        ui_share_record(a);
+        break;
     default:
         return false;
     }
@@ -789,6 +797,10 @@ bool ui_app_update(ui_app *a)
         a->seen_error = a->status.error_seq;
         say(a, "%s", a->status.error);
     }
+    if (a->status.notice_seq != a->notice_seq) {
+        a->notice_seq = a->status.notice_seq;
+        say(a, "%s", a->status.notice);
+    }
     /* Work that takes a while (a base's outputs, a validation, the first step of a big
      * model): the window says what it is, and for how long, instead of looking stuck. */
     if (a->status.busy_s >= 0.7 && a->status.activity[0]) {
@@ -879,5 +891,6 @@ void ui_app_draw(ui_app *a)
     if (a->help)
         ui_help_view_draw(a, (SDL_Rect){0, 0, w, h});
     ui_text_end_frame(a->text);
+    ui_share_frame(a);   /* a clip being recorded takes the frame just drawn */
     a->frames++;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "session/save.h"
 #include "session/session.h"
 #include "ui/worker.h"
 
@@ -69,6 +70,11 @@ static int b_command(void *ctx, const ui_cmd *c, char *err, size_t n)
     case UI_CMD_ACTION:
         rc = ls_session_apply(b->s, &c->action, NULL, NULL);
         break;
+    case UI_CMD_SAVE_LESSON: {
+        ls_save_view v = {.has_example = true, .example = (int)c->n,
+                          .layer = c->layer[0] ? c->layer : NULL};
+        return ls_session_save_lesson(b->s, c->path, &v, err, n);   /* its own reason */
+    }
     default:
         break;
     }

@@ -101,6 +101,8 @@ void ui_bar_view_draw(ui_app *a, SDL_Rect r)
         {"Seed", UI_ACT_SEED, 0, false},
         {"Presenter", UI_ACT_PRESENTER, 0, a->presenter},
         {"Course", UI_ACT_COURSE, 0, a->course_open},
+        {"Save", UI_ACT_SAVE_LESSON, 0, false},
+        {a->rec ? "Recording" : "Record", UI_ACT_RECORD, 0, a->rec != NULL},
         {"Keys", UI_ACT_HELP, 0, a->help},
     };
     int n = (int)(sizeof s / sizeof s[0]);

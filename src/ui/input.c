@@ -46,6 +46,8 @@ static const ui_key keys[] = {
     {SDLK_j, 0, UI_ACT_LESSON_SCROLL, 60, "J", "scroll the lesson text down"},
     {SDLK_k, 0, UI_ACT_LESSON_SCROLL, -60, "K", "scroll the lesson text up"},
     {SDLK_c, 0, UI_ACT_COURSE, 0, "C", "the course: lessons, questions, your answers"},
+    {SDLK_w, 0, UI_ACT_SAVE_LESSON, 0, "W", "save the state as a lesson (the name is shown)"},
+    {SDLK_m, 0, UI_ACT_RECORD, 0, "M", "record the next 30 steps as a GIF clip"},
     {SDLK_p, 0, UI_ACT_PRESENTER, 0, "P", "presenter mode (fullscreen, large type)"},
     {SDLK_F5, 0, UI_ACT_PRESENTER, 0, "F5", "presenter mode"},
     {SDLK_F1, 0, UI_ACT_HELP, 0, "F1", "show / hide this help"},

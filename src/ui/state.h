@@ -112,7 +112,9 @@ typedef struct ui_app {
     bool course_open;        /* the menu is shown */
     char open_request[4096]; /* a lesson the student asked for (menu, next, dropped file):
                               * the window's owner opens it; "" none */
-    bool reset_asked;        /* R asked "reset?": R again or Y confirms, anything else cancels */
+    bool reset_asked;
+    struct ui_recording *rec;/* M: a GIF clip being recorded (app.c), or NULL */
+    unsigned long notice_seq;        /* R asked "reset?": R again or Y confirms, anything else cancels */
     bool graph_overlaid;     /* graph's frozen flags are those of the snapshot looked back at */
     ui_metric *metrics;
     size_t n_metrics, cap_metrics;

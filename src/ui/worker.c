@@ -70,6 +70,9 @@ struct ui_worker {
     char error[256];
     unsigned long error_seq;
     long run_total;             /* steps of the lesson run(s) under way, done or not */
+    char notice[256];
+    unsigned long notice_seq;
+    unsigned long published;
     char activity[112];
     double activity_t0;
 };
@@ -227,6 +230,7 @@ static void publish(ui_worker *w, nn_trace *t)
     if (t->training)
         metric_push(w, t);
     w->newest_pass = false;
+    w->published++;
     w->steps = t->step;
     pthread_cond_broadcast(&w->idle);
 }
@@ -367,6 +371,12 @@ static void apply(ui_worker *w, ui_cmd *c)
     if (rc != 0) {
         pthread_mutex_lock(&w->mu);
         set_error(w, err[0] ? err : "command failed");
+        pthread_mutex_unlock(&w->mu);
+    } else if (c->kind == UI_CMD_SAVE_LESSON) {
+        pthread_mutex_lock(&w->mu);
+        snprintf(w->notice, sizeof w->notice, "Saved as a lesson: %.200s (dropscope open it)",
+                 c->path);
+        w->notice_seq++;
         pthread_mutex_unlock(&w->mu);
     }
     if (c->kind == UI_CMD_RESET ||
@@ -701,6 +711,9 @@ ui_worker_status ui_worker_get_status(ui_worker *w)
     snprintf(s.error, sizeof s.error, "%s", w->error);
     s.error_seq = w->error_seq;
     snprintf(s.activity, sizeof s.activity, "%s", w->activity);
+    snprintf(s.notice, sizeof s.notice, "%s", w->notice);
+    s.notice_seq = w->notice_seq;
+    s.published = w->published;
     s.busy_s = w->activity[0] ? now_s() - w->activity_t0 : 0.0;
     pthread_mutex_unlock(&w->mu);
     return s;

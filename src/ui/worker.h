@@ -66,6 +66,7 @@ typedef enum {
     UI_CMD_MARK,            /* start a lesson step's measuring window */
     UI_CMD_ACTION,          /* a lesson action (run N becomes N queued steps) */
     UI_CMD_EXPECT,          /* a lesson expectation; result posted with tag */
+    UI_CMD_SAVE_LESSON,     /* path; n: example shown (-1 whole batch); layer: in focus */
 } ui_cmd_kind;
 
 /* Which lesson item an expectation result answers: item `item` of step `step`. Two
@@ -84,6 +85,7 @@ typedef struct {
     ls_action action;
     const ls_expect *expect;   /* owned by the lesson, which outlives the worker */
     ui_expect_tag tag;         /* EXPECT: posted with the result */
+    char path[512];            /* SAVE_LESSON: the file */
 } ui_cmd;
 
 /* The model side, as the worker drives it. The session backend (backend_session.c)
@@ -153,6 +155,9 @@ typedef struct {
     long steps;
     char error[256];        /* last command/step error, "" if none */
     unsigned long error_seq;
+    unsigned long published;/* snapshots published so far (steps and inference passes) */
+    char notice[256];       /* last command's good news ("saved ..."), "" none */
+    unsigned long notice_seq;
     char activity[112];     /* what the worker computes now ("lesson run: step 3 of 10",
                              * "validation pass", "checking ..."); "" when idle */
     double busy_s;          /* for how long it has been at it, seconds */

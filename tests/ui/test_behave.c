@@ -15,6 +15,9 @@
 
 #include <SDL.h>
 #include <SDL_ttf.h>
+#include <gif_lib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "rig.h"
 #include "ui/course.h"
@@ -401,6 +404,69 @@ static void test_course_menu(void **state)
     rig_free(&r);
 }
 
+static bool exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && st.st_size > 0;
+}
+
+/* Issue 13's keys in the window: W saves the state as a lesson (a fresh name, shown),
+ * which reopens at the same step; M records the next 30 steps, one GIF frame each. */
+static void test_save_and_record(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ds_share_XXXXXX", old[4096];
+    assert_non_null(mkdtemp(dir));
+    assert_non_null(getcwd(old, sizeof old));
+    assert_int_equal(chdir(dir), 0);
+    rig r;
+    rig_real_lesson(&r, ui_lesson, 800, 600);
+    steps(&r, 2);
+    frame(&r);
+    key(&r, SDLK_w, 0);
+    assert_non_null(strstr(r.a->message, "ui-step2.lesson"));
+    ui_worker_wait_idle(r.w);
+    frame(&r);
+    assert_non_null(strstr(r.a->message, "Saved as a lesson: ui-step2.lesson"));
+    assert_true(exists("ui-step2.lesson"));
+    key(&r, SDLK_w, 0);   /* never over an existing file */
+    assert_non_null(strstr(r.a->message, "ui-step2-2.lesson"));
+    ui_worker_wait_idle(r.w);
+    /* reopened, it is at step 2 */
+    rig again;
+    char saved[4200];
+    snprintf(saved, sizeof saved, "%s/ui-step2.lesson", dir);
+    rig_real_lesson(&again, saved, 800, 600);
+    ui_app_enter_step(again.a, 0);
+    ui_worker_wait_idle(again.w);
+    assert_int_equal(live_steps(&again), 2);
+    rig_free(&again);
+    /* M: 30 steps, one frame each */
+    key(&r, SDLK_m, 0);
+    assert_non_null(r.a->rec);
+    assert_non_null(strstr(r.a->message, "ui-step2.gif"));
+    for (int i = 0; i < 500 && r.a->rec; i++) {
+        frame(&r);
+        ui_worker_wait_idle(r.w);
+    }
+    assert_null(r.a->rec);
+    assert_int_equal(live_steps(&r), 32);
+    assert_non_null(strstr(r.a->message, "Clip saved: ui-step2.gif (30 steps"));
+    int gerr = 0;
+    GifFileType *g = DGifOpenFileName("ui-step2.gif", &gerr);
+    assert_non_null(g);
+    assert_int_equal(DGifSlurp(g), GIF_OK);
+    assert_int_equal(g->ImageCount, 30);
+    assert_int_equal(g->SWidth, 800);
+    assert_int_equal(g->SHeight, 600);
+    DGifCloseFile(g, &gerr);
+    rig_free(&r);
+    assert_int_equal(chdir(old), 0);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void resolve(const char *rel, char *out, size_t n)
 {
     const char *src = getenv("DROPSCOPE_SOURCE_DIR");
@@ -430,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_reset_asks),
         cmocka_unit_test(test_activity_named),
         cmocka_unit_test(test_course_menu),
+        cmocka_unit_test(test_save_and_record),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
