@@ -110,3 +110,24 @@ void key(rig *r, SDL_Keycode k, Uint16 mod)
     e.key.keysym.mod = mod;
     ui_app_event(r->a, &e);
 }
+
+int layer_index(rig *r, const char *name)
+{
+    for (int i = 0; i < r->a->graph.n; i++)
+        if (!strcmp(r->a->graph.layers[i].name, name))
+            return i;
+    fail_msg("no layer %s", name);
+    return -1;
+}
+
+int hits_of(rig *r, ui_action_id act, int arg, SDL_Rect *where)
+{
+    int n = 0;
+    for (int i = 0; i < r->a->layout.n_hits; i++)
+        if (r->a->layout.hits[i].act == act && (arg < 0 || r->a->layout.hits[i].arg == arg)) {
+            if (where)
+                *where = r->a->layout.hits[i].rect;
+            n++;
+        }
+    return n;
+}

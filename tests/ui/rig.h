@@ -38,4 +38,10 @@ bool same(SDL_Color a, SDL_Color b);
 /* A key press through the window's event path. */
 void key(rig *r, SDL_Keycode k, Uint16 mod);
 
+/* Index of the layer named name in the app's graph (fails the test when none). */
+int layer_index(rig *r, const char *name);
+/* Hit regions the last frame registered for act (arg < 0: any arg); the last one's rect
+ * in *where (may be NULL). */
+int hits_of(rig *r, ui_action_id act, int arg, SDL_Rect *where);
+
 #endif

@@ -26,14 +26,6 @@
 
 static char ui_lesson[4096], long_run[4096], lesson1[4096];
 
-static int layer_index(rig *r, const char *name)
-{
-    for (int i = 0; i < r->a->graph.n; i++)
-        if (!strcmp(r->a->graph.layers[i].name, name))
-            return i;
-    fail_msg("no layer %s", name);
-    return -1;
-}
 
 static const ui_box *box_of(rig *r, int layer)
 {
@@ -320,18 +312,6 @@ static void test_activity_named(void **state)
     rig_free(&r);
 }
 
-static const ui_hit *hit_for(rig *r, ui_action_id act, int arg, int *count)
-{
-    const ui_hit *found = NULL;
-    *count = 0;
-    for (int i = 0; i < r->a->layout.n_hits; i++)
-        if (r->a->layout.hits[i].act == act) {
-            ++*count;
-            if (r->a->layout.hits[i].arg == arg)
-                found = &r->a->layout.hits[i];
-        }
-    return found;
-}
 
 /* The course menu (C): every lesson of the course, the answers given, opening a lesson
  * by Enter, click, N at the last step, or a dropped file. */
@@ -361,13 +341,11 @@ static void test_course_menu(void **state)
     key(&r, SDLK_c, 0);
     assert_true(r.a->course_open);
     frame(&r);
-    int rows = 0, found = 0;
+    int found = 0;
     for (int i = 0; i < rep.n_panels; i++)
         found += !strcmp(rep.panels[i].name, "course");
     assert_int_equal(found, 1);
-    const ui_hit *h = hit_for(&r, UI_ACT_OPEN_LESSON, 2, &rows);
-    assert_true(rows >= 3);
-    assert_non_null(h);
+    assert_true(hits_of(&r, UI_ACT_OPEN_LESSON, -1, NULL) >= 3);
     /* Down, Enter: the second lesson */
     key(&r, SDLK_DOWN, 0);
     key(&r, SDLK_RETURN, 0);
@@ -377,11 +355,12 @@ static void test_course_menu(void **state)
     r.a->open_request[0] = 0;
     key(&r, SDLK_c, 0);
     frame(&r);
-    h = hit_for(&r, UI_ACT_OPEN_LESSON, 2, &rows);
+    SDL_Rect row;
+    assert_int_equal(hits_of(&r, UI_ACT_OPEN_LESSON, 2, &row), 1);
     SDL_Event e = {.type = SDL_MOUSEBUTTONDOWN};
     e.button.button = SDL_BUTTON_LEFT;
-    e.button.x = h->rect.x + h->rect.w / 2;
-    e.button.y = h->rect.y + h->rect.h / 2;
+    e.button.x = row.x + row.w / 2;
+    e.button.y = row.y + row.h / 2;
     ui_app_event(r.a, &e);
     assert_string_equal(r.a->open_request, c->lessons[2].path);
     /* N at the last step: the next lesson */

@@ -83,14 +83,6 @@ static void click(rig *r, int x, int y)
     ui_app_event(r->a, &e);
 }
 
-static int layer_index(rig *r, const char *name)
-{
-    for (int i = 0; i < r->a->graph.n; i++)
-        if (!strcmp(r->a->graph.layers[i].name, name))
-            return i;
-    fail_msg("no layer %s", name);
-    return -1;
-}
 
 /* ---- tests on real sessions ---- */
 
@@ -515,17 +507,6 @@ static int message_pixels(rig *r)
     return n;
 }
 
-static int hits_of(rig *r, ui_action_id act, int arg, SDL_Rect *where)
-{
-    int n = 0;
-    for (int i = 0; i < r->a->layout.n_hits; i++)
-        if (r->a->layout.hits[i].act == act && (arg < 0 || r->a->layout.hits[i].arg == arg)) {
-            if (where)
-                *where = r->a->layout.hits[i].rect;
-            n++;
-        }
-    return n;
-}
 
 /* Two Dropout layers (lesson 7's model, small): the mask view shows the first; D, a tab
  * or the caption shows the other, with its own units, cells, caption, strip and rate. */
