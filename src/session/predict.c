@@ -47,3 +47,9 @@ bool ls_session_last_validation(const ls_session *s, long *step, double *loss, d
     *acc = s->val_acc;
     return true;
 }
+
+void ls_progress(ls_session *s, const char *what, long done, long total)
+{
+    if (s->opt.progress)
+        s->opt.progress(s->opt.progress_user, what, done, total);
+}

@@ -23,6 +23,11 @@ typedef struct {
     int batch;              /* > 0 overrides the lesson's batch size */
     bool quiet;             /* leave progress out of the notes (the session never prints) */
     size_t memory_budget;   /* bytes; 0 = default (16 GiB) */
+    /* Called (on the session's thread) around long work, e.g. a frozen base's outputs
+     * for the validation set: what ("base outputs, validation set"), done of total
+     * examples (done == total: finished). NULL: not told. */
+    void (*progress)(void *user, const char *what, long done, long total);
+    void *progress_user;
 } ls_options;
 
 /* No overrides: seed_set false, everything else 0/NULL. */

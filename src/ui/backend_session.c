@@ -1,6 +1,7 @@
 /* The worker's backend over a lesson session: the only file of src/ui that calls the
  * session. Runs on the worker thread only. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,60 @@
 #include "session/session.h"
 #include "ui/worker.h"
 
+struct ui_progress {
+    pthread_mutex_t mu;
+    char what[96];
+    long done, total;
+};
+
 typedef struct {
     ls_session *s;
+    ui_progress *progress;
 } backend;
+
+ui_progress *ui_progress_create(void)
+{
+    ui_progress *p = calloc(1, sizeof *p);
+    if (p)
+        pthread_mutex_init(&p->mu, NULL);
+    return p;
+}
+
+void ui_progress_destroy(ui_progress *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+void ui_progress_report(void *user, const char *what, long done, long total)
+{
+    ui_progress *p = user;
+    pthread_mutex_lock(&p->mu);
+    snprintf(p->what, sizeof p->what, "%s", done < total ? what : "");
+    p->done = done;
+    p->total = total;
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void b_progress_text(void *ctx, char *out, size_t n)
+{
+    ui_progress *p = ((backend *)ctx)->progress;
+    out[0] = 0;
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    if (p->what[0])
+        snprintf(out, n, "%s: %ld of %ld examples", p->what, p->done, p->total);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void ui_backend_set_progress(ui_backend *b, ui_progress *p)
+{
+    ((backend *)b->ctx)->progress = p;
+    b->progress_text = b_progress_text;
+}
 
 /* Fashion-MNIST class names, short enough for a thumbnail caption. */
 static const char *const fashion_names[10] = {"T-shirt", "Trouser", "Pullover", "Dress", "Coat",
@@ -174,6 +226,7 @@ static void b_destroy(void *ctx)
     if (!b)
         return;
     ls_session_destroy(b->s);
+    ui_progress_destroy(b->progress);   /* after the session that reported into it */
     free(b);
 }
 

@@ -35,14 +35,22 @@ ui_worker *ui_launch(const char *path, bool seed_set, uint64_t seed, const ls_le
     opt.seed_set = seed_set;
     opt.seed = seed;
     opt.quiet = true;
+    ui_progress *p = ui_progress_create();
+    opt.progress = p ? ui_progress_report : NULL;
+    opt.progress_user = p;
     ls_session *s = ls_session_create(l, &opt, err, errlen);
-    if (!s)
+    if (!s) {
+        ui_progress_destroy(p);
         return NULL;   /* the session took the lesson and freed it */
+    }
     ui_backend *b = ui_backend_session(s, ls_session_seed(s));
     if (!b) {
+        ui_progress_destroy(p);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    if (p)
+        ui_backend_set_progress(b, p);
     ui_worker *w = ui_worker_start(b, UI_HISTORY_STEPS);
     if (!w) {
         ui_backend_destroy(b);

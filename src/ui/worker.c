@@ -711,6 +711,11 @@ ui_worker_status ui_worker_get_status(ui_worker *w)
     snprintf(s.error, sizeof s.error, "%s", w->error);
     s.error_seq = w->error_seq;
     snprintf(s.activity, sizeof s.activity, "%s", w->activity);
+    char detail[112] = "";
+    if (w->activity[0] && w->b->progress_text)   /* the long part of it, named */
+        w->b->progress_text(w->b->ctx, detail, sizeof detail);
+    if (detail[0])
+        snprintf(s.activity, sizeof s.activity, "%.49s, %.60s", w->activity, detail);
     snprintf(s.notice, sizeof s.notice, "%s", w->notice);
     s.notice_seq = w->notice_seq;
     s.published = w->published;

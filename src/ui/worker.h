@@ -114,6 +114,9 @@ typedef struct ui_backend {
     void (*destroy)(void *ctx);
     /* Lesson (immutable while the backend lives) or NULL. */
     const ls_lesson *lesson;
+    /* The long work under way inside a step or command ("base outputs, validation set:
+     * 0 of 100 examples"), "" when none. Safe from any thread. May be NULL. */
+    void (*progress_text)(void *ctx, char *out, size_t n);
 } ui_backend;
 
 struct ls_session;
@@ -121,6 +124,16 @@ struct ls_session;
  * the seed the session started with (shown on screen). NULL on allocation failure. */
 ui_backend *ui_backend_session(struct ls_session *s, uint64_t seed);
 void ui_backend_destroy(ui_backend *b);   /* NULL is fine */
+
+/* Where a session reports its long work (ls_options.progress), read by the window while
+ * the work goes on. The session backend takes it over (ui_backend_set_progress). */
+typedef struct ui_progress ui_progress;
+ui_progress *ui_progress_create(void);           /* NULL when out of memory */
+void ui_progress_destroy(ui_progress *p);        /* NULL is fine */
+/* The ls_options.progress callback (user: the ui_progress). */
+void ui_progress_report(void *user, const char *what, long done, long total);
+/* b (a session backend) owns p from now on and shows it as progress_text. */
+void ui_backend_set_progress(ui_backend *b, ui_progress *p);
 
 /* Dropout layers whose dropped fraction each step keeps (the mask view's strip). */
 #define UI_METRIC_DROPOUTS 4

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "rig.h"
+#include "session/load.h"
+#include "session/session.h"
 #include "ui/course.h"
 #include "ui/launch.h"
 #include "ui/report.h"
@@ -383,6 +385,66 @@ static void test_course_menu(void **state)
     rig_free(&r);
 }
 
+typedef struct {
+    int n;
+    char what[8][64];
+    long done[8], total[8];
+} progress_log;
+
+static void log_progress(void *user, const char *what, long done, long total)
+{
+    progress_log *l = user;
+    if (l->n < 8) {
+        snprintf(l->what[l->n], sizeof l->what[l->n], "%s", what);
+        l->done[l->n] = done;
+        l->total[l->n++] = total;
+    }
+}
+
+/* Defect 8: the session says when it computes a frozen base's outputs and for how many
+ * examples (ui.lesson: batch 20, val 60), and the window's progress text names it while
+ * it is under way, not after. */
+static void test_progress_named(void **state)
+{
+    (void)state;
+    struct {
+        progress_log log;
+        ui_progress *p;
+    } ctx = {.p = ui_progress_create()};
+    char err[1024];
+    ls_lesson *l = ls_lesson_load_any(ui_lesson, err, sizeof err);
+    assert_non_null(l);
+    ls_options o = ls_options_default();
+    o.quiet = true;
+    o.progress = log_progress;
+    o.progress_user = &ctx;
+    ls_session *s = ls_session_create(l, &o, err, sizeof err);
+    assert_non_null(s);
+    nn_trace_destroy(ls_session_step(s));
+    assert_int_equal(ctx.log.n, 2);
+    assert_string_equal(ctx.log.what[0], "base outputs, training batch");
+    assert_int_equal(ctx.log.done[0], 0);
+    assert_int_equal(ctx.log.total[0], 20);
+    assert_int_equal(ctx.log.done[1], 20);
+    double loss, acc;
+    assert_int_equal(ls_session_validate(s, &loss, &acc), 0);
+    assert_int_equal(ctx.log.n, 4);
+    assert_string_equal(ctx.log.what[2], "base outputs, validation set");
+    assert_int_equal(ctx.log.total[2], 60);
+    /* what the window reads: named while under way, nothing once done */
+    ui_backend *b = ui_backend_session(s, 0);
+    assert_non_null(b);
+    ui_backend_set_progress(b, ctx.p);
+    char text[128];
+    ui_progress_report(ctx.p, "base outputs, validation set", 0, 60);
+    b->progress_text(b->ctx, text, sizeof text);
+    assert_string_equal(text, "base outputs, validation set: 0 of 60 examples");
+    ui_progress_report(ctx.p, "base outputs, validation set", 60, 60);
+    b->progress_text(b->ctx, text, sizeof text);
+    assert_string_equal(text, "");
+    ui_backend_destroy(b);   /* the session and the progress with it */
+}
+
 static bool exists(const char *p)
 {
     struct stat st;
@@ -476,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_activity_named),
         cmocka_unit_test(test_course_menu),
         cmocka_unit_test(test_save_and_record),
+        cmocka_unit_test(test_progress_named),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
