@@ -261,6 +261,17 @@ static int predict(ui_worker *w, char *err, size_t errlen)
     return 0;
 }
 
+/* Outside the lock: the switch to inference shows an inference pass over the batch
+ * shown, when there is one (before any step, or after a reset, there is none: a pass
+ * would take a batch from the training sequence, which a step alone may do). */
+static int show_inference(ui_worker *w, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&w->mu);
+    bool any = w->ring_len > 0;
+    pthread_mutex_unlock(&w->mu);
+    return any ? predict(w, err, errlen) : 0;
+}
+
 static void describe(ui_worker *w)
 {
     ui_graph g = {0};
@@ -332,7 +343,7 @@ static void apply(ui_worker *w, ui_cmd *c)
         }
         rc = w->b->command(w->b->ctx, c, err, sizeof err);
         if (rc == 0 && c->action.kind == LS_ACT_MODE && !c->action.flag)
-            rc = predict(w, err, sizeof err);
+            rc = show_inference(w, err, sizeof err);
         break;
     case UI_CMD_EXPECT: {
         ui_expect_result r = {.tag = c->tag};
@@ -364,7 +375,7 @@ static void apply(ui_worker *w, ui_cmd *c)
         rc = w->b->command(w->b->ctx, c, err, sizeof err);
         /* Inference from now on: shown at once, not after the next step. */
         if (rc == 0 && c->kind == UI_CMD_MODE && !c->flag)
-            rc = predict(w, err, sizeof err);
+            rc = show_inference(w, err, sizeof err);
         break;
     }
     record_validation(w);

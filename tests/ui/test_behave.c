@@ -445,6 +445,31 @@ static void test_progress_named(void **state)
     ui_backend_destroy(b);   /* the session and the progress with it */
 }
 
+/* I before the first step shows nothing new and takes no batch: training afterwards
+ * sees the same batches as without it (save as lesson replays them so). */
+static void test_inference_before_any_step(void **state)
+{
+    (void)state;
+    rig a, b;
+    rig_real_lesson(&a, ui_lesson, 800, 600);
+    rig_real_lesson(&b, ui_lesson, 800, 600);
+    key(&a, SDLK_i, 0);
+    ui_worker_wait_idle(a.w);
+    assert_int_equal(ui_worker_get_status(a.w).published, 0);
+    key(&a, SDLK_i, 0);
+    steps(&a, 1);
+    steps(&b, 1);
+    frame(&a);
+    frame(&b);
+    assert_true(a.a->cur->training && b.a->cur->training);
+    assert_int_equal(a.a->cur->batch, b.a->cur->batch);
+    assert_memory_equal(a.a->cur->indices, b.a->cur->indices,
+                        (size_t)a.a->cur->batch * sizeof *a.a->cur->indices);
+    assert_true(a.a->cur->loss == b.a->cur->loss);
+    rig_free(&a);
+    rig_free(&b);
+}
+
 static bool exists(const char *p)
 {
     struct stat st;
@@ -539,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_course_menu),
         cmocka_unit_test(test_save_and_record),
         cmocka_unit_test(test_progress_named),
+        cmocka_unit_test(test_inference_before_any_step),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
