@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rig.h"
+#include "ui_rig.h"
 #include "session/load.h"
 #include "session/session.h"
 #include "ui/course.h"

@@ -26,7 +26,7 @@
 #include "fake_trace.h"
 #include "ui/app.h"
 #include "ui/launch.h"
-#include "rig.h"
+#include "ui_rig.h"
 
 
 static char lesson_path[4096];

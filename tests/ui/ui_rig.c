@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rig.h"
+#include "ui_rig.h"
 #include "ui/launch.h"
 
 void rig_surface(rig *r, int w, int h)

@@ -1,8 +1,8 @@
 /* The window without a display, shared by the UI tests: a software renderer drawing
  * the app into a surface, over a real session (ui_launch) or the fake backend
  * (fake_trace.h). The helpers fail the running cmocka test on errors. */
-#ifndef DS_TEST_UI_RIG_H
-#define DS_TEST_UI_RIG_H
+#ifndef DS_TEST_UI_UI_RIG_H
+#define DS_TEST_UI_UI_RIG_H
 
 #include <stdbool.h>
 
