@@ -860,8 +860,8 @@ void ui_app_draw(ui_app *a)
     ui_text_set_report(a->text, a->report);
     ui_color(a->ren, a->theme.bg);
     SDL_RenderClear(a->ren);
-    /* Each view is recorded with step 0 before it draws; a view that draws a snapshot
-     * records its panel again with that snapshot's step. */
+    /* Each view is recorded before it draws; a view that draws a snapshot records its
+     * panel again with that snapshot's step. */
     static const struct {
         const char *name;
         size_t off;
@@ -877,8 +877,12 @@ void ui_app_draw(ui_app *a)
     };
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         SDL_Rect r = *(const SDL_Rect *)((const char *)L + views[i].off);
+        /* The graph draws the live structure with the shown snapshot's padlocks
+         * (update_graph) and mask: its step is the snapshot's. The other views record
+         * the step they drew themselves. */
+        long step = views[i].draw == ui_graph_view_draw && a->cur ? a->cur->step : 0;
         if (r.w > 0 && r.h > 0)
-            ui_report_panel(a->report, views[i].name, r, 0);
+            ui_report_panel(a->report, views[i].name, r, step);
         views[i].draw(a, r);
     }
     /* The view a lesson step points at. */

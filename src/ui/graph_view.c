@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "ui/draw.h"
-#include "ui/report.h"
 #include "ui/views.h"
 
 static size_t box_params(const ui_app *a, const ui_box *b)
@@ -145,7 +144,6 @@ void ui_graph_view_draw(ui_app *a, SDL_Rect r)
     ui_layout *Lo = &a->layout;
     char num[32], num2[32], num3[32], sum[160];
     SDL_Rect c = ui_panel(a, r, "Layer graph");
-    ui_report_panel(a->report, "graph", r, a->cur ? a->cur->step : 0);   /* padlocks: app.c */
     /* Keras summary's totals at the foot. */
     (void)num2;
     snprintf(sum, sizeof sum, "%s params, %s non-trainable",
