@@ -18,54 +18,27 @@ typedef struct {
 void ui_bar_view_draw(ui_app *a, SDL_Rect r)
 {
     const ui_theme *t = &a->theme;
-    char buf[512], title[200], speed[32];
+    char buf[512], title[200];
     ui_fill(a->ren, r, t->panel);
     ui_line(a->ren, r.x, r.y + r.h - 1, r.x + r.w, r.y + r.h - 1, t->panel_edge, 1);
     int row = t->font_normal + 2 * t->pad;
     int y1 = r.y + row / 2 + t->pad / 4;
 
-    double sp = ui_speed_value(a->speed_idx);
-    if (sp > 0)
-        snprintf(speed, sizeof speed, "set to %g steps/s", sp);
-    else
-        snprintf(speed, sizeof speed, "set to max speed");
-    /* Running: the rate measured (a lesson run goes at 20 steps/s or more whatever the
-     * setting); paused: no rate at all. */
-    char state[64];
-    if (a->status.pending > 0 || a->playing) {
-        if (a->status.steps_per_sec > 0)
-            snprintf(state, sizeof state, "running at %.1f steps/s", a->status.steps_per_sec);
-        else
-            snprintf(state, sizeof state, "running");
-    } else if (a->status.run_left > 0) {   /* a lesson run Space paused */
-        snprintf(state, sizeof state, "paused, %ld steps of the run left", a->status.run_left);
-    } else {
-        snprintf(state, sizeof state, "paused");
-    }
     char hist[64] = "";
     if (a->history_back > 0)
         snprintf(hist, sizeof hist, "  |  LOOKING BACK %d (End: live)", a->history_back);
-    /* The step and the mode of the snapshot every panel shows; the next step's mode
-     * when it differs (e.g. after a lesson's predict). */
+    char at[64], mode[64], state[128];
+    ui_status_step(a, at, sizeof at);
+    ui_status_mode(a, mode, sizeof mode);
+    ui_status_state(a, state, sizeof state);
     const nn_trace *cur = a->cur;
-    long live = a->status.steps;
-    char at[64], mode[64];
-    if (cur && (a->history_back > 0 || cur->step != live))
-        snprintf(at, sizeof at, "viewing step %ld (live: %ld)", cur->step, live);
-    else
-        snprintf(at, sizeof at, "step %ld", cur ? cur->step : 0L);
-    bool shown = cur ? cur->training : a->graph.training;
-    snprintf(mode, sizeof mode, "%s%s", shown ? "TRAINING" : "INFERENCE",
-             shown == a->graph.training ? "" : a->graph.training ? " (next: training)"
-                                                                  : " (next: inference)");
     ui_report_panel(a->report, "bar", r, cur ? cur->step : 0);
     int d = ui_dropout_index(a);
     char rate[32] = "";
     if (d >= 0)
         snprintf(rate, sizeof rate, "  |  rate %.2f", (double)a->graph.layers[d].rate);
-    snprintf(buf, sizeof buf, "%s  |  %s  |  %s, %s%s  |  lr %.3g  |  seed %llu%s",
-             at, mode, state,
-             speed, rate, (double)a->graph.lr, (unsigned long long)a->graph.seed, hist);
+    snprintf(buf, sizeof buf, "%s  |  %s  |  %s%s  |  lr %.3g  |  seed %llu%s",
+             at, mode, state, rate, (double)a->graph.lr, (unsigned long long)a->graph.seed, hist);
     ui_report_status(a->report, buf);
     SDL_Point ss = ui_text_draw(a->text, UI_FONT_SANS, t->font_normal,
                                 a->history_back > 0 ? t->box_selected : t->text, buf,

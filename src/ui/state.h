@@ -159,6 +159,13 @@ int ui_dropout_index(const ui_app *a);
  * (pos may be NULL; -1 when d is not one). */
 int ui_dropout_count(const ui_app *a, int d, int *pos);
 
+/* The status line's parts (status.c): "step N" or "viewing step K (live: N)"; the mode
+ * of the pass shown ("INFERENCE (next: training)"); what training does ("running at
+ * 23.4 steps/s, set to 5 steps/s", "paused, 120 steps of the run left, ..."). */
+void ui_status_step(const ui_app *a, char *out, size_t n);
+void ui_status_mode(const ui_app *a, char *out, size_t n);
+void ui_status_state(const ui_app *a, char *out, size_t n);
+
 /* Graph grouping shared by the graph and weights views: fills a->layout.boxes
  * (rects empty) from a->graph, honouring opened groups. Out of memory: fewer boxes. */
 void ui_graph_group(ui_app *a);
