@@ -10,6 +10,9 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "ui/app.h"
+#include "ui/course.h"
+#include "ui/launch.h"
+#include "session/paths.h"
 
 #define OPEN_HELP "[LESSON] [--presenter] [--seed N] [--speed STEPS_PER_S]"
 
@@ -22,11 +25,10 @@ static void no_display(const char *why)
             why);
 }
 
-/* A frame that says what is loading: reading Fashion-MNIST takes a moment. */
-static void loading_frame(SDL_Renderer *ren, const char *path)
+/* A frame that says what is loading (reading Fashion-MNIST and a base's weights takes
+ * seconds), and for how long so far: the window is alive. t may be NULL. */
+static void loading_frame(SDL_Renderer *ren, ui_text *t, const char *path, double secs)
 {
-    char err[256];
-    ui_text *t = ui_text_create(ren, err, sizeof err);
     ui_theme th;
     int w, h;
     SDL_GetRendererOutputSize(ren, &w, &h);
@@ -38,9 +40,35 @@ static void loading_frame(SDL_Renderer *ren, const char *path)
         snprintf(msg, sizeof msg, "Loading %s ...", path);
         ui_text_draw(t, UI_FONT_SANS, th.font_title, th.text, msg, w / 2, h / 2,
                      UI_ALIGN_CENTER | UI_ALIGN_MIDDLE, 0);
+        snprintf(msg, sizeof msg, "reading the data, building the model, loading weights: %.0f s",
+                 secs);
+        ui_text_draw(t, UI_FONT_SANS, th.font_normal, th.text_dim, msg, w / 2,
+                     h / 2 + 2 * th.font_title, UI_ALIGN_CENTER | UI_ALIGN_MIDDLE, 0);
+        ui_text_end_frame(t);
     }
     SDL_RenderPresent(ren);
+}
+
+/* Loads the lesson on a thread while the window says so and answers its events: the
+ * first frame is drawn before any heavy work. NULL with the reason in err. */
+static ui_worker *launch_showing(SDL_Renderer *ren, const char *path, bool seed_set,
+                                 uint64_t seed, const ls_lesson **lesson, bool *quit,
+                                 char *err, size_t errlen)
+{
+    ui_launch_job *j = ui_launch_start(path, seed_set, seed);
+    if (!j)
+        return ui_launch(path, seed_set, seed, lesson, err, errlen);
+    ui_text *t = ui_text_create(ren, err, errlen);
+    Uint32 t0 = SDL_GetTicks();
+    while (!ui_launch_done(j)) {
+        SDL_Event e;
+        while (SDL_PollEvent(&e))
+            *quit |= e.type == SDL_QUIT;
+        loading_frame(ren, t, path, (SDL_GetTicks() - t0) / 1000.0);
+        SDL_Delay(50);
+    }
     ui_text_destroy(t);
+    return ui_launch_finish(j, lesson, err, errlen);
 }
 
 typedef struct {
@@ -172,12 +200,14 @@ static void run_frames(ui_app *app, const open_window *w)
     long quit_after = quit_after_s ? strtol(quit_after_s, NULL, 10) : 0;
     long frames = 0;
     Uint32 last_draw = 0;
-    while (!app->quit) {
+    while (!app->quit && !app->open_request[0]) {
         Uint64 t0 = SDL_GetPerformanceCounter();
         SDL_Event e;
         bool events = false;
         while (SDL_PollEvent(&e)) {
             ui_app_event(app, &e);
+            if (e.type == SDL_DROPFILE)
+                SDL_free(e.drop.file);
             events = true;
         }
         bool changed = ui_app_update(app);
@@ -215,25 +245,53 @@ int ds_cmd_open(int argc, char **argv)
     int rc = window_open(&w, a.app.presenter);
     if (rc)
         goto out;
-    loading_frame(w.ren, path);
-    const ls_lesson *lesson = NULL;
-    worker = cli_launch(path, a.seed_set, a.seed, &lesson);
-    if (!worker) {
-        rc = 2;
-        goto out;
+    /* The course menu's answers outlive each lesson the window opens. */
+    char dir[4200], prev[4096] = "", failed[1024] = "";
+    snprintf(dir, sizeof dir, "%s/lessons", ls_data_dir());
+    a.app.course = ui_course_create(dir);
+    for (;;) {
+        const ls_lesson *lesson = NULL;
+        bool quit = false;
+        worker = launch_showing(w.ren, path, a.seed_set, a.seed, &lesson, &quit, err, sizeof err);
+        if (!worker && prev[0]) {   /* a lesson asked for from the window: back to the last */
+            snprintf(failed, sizeof failed, "%s", err);
+            snprintf(path, sizeof path, "%s", prev);
+            worker = launch_showing(w.ren, path, a.seed_set, a.seed, &lesson, &quit, err, sizeof err);
+        }
+        if (!worker) {
+            fprintf(stderr, "dropscope: %s\n", err);
+            rc = 2;
+            goto out;
+        }
+        a.app.lesson_path = path;
+        app = ui_app_create(w.win, w.ren, worker, lesson, &a.app, err, sizeof err);
+        if (!app) {
+            fprintf(stderr, "dropscope: %s\n", err);
+            rc = 1;
+            goto out;
+        }
+        ui_app_enter_step(app, 0);
+        app->quit = quit;   /* closed while loading */
+        if (failed[0]) {
+            snprintf(app->message, sizeof app->message, "%s", failed);
+            app->message_until = SDL_GetTicks() + 8000;
+            failed[0] = 0;
+        }
+        run_frames(app, &w);
+        if (app->quit || !app->open_request[0])
+            break;
+        snprintf(prev, sizeof prev, "%s", path);
+        snprintf(path, sizeof path, "%s", app->open_request);
+        a.app.presenter = app->presenter;
+        ui_app_destroy(app);
+        ui_worker_stop(worker);
+        app = NULL;
+        worker = NULL;
     }
-    a.app.lesson_path = path;
-    app = ui_app_create(w.win, w.ren, worker, lesson, &a.app, err, sizeof err);
-    if (!app) {
-        fprintf(stderr, "dropscope: %s\n", err);
-        rc = 1;
-        goto out;
-    }
-    ui_app_enter_step(app, 0);
-    run_frames(app, &w);
 out:
     ui_app_destroy(app);
     ui_worker_stop(worker);
+    ui_course_destroy(a.app.course);
     window_close(&w);
     return rc;
 }

@@ -3,10 +3,13 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <SDL_ttf.h>
 
 #include "cli/common.h"
+#include "data/atomicio.h"
+#include "ui/report.h"
 
 int cli_render_open(cli_render *r, const char *cmd, const cli_render_opts *o)
 {
@@ -43,9 +46,14 @@ int cli_render_open(cli_render *r, const char *cmd, const cli_render_opts *o)
         return 1;
     }
     ui_worker_set_speed(r->worker, 0);
+    /* Space replays as one step, so that the same keys give the same pictures. */
+    ui_worker_set_play_limit(r->worker, 1);
     ui_app_enter_step(r->app, 0);
-    r->app->playing = false;   /* a picture is of a paused window */
+    /* The first step's actions run to the end (a lesson run stops by itself when
+     * done); a picture is of a paused window. */
+    ui_worker_wait_idle(r->worker);
     ui_worker_set_playing(r->worker, false);
+    ui_app_update(r->app);
     if (o->example_given)
         r->app->example = (int)o->example;
     return 0;
@@ -83,4 +91,95 @@ void cli_render_close(cli_render *r)
     if (r->ttf)
         TTF_Quit();
     memset(r, 0, sizeof *r);
+}
+
+int cli_parse_keys(const char *s, cli_key *out, int max, char *err, size_t errlen)
+{
+    int n = 0;
+    char tok[64];
+    for (const char *p = s; *p;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t len = strcspn(p, " \t");
+        if (len == 0)
+            break;
+        if (len >= sizeof tok) {
+            snprintf(err, errlen, "--keys: '%.*s...' is not a key name", 20, p);
+            return -1;
+        }
+        memcpy(tok, p, len);
+        tok[len] = 0;
+        p += len;
+        if (n == max) {
+            snprintf(err, errlen, "--keys: more than %d keys", max);
+            return -1;
+        }
+        cli_key k = {0};
+        char *name = tok;
+        for (;;) {
+            if (!strncasecmp(name, "Shift+", 6) && name[6])
+                k.mod |= KMOD_LSHIFT, name += 6;
+            else if (!strncasecmp(name, "Ctrl+", 5) && name[5])
+                k.mod |= KMOD_LCTRL, name += 5;
+            else
+                break;
+        }
+        k.key = SDL_GetKeyFromName(name);
+        if (k.key == SDLK_UNKNOWN) {
+            snprintf(err, errlen, "--keys: '%s' (key %d) is not an SDL key name; try N, Space, "
+                                  "I, S, Left, Right, End, Shift+L, [ or ]", tok, n + 1);
+            return -1;
+        }
+        out[n++] = k;
+    }
+    return n;
+}
+
+ui_worker_status cli_render_keys(cli_render *r, const cli_key *keys, int n)
+{
+    for (int i = 0; i < n && !r->app->quit; i++) {
+        SDL_Event e = {.type = SDL_KEYDOWN};
+        e.key.keysym.sym = keys[i].key;
+        e.key.keysym.mod = keys[i].mod;
+        e.key.state = SDL_PRESSED;
+        ui_app_event(r->app, &e);
+        ui_worker_wait_idle(r->worker);
+        /* A frame between presses, as in the window: clicks and keys such as Up read
+         * what the last frame laid out. */
+        ui_app_update(r->app);
+        ui_app_draw(r->app);
+    }
+    return ui_worker_get_status(r->worker);
+}
+
+static void describe_json(const cli_render *r, FILE *f)
+{
+    const ui_app *a = r->app;
+    const nn_trace *cur = a->cur;
+    bool shown_training = cur ? cur->training : a->graph.training;
+    fprintf(f, "{\"window\":[%d,%d],\"presenter\":%s,\"live_step\":%ld,\"viewing_step\":%ld,",
+            a->w, a->h, a->presenter ? "true" : "false", a->status.steps,
+            cur ? cur->step : 0L);
+    fprintf(f, "\"mode\":\"%s\",\"next_mode\":\"%s\",\"playing\":%s,\"lesson\":",
+            shown_training ? "training" : "inference",
+            a->graph.training ? "training" : "inference", a->playing ? "true" : "false");
+    if (r->lesson) {
+        fputs("{\"file\":", f);
+        ui_report_json_string(f, r->lesson->path ? r->lesson->path : "");
+        fprintf(f, ",\"step\":%d,\"steps\":%d}", a->lesson_step + 1, r->lesson->n_steps);
+    } else {
+        fputs("null", f);
+    }
+    fputc(',', f);
+    ui_report_write_members(a->report, f);
+    fputs("}\n", f);
+}
+
+int cli_render_describe(const cli_render *r, const char *path, char *err, size_t errlen)
+{
+    ds_atomic *f = ds_atomic_open(path, err, errlen);
+    if (!f)
+        return -1;
+    describe_json(r, ds_atomic_file(f));
+    return ds_atomic_commit(f, err, errlen);
 }

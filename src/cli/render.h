@@ -42,6 +42,26 @@ ui_worker_status cli_render_steps(cli_render *r, long n);
 /* Draws the app into r->surf (twice: the first frame measures the lesson text), with
  * the measured steps/s left at 0 so that the pixels are reproducible. */
 void cli_render_draw(cli_render *r);
+/* The most keys one --keys replays. */
+#define CLI_MAX_KEYS 256
+
+typedef struct {
+    SDL_Keycode key;
+    Uint16 mod;
+} cli_key;
+
+/* Parses --keys: SDL key names (SDL_GetKeyFromName: "N", "Space", "Left", "[") separated
+ * by spaces, each optionally after "Shift+" or "Ctrl+". Returns how many (<= max), or -1
+ * with err naming the key that is not one. */
+int cli_parse_keys(const char *s, cli_key *out, int max, char *err, size_t errlen);
+/* Presses the keys in order through the window's own event path, each taking effect
+ * before the next: the worker finishes what the key asked for (a lesson run to its end,
+ * a step, Space's one step) and a frame is drawn, as the window would between two
+ * presses. Returns the worker's status after the last. */
+ui_worker_status cli_render_keys(cli_render *r, const cli_key *keys, int n);
+/* Writes the JSON description of the last frame (r->app->report must have been set
+ * when it was drawn) to path atomically. -1 with err naming path. */
+int cli_render_describe(const cli_render *r, const char *path, char *err, size_t errlen);
 /* Frees everything open; r may be partly set up. */
 void cli_render_close(cli_render *r);
 

@@ -10,15 +10,19 @@
 #include "cli/render.h"
 #include "ui/app.h"
 #include "ui/launch.h"
+#include "ui/report.h"
 
-#define SHOT_HELP "LESSON --steps N --out FILE.png [--size WxH] " \
-                  "[--example K|all] [--presenter] [--inference] [--seed N]"
+#define SHOT_HELP "LESSON [--steps N] [--keys \"N N I\"] --out FILE.png [--describe FILE.json] " \
+                  "[--size WxH] [--example K|all] [--presenter] [--inference] [--seed N]"
 
 /* The largest batch a session takes (train's --batch). */
 #define SHOT_MAX_BATCH 4096
 
 typedef struct {
     const char *lesson, *out;
+    const char *describe;   /* --describe FILE.json, or NULL */
+    int n_keys;
+    cli_key keys[CLI_MAX_KEYS];
     long steps;
     bool seed_set;
     uint64_t seed;
@@ -68,6 +72,21 @@ static int parse_args(int argc, char **argv, shot_args *a)
                 return 2;
             a->out = v;
             i++;
+        } else if (!strcmp(o, "--describe")) {
+            if (!cli_arg_text("shot", o, v, "a file name"))
+                return 2;
+            a->describe = v;
+            i++;
+        } else if (!strcmp(o, "--keys")) {
+            char err[256];
+            if (!cli_arg_text("shot", o, v, "key names, e.g. \"N N I\""))
+                return 2;
+            a->n_keys = cli_parse_keys(v, a->keys, CLI_MAX_KEYS, err, sizeof err);
+            if (a->n_keys < 0) {
+                fprintf(stderr, "dropscope shot: %s\n", err);
+                return 2;
+            }
+            i++;
         } else if (!strcmp(o, "--presenter")) {
             a->app.presenter = true;
         } else if (!strcmp(o, "--inference")) {
@@ -90,7 +109,7 @@ static int parse_args(int argc, char **argv, shot_args *a)
 }
 
 /* After the lesson's first step and a->steps steps: for --inference, one inference
- * forward (no mask). Returns the worker's status after it is idle. */
+ * forward (no mask); then the keys. Returns the worker's status after it is idle. */
 static ui_worker_status run_to_picture(cli_render *r, const shot_args *a)
 {
     ui_worker_status st = cli_render_steps(r, a->steps);
@@ -100,6 +119,11 @@ static ui_worker_status run_to_picture(cli_render *r, const shot_args *a)
         ui_cmd m = {.kind = UI_CMD_MODE, .flag = false};
         ui_worker_push(r->worker, &m);
         st = cli_render_steps(r, 1);
+    }
+    if (a->n_keys > 0) {
+        ui_worker_status k = cli_render_keys(r, a->keys, a->n_keys);
+        if (!st.error[0])
+            st = k;
     }
     return st;
 }
@@ -113,7 +137,8 @@ int ds_cmd_shot(int argc, char **argv)
     if (cli_resolve_lesson(a.lesson, path, sizeof path))
         return 2;
     /* Said now, not after minutes of loading and training. */
-    if (ui_png_writable(a.out, err, sizeof err) < 0) {
+    if (ui_png_writable(a.out, err, sizeof err) < 0 ||
+        (a.describe && ui_png_writable(a.describe, err, sizeof err) < 0)) {
         fprintf(stderr, "dropscope shot: %s\n", err);
         return 2;
     }
@@ -125,11 +150,14 @@ int ds_cmd_shot(int argc, char **argv)
         cli_render_close(&r);
         return rc;
     }
+    ui_report report;
+    r.app->report = a.describe ? &report : NULL;
     ui_worker_status st = run_to_picture(&r, &a);
     if (st.error[0])
         fprintf(stderr, "dropscope: %s\n", st.error);
     cli_render_draw(&r);
-    if (ui_save_png(r.surf, a.out, err, sizeof err) < 0) {
+    if (ui_save_png(r.surf, a.out, err, sizeof err) < 0 ||
+        (a.describe && cli_render_describe(&r, a.describe, err, sizeof err) < 0)) {
         fprintf(stderr, "dropscope shot: %s\n", err);
         cli_render_close(&r);
         return 2;

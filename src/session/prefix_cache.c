@@ -127,8 +127,10 @@ const float *ls_cache_batch(ls_session *s, int n)
     }
     if (!all) {
         /* the whole batch at once, as the uncached step computes it */
+        ls_progress(s, "base outputs, training batch", 0, n);
         if (nn_model_prefix_outputs(s->model, p, s->x, n, s->cache.batch) < 0)
             return NULL;
+        ls_progress(s, "base outputs, training batch", n, n);
         for (int k = 0; k < n; k++) {
             memcpy(s->cache.train + (size_t)rows[k] * per, s->cache.batch + (size_t)k * per, per * sizeof(float));
             s->cache.have[rows[k]] = 1;
@@ -146,8 +148,10 @@ const float *ls_cache_val(ls_session *s, const float *x)
     if (p < 0 || !s->cache.val)
         return NULL;
     if (!s->cache.val_ok) {
+        ls_progress(s, "base outputs, validation set", 0, s->data.val.n);
         if (nn_model_prefix_outputs(s->model, p, x, s->data.val.n, s->cache.val) < 0)
             return NULL;
+        ls_progress(s, "base outputs, validation set", s->data.val.n, s->data.val.n);
         s->cache.val_ok = true;
     }
     return s->cache.val;

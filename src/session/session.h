@@ -23,6 +23,11 @@ typedef struct {
     int batch;              /* > 0 overrides the lesson's batch size */
     bool quiet;             /* leave progress out of the notes (the session never prints) */
     size_t memory_budget;   /* bytes; 0 = default (16 GiB) */
+    /* Called (on the session's thread) around long work, e.g. a frozen base's outputs
+     * for the validation set: what ("base outputs, validation set"), done of total
+     * examples (done == total: finished). NULL: not told. */
+    void (*progress)(void *user, const char *what, long done, long total);
+    void *progress_user;
 } ls_options;
 
 /* No overrides: seed_set false, everything else 0/NULL. */
@@ -112,5 +117,14 @@ int ls_session_apply(ls_session *s, const ls_action *a, ls_trace_fn on_trace, vo
  * receives the value, desc a short human description of the check and its result. */
 bool ls_session_expect(ls_session *s, const ls_expect *e, double *measured, char *desc,
                        size_t desclen);
+
+/* The lesson's `predict` (one inference forward over the current batch: no mask, no
+ * update) as a snapshot of that pass (training false, the step count unchanged). The
+ * caller owns it; NULL with the error set. */
+nn_trace *ls_session_predict(ls_session *s);
+/* The last validation (by any means: `validate`, an expectation on val_*, fit's
+ * validation, the window's V): the step it was made at and its results. false: none
+ * since the session began or was reset. */
+bool ls_session_last_validation(const ls_session *s, long *step, double *loss, double *acc);
 
 #endif

@@ -84,6 +84,9 @@ int ls_find_layer(ls_session *s, const char *name);
  * resized to the model's input (s->val_x) once they are. */
 double ls_data_bytes(const ls_session *s);
 
+/* predict.c: tells the options' progress callback, if any. */
+void ls_progress(ls_session *s, const char *what, long done, long total);
+
 /* prefix_cache.c */
 void ls_cache_drop(ls_session *s);
 /* The prefix's outputs for the batch in s->x / s->src (computing those not cached yet),

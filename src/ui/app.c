@@ -3,7 +3,10 @@
 
 #include <stddef.h>
 
+#include "ui/course.h"
 #include "ui/report.h"
+#include "ui/share.h"
+#include "session/paths.h"
 
 #include "ui/draw.h"
 #include "ui/views.h"
@@ -47,6 +50,13 @@ ui_app *ui_app_create(SDL_Window *win, SDL_Renderer *ren, ui_worker *worker,
     a->mouse = (SDL_Point){-1, -1};
     a->layout.dropout_box = a->layout.source_box = -1;
     ui_worker_set_speed(worker, ui_speed_value(a->speed_idx));
+    a->course = opt ? opt->course : NULL;
+    if (!a->course) {
+        char dir[4200];
+        snprintf(dir, sizeof dir, "%s/lessons", ls_data_dir());
+        a->course = ui_course_create(dir);
+        a->course_owned = true;
+    }
     if (lesson && lesson->n_steps > 0) {
         a->answers = malloc((size_t)lesson->n_steps * sizeof *a->answers);
         if (!a->answers) {
@@ -74,7 +84,10 @@ void ui_app_destroy(ui_app *a)
 {
     if (!a)
         return;
+    ui_share_forget(a);
     ui_snap_release(a->snap);
+    if (a->course_owned)
+        ui_course_destroy(a->course);
     ui_batch_view_forget(a);
     ui_mask_view_forget(a);
     ui_text_destroy(a->text);
@@ -155,6 +168,25 @@ static void apply_ui_action(ui_app *a, const ls_action *ac)
     }
 }
 
+/* The window's owner opens path next (open.c): the menu, N at a lesson's last step, a
+ * dropped file. */
+static void request_open(ui_app *a, const char *path)
+{
+    snprintf(a->open_request, sizeof a->open_request, "%s", path);
+    a->course_open = false;
+    const char *base = strrchr(path, '/');
+    snprintf(a->message, sizeof a->message, "Opening %.200s ...", base ? base + 1 : path);
+    a->message_until = SDL_GetTicks() + 4000;
+}
+
+/* At a lesson's last step the course's next lesson is one key away. */
+static void offer_next_lesson(ui_app *a)
+{
+    const ui_course_lesson *next = ui_course_next(a->course, a->lesson ? a->lesson->path : NULL);
+    if (next && a->lesson_step == a->lesson->n_steps - 1)
+        say(a, "Last step of this lesson. N: the next lesson, %s", next->title);
+}
+
 void ui_app_enter_step(ui_app *a, int k)
 {
     const ls_lesson *l = a->lesson;
@@ -171,6 +203,7 @@ void ui_app_enter_step(ui_app *a, int k)
     a->n_results = keep;
     ui_cmd mark = {.kind = UI_CMD_MARK};
     ui_worker_push(a->worker, &mark);
+    offer_next_lesson(a);
     const ls_step *st = &l->steps[k];
     for (int i = 0; i < st->n_items; i++) {
         const ls_item *it = &st->items[i];
@@ -479,11 +512,22 @@ static bool training_action(ui_app *a, ui_action_id act, int arg)
         a->graph.lr = c.value;
         break;
     }
-    case UI_ACT_RESET: {
+    case UI_ACT_RESET:
+    case UI_ACT_CONFIRM: {
+        if (!a->reset_asked) {   /* a reset loses the run: ask first */
+            if (act == UI_ACT_RESET) {
+                a->reset_asked = true;
+                say(a, "Reset the weights and clear the curves and checks? R again or Y: yes; "
+                       "any other key: no%s", NULL);
+            }
+            break;
+        }
+        a->reset_asked = false;
         ui_cmd c = {.kind = UI_CMD_RESET};
         ui_worker_push(a->worker, &c);
         a->history_back = 0;
-        say(a, "Reset: weights re-initialised, curves cleared%s", NULL);
+        a->n_results = 0;   /* the old checks measured the old run */
+        say(a, "Reset: weights re-initialised, curves and checks cleared%s", NULL);
         break;
     }
     case UI_ACT_SEED: {
@@ -497,6 +541,12 @@ static bool training_action(ui_app *a, ui_action_id act, int arg)
         ui_worker_push(a->worker, &c);
         break;
     }
+    case UI_ACT_SAVE_LESSON:
+        ui_share_save_lesson(a);
+        break;
+    case UI_ACT_RECORD:
+        ui_share_record(a);
+        break;
     default:
         return false;
     }
@@ -534,10 +584,16 @@ static bool example_action(ui_app *a, ui_action_id act, int arg)
 static bool lesson_action(ui_app *a, ui_action_id act, int arg)
 {
     switch (act) {
-    case UI_ACT_LESSON_NEXT:
-        if (a->lesson && a->lesson_step + 1 < a->lesson->n_steps)
+    case UI_ACT_LESSON_NEXT: {
+        if (a->lesson && a->lesson_step + 1 < a->lesson->n_steps) {
             ui_app_enter_step(a, a->lesson_step + 1);
+            break;
+        }
+        const ui_course_lesson *next = ui_course_next(a->course, a->lesson ? a->lesson->path : NULL);
+        if (next)
+            request_open(a, next->path);
         break;
+    }
     case UI_ACT_LESSON_BACK:
         if (a->lesson_step > 0) {
             a->lesson_step--;   /* back shows the text; it does not replay actions */
@@ -546,8 +602,10 @@ static bool lesson_action(ui_app *a, ui_action_id act, int arg)
         break;
     case UI_ACT_ANSWER: {
         const ls_question *q = step_question(a->lesson, a->lesson_step);
-        if (q && arg >= 0 && arg < q->n_choices)
+        if (q && arg >= 0 && arg < q->n_choices) {
             a->answers[a->lesson_step] = arg;
+            ui_course_answer(a->course, a->lesson, a->lesson_step, arg);
+        }
         break;
     }
     case UI_ACT_LESSON_SCROLL:
@@ -561,12 +619,55 @@ static bool lesson_action(ui_app *a, ui_action_id act, int arg)
     return true;
 }
 
+/* The course menu: C shows it; while shown, Up/Down choose a lesson, Enter or a click
+ * opens it, Esc or C closes. True when the action was the menu's. */
+static bool course_action(ui_app *a, ui_action_id act, int arg)
+{
+    ui_course *c = a->course;
+    if (act == UI_ACT_COURSE) {
+        a->course_open = !a->course_open && c;
+        int k = ui_course_find(c, a->lesson ? a->lesson->path : NULL);
+        if (c)
+            c->selected = k >= 0 ? k : 0;
+        return true;
+    }
+    if (act == UI_ACT_OPEN_LESSON) {
+        if (c && arg >= 0 && arg < c->n)
+            request_open(a, c->lessons[arg].path);
+        return true;
+    }
+    if (!a->course_open)
+        return false;
+    switch (act) {
+    case UI_ACT_LAYER_PREV:
+    case UI_ACT_LAYER_NEXT:
+        c->selected += act == UI_ACT_LAYER_NEXT ? 1 : -1;
+        c->selected = c->selected < 0 ? 0 : c->selected >= c->n ? c->n - 1 : c->selected;
+        return true;
+    case UI_ACT_EXPAND:   /* Enter */
+        request_open(a, c->lessons[c->selected].path);
+        return true;
+    case UI_ACT_HELP:     /* Esc, F1 */
+    case UI_ACT_QUIT:
+        a->course_open = false;
+        return act == UI_ACT_HELP;
+    default:
+        return false;
+    }
+}
+
 void ui_app_do(ui_app *a, ui_action_id act, int arg)
 {
+    if (course_action(a, act, arg))
+        return;
     /* Each action belongs to one group; the group that knows it runs it. */
     static bool (*const groups[])(ui_app *, ui_action_id, int) = {
         window_action, playback_action, graph_action, training_action, example_action,
         lesson_action};
+    if (a->reset_asked && act != UI_ACT_RESET && act != UI_ACT_CONFIRM) {
+        a->reset_asked = false;   /* anything else is a no */
+        say(a, "Reset cancelled%s", NULL);
+    }
     for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
         if (groups[i](a, act, arg))
             return;
@@ -615,6 +716,17 @@ void ui_app_event(ui_app *a, const SDL_Event *e)
                 }
         }
         break;
+    case SDL_DROPFILE: {   /* a lesson or a Keras script dropped on the window: open it */
+        const char *f = e->drop.file;
+        size_t n = f ? strlen(f) : 0;
+        if (n > 7 && !strcmp(f + n - 7, ".lesson"))
+            request_open(a, f);
+        else if (n > 3 && !strcmp(f + n - 3, ".py"))
+            request_open(a, f);
+        else
+            say(a, "%s: not a lesson (.lesson) or a Keras script (.py)", f);
+        break;
+    }
     case SDL_MOUSEMOTION:
         a->mouse = to_pixels(a, e->motion.x, e->motion.y);
         a->signature = 0;   /* the unit under the pointer is described: redraw */
@@ -640,8 +752,26 @@ void ui_app_event(ui_app *a, const SDL_Event *e)
 
 /* ---- update ---- */
 
-bool ui_app_update(ui_app *a)
+/* Looking back, the graph's padlocks are those of the step shown, as the weight panel's
+ * numbers are: the live graph is copied again and the snapshot's frozen flags are laid
+ * over it. Live, the graph shows what the next step obeys (a freeze takes effect then). */
+static void overlay_snapshot_frozen(ui_app *a)
 {
+    const nn_trace *t = a->cur;
+    if (!a->graph_overlaid || !t)
+        return;
+    for (int i = 0; i < a->graph.n && i < t->n_layers; i++)
+        if (!strcmp(a->graph.layers[i].name, t->layers[i].name))
+            a->graph.layers[i].frozen = t->layers[i].frozen;
+    ui_graph_group(a);
+}
+
+static void update_graph(ui_app *a)
+{
+    bool back = a->history_back > 0 && a->cur;
+    if (back || a->graph_overlaid)
+        a->graph_ver = 0u - 1u;   /* copy it again: the overlay is not the live graph */
+    a->graph_overlaid = back;
     if (ui_worker_graph(a->worker, &a->graph, &a->graph_ver)) {
         if (a->n_open != a->graph.n) {
             free(a->open_group);
@@ -654,12 +784,29 @@ bool ui_app_update(ui_app *a)
             a->mask_dropout = -1;
         ui_graph_group(a);
     }
+    overlay_snapshot_frozen(a);
+}
+
+bool ui_app_update(ui_app *a)
+{
     ui_worker_metrics(a->worker, &a->metrics, &a->n_metrics, &a->cap_metrics, &a->metrics_gen);
     a->status = ui_worker_get_status(a->worker);
+    /* The worker decides: a lesson run plays, and stops when it is done. */
+    a->playing = a->status.playing;
     if (a->status.error_seq != a->seen_error) {
         a->seen_error = a->status.error_seq;
         say(a, "%s", a->status.error);
-        a->playing = a->status.playing;
+    }
+    if (a->status.notice_seq != a->notice_seq) {
+        a->notice_seq = a->status.notice_seq;
+        say(a, "%s", a->status.notice);
+    }
+    /* Work that takes a while (a base's outputs, a validation, the first step of a big
+     * model): the window says what it is, and for how long, instead of looking stuck. */
+    if (a->status.busy_s >= 0.7 && a->status.activity[0]) {
+        snprintf(a->message, sizeof a->message, "Working: %s (%.0f s)", a->status.activity,
+                 a->status.busy_s);
+        a->message_until = SDL_GetTicks() + 1000;
     }
     ui_expect_result r[16];
     int n;
@@ -677,10 +824,13 @@ bool ui_app_update(ui_app *a)
     a->cur = ui_snap_trace(s);
     if (a->cur && a->example >= a->cur->batch)
         a->example = a->cur->batch - 1;
+    update_graph(a);
     unsigned long long h = 1469598103934665603ull;
     unsigned long long parts[] = {(unsigned long long)(uintptr_t)a->snap, a->graph_ver,
                                   a->n_metrics, a->metrics_gen, (unsigned long long)a->status.steps,
                                   a->status.playing, (unsigned long long)a->status.pending,
+                                  (unsigned long long)a->status.run_left,
+                                  (unsigned long long)a->status.busy_s,
                                   (unsigned long long)(a->status.steps_per_sec * 10),
                                   (unsigned long long)a->n_results, a->status.error_seq,
                                   SDL_TICKS_PASSED(SDL_GetTicks(), a->message_until) ? 0ull : 1ull};
@@ -710,8 +860,8 @@ void ui_app_draw(ui_app *a)
     ui_text_set_report(a->text, a->report);
     ui_color(a->ren, a->theme.bg);
     SDL_RenderClear(a->ren);
-    /* Each view is recorded with step 0 before it draws; a view that draws a snapshot
-     * records its panel again with that snapshot's step. */
+    /* Each view is recorded before it draws; a view that draws a snapshot records its
+     * panel again with that snapshot's step. */
     static const struct {
         const char *name;
         size_t off;
@@ -727,8 +877,12 @@ void ui_app_draw(ui_app *a)
     };
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         SDL_Rect r = *(const SDL_Rect *)((const char *)L + views[i].off);
+        /* The graph draws the live structure with the shown snapshot's padlocks
+         * (update_graph) and mask: its step is the snapshot's. The other views record
+         * the step they drew themselves. */
+        long step = views[i].draw == ui_graph_view_draw && a->cur ? a->cur->step : 0;
         if (r.w > 0 && r.h > 0)
-            ui_report_panel(a->report, views[i].name, r, 0);
+            ui_report_panel(a->report, views[i].name, r, step);
         views[i].draw(a, r);
     }
     /* The view a lesson step points at. */
@@ -736,8 +890,11 @@ void ui_app_draw(ui_app *a)
                                &L->lesson};
     if (a->focus > UI_FOCUS_NONE && a->focus <= UI_FOCUS_LESSON)
         ui_frame(a->ren, *focus[a->focus], a->theme.box_selected, 3 * a->theme.line);
+    if (a->course_open)
+        ui_course_view_draw(a, (SDL_Rect){0, 0, w, h});
     if (a->help)
         ui_help_view_draw(a, (SDL_Rect){0, 0, w, h});
     ui_text_end_frame(a->text);
+    ui_share_frame(a);   /* a clip being recorded takes the frame just drawn */
     a->frames++;
 }

@@ -19,6 +19,7 @@ typedef struct {
     bool inference;          /* start in inference mode */
     int example;             /* shown example, -1 whole batch */
     double speed;            /* steps per second, 0 = as fast as possible */
+    struct ui_course *course;/* kept across lessons by the caller; NULL: the app makes one */
 } ui_app_options;
 
 /* Sets up the app on ren (and win, may be NULL) for the worker's session.

@@ -1,16 +1,69 @@
 /* The worker's backend over a lesson session: the only file of src/ui that calls the
  * session. Runs on the worker thread only. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "session/save.h"
 #include "session/session.h"
 #include "ui/worker.h"
 
+struct ui_progress {
+    pthread_mutex_t mu;
+    char what[96];
+    long done, total;
+};
+
 typedef struct {
     ls_session *s;
+    ui_progress *progress;
 } backend;
+
+ui_progress *ui_progress_create(void)
+{
+    ui_progress *p = calloc(1, sizeof *p);
+    if (p)
+        pthread_mutex_init(&p->mu, NULL);
+    return p;
+}
+
+void ui_progress_destroy(ui_progress *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+void ui_progress_report(void *user, const char *what, long done, long total)
+{
+    ui_progress *p = user;
+    pthread_mutex_lock(&p->mu);
+    snprintf(p->what, sizeof p->what, "%s", done < total ? what : "");
+    p->done = done;
+    p->total = total;
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void b_progress_text(void *ctx, char *out, size_t n)
+{
+    ui_progress *p = ((backend *)ctx)->progress;
+    out[0] = 0;
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    if (p->what[0])
+        snprintf(out, n, "%s: %ld of %ld examples", p->what, p->done, p->total);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void ui_backend_set_progress(ui_backend *b, ui_progress *p)
+{
+    ((backend *)b->ctx)->progress = p;
+    b->progress_text = b_progress_text;
+}
 
 /* Fashion-MNIST class names, short enough for a thumbnail caption. */
 static const char *const fashion_names[10] = {"T-shirt", "Trouser", "Pullover", "Dress", "Coat",
@@ -28,6 +81,15 @@ static nn_trace *b_step(void *ctx, char *err, size_t n)
     nn_trace *t = ls_session_step(b->s);
     if (!t || !t->finite)
         err_from(b, err, n, "training step failed");
+    return t;
+}
+
+static nn_trace *b_predict(void *ctx, char *err, size_t n)
+{
+    backend *b = ctx;
+    nn_trace *t = ls_session_predict(b->s);
+    if (!t)
+        err_from(b, err, n, "predict failed");
     return t;
 }
 
@@ -60,6 +122,11 @@ static int b_command(void *ctx, const ui_cmd *c, char *err, size_t n)
     case UI_CMD_ACTION:
         rc = ls_session_apply(b->s, &c->action, NULL, NULL);
         break;
+    case UI_CMD_SAVE_LESSON: {
+        ls_save_view v = {.has_example = true, .example = (int)c->n,
+                          .layer = c->layer[0] ? c->layer : NULL};
+        return ls_session_save_lesson(b->s, c->path, &v, err, n);   /* its own reason */
+    }
     default:
         break;
     }
@@ -75,6 +142,12 @@ static int b_validate(void *ctx, double *loss, double *acc, char *err, size_t n)
     if (rc != 0)
         err_from(b, err, n, "validation failed");
     return rc;
+}
+
+static bool b_last_validation(void *ctx, long *step, double *loss, double *acc)
+{
+    backend *b = ctx;
+    return ls_session_last_validation(b->s, step, loss, acc);
 }
 
 static bool b_expect(void *ctx, const ls_expect *e, double *measured, char *desc, size_t n)
@@ -153,6 +226,7 @@ static void b_destroy(void *ctx)
     if (!b)
         return;
     ls_session_destroy(b->s);
+    ui_progress_destroy(b->progress);   /* after the session that reported into it */
     free(b);
 }
 
@@ -172,8 +246,10 @@ ui_backend *ui_backend_session(struct ls_session *s, uint64_t seed)
     u->ctx = b;
     u->step = b_step;
     u->command = b_command;
+    u->predict = b_predict;
     u->validate = b_validate;
     u->expect = b_expect;
+    u->last_validation = b_last_validation;
     u->describe = b_describe;
     u->free_trace = b_free_trace;
     u->destroy = b_destroy;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ui/draw.h"
+#include "ui/report.h"
 #include "ui/views.h"
 
 typedef struct {
@@ -17,28 +18,28 @@ typedef struct {
 void ui_bar_view_draw(ui_app *a, SDL_Rect r)
 {
     const ui_theme *t = &a->theme;
-    char buf[256], title[200], speed[32];
+    char buf[512], title[200];
     ui_fill(a->ren, r, t->panel);
     ui_line(a->ren, r.x, r.y + r.h - 1, r.x + r.w, r.y + r.h - 1, t->panel_edge, 1);
     int row = t->font_normal + 2 * t->pad;
     int y1 = r.y + row / 2 + t->pad / 4;
 
-    double sp = ui_speed_value(a->speed_idx);
-    if (sp > 0)
-        snprintf(speed, sizeof speed, "%g steps/s", sp);
-    else
-        snprintf(speed, sizeof speed, "max speed");
-    const char *state = a->status.pending > 0 ? "running" : a->playing ? "playing" : "paused";
     char hist[64] = "";
     if (a->history_back > 0)
         snprintf(hist, sizeof hist, "  |  LOOKING BACK %d (End: live)", a->history_back);
+    char at[64], mode[64], state[128];
+    ui_status_step(a, at, sizeof at);
+    ui_status_mode(a, mode, sizeof mode);
+    ui_status_state(a, state, sizeof state);
+    const nn_trace *cur = a->cur;
+    ui_report_panel(a->report, "bar", r, cur ? cur->step : 0);
     int d = ui_dropout_index(a);
     char rate[32] = "";
     if (d >= 0)
         snprintf(rate, sizeof rate, "  |  rate %.2f", (double)a->graph.layers[d].rate);
-    snprintf(buf, sizeof buf, "step %ld  |  %s  |  %s, %s%s  |  lr %.3g  |  seed %llu%s",
-             a->cur ? a->cur->step : 0L, a->graph.training ? "TRAINING" : "INFERENCE", state,
-             speed, rate, (double)a->graph.lr, (unsigned long long)a->graph.seed, hist);
+    snprintf(buf, sizeof buf, "%s  |  %s  |  %s%s  |  lr %.3g  |  seed %llu%s",
+             at, mode, state, rate, (double)a->graph.lr, (unsigned long long)a->graph.seed, hist);
+    ui_report_status(a->report, buf);
     SDL_Point ss = ui_text_draw(a->text, UI_FONT_SANS, t->font_normal,
                                 a->history_back > 0 ? t->box_selected : t->text, buf,
                                 r.x + r.w - t->pad, y1, UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
@@ -69,9 +70,12 @@ void ui_bar_view_draw(ui_app *a, SDL_Rect r)
         {"Rate+", UI_ACT_RATE_UP, 0, false},
         {"LR-", UI_ACT_LR_DOWN, 0, false},
         {"LR+", UI_ACT_LR_UP, 0, false},
-        {"Reset", UI_ACT_RESET, 0, false},
+        {a->reset_asked ? "Reset: sure?" : "Reset", UI_ACT_RESET, 0, a->reset_asked},
         {"Seed", UI_ACT_SEED, 0, false},
         {"Presenter", UI_ACT_PRESENTER, 0, a->presenter},
+        {"Course", UI_ACT_COURSE, 0, a->course_open},
+        {"Save", UI_ACT_SAVE_LESSON, 0, false},
+        {a->rec ? "Recording" : "Record", UI_ACT_RECORD, 0, a->rec != NULL},
         {"Keys", UI_ACT_HELP, 0, a->help},
     };
     int n = (int)(sizeof s / sizeof s[0]);

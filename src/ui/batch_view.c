@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ui/draw.h"
+#include "ui/report.h"
 #include "ui/views.h"
 
 /* The view's cache: one texture holding the whole batch side by side (tw x th per
@@ -95,6 +96,7 @@ void ui_batch_view_draw(ui_app *a, SDL_Rect r)
     const nn_trace *tr = a->cur;
     char buf[160], fit[64], cb[32];
     int B = tr ? tr->batch : 0;
+    ui_report_panel(a->report, "batch", r, tr ? tr->step : 0);
     if (tr) {
         int correct = 0;
         for (int k = 0; k < B; k++)

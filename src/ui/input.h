@@ -44,6 +44,11 @@ typedef enum {
     UI_ACT_TOGGLE_GROUP,    /* arg: first layer of the group */
     UI_ACT_SELECT_EXAMPLE,  /* arg: example (-1: whole batch) */
     UI_ACT_SHOW_DROPOUT,    /* arg: a Dropout layer for the mask view */
+    UI_ACT_CONFIRM,         /* Y: yes to the question asked (R's reset) */
+    UI_ACT_COURSE,          /* the course menu (C) */
+    UI_ACT_OPEN_LESSON,     /* arg: a lesson of the course menu */
+    UI_ACT_SAVE_LESSON,     /* W: the state as a lesson file */
+    UI_ACT_RECORD,          /* M: the next steps into a GIF clip */
     UI_ACT_COUNT
 } ui_action_id;
 

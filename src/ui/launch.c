@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,14 +35,22 @@ ui_worker *ui_launch(const char *path, bool seed_set, uint64_t seed, const ls_le
     opt.seed_set = seed_set;
     opt.seed = seed;
     opt.quiet = true;
+    ui_progress *p = ui_progress_create();
+    opt.progress = p ? ui_progress_report : NULL;
+    opt.progress_user = p;
     ls_session *s = ls_session_create(l, &opt, err, errlen);
-    if (!s)
+    if (!s) {
+        ui_progress_destroy(p);
         return NULL;   /* the session took the lesson and freed it */
+    }
     ui_backend *b = ui_backend_session(s, ls_session_seed(s));
     if (!b) {
+        ui_progress_destroy(p);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    if (p)
+        ui_backend_set_progress(b, p);
     ui_worker *w = ui_worker_start(b, UI_HISTORY_STEPS);
     if (!w) {
         ui_backend_destroy(b);
@@ -48,6 +58,58 @@ ui_worker *ui_launch(const char *path, bool seed_set, uint64_t seed, const ls_le
         return NULL;
     }
     *lesson = b->lesson;
+    return w;
+}
+
+struct ui_launch_job {
+    pthread_t thread;
+    char path[PATH_MAX];
+    bool seed_set;
+    uint64_t seed;
+    atomic_bool done;
+    ui_worker *worker;
+    const ls_lesson *lesson;
+    char err[1024];
+};
+
+static void *launch_main(void *arg)
+{
+    ui_launch_job *j = arg;
+    j->worker = ui_launch(j->path, j->seed_set, j->seed, &j->lesson, j->err, sizeof j->err);
+    atomic_store(&j->done, true);
+    return NULL;
+}
+
+ui_launch_job *ui_launch_start(const char *path, bool seed_set, uint64_t seed)
+{
+    ui_launch_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    snprintf(j->path, sizeof j->path, "%s", path);
+    j->seed_set = seed_set;
+    j->seed = seed;
+    atomic_init(&j->done, false);
+    if (pthread_create(&j->thread, NULL, launch_main, j) != 0) {
+        free(j);
+        return NULL;
+    }
+    return j;
+}
+
+bool ui_launch_done(ui_launch_job *j)
+{
+    return atomic_load(&j->done);
+}
+
+ui_worker *ui_launch_finish(ui_launch_job *j, const ls_lesson **lesson, char *err, size_t errlen)
+{
+    pthread_join(j->thread, NULL);
+    ui_worker *w = j->worker;
+    if (w)
+        *lesson = j->lesson;
+    else
+        snprintf(err, errlen, "%s", j->err);
+    free(j);
     return w;
 }
 

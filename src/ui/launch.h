@@ -25,6 +25,16 @@ int ui_resolve_lesson(const char *arg, char *out, size_t n, char *err, size_t er
 ui_worker *ui_launch(const char *path, bool seed_set, uint64_t seed, const ls_lesson **lesson,
                      char *err, size_t errlen);
 
+/* ui_launch on a thread, so that a window can draw (and answer its events) while the
+ * lesson loads: the first frame comes at once, not after seconds of reading data and
+ * weights. Start, poll done, then finish (always: it joins and frees the job). */
+typedef struct ui_launch_job ui_launch_job;
+/* NULL when no thread could start (then call ui_launch itself). */
+ui_launch_job *ui_launch_start(const char *path, bool seed_set, uint64_t seed);
+bool ui_launch_done(ui_launch_job *j);
+/* Waits for the job; ui_launch's result (NULL with err). Frees j. */
+ui_worker *ui_launch_finish(ui_launch_job *j, const ls_lesson **lesson, char *err, size_t errlen);
+
 /* Parses a whole number in lo..hi (decimal digits, a leading '-' allowed, nothing
  * else): false for NULL, "", "abc", "1.5", "1e3", " 5", overflow or out of range. */
 bool ui_parse_long(const char *s, long lo, long hi, long *out);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ui/draw.h"
+#include "ui/report.h"
 #include "ui/views.h"
 
 /* Steps the dropped-fraction strip shows. */
@@ -362,6 +363,10 @@ static void draw_cells(ui_app *a, const mask_frame *m)
         int th = L->cell >= 14 ? 2 : 1;
         paint_grid(a, L->grid, L->cols, L->pitch, L->cell, units, col, crossed, argb(a->theme.cross),
                    th);
+        long n_crossed = 0;
+        for (int i = 0; i < units; i++)
+            n_crossed += crossed[i] != 0;
+        ui_report_mask(a->report, m->G->name, units, n_crossed, m->tr ? m->tr->step : 0);
     }
     free(col);
     free(sum);
@@ -406,7 +411,7 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
     SDL_Rect grid = a->layout.grid;
     const nn_trace_dropout *D = m->D;
     int units = m->units, B = m->B;
-    char buf[256], num[32], num2[32];
+    char buf[256], num[32], num2[32], sub_buf[160];
     int cy = grid.y + grid.h + t->pad / 2;
     if (area.y + area.h > grid.y + grid.h)
         cy = area.y + area.h + t->pad / 2;
@@ -417,10 +422,12 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
                  ui_fmt_count((size_t)units, num, sizeof num), (double)m->G->rate);
         sub = "Each training step draws a fresh random mask over these units.";
     } else if (!m->training) {
-        snprintf(buf, sizeof buf, "Inference mode: no mask, all %s units pass",
-                 ui_fmt_count((size_t)units, num, sizeof num));
+        snprintf(buf, sizeof buf, "inference: every unit kept, scale 1");
         capc = t->val;
-        sub = "Dropout is the identity in evaluate and predict. I: back to training.";
+        snprintf(num2, sizeof num2, "%s", ui_fmt_count((size_t)units, num, sizeof num));
+        snprintf(sub_buf, sizeof sub_buf, "No mask over the %s units: Dropout is the identity "
+                 "in predict and evaluate.", num2);
+        sub = sub_buf;
     } else if (m->ex >= 0) {
         size_t dropped = 0;
         for (int i = 0; i < units; i++)
@@ -465,6 +472,7 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
     L->grid = (SDL_Rect){0, 0, 0, 0};
     L->example = a->example;
     L->step = tr ? tr->step : 0;
+    ui_report_panel(a->report, "mask", r, tr ? tr->step : 0);
     if (d < 0) {
         SDL_Rect c = ui_panel(a, r, "Dropout mask");
         ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text_dim,

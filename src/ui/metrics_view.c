@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "ui/draw.h"
+#include "ui/report.h"
 #include "ui/views.h"
 
 static void dashed(SDL_Renderer *ren, int x0, int y0, int x1, int y1, SDL_Color c, int th)
@@ -126,7 +127,10 @@ void ui_metrics_view_draw(ui_app *a, SDL_Rect r)
 {
     const ui_theme *t = &a->theme;
     char title[160];
-    snprintf(title, sizeof title, "Metrics  %.1f steps/s", a->status.steps_per_sec);
+    if (a->status.pending > 0 || a->playing)
+        snprintf(title, sizeof title, "Metrics  %.1f steps/s", a->status.steps_per_sec);
+    else
+        snprintf(title, sizeof title, "Metrics  paused");
     SDL_Rect c = ui_panel(a, r, title);
     /* Legend, where the title leaves room for it. */
     int legend_w = ui_text_size(a->text, UI_FONT_SANS, t->font_small, "train (batch)", 0).x +
@@ -148,13 +152,21 @@ void ui_metrics_view_draw(ui_app *a, SDL_Rect r)
     ui_line(a->ren, lx - 16, ly, lx, ly, t->train, 2 * t->line);
 plots:;
 
-    const ui_metric *last = a->n_metrics ? &a->metrics[a->n_metrics - 1] : NULL;
-    const ui_metric *lastv = NULL;
-    for (size_t i = a->n_metrics; i-- > 0;)
-        if (isfinite(a->metrics[i].val_loss)) {
-            lastv = &a->metrics[i];
+    /* The numbers of the step the other panels show (its training step when an
+     * inference pass is shown), and the last validation up to it. */
+    const ui_metric *last = NULL, *lastv = NULL;
+    for (size_t i = a->n_metrics; i-- > 0;) {
+        const ui_metric *m = &a->metrics[i];
+        if (a->cur && m->step > a->cur->step)
+            continue;
+        if (!last)
+            last = m;
+        if (isfinite(m->val_loss)) {
+            lastv = m;
             break;
         }
+    }
+    ui_report_panel(a->report, "metrics", r, last ? last->step : 0);
     char lt[96], at[96], v1[32] = "", v2[32] = "";
     if (lastv) {
         snprintf(v1, sizeof v1, ", val %.3f", (double)lastv->val_loss);

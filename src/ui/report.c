@@ -57,6 +57,12 @@ void ui_report_mask(ui_report *r, const char *layer, long units, long crossed, l
     r->mask_step = step;
 }
 
+void ui_report_status(ui_report *r, const char *text)
+{
+    if (r)
+        snprintf(r->status, sizeof r->status, "%s", text ? text : "");
+}
+
 void ui_report_json_string(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -73,7 +79,9 @@ void ui_report_json_string(FILE *f, const char *s)
 
 void ui_report_write_members(const ui_report *r, FILE *f)
 {
-    fputs("\"panels\":[", f);
+    fputs("\"status\":", f);
+    ui_report_json_string(f, r->status);
+    fputs(",\"panels\":[", f);
     for (int i = 0; i < r->n_panels; i++) {
         const ui_report_panel_rec *p = &r->panels[i];
         fprintf(f, "%s{\"name\":", i ? "," : "");

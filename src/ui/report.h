@@ -38,6 +38,7 @@ typedef struct ui_report {
     bool mask_drawn;        /* the mask view drew a mask */
     char mask_layer[64];
     long mask_units, mask_crossed, mask_step;
+    char status[256];       /* the status line as drawn (step, mode, state) */
 } ui_report;
 
 /* Empties r for a new frame. */
@@ -50,7 +51,9 @@ void ui_report_text(ui_report *r, int px);
 void ui_report_clip(ui_report *r, const char *text);
 /* The mask view drew layer's mask: units cells, crossed of them marked dropped. */
 void ui_report_mask(ui_report *r, const char *layer, long units, long crossed, long step);
-/* Writes `"panels":[...],"mask":{...}|null,"clipped":[...],"min_text_px":P` (JSON
+/* The status line drew text. */
+void ui_report_status(ui_report *r, const char *text);
+/* Writes `"status":"...","panels":[...],"mask":{...}|null,"clipped":[...],"min_text_px":P` (JSON
  * members, no braces around them) to f. */
 void ui_report_write_members(const ui_report *r, FILE *f);
 /* Writes s as a JSON string (quoted, escaped) to f. */

@@ -107,6 +107,15 @@ typedef struct ui_app {
     /* copies of the worker's state */
     ui_graph graph;
     unsigned graph_ver;
+    struct ui_course *course;/* the course menu's lessons and answers (course.h), or NULL */
+    bool course_owned;       /* created by the app (else its owner's, kept across lessons) */
+    bool course_open;        /* the menu is shown */
+    char open_request[4096]; /* a lesson the student asked for (menu, next, dropped file):
+                              * the window's owner opens it; "" none */
+    bool reset_asked;
+    struct ui_recording *rec;/* M: a GIF clip being recorded (app.c), or NULL */
+    unsigned long notice_seq;        /* R asked "reset?": R again or Y confirms, anything else cancels */
+    bool graph_overlaid;     /* graph's frozen flags are those of the snapshot looked back at */
     ui_metric *metrics;
     size_t n_metrics, cap_metrics;
     unsigned metrics_gen;
@@ -149,6 +158,13 @@ int ui_dropout_index(const ui_app *a);
 /* Dropout layers of the model: how many, and the position of layer d among them
  * (pos may be NULL; -1 when d is not one). */
 int ui_dropout_count(const ui_app *a, int d, int *pos);
+
+/* The status line's parts (status.c): "step N" or "viewing step K (live: N)"; the mode
+ * of the pass shown ("INFERENCE (next: training)"); what training does ("running at
+ * 23.4 steps/s, set to 5 steps/s", "paused, 120 steps of the run left, ..."). */
+void ui_status_step(const ui_app *a, char *out, size_t n);
+void ui_status_mode(const ui_app *a, char *out, size_t n);
+void ui_status_state(const ui_app *a, char *out, size_t n);
 
 /* Graph grouping shared by the graph and weights views: fills a->layout.boxes
  * (rects empty) from a->graph, honouring opened groups. Out of memory: fewer boxes. */

@@ -16,6 +16,8 @@ void ui_metrics_view_draw(ui_app *a, SDL_Rect r);
 void ui_weights_view_draw(ui_app *a, SDL_Rect r);
 void ui_batch_view_draw(ui_app *a, SDL_Rect r);
 void ui_lesson_view_draw(ui_app *a, SDL_Rect r);
+/* The course menu over the window (course_view.c). */
+void ui_course_view_draw(ui_app *a, SDL_Rect r);
 
 /* The batch and mask views keep textures built from the snapshot (a->batch_cache,
  * a->mask_cache, created on their first draw; out of memory: drawn without). These free

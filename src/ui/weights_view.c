@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ui/draw.h"
+#include "ui/report.h"
 #include "ui/views.h"
 
 #define LOG_LO (-8.0)
@@ -29,6 +30,7 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r)
     ui_layout *L = &a->layout;
     const nn_trace *tr = a->cur;
     char buf[160], fit[160];
+    ui_report_panel(a->report, "weights", r, tr ? tr->step : 0);
     if (tr)
         snprintf(buf, sizeof buf, "Weight change, step %ld", tr->step);
     else

@@ -42,13 +42,16 @@ struct ui_worker {
 
     ui_cmd *q;
     size_t q_head, q_len, q_cap;
-    long pending;
-    bool pending_lesson;        /* the pending steps come from a lesson "run N" */
+    long pending;               /* single steps (S): run even while paused */
+    long run_left;              /* steps left of a lesson "run N": run only while playing */
     bool playing;
+    long play_limit;            /* free play stops after this many steps; 0: never */
+    long played;                /* free-play steps since playing last started */
     double speed;
     double next_due;
 
     ui_snap **ring;
+    bool newest_pass;           /* the newest snapshot is an inference pass (predict) */
     int ring_max, ring_cap, ring_len, ring_head;   /* head: next slot to write */
 
     ui_graph graph;
@@ -66,6 +69,12 @@ struct ui_worker {
     long steps;
     char error[256];
     unsigned long error_seq;
+    long run_total;             /* steps of the lesson run(s) under way, done or not */
+    char notice[256];
+    unsigned long notice_seq;
+    unsigned long published;
+    char activity[112];
+    double activity_t0;
 };
 
 static double now_s(void)
@@ -125,6 +134,7 @@ static void ring_clear(ui_worker *w)
     }
     w->ring_len = 0;
     w->ring_head = 0;
+    w->newest_pass = false;
 }
 
 /* Under the lock. */
@@ -203,6 +213,65 @@ static double measured_sps(const ui_worker *w, double now)
     return (n - 1) / (newest - first);
 }
 
+/* Under the lock: t becomes the newest snapshot (the worker owns it from here; it is
+ * freed when out of memory). Only training steps go on the curves: an inference pass
+ * (predict, I) is shown but not plotted as a training batch. */
+static void publish(ui_worker *w, nn_trace *t)
+{
+    ui_snap *s = malloc(sizeof *s);
+    if (!s) {
+        w->b->free_trace(t);
+        return;
+    }
+    s->t = t;
+    s->free_trace = w->b->free_trace;
+    atomic_init(&s->refs, 1);
+    ring_push(w, s);
+    if (t->training)
+        metric_push(w, t);
+    w->newest_pass = false;
+    w->published++;
+    w->steps = t->step;
+    pthread_cond_broadcast(&w->idle);
+}
+
+/* Outside the lock: one inference pass over the current batch (a lesson's `predict`,
+ * or the switch to inference mode), published so that every panel shows it. */
+static int predict(ui_worker *w, char *err, size_t errlen)
+{
+    if (!w->b->predict)
+        return 0;
+    nn_trace *t = w->b->predict(w->b->ctx, err, errlen);
+    if (!t)
+        return -1;
+    pthread_mutex_lock(&w->mu);
+    /* `mode inference` then `predict`: one pass over the same batch, shown once. */
+    if (w->newest_pass && w->ring_len > 0) {
+        ui_snap *old = w->ring[(w->ring_head - 1 + w->ring_max) % w->ring_max];
+        if (old->t->step == t->step) {
+            w->ring_head = (w->ring_head - 1 + w->ring_max) % w->ring_max;
+            w->ring[w->ring_head] = NULL;
+            w->ring_len--;
+            ui_snap_release(old);
+        }
+    }
+    publish(w, t);
+    w->newest_pass = true;
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
+/* Outside the lock: the switch to inference shows an inference pass over the batch
+ * shown, when there is one (before any step, or after a reset, there is none: a pass
+ * would take a batch from the training sequence, which a step alone may do). */
+static int show_inference(ui_worker *w, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&w->mu);
+    bool any = w->ring_len > 0;
+    pthread_mutex_unlock(&w->mu);
+    return any ? predict(w, err, errlen) : 0;
+}
+
 static void describe(ui_worker *w)
 {
     ui_graph g = {0};
@@ -217,6 +286,28 @@ static void describe(ui_worker *w)
     }
 }
 
+/* Outside the lock, after a command: a validation it made (a lesson's `validate`, an
+ * expectation on val_*, V) goes on the chart at the step it was made at, so that the
+ * chart, the header and the check show one number per step. */
+static void record_validation(ui_worker *w)
+{
+    long step;
+    double loss, acc;
+    if (!w->b->last_validation || !w->b->last_validation(w->b->ctx, &step, &loss, &acc))
+        return;
+    pthread_mutex_lock(&w->mu);
+    for (size_t i = w->m_len; i-- > 0;) {
+        if (w->m[i].step < step)
+            break;
+        if (w->m[i].step == step) {
+            w->m[i].val_loss = (float)loss;
+            w->m[i].val_accuracy = (float)acc;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
 /* Runs outside the lock. */
 static void apply(ui_worker *w, ui_cmd *c)
 {
@@ -227,24 +318,39 @@ static void apply(ui_worker *w, ui_cmd *c)
     case UI_CMD_STEP:
         pthread_mutex_lock(&w->mu);
         w->pending += c->n;
-        w->pending_lesson = false;
         pthread_mutex_unlock(&w->mu);
         return;
     case UI_CMD_ACTION:
         if (c->action.kind == LS_ACT_RUN) {
+            /* A lesson run plays: Space pauses and resumes it, and it stops when done. */
             pthread_mutex_lock(&w->mu);
-            w->pending += c->action.n;
-            w->pending_lesson = true;
+            if (w->run_left == 0)
+                w->run_total = 0;
+            w->run_left += c->action.n;
+            w->run_total += c->action.n;
+            if (!w->playing) {
+                w->next_due = now_s();
+                w->n_stamps = 0;
+            }
+            w->playing = c->action.n > 0 || w->playing;
+            w->played = 0;
             pthread_mutex_unlock(&w->mu);
             return;
         }
+        if (c->action.kind == LS_ACT_PREDICT && w->b->predict) {
+            rc = predict(w, err, sizeof err);   /* the lesson's pass, shown */
+            break;
+        }
         rc = w->b->command(w->b->ctx, c, err, sizeof err);
+        if (rc == 0 && c->action.kind == LS_ACT_MODE && !c->action.flag)
+            rc = show_inference(w, err, sizeof err);
         break;
     case UI_CMD_EXPECT: {
         ui_expect_result r = {.tag = c->tag};
         r.ok = w->b->expect ? w->b->expect(w->b->ctx, c->expect, &r.measured, r.desc,
                                            sizeof r.desc)
                             : false;
+        record_validation(w);   /* before the result: whoever reads it finds it charted */
         pthread_mutex_lock(&w->mu);
         if (w->n_res < (int)(sizeof w->res / sizeof w->res[0]))
             w->res[w->n_res++] = r;
@@ -254,7 +360,7 @@ static void apply(ui_worker *w, ui_cmd *c)
     case UI_CMD_VALIDATE: {
         double loss = NAN, acc = NAN;
         rc = w->b->validate ? w->b->validate(w->b->ctx, &loss, &acc, err, sizeof err) : -1;
-        if (rc == 0) {
+        if (rc == 0 && !w->b->last_validation) {
             pthread_mutex_lock(&w->mu);
             if (w->m_len > 0) {
                 w->m[w->m_len - 1].val_loss = (float)loss;
@@ -267,11 +373,21 @@ static void apply(ui_worker *w, ui_cmd *c)
     }
     default:
         rc = w->b->command(w->b->ctx, c, err, sizeof err);
+        /* Inference from now on: shown at once, not after the next step. */
+        if (rc == 0 && c->kind == UI_CMD_MODE && !c->flag)
+            rc = show_inference(w, err, sizeof err);
         break;
     }
+    record_validation(w);
     if (rc != 0) {
         pthread_mutex_lock(&w->mu);
         set_error(w, err[0] ? err : "command failed");
+        pthread_mutex_unlock(&w->mu);
+    } else if (c->kind == UI_CMD_SAVE_LESSON) {
+        pthread_mutex_lock(&w->mu);
+        snprintf(w->notice, sizeof w->notice, "Saved as a lesson: %.200s (dropscope open it)",
+                 c->path);
+        w->notice_seq++;
         pthread_mutex_unlock(&w->mu);
     }
     if (c->kind == UI_CMD_RESET ||
@@ -281,6 +397,7 @@ static void apply(ui_worker *w, ui_cmd *c)
         w->m_len = 0;
         w->m_gen++;
         w->n_stamps = 0;
+        w->steps = 0;   /* the live step count starts again too */
         pthread_mutex_unlock(&w->mu);
     }
     if (changes_graph)
@@ -298,7 +415,7 @@ static bool next_command(ui_worker *w, ui_cmd *out)
 {
     for (size_t i = 0; i < w->q_len; i++) {
         size_t k = (w->q_head + i) % w->q_cap;
-        if (w->pending > 0 && lesson_ordered(&w->q[k]))
+        if ((w->pending > 0 || w->run_left > 0) && lesson_ordered(&w->q[k]))
             continue;
         *out = w->q[k];
         for (size_t j = i; j > 0; j--)   /* close the gap from the front */
@@ -310,6 +427,71 @@ static bool next_command(ui_worker *w, ui_cmd *out)
     return false;
 }
 
+/* Under the lock, after a step: what it used up. A single step (S) counts against
+ * pending; a played one against the lesson run (which stops playing when done) or the
+ * free-play limit. */
+static void count_step(ui_worker *w, bool single)
+{
+    if (single) {
+        if (w->pending > 0)
+            w->pending--;
+        return;
+    }
+    if (w->run_left > 0) {
+        if (--w->run_left == 0)
+            w->playing = false;   /* a finished lesson run stops: no free running after it */
+        return;
+    }
+    if (w->play_limit > 0 && ++w->played >= w->play_limit)
+        w->playing = false;
+}
+
+/* Under the lock: a queued command next_command would take now. */
+static bool has_doable(const ui_worker *w)
+{
+    for (size_t i = 0; i < w->q_len; i++)
+        if (!((w->pending > 0 || w->run_left > 0) && lesson_ordered(&w->q[(w->q_head + i) % w->q_cap])))
+            return true;
+    return false;
+}
+
+/* Under the lock: what the next piece of work computes, for the window's sign of life. */
+static void set_activity(ui_worker *w, const char *what)
+{
+    if (strcmp(w->activity, what) != 0)
+        w->activity_t0 = now_s();
+    snprintf(w->activity, sizeof w->activity, "%s", what);
+}
+
+static void command_activity(ui_worker *w, const ui_cmd *c)
+{
+    char buf[112];
+    const ls_action_kind k = c->action.kind;
+    if (c->kind == UI_CMD_EXPECT)
+        snprintf(buf, sizeof buf, "checking: %.90s", c->expect && c->expect->text ? c->expect->text : "");
+    else if (c->kind == UI_CMD_VALIDATE || (c->kind == UI_CMD_ACTION && k == LS_ACT_VALIDATE))
+        snprintf(buf, sizeof buf, "validation pass");
+    else if ((c->kind == UI_CMD_MODE && !c->flag) ||
+             (c->kind == UI_CMD_ACTION && (k == LS_ACT_PREDICT || (k == LS_ACT_MODE && !c->action.flag))))
+        snprintf(buf, sizeof buf, "predict pass (inference, no mask)");
+    else if (c->kind == UI_CMD_RESET || (c->kind == UI_CMD_ACTION && k == LS_ACT_RESET))
+        snprintf(buf, sizeof buf, "re-initialising the weights");
+    else
+        snprintf(buf, sizeof buf, "applying a change");
+    set_activity(w, buf);
+}
+
+static void step_activity(ui_worker *w, bool single)
+{
+    char buf[112];
+    if (!single && w->run_left > 0)
+        snprintf(buf, sizeof buf, "lesson run: step %ld of %ld", w->run_total - w->run_left + 1,
+                 w->run_total);
+    else
+        snprintf(buf, sizeof buf, "%s", single ? "one step" : "training");
+    set_activity(w, buf);
+}
+
 static void *worker_main(void *arg)
 {
     ui_worker *w = arg;
@@ -318,22 +500,26 @@ static void *worker_main(void *arg)
         ui_cmd c;
         if (next_command(w, &c)) {
             w->busy = true;
+            command_activity(w, &c);
             pthread_mutex_unlock(&w->mu);
             apply(w, &c);
             pthread_mutex_lock(&w->mu);
+            w->activity[0] = 0;
             pthread_cond_broadcast(&w->idle);
             continue;
         }
         if (w->pending == 0 && !w->playing) {
             w->busy = false;
+            w->activity[0] = 0;
             pthread_cond_broadcast(&w->idle);
             pthread_cond_wait(&w->wake, &w->mu);
             continue;
         }
+        bool single = w->pending > 0;
         double rate = w->speed;
-        if (w->pending > 0 && w->pending_lesson && rate > 0 && rate < LESSON_RUN_MIN_SPEED)
+        if (!single && w->run_left > 0 && rate > 0 && rate < LESSON_RUN_MIN_SPEED)
             rate = LESSON_RUN_MIN_SPEED;
-        if (w->pending > 0 && !w->pending_lesson && !w->playing)
+        if (single && !w->playing)
             rate = 0;   /* a single step runs now */
         double now = now_s();
         if (rate > 0 && now < w->next_due) {
@@ -347,6 +533,7 @@ static void *worker_main(void *arg)
             continue;
         }
         w->busy = true;
+        step_activity(w, single);
         pthread_mutex_unlock(&w->mu);
 
         char err[256] = "";
@@ -354,34 +541,25 @@ static void *worker_main(void *arg)
         double done = now_s();
 
         pthread_mutex_lock(&w->mu);
-        if (w->pending > 0)
-            w->pending--;
+        count_step(w, single);
+        w->activity[0] = 0;
         if (!t) {
             set_error(w, err[0] ? err : "training step failed");
             w->playing = false;
-            w->pending = 0;
+            w->pending = w->run_left = 0;
             continue;
         }
-        ui_snap *s = malloc(sizeof *s);
-        if (!s) {
-            w->b->free_trace(t);
-            continue;
-        }
-        s->t = t;
-        s->free_trace = w->b->free_trace;
-        atomic_init(&s->refs, 1);
-        ring_push(w, s);
-        metric_push(w, t);
+        bool finite = t->finite;
+        const char *bad = t->nonfinite_layer;
+        char msg[256];
+        snprintf(msg, sizeof msg, "non-finite values in layer %s: training paused",
+                 bad[0] ? bad : "?");
+        publish(w, t);
         stamp(w, done);
-        w->steps = t->step;
-        pthread_cond_broadcast(&w->idle);
-        if (!t->finite) {
-            char msg[256];
-            snprintf(msg, sizeof msg, "non-finite values in layer %s: training paused",
-                     t->nonfinite_layer[0] ? t->nonfinite_layer : "?");
+        if (!finite) {
             set_error(w, err[0] ? err : msg);
             w->playing = false;
-            w->pending = 0;
+            w->pending = w->run_left = 0;
         }
         if (rate > 0) {
             w->next_due += 1.0 / rate;
@@ -488,8 +666,12 @@ void ui_worker_push(ui_worker *w, const ui_cmd *c)
 void ui_worker_set_playing(ui_worker *w, bool playing)
 {
     pthread_mutex_lock(&w->mu);
-    if (playing && !w->playing)
+    if (playing && !w->playing) {
         w->next_due = now_s();
+        w->played = 0;
+        w->n_stamps = 0;   /* the rate measured from now on, not across the pause */
+        w->busy = true;
+    }
     w->playing = playing;
     pthread_cond_broadcast(&w->wake);
     pthread_mutex_unlock(&w->mu);
@@ -504,12 +686,25 @@ void ui_worker_set_speed(ui_worker *w, double sps)
     pthread_mutex_unlock(&w->mu);
 }
 
+void ui_worker_set_play_limit(ui_worker *w, long steps)
+{
+    pthread_mutex_lock(&w->mu);
+    w->play_limit = steps > 0 ? steps : 0;
+    pthread_mutex_unlock(&w->mu);
+}
+
 void ui_worker_wait_idle(ui_worker *w)
 {
     pthread_mutex_lock(&w->mu);
-    /* While playing the worker never idles: wait only for what was asked. */
-    while (w->q_len > 0 || w->pending > 0 || (w->busy && !w->playing))
+    /* Free play without a limit never idles: then wait only for what was asked. A
+     * paused lesson run, and lesson commands queued behind it, wait for Space. */
+    for (;;) {
+        bool free_play = w->playing && w->run_left == 0 && w->play_limit == 0;
+        bool asked = has_doable(w) || w->pending > 0;
+        if (free_play ? !asked : !asked && !w->playing && !w->busy)
+            break;
         pthread_cond_wait(&w->idle, &w->mu);
+    }
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -520,10 +715,22 @@ ui_worker_status ui_worker_get_status(ui_worker *w)
     s.playing = w->playing;
     s.speed = w->speed;
     s.pending = w->pending;
+    s.run_left = w->run_left;
     s.steps = w->steps;
-    s.steps_per_sec = measured_sps(w, now_s());
+    /* Paused, nothing runs: no rate (not the last two seconds' one). */
+    s.steps_per_sec = w->playing || w->pending > 0 ? measured_sps(w, now_s()) : 0.0;
     snprintf(s.error, sizeof s.error, "%s", w->error);
     s.error_seq = w->error_seq;
+    snprintf(s.activity, sizeof s.activity, "%s", w->activity);
+    char detail[112] = "";
+    if (w->activity[0] && w->b->progress_text)   /* the long part of it, named */
+        w->b->progress_text(w->b->ctx, detail, sizeof detail);
+    if (detail[0])
+        snprintf(s.activity, sizeof s.activity, "%.49s, %.60s", w->activity, detail);
+    snprintf(s.notice, sizeof s.notice, "%s", w->notice);
+    s.notice_seq = w->notice_seq;
+    s.published = w->published;
+    s.busy_s = w->activity[0] ? now_s() - w->activity_t0 : 0.0;
     pthread_mutex_unlock(&w->mu);
     return s;
 }

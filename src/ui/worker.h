@@ -66,6 +66,7 @@ typedef enum {
     UI_CMD_MARK,            /* start a lesson step's measuring window */
     UI_CMD_ACTION,          /* a lesson action (run N becomes N queued steps) */
     UI_CMD_EXPECT,          /* a lesson expectation; result posted with tag */
+    UI_CMD_SAVE_LESSON,     /* path; n: example shown (-1 whole batch); layer: in focus */
 } ui_cmd_kind;
 
 /* Which lesson item an expectation result answers: item `item` of step `step`. Two
@@ -84,6 +85,7 @@ typedef struct {
     ls_action action;
     const ls_expect *expect;   /* owned by the lesson, which outlives the worker */
     ui_expect_tag tag;         /* EXPECT: posted with the result */
+    char path[512];            /* SAVE_LESSON: the file */
 } ui_cmd;
 
 /* The model side, as the worker drives it. The session backend (backend_session.c)
@@ -95,8 +97,15 @@ typedef struct ui_backend {
     nn_trace *(*step)(void *ctx, char *err, size_t errlen);
     /* Applies a command other than STEP/ACTION-run. 0 or -1 with err. */
     int (*command)(void *ctx, const ui_cmd *c, char *err, size_t errlen);
+    /* One inference pass over the current batch (no mask, no update; a lesson's
+     * `predict`) as a snapshot the caller owns. NULL with err. May be NULL: no such
+     * pass (the panels then show the last step until the next one). */
+    nn_trace *(*predict)(void *ctx, char *err, size_t errlen);
     /* Validation loss and accuracy now (inference mode). 0 or -1 with err. */
     int (*validate)(void *ctx, double *loss, double *accuracy, char *err, size_t errlen);
+    /* The last validation made by any means (step, loss, accuracy); false: none. May
+     * be NULL. */
+    bool (*last_validation)(void *ctx, long *step, double *loss, double *accuracy);
     /* Evaluates an expectation now. */
     bool (*expect)(void *ctx, const ls_expect *e, double *measured, char *desc, size_t n);
     /* Fills g from the model (g is freed first). */
@@ -105,6 +114,9 @@ typedef struct ui_backend {
     void (*destroy)(void *ctx);
     /* Lesson (immutable while the backend lives) or NULL. */
     const ls_lesson *lesson;
+    /* The long work under way inside a step or command ("base outputs, validation set:
+     * 0 of 100 examples"), "" when none. Safe from any thread. May be NULL. */
+    void (*progress_text)(void *ctx, char *out, size_t n);
 } ui_backend;
 
 struct ls_session;
@@ -112,6 +124,16 @@ struct ls_session;
  * the seed the session started with (shown on screen). NULL on allocation failure. */
 ui_backend *ui_backend_session(struct ls_session *s, uint64_t seed);
 void ui_backend_destroy(ui_backend *b);   /* NULL is fine */
+
+/* Where a session reports its long work (ls_options.progress), read by the window while
+ * the work goes on. The session backend takes it over (ui_backend_set_progress). */
+typedef struct ui_progress ui_progress;
+ui_progress *ui_progress_create(void);           /* NULL when out of memory */
+void ui_progress_destroy(ui_progress *p);        /* NULL is fine */
+/* The ls_options.progress callback (user: the ui_progress). */
+void ui_progress_report(void *user, const char *what, long done, long total);
+/* b (a session backend) owns p from now on and shows it as progress_text. */
+void ui_backend_set_progress(ui_backend *b, ui_progress *p);
 
 /* Dropout layers whose dropped fraction each step keeps (the mask view's strip). */
 #define UI_METRIC_DROPOUTS 4
@@ -140,11 +162,18 @@ const nn_trace *ui_snap_trace(const ui_snap *s);
 typedef struct {
     bool playing;
     double speed;           /* steps per second; <= 0: as fast as possible */
-    long pending;           /* queued steps not yet run */
+    long pending;           /* single steps (S) queued, not yet run */
+    long run_left;          /* steps left of a lesson run (they run while playing) */
     double steps_per_sec;   /* measured */
     long steps;
     char error[256];        /* last command/step error, "" if none */
     unsigned long error_seq;
+    unsigned long published;/* snapshots published so far (steps and inference passes) */
+    char notice[256];       /* last command's good news ("saved ..."), "" none */
+    unsigned long notice_seq;
+    char activity[112];     /* what the worker computes now ("lesson run: step 3 of 10",
+                             * "validation pass", "checking ..."); "" when idle */
+    double busy_s;          /* for how long it has been at it, seconds */
 } ui_worker_status;
 
 typedef struct ui_worker ui_worker;
@@ -159,7 +188,11 @@ void ui_worker_stop(ui_worker *w);
 void ui_worker_push(ui_worker *w, const ui_cmd *c);
 void ui_worker_set_playing(ui_worker *w, bool playing);
 void ui_worker_set_speed(ui_worker *w, double steps_per_sec);
-/* Blocks until every queued command and step is done (shot, tests). */
+/* Free play (Space, no lesson run) pauses by itself after `steps` steps; 0: never
+ * (shot replays Space as one step, so that its pictures are reproducible). */
+void ui_worker_set_play_limit(ui_worker *w, long steps);
+/* Blocks until every queued command and step is done (shot, tests): single steps, a
+ * lesson run while it plays, commands not held behind a paused lesson run. */
 void ui_worker_wait_idle(ui_worker *w);
 
 ui_worker_status ui_worker_get_status(ui_worker *w);

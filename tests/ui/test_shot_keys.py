@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""shot --keys/--describe (issue 11): keys replayed through the window's own handling,
+each done before the next, and the JSON description of the frame.
+
+The expected step counts are read off the lesson text by hand: lesson 1's step 2 runs
+1 step, step 3 runs 30 (so N N N reaches lesson step 4 at live step 31)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+exe = sys.argv[1]
+src = os.environ.get("DROPSCOPE_SOURCE_DIR", ".")
+lesson1 = os.path.join(src, "lessons", "01-which-neurons.lesson")
+tmp = tempfile.mkdtemp(prefix="ds_keys_")
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def shot(lesson, keys, size="800x600", extra=()):
+    png = os.path.join(tmp, "x.png")
+    js = os.path.join(tmp, "x.json")
+    if os.path.exists(js):
+        os.remove(js)
+    cmd = [exe, "shot", lesson, "--size", size, "--out", png, "--describe", js]
+    if keys is not None:
+        cmd += ["--keys", keys]
+    cmd += list(extra)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    d = json.load(open(js)) if p.returncode == 0 and os.path.exists(js) else None
+    return p, d
+
+
+# N N N: the lesson's step 4, after 1 + 30 steps.
+p, d = shot(lesson1, "N N N")
+check(p.returncode == 0, "shot --keys 'N N N' exits 0 (%d: %s)" % (p.returncode, p.stderr))
+if d:
+    check(d["window"] == [800, 600], "window [800,600]: %s" % d["window"])
+    check(d["presenter"] is False, "presenter false")
+    check(d["lesson"]["step"] == 4, "lesson step 4 after N N N: %s" % d["lesson"])
+    check(d["live_step"] == 31, "live step 31 (1 + 30 steps): %s" % d["live_step"])
+    check(d["lesson"]["file"].endswith("01-which-neurons.lesson"), "lesson file named")
+    names = [q["name"] for q in d["panels"]]
+    for n in ("graph", "mask", "lesson", "bar"):
+        check(n in names, "panel %s reported: %s" % (n, names))
+    check(d["min_text_px"] > 0, "min_text_px measured")
+    first = d
+
+# Defect 1: lesson 1 step 4 ("Predicting": mode inference, predict, mode training) shows
+# the predict pass: every panel at step 31, inference, no crossed cell.
+if first:
+    check(first["mode"] == "inference", "N N N shows the inference pass: %s" % first["mode"])
+    check(first["next_mode"] == "training", "the next step trains again (the step ends in "
+          "mode training): %s" % first["next_mode"])
+    m = first["mask"]
+    check(m is not None and m["crossed"] == 0 and m["units"] == 1024 and m["step"] == 31,
+          "N N N: the mask view draws 1024 units, none crossed, at step 31: %s" % m)
+# I alone (no step after it) shows inference at once.
+p, d = shot(lesson1, "S I")
+check(d and d["mode"] == "inference" and d["next_mode"] == "inference",
+      "S I: inference shown at once: %s" % (d and d["mode"]))
+check(d and d["mask"] and d["mask"]["crossed"] == 0 and d["live_step"] == 1,
+      "S I: no crossed cell: %s" % (d and d["mask"]))
+# ... and before I the same step shows its mask (the check above can fail).
+p, d = shot(lesson1, "S")
+check(d and d["mode"] == "training" and d["mask"] and d["mask"]["crossed"] > 0,
+      "S: the training mask is crossed: %s" % (d and d["mask"]))
+
+# The same keys give the same description (deterministic replay).
+p, d = shot(lesson1, "N N N")
+check(d == first, "the same keys give the same description twice")
+
+# S and Space: one step each (Space plays exactly one step in shot).
+p, d = shot(lesson1, "S S Space")
+check(p.returncode == 0 and d and d["live_step"] == 3,
+      "S S Space: 3 steps, got %s" % (d and d["live_step"]))
+check(d and d["playing"] is False, "after Space's one step the picture is paused")
+
+# Key names SDL does not know: exit 2, the key named, no files.
+p, d = shot(lesson1, "N Foo")
+check(p.returncode == 2 and "'Foo'" in p.stderr and "key 2" in p.stderr,
+      "unknown key: exit 2 naming it (%d: %s)" % (p.returncode, p.stderr))
+p = subprocess.run([exe, "shot", lesson1, "--out", os.path.join(tmp, "y.png"), "--describe",
+                    os.path.join(tmp, "no", "such", "dir", "y.json")],
+                   capture_output=True, text=True)
+check(p.returncode == 2 and "y.json" in p.stderr,
+      "unwritable --describe: exit 2 naming it (%d: %s)" % (p.returncode, p.stderr))
+
+print("%d failures" % len(failures))
+sys.exit(1 if failures else 0)
