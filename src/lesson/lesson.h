@@ -129,6 +129,7 @@ typedef enum {
                              * every position was dropped in the last forward */
     LS_Q_MIXED_CHANNELS,    /* layer (Dropout): fraction of (example, channel) pairs with some
                              * positions kept and some dropped (0 for channel-wise dropout) */
+    LS_Q_STEPS_IN_STEP,     /* optimizer steps taken since this lesson step began (the mark) */
 } ls_quantity;
 
 typedef enum { LS_CMP_LT = 0, LS_CMP_LE, LS_CMP_GT, LS_CMP_GE, LS_CMP_EQ, LS_CMP_WITHIN } ls_cmp;

@@ -240,6 +240,7 @@ static const quantity_word quantities[] = {
     {"dead gradient", LS_Q_DEAD_GRAD, true, true, 0},
     {"dead grad", LS_Q_DEAD_GRAD, true, true, 0},
     {"steps", LS_Q_STEPS, false, false, 2},
+    {"steps this step", LS_Q_STEPS_IN_STEP, false, false, 2},
     {"dropped unit change", LS_Q_DROPPED_UNIT_CHANGE, true, true, 0},
     {"dropped channels", LS_Q_DROPPED_CHANNELS, true, true, 1},
     {"mixed channels", LS_Q_MIXED_CHANNELS, true, true, 1},
@@ -282,7 +283,7 @@ static const quantity_word *read_quantity(parser *p)
         tok t = peek(p);
         char sg[80], d[80];
         if (t.kind == T_IDENT)
-            FAIL_TOK(p, &t, "unknown quantity '%.*s'%s (see docs/lesson-format.md: loss, accuracy, val_loss, val_accuracy, dropped fraction of L, weight change of L, last change of L, total/trainable/non-trainable params, params of L, learning rate, mask of L, kept scale of L, mean ratio of L, dead gradient of L, steps, dropped channels of L, mixed channels of L)",
+            FAIL_TOK(p, &t, "unknown quantity '%.*s'%s (see docs/lesson-format.md: loss, accuracy, val_loss, val_accuracy, dropped fraction of L, weight change of L, last change of L, total/trainable/non-trainable params, params of L, learning rate, mask of L, kept scale of L, mean ratio of L, dead gradient of L, steps, steps this step, dropped channels of L, mixed channels of L)",
                      t.len > 40 ? 40 : t.len, ttext(p, &t),
                      suggest(sg, sizeof sg, ttext(p, &t), (size_t)t.len, quantity_heads));
         FAIL_TOK(p, &t, "expected a quantity such as 'loss' after 'expect' but found %s", lsp_desc(p, &t, d, sizeof d));

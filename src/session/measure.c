@@ -201,6 +201,9 @@ int ls_measure(ls_session *s, const ls_expect *e, double *v)
     case LS_Q_STEPS:
         *v = (double)m->iterations;
         return 0;
+    case LS_Q_STEPS_IN_STEP:
+        *v = (double)(m->iterations - s->steps_at_mark);
+        return 0;
     case LS_Q_DROPPED_UNIT_CHANGE:
         if (!(l = dropout_layer(s, e->layer)))
             return -1;

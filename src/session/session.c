@@ -547,6 +547,7 @@ int ls_session_validate(ls_session *s, double *loss, double *accuracy)
 void ls_session_mark(ls_session *s)
 {
     memset(s->change_since_mark, 0, sizeof(float) * (size_t)s->model->n_layers);
+    s->steps_at_mark = s->model->iterations;
 }
 
 /* A layer, or a whole base by its name: layers [first, first + count). */
