@@ -144,6 +144,7 @@ typedef enum {
     LS_Q_KEEP_FREQ_HIGH,    /* layer: the highest unit's keep fraction */
     LS_Q_MASKS_SEEN,        /* layer: per-example masks drawn since the lesson step began */
     LS_Q_DISTINCT_MASKS,    /* layer: how many of them differ from each other */
+    LS_Q_REPEATED_MASKS,    /* layer: masks seen minus distinct masks */
 } ls_quantity;
 
 typedef enum { LS_CMP_LT = 0, LS_CMP_LE, LS_CMP_GT, LS_CMP_GE, LS_CMP_EQ, LS_CMP_WITHIN } ls_cmp;

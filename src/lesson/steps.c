@@ -252,6 +252,7 @@ static const quantity_word quantities[] = {
     {"highest keep frequency", LS_Q_KEEP_FREQ_HIGH, true, true, 1},
     {"masks seen", LS_Q_MASKS_SEEN, true, true, 2},
     {"distinct masks", LS_Q_DISTINCT_MASKS, true, true, 2},
+    {"repeated masks", LS_Q_REPEATED_MASKS, true, true, 2},
     {"dropped unit change", LS_Q_DROPPED_UNIT_CHANGE, true, true, 0},
     {"dropped channels", LS_Q_DROPPED_CHANNELS, true, true, 1},
     {"mixed channels", LS_Q_MIXED_CHANNELS, true, true, 1},
@@ -260,7 +261,7 @@ static const quantity_word quantities[] = {
 static const char *const quantity_heads[] = {"loss", "accuracy", "val_loss", "val_accuracy", "dropped", "weight",
                                              "last", "total", "trainable", "non-trainable", "params",
                                              "learning", "lr", "mask", "kept", "mean", "dead", "steps", "mixed",
-                                             "batch", "dropout", "mc", "keep", "lowest", "highest", "masks", "distinct", NULL};
+                                             "batch", "dropout", "mc", "keep", "lowest", "highest", "masks", "distinct", "repeated", NULL};
 
 /* Matches the longest quantity spelling at the lexer position. */
 static const quantity_word *read_quantity(parser *p)
@@ -295,7 +296,7 @@ static const quantity_word *read_quantity(parser *p)
         tok t = peek(p);
         char sg[80], d[80];
         if (t.kind == T_IDENT)
-            FAIL_TOK(p, &t, "unknown quantity '%.*s'%s (see docs/lesson-format.md: loss, accuracy, val_loss, val_accuracy, dropped fraction of L, weight change of L, last change of L, total/trainable/non-trainable params, params of L, learning rate, mask of L, kept scale of L, mean ratio of L, dead gradient of L, steps, steps this step, dropped channels of L, mixed channels of L, batch loss with/without dropout, dropout loss gap, mc spread, mc max spread, mc gap, keep frequency of L, lowest/highest keep frequency of L, masks seen of L, distinct masks of L)",
+            FAIL_TOK(p, &t, "unknown quantity '%.*s'%s (see docs/lesson-format.md: loss, accuracy, val_loss, val_accuracy, dropped fraction of L, weight change of L, last change of L, total/trainable/non-trainable params, params of L, learning rate, mask of L, kept scale of L, mean ratio of L, dead gradient of L, steps, steps this step, dropped channels of L, mixed channels of L, batch loss with/without dropout, dropout loss gap, mc spread, mc max spread, mc gap, keep frequency of L, lowest/highest keep frequency of L, masks seen of L, distinct masks of L, repeated masks of L)",
                      t.len > 40 ? 40 : t.len, ttext(p, &t),
                      suggest(sg, sizeof sg, ttext(p, &t), (size_t)t.len, quantity_heads));
         FAIL_TOK(p, &t, "expected a quantity such as 'loss' after 'expect' but found %s", lsp_desc(p, &t, d, sizeof d));

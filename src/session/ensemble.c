@@ -125,8 +125,8 @@ int ls_keep_measure(ls_session *s, const ls_expect *e, double *v)
     ls_keep_stats k;
     if (ls_session_keep_stats(s, e->layer, &k) < 0)
         return -1;
-    if (e->q == LS_Q_MASKS_SEEN || e->q == LS_Q_DISTINCT_MASKS) {
-        *v = (double)(e->q == LS_Q_MASKS_SEEN ? k.masks : k.distinct);
+    if (e->q == LS_Q_MASKS_SEEN || e->q == LS_Q_DISTINCT_MASKS || e->q == LS_Q_REPEATED_MASKS) {
+        *v = (double)(e->q == LS_Q_MASKS_SEEN ? k.masks : e->q == LS_Q_DISTINCT_MASKS ? k.distinct : k.masks - k.distinct);
         return 0;
     }
     if (k.masks == 0)

@@ -219,6 +219,7 @@ int ls_measure(ls_session *s, const ls_expect *e, double *v)
     case LS_Q_KEEP_FREQ_HIGH:
     case LS_Q_MASKS_SEEN:
     case LS_Q_DISTINCT_MASKS:
+    case LS_Q_REPEATED_MASKS:
         return ls_keep_measure(s, e, v);
     case LS_Q_STEPS_IN_STEP:
         *v = (double)(m->iterations - s->steps_at_mark);
