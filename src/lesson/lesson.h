@@ -94,12 +94,15 @@ typedef enum {
     LS_ACT_PREDICT,         /* one inference forward over the current batch */
     LS_ACT_MC,              /* n passes over the batch with dropout on (training=True);
                              * flag: one mask held fixed across the passes */
+    LS_ACT_COMPARE,         /* twin runs of n steps each from a reset, the Dropout layer's
+                             * rate value then value2 */
 } ls_action_kind;
 
 typedef struct {
     ls_action_kind kind;
     long n;
     double value;           /* RATE: the rate as written (Keras's Python float); LR: a float */
+    double value2;          /* COMPARE: the second twin's rate */
     bool flag;              /* MODE: training; FREEZE/UNFREEZE: recompile */
     char layer[LS_NAME_MAX];
     char view[16];
@@ -145,6 +148,21 @@ typedef enum {
     LS_Q_MASKS_SEEN,        /* layer: per-example masks drawn since the lesson step began */
     LS_Q_DISTINCT_MASKS,    /* layer: how many of them differ from each other */
     LS_Q_REPEATED_MASKS,    /* layer: masks seen minus distinct masks */
+    /* the last `compare`'s twins, at the end of each: the whole training set's loss and
+     * the validation loss and accuracy (dropout off, as model.evaluate), and the gap
+     * val_loss - training loss. Twin 1 then twin 2, in this order. */
+    LS_Q_TWIN1_TRAIN_LOSS,
+    LS_Q_TWIN1_VAL_LOSS,
+    LS_Q_TWIN1_VAL_ACC,
+    LS_Q_TWIN1_GAP,
+    LS_Q_TWIN2_TRAIN_LOSS,
+    LS_Q_TWIN2_VAL_LOSS,
+    LS_Q_TWIN2_VAL_ACC,
+    LS_Q_TWIN2_GAP,
+    LS_Q_TWIN_GAP_DIFF,     /* first twin's gap minus the second's */
+    LS_Q_TWIN_VAL_LOSS_DIFF, /* first twin's val_loss minus the second's */
+    LS_Q_TWIN_TRAIN_LOSS_DIFF, /* first twin's training loss minus the second's */
+    LS_Q_TWIN_VAL_ACC_DIFF, /* first twin's val_accuracy minus the second's */
 } ls_quantity;
 
 typedef enum { LS_CMP_LT = 0, LS_CMP_LE, LS_CMP_GT, LS_CMP_GE, LS_CMP_EQ, LS_CMP_WITHIN } ls_cmp;

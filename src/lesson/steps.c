@@ -156,7 +156,7 @@ void lsp_text_line(parser *p, int gt)
 
 static const char *const step_kws[] = {"run", "play", "pause", "freeze", "unfreeze", "compile", "set", "mode",
                                        "show", "focus", "reset", "seed", "learning", "lr", "validate",
-                                       "predict", "mc", "expect", "question", "choice", "answer", "explain", "step",
+                                       "predict", "mc", "compare", "expect", "question", "choice", "answer", "explain", "step",
                                        NULL};
 
 static ls_action *new_action(parser *p, ls_action_kind kind, const tok *kw)
@@ -253,6 +253,24 @@ static const quantity_word quantities[] = {
     {"masks seen", LS_Q_MASKS_SEEN, true, true, 2},
     {"distinct masks", LS_Q_DISTINCT_MASKS, true, true, 2},
     {"repeated masks", LS_Q_REPEATED_MASKS, true, true, 2},
+    {"first twin train loss", LS_Q_TWIN1_TRAIN_LOSS, false, false, 0},
+    {"first twin val_loss", LS_Q_TWIN1_VAL_LOSS, false, false, 0},
+    {"first twin val loss", LS_Q_TWIN1_VAL_LOSS, false, false, 0},
+    {"first twin val_accuracy", LS_Q_TWIN1_VAL_ACC, false, false, 1},
+    {"first twin val accuracy", LS_Q_TWIN1_VAL_ACC, false, false, 1},
+    {"first twin gap", LS_Q_TWIN1_GAP, false, false, 0},
+    {"second twin train loss", LS_Q_TWIN2_TRAIN_LOSS, false, false, 0},
+    {"second twin val_loss", LS_Q_TWIN2_VAL_LOSS, false, false, 0},
+    {"second twin val loss", LS_Q_TWIN2_VAL_LOSS, false, false, 0},
+    {"second twin val_accuracy", LS_Q_TWIN2_VAL_ACC, false, false, 1},
+    {"second twin val accuracy", LS_Q_TWIN2_VAL_ACC, false, false, 1},
+    {"second twin gap", LS_Q_TWIN2_GAP, false, false, 0},
+    {"twin gap difference", LS_Q_TWIN_GAP_DIFF, false, false, 0},
+    {"twin val_loss difference", LS_Q_TWIN_VAL_LOSS_DIFF, false, false, 0},
+    {"twin val loss difference", LS_Q_TWIN_VAL_LOSS_DIFF, false, false, 0},
+    {"twin train loss difference", LS_Q_TWIN_TRAIN_LOSS_DIFF, false, false, 0},
+    {"twin val_accuracy difference", LS_Q_TWIN_VAL_ACC_DIFF, false, false, 0},
+    {"twin val accuracy difference", LS_Q_TWIN_VAL_ACC_DIFF, false, false, 0},
     {"dropped unit change", LS_Q_DROPPED_UNIT_CHANGE, true, true, 0},
     {"dropped channels", LS_Q_DROPPED_CHANNELS, true, true, 1},
     {"mixed channels", LS_Q_MIXED_CHANNELS, true, true, 1},
@@ -261,7 +279,7 @@ static const quantity_word quantities[] = {
 static const char *const quantity_heads[] = {"loss", "accuracy", "val_loss", "val_accuracy", "dropped", "weight",
                                              "last", "total", "trainable", "non-trainable", "params",
                                              "learning", "lr", "mask", "kept", "mean", "dead", "steps", "mixed",
-                                             "batch", "dropout", "mc", "keep", "lowest", "highest", "masks", "distinct", "repeated", NULL};
+                                             "batch", "dropout", "mc", "keep", "lowest", "highest", "masks", "distinct", "repeated", "first", "second", "twin", NULL};
 
 /* Matches the longest quantity spelling at the lexer position. */
 static const quantity_word *read_quantity(parser *p)
@@ -296,7 +314,7 @@ static const quantity_word *read_quantity(parser *p)
         tok t = peek(p);
         char sg[80], d[80];
         if (t.kind == T_IDENT)
-            FAIL_TOK(p, &t, "unknown quantity '%.*s'%s (see docs/lesson-format.md: loss, accuracy, val_loss, val_accuracy, dropped fraction of L, weight change of L, last change of L, total/trainable/non-trainable params, params of L, learning rate, mask of L, kept scale of L, mean ratio of L, dead gradient of L, steps, steps this step, dropped channels of L, mixed channels of L, batch loss with/without dropout, dropout loss gap, mc spread, mc max spread, mc gap, keep frequency of L, lowest/highest keep frequency of L, masks seen of L, distinct masks of L, repeated masks of L)",
+            FAIL_TOK(p, &t, "unknown quantity '%.*s'%s (see docs/lesson-format.md: loss, accuracy, val_loss, val_accuracy, dropped fraction of L, weight change of L, last change of L, total/trainable/non-trainable params, params of L, learning rate, mask of L, kept scale of L, mean ratio of L, dead gradient of L, steps, steps this step, dropped channels of L, mixed channels of L, batch loss with/without dropout, dropout loss gap, mc spread, mc max spread, mc gap, keep frequency of L, lowest/highest keep frequency of L, masks seen of L, distinct masks of L, repeated masks of L, first/second twin train loss, val_loss, val_accuracy, gap, twin gap/val_loss/train loss/val_accuracy difference)",
                      t.len > 40 ? 40 : t.len, ttext(p, &t),
                      suggest(sg, sizeof sg, ttext(p, &t), (size_t)t.len, quantity_heads));
         FAIL_TOK(p, &t, "expected a quantity such as 'loss' after 'expect' but found %s", lsp_desc(p, &t, d, sizeof d));
@@ -617,6 +635,22 @@ void lsp_step_line(parser *p)
             a->flag = true;
         }
         lsp_expect_eol(p, "'mc dropout N passes' (or '... fixed mask')");
+    } else if (is_kw(p, &kw, "compare")) {
+        /* compare [dropout] rate of LAYER X and Y for N steps */
+        opt_word(p, "dropout");
+        expect_word(p, "rate", "compare");
+        expect_word(p, "of", "rate");
+        a = new_action(p, LS_ACT_COMPARE, &kw);
+        step_layer(p, a->layer, "after 'compare rate of'", true, "compare");
+        a->value = lsp_read_real(p, "the first twin's rate", "after the layer name", 0, 1);
+        expect_word(p, "and", "the first rate");
+        a->value2 = lsp_read_real(p, "the second twin's rate", "after 'and'", 0, 1);
+        if (!opt_word(p, "for"))
+            expect_word(p, "over", "the second rate");
+        a->n = lsp_read_int(p, "the number of steps", "after 'for'", 1, MAX_RUN);
+        if (!opt_word(p, "steps"))
+            opt_word(p, "step");
+        lsp_expect_eol(p, "'compare rate of LAYER X and Y for N steps'");
     } else if (is_kw(p, &kw, "expect")) {
         step_expect(p, &kw);
     } else if (is_kw(p, &kw, "question")) {

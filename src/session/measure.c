@@ -221,6 +221,19 @@ int ls_measure(ls_session *s, const ls_expect *e, double *v)
     case LS_Q_DISTINCT_MASKS:
     case LS_Q_REPEATED_MASKS:
         return ls_keep_measure(s, e, v);
+    case LS_Q_TWIN1_TRAIN_LOSS:
+    case LS_Q_TWIN1_VAL_LOSS:
+    case LS_Q_TWIN1_VAL_ACC:
+    case LS_Q_TWIN1_GAP:
+    case LS_Q_TWIN2_TRAIN_LOSS:
+    case LS_Q_TWIN2_VAL_LOSS:
+    case LS_Q_TWIN2_VAL_ACC:
+    case LS_Q_TWIN2_GAP:
+    case LS_Q_TWIN_GAP_DIFF:
+    case LS_Q_TWIN_VAL_LOSS_DIFF:
+    case LS_Q_TWIN_TRAIN_LOSS_DIFF:
+    case LS_Q_TWIN_VAL_ACC_DIFF:
+        return ls_twin_measure(s, e->q, v);
     case LS_Q_STEPS_IN_STEP:
         *v = (double)(m->iterations - s->steps_at_mark);
         return 0;

@@ -102,6 +102,7 @@ void ls_session_destroy(ls_session *s)
     ls_history_free(s);
     ls_mc_free(s);
     ls_keep_free(s);
+    ls_runs_free(s);
     free(s);
 }
 
@@ -444,6 +445,8 @@ nn_trace *ls_session_step(ls_session *s)
     s->last_acc = res.accuracy;
     if (s->training && rc == 0 && ls_keep_add(s, n) < 0)
         return NULL;
+    if (ls_runs_step(s, res.loss) < 0)
+        return NULL;
     for (int i = 0; i < m->n_layers; i++)
         if (m->layers[i]->dw_max > s->change_since_mark[i])
             s->change_since_mark[i] = m->layers[i]->dw_max;
@@ -493,6 +496,7 @@ int ls_session_validate(ls_session *s, double *loss, double *accuracy)
         return ls_fail(s, "%s: %s", s->lesson->path, nn_model_error(s->model));
     s->have_val = true;
     s->val_at = s->model->iterations;
+    ls_runs_validated(s, s->val_loss, s->val_acc);
     if (loss)
         *loss = s->val_loss;
     if (accuracy)
@@ -563,6 +567,7 @@ int ls_session_set_lr(ls_session *s, float lr)
 int ls_session_reset(ls_session *s)
 {
     ls_history_reset(s);
+    ls_runs_archive(s);
     ls_cache_drop(s);
     nn_rng r;
     nn_rng_seed(&r, s->seed);
@@ -641,6 +646,8 @@ int ls_session_apply(ls_session *s, const ls_action *a, ls_trace_fn on_trace, vo
     }
     case LS_ACT_MC:
         return ls_session_mc_dropout(s, (int)a->n, a->flag);
+    case LS_ACT_COMPARE:
+        return ls_session_compare(s, a);
     case LS_ACT_PLAY:
     case LS_ACT_PAUSE:
     case LS_ACT_EXAMPLE:

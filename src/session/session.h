@@ -153,4 +153,35 @@ typedef struct {
 } ls_keep_stats;
 int ls_session_keep_stats(ls_session *s, const char *layer, ls_keep_stats *out);
 
+/* The metric history of each run: the runs a reset ended (oldest first, at most
+ * LS_MAX_RUNS), then the current one. Per step k (0-based, step k + 1 of the run): the
+ * batch loss as trained, and the validation loss and accuracy when that step validated
+ * (NAN otherwise). Labelled by the Dropout rates the run ended with ("rate 0.5"), for
+ * the window's ghost curves. The arrays are the session's, valid until its next step,
+ * reset or compare. */
+#define LS_MAX_RUNS 8
+typedef struct {
+    char label[48];
+    long n;
+    float *loss, *val_loss, *val_accuracy;
+} ls_run_history;
+int ls_session_runs(ls_session *s, const ls_run_history **runs);
+/* Forgets the runs a reset ended (the current one stays). */
+void ls_session_clear_runs(ls_session *s);
+
+/* Twin runs (`compare rate of LAYER X and Y for N steps`): each from a reset with the
+ * same seed (the same initial weights, the same batches in the same order), the rate X
+ * then Y, N steps; at its end the whole training set and the validation set evaluated
+ * with dropout off. The session is left at the end of the second twin (its run is the
+ * current one; the first twin's is the run before it in ls_session_runs). */
+typedef struct {
+    bool valid;
+    double rate;
+    long steps;
+    double train_loss, train_acc, val_loss, val_acc;
+} ls_twin;
+int ls_session_compare(ls_session *s, const ls_action *a);
+/* The last compare's two twins, or NULL. */
+const ls_twin *ls_session_twins(const ls_session *s);
+
 #endif

@@ -61,6 +61,11 @@ struct ls_session {
     struct ls_history *history; /* save.c: what changed between steps (save as lesson) */
     ls_mc_result mc;        /* probe.c: the last MC dropout */
     struct ls_keep_acc *keep; /* ensemble.c: per layer, the masks since the mark */
+    /* compare.c: the runs a reset ended, the current run, twins */
+    ls_run_history runs[LS_MAX_RUNS], cur_run, runs_view[LS_MAX_RUNS + 1];
+    int n_runs;
+    long cur_cap;
+    ls_twin twins[2];
 };
 
 typedef struct ls_keep_acc ls_keep_acc;
@@ -73,6 +78,13 @@ ls_saved_dropout *ls_save_dropouts(nn_model *m, int n);
 void ls_restore_dropouts(nn_model *m, ls_saved_dropout *sv, int n);
 void ls_mc_free(ls_session *s);
 int ls_mc_measure(ls_session *s, ls_quantity q, double *v);
+
+/* compare.c */
+int ls_runs_step(ls_session *s, double loss);
+void ls_runs_validated(ls_session *s, double loss, double acc);
+void ls_runs_archive(ls_session *s);
+void ls_runs_free(ls_session *s);
+int ls_twin_measure(ls_session *s, ls_quantity q, double *v);
 
 /* ensemble.c */
 int ls_keep_add(ls_session *s, int n);

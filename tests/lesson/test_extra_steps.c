@@ -35,7 +35,7 @@ static int extra_steps(ls_session *s, int k)
 
 static bool is_run(const ls_item *it)
 {
-    return it->kind == LS_ITEM_ACTION && it->u.action.kind == LS_ACT_RUN;
+    return it->kind == LS_ITEM_ACTION && (it->u.action.kind == LS_ACT_RUN || it->u.action.kind == LS_ACT_COMPARE);
 }
 
 /* One lesson step with extra steps where `where` says. 0, 1 (unmet) or 2 (error). */

@@ -8,6 +8,7 @@
  * - MC dropout with a fixed mask: spread exactly 0, mean = the first pass's.
  * - The batch's loss with dropout on (the mean over LS_LOSS_MASKS (256) fresh masks) and off.
  * - Keep frequencies and distinct masks over 10 steps, from the snapshots' masks.
+ * - Twin runs and the runs' histories (ls_session_runs).
  * Needs Debian's dataset-fashion-mnist; skipped when it is absent. */
 #include <math.h>
 #include <setjmp.h>
@@ -37,6 +38,15 @@ static const char tiny[] = "title Tiny\n"
                            "compile\n  optimizer SGD(learning_rate=0.05)\n  loss binary_crossentropy\n"
                            "fit\n  batch_size 5\n  seed 3\n"
                            "step \"s\"\n  run 1 step\n";
+
+static const char twins[] = "title Twins\n"
+                            "data fashion_mnist\n  classes sneaker, ankle boot\n  train 60\n  val 40\n"
+                            "model\n  Flatten()\n  Dense(4, activation=relu)\n  Dropout(0.5)\n"
+                            "  Dense(1, activation=sigmoid)\n"
+                            "compile\n  optimizer SGD(learning_rate=0.05)\n  loss binary_crossentropy\n"
+                            "fit\n  batch_size 5\n  seed 3\n  validate every 3 steps\n"
+                            "step \"s\"\n  compare rate of dropout 0.5 and 0.5 for 7 steps\n"
+                            "  compare rate of dropout 0 and 0.5 for 7 steps\n";
 
 static bool have_data(void)
 {
@@ -216,12 +226,55 @@ static void test_keep_stats(void **state)
     ls_session_destroy(s);
 }
 
+/* Twins share the seed: rate 0.5 twice gives the same history bit for bit (the same
+ * initial weights, batches and masks); rate 0 against 0.5 does not. The runs' labels,
+ * lengths and validation entries (every 3rd step, and the evaluation at the end). */
+static void test_twins_and_runs(void **state)
+{
+    (void)state;
+    if (!have_data())
+        skip();
+    char err[1024];
+    ls_lesson *l = ls_lesson_parse("twins.lesson", twins, sizeof twins - 1, err, sizeof err);
+    if (!l)
+        fail_msg("%s", err);
+    ls_session *s = ls_session_create(l, NULL, err, sizeof err);
+    assert_non_null(s);
+    const ls_lesson *ls = ls_session_lesson(s);
+    const ls_run_history *r;
+    assert_int_equal(ls_session_apply(s, &ls->steps[0].items[0].u.action, NULL, NULL), 0);
+    assert_int_equal(ls_session_runs(s, &r), 2);
+    assert_string_equal(r[0].label, "rate 0.5");
+    assert_int_equal(r[0].n, 7);
+    assert_int_equal(r[1].n, 7);
+    assert_memory_equal(r[0].loss, r[1].loss, 7 * sizeof(float));
+    const ls_twin *t = ls_session_twins(s);
+    assert_non_null(t);
+    assert_true(t[0].train_loss == t[1].train_loss && t[0].val_loss == t[1].val_loss);
+    for (int k = 0; k < 7; k++) {
+        bool validated = (k + 1) % 3 == 0 || k == 6; /* every 3 steps, and at the twin's end */
+        assert_true(isnan(r[1].val_loss[k]) != validated);
+    }
+    assert_int_equal(ls_session_apply(s, &ls->steps[0].items[1].u.action, NULL, NULL), 0);
+    assert_int_equal(ls_session_runs(s, &r), 4);
+    assert_string_equal(r[2].label, "rate 0.0");
+    assert_string_equal(r[3].label, "rate 0.5");
+    assert_memory_equal(r[1].loss, r[3].loss, 7 * sizeof(float));
+    assert_true(memcmp(r[2].loss, r[3].loss, 7 * sizeof(float)) != 0);
+    t = ls_session_twins(s);
+    assert_true(t[0].rate == 0.0 && t[1].rate == 0.5);
+    ls_session_clear_runs(s);
+    assert_int_equal(ls_session_runs(s, &r), 1); /* the current run stays */
+    ls_session_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mc_against_hand),
         cmocka_unit_test(test_batch_losses),
         cmocka_unit_test(test_keep_stats),
+        cmocka_unit_test(test_twins_and_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
