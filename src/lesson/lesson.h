@@ -163,6 +163,11 @@ typedef enum {
     LS_Q_TWIN_VAL_LOSS_DIFF, /* first twin's val_loss minus the second's */
     LS_Q_TWIN_TRAIN_LOSS_DIFF, /* first twin's training loss minus the second's */
     LS_Q_TWIN_VAL_ACC_DIFF, /* first twin's val_accuracy minus the second's */
+    LS_Q_MEAN_ABS_ACT,      /* layer: mean |output| over the last forward's batch */
+    LS_Q_BN_MEAN,           /* layer (BatchNormalization): mean over channels of its moving mean */
+    LS_Q_BN_VAR,            /* ... of its moving variance */
+    LS_Q_BN_MEAN_CHANGE,    /* ... max |change| of the moving mean since the lesson step began */
+    LS_Q_BN_VAR_CHANGE,     /* ... of the moving variance */
 } ls_quantity;
 
 typedef enum { LS_CMP_LT = 0, LS_CMP_LE, LS_CMP_GT, LS_CMP_GE, LS_CMP_EQ, LS_CMP_WITHIN } ls_cmp;

@@ -269,6 +269,11 @@ static const quantity_word quantities[] = {
     {"twin val_loss difference", LS_Q_TWIN_VAL_LOSS_DIFF, false, false, 0},
     {"twin val loss difference", LS_Q_TWIN_VAL_LOSS_DIFF, false, false, 0},
     {"twin train loss difference", LS_Q_TWIN_TRAIN_LOSS_DIFF, false, false, 0},
+    {"mean abs activation", LS_Q_MEAN_ABS_ACT, true, false, 0},
+    {"moving mean", LS_Q_BN_MEAN, true, false, 0},
+    {"moving variance", LS_Q_BN_VAR, true, false, 0},
+    {"moving mean change", LS_Q_BN_MEAN_CHANGE, true, false, 0},
+    {"moving variance change", LS_Q_BN_VAR_CHANGE, true, false, 0},
     {"twin val_accuracy difference", LS_Q_TWIN_VAL_ACC_DIFF, false, false, 0},
     {"twin val accuracy difference", LS_Q_TWIN_VAL_ACC_DIFF, false, false, 0},
     {"dropped unit change", LS_Q_DROPPED_UNIT_CHANGE, true, true, 0},
@@ -279,7 +284,7 @@ static const quantity_word quantities[] = {
 static const char *const quantity_heads[] = {"loss", "accuracy", "val_loss", "val_accuracy", "dropped", "weight",
                                              "last", "total", "trainable", "non-trainable", "params",
                                              "learning", "lr", "mask", "kept", "mean", "dead", "steps", "mixed",
-                                             "batch", "dropout", "mc", "keep", "lowest", "highest", "masks", "distinct", "repeated", "first", "second", "twin", NULL};
+                                             "batch", "dropout", "mc", "keep", "lowest", "highest", "masks", "distinct", "repeated", "first", "second", "twin", "moving", NULL};
 
 /* Matches the longest quantity spelling at the lexer position. */
 static const quantity_word *read_quantity(parser *p)
@@ -314,7 +319,7 @@ static const quantity_word *read_quantity(parser *p)
         tok t = peek(p);
         char sg[80], d[80];
         if (t.kind == T_IDENT)
-            FAIL_TOK(p, &t, "unknown quantity '%.*s'%s (see docs/lesson-format.md: loss, accuracy, val_loss, val_accuracy, dropped fraction of L, weight change of L, last change of L, total/trainable/non-trainable params, params of L, learning rate, mask of L, kept scale of L, mean ratio of L, dead gradient of L, steps, steps this step, dropped channels of L, mixed channels of L, batch loss with/without dropout, dropout loss gap, mc spread, mc max spread, mc gap, keep frequency of L, lowest/highest keep frequency of L, masks seen of L, distinct masks of L, repeated masks of L, first/second twin train loss, val_loss, val_accuracy, gap, twin gap/val_loss/train loss/val_accuracy difference)",
+            FAIL_TOK(p, &t, "unknown quantity '%.*s'%s (see docs/lesson-format.md: loss, accuracy, val_loss, val_accuracy, dropped fraction of L, weight change of L, last change of L, total/trainable/non-trainable params, params of L, learning rate, mask of L, kept scale of L, mean ratio of L, dead gradient of L, steps, steps this step, dropped channels of L, mixed channels of L, batch loss with/without dropout, dropout loss gap, mc spread, mc max spread, mc gap, keep frequency of L, lowest/highest keep frequency of L, masks seen of L, distinct masks of L, repeated masks of L, first/second twin train loss, val_loss, val_accuracy, gap, twin gap/val_loss/train loss/val_accuracy difference, mean abs activation of L, moving mean/variance [change] of L)",
                      t.len > 40 ? 40 : t.len, ttext(p, &t),
                      suggest(sg, sizeof sg, ttext(p, &t), (size_t)t.len, quantity_heads));
         FAIL_TOK(p, &t, "expected a quantity such as 'loss' after 'expect' but found %s", lsp_desc(p, &t, d, sizeof d));

@@ -234,6 +234,24 @@ int ls_measure(ls_session *s, const ls_expect *e, double *v)
     case LS_Q_TWIN_TRAIN_LOSS_DIFF:
     case LS_Q_TWIN_VAL_ACC_DIFF:
         return ls_twin_measure(s, e->q, v);
+    case LS_Q_MEAN_ABS_ACT: {
+        if ((li = ls_find_layer(s, e->layer)) < 0)
+            return -1;
+        if (li < s->cache.layer)
+            return ls_fail(s, "'%s' lies inside the frozen base dropscope runs once per image: measure the base's last layer or a layer after it", e->layer);
+        const nn_layer *L = m->layers[li];
+        size_t k = (size_t)n * L->out_size;
+        double sum = 0;
+        for (size_t i = 0; i < k; i++)
+            sum += fabs(L->out[i]);
+        *v = k ? sum / (double)k : 0.0;
+        return 0;
+    }
+    case LS_Q_BN_MEAN:
+    case LS_Q_BN_VAR:
+    case LS_Q_BN_MEAN_CHANGE:
+    case LS_Q_BN_VAR_CHANGE:
+        return ls_bn_measure(s, e, v);
     case LS_Q_STEPS_IN_STEP:
         *v = (double)(m->iterations - s->steps_at_mark);
         return 0;

@@ -88,6 +88,10 @@ void ls_session_destroy(ls_session *s)
         for (int i = 0; i < s->model->n_layers; i++)
             free(s->before[i]);
     free(s->before);
+    ls_mc_free(s);
+    ls_keep_free(s);  /* these read the model's layer count: before it goes */
+    ls_runs_free(s);
+    ls_bn_free(s);
     nn_model_destroy(s->model);
     ls_lesson_destroy(s->lesson);
     free(s->val_x);
@@ -100,9 +104,6 @@ void ls_session_destroy(ls_session *s)
     ls_desc_free(s);
     free(s->base_random);
     ls_history_free(s);
-    ls_mc_free(s);
-    ls_keep_free(s);
-    ls_runs_free(s);
     free(s);
 }
 
@@ -509,6 +510,7 @@ void ls_session_mark(ls_session *s)
     memset(s->change_since_mark, 0, sizeof(float) * (size_t)s->model->n_layers);
     s->steps_at_mark = s->model->iterations;
     ls_keep_clear(s);
+    ls_bn_mark(s);
 }
 
 /* A layer, or a whole base by its name: layers [first, first + count). */

@@ -184,4 +184,10 @@ int ls_session_compare(ls_session *s, const ls_action *a);
 /* The last compare's two twins, or NULL. */
 const ls_twin *ls_session_twins(const ls_session *s);
 
+/* A BatchNormalization layer's moving mean and variance as they are now (the model's
+ * own arrays, `channels` each; read on the session's thread), for the window to draw
+ * per step. -1 with the error set for a layer that is not BatchNormalization. */
+int ls_session_bn_stats(ls_session *s, const char *layer, const float **mean, const float **var,
+                        int *channels);
+
 #endif

@@ -66,6 +66,7 @@ struct ls_session {
     int n_runs;
     long cur_cap;
     ls_twin twins[2];
+    float **bn_at_mark;     /* bnstats.c: per BN layer, moving mean then variance at the mark */
 };
 
 typedef struct ls_keep_acc ls_keep_acc;
@@ -85,6 +86,11 @@ void ls_runs_validated(ls_session *s, double loss, double acc);
 void ls_runs_archive(ls_session *s);
 void ls_runs_free(ls_session *s);
 int ls_twin_measure(ls_session *s, ls_quantity q, double *v);
+
+/* bnstats.c */
+void ls_bn_mark(ls_session *s);
+void ls_bn_free(ls_session *s);
+int ls_bn_measure(ls_session *s, const ls_expect *e, double *v);
 
 /* ensemble.c */
 int ls_keep_add(ls_session *s, int n);

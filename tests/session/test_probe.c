@@ -9,6 +9,8 @@
  * - The batch's loss with dropout on (the mean over LS_LOSS_MASKS (256) fresh masks) and off.
  * - Keep frequencies and distinct masks over 10 steps, from the snapshots' masks.
  * - Twin runs and the runs' histories (ls_session_runs).
+ * - A BatchNormalization's moving mean change over a step (0.01 * the batch mean), and
+ *   0 when frozen.
  * Needs Debian's dataset-fashion-mnist; skipped when it is absent. */
 #include <math.h>
 #include <setjmp.h>
@@ -268,6 +270,64 @@ static void test_twins_and_runs(void **state)
     ls_session_destroy(s);
 }
 
+static const char bnlesson[] = "title BN\n"
+                               "data fashion_mnist\n  classes sneaker, ankle boot\n  train 60\n"
+                               "model\n  Flatten()\n  Dense(4, activation=relu)\n  bn = BatchNormalization()\n"
+                               "  Dense(1, activation=sigmoid)\n"
+                               "compile\n  optimizer SGD(learning_rate=0.05)\n  loss binary_crossentropy\n"
+                               "fit\n  batch_size 5\n  seed 3\n"
+                               "step \"s\"\n  run 1 step\n";
+
+/* The moving mean's change over one training step is 0.01 * the batch mean of the BN's
+ * input (momentum 0.99, moving mean 0 at the start), computed by hand from the Dense
+ * weights as they were before the step; frozen (TF 2), 0. */
+static void test_bn_moving_stats(void **state)
+{
+    (void)state;
+    if (!have_data())
+        skip();
+    char err[1024];
+    ls_lesson *l = ls_lesson_parse("bn.lesson", bnlesson, sizeof bnlesson - 1, err, sizeof err);
+    if (!l)
+        fail_msg("%s", err);
+    ls_session *s = ls_session_create(l, NULL, err, sizeof err);
+    assert_non_null(s);
+    nn_model *m = ls_session_model(s);
+    const nn_layer *d = m->layers[nn_model_find(m, "dense")];
+    float w[IN * UNITS], b[UNITS];
+    memcpy(w, d->params[0].data, sizeof w);
+    memcpy(b, d->params[1].data, sizeof b);
+    ls_session_mark(s);
+    nn_trace *t = steps(s, 1);
+    double want = 0;
+    for (int u = 0; u < UNITS; u++) {
+        double mean = 0;
+        for (int e = 0; e < BATCH; e++) {
+            double h = b[u];
+            for (int r = 0; r < IN; r++)
+                h += (double)t->images[(size_t)e * IN + r] * w[r * UNITS + u];
+            mean += (h > 0 ? h : 0) / BATCH;
+        }
+        want = fmax(want, fabs(0.01 * mean));
+    }
+    ls_expect e = {.q = LS_Q_BN_MEAN_CHANGE, .cmp = LS_CMP_GE, .a = 0};
+    snprintf(e.layer, sizeof e.layer, "bn");
+    double v;
+    assert_true(ls_session_expect(s, &e, &v, NULL, 0));
+    if (!(want > 0 && fabs(v - want) <= 1e-5 * want + 1e-9))
+        fail_msg("moving mean change %.9g, by hand %.9g", v, want);
+    nn_trace_destroy(t);
+    assert_int_equal(ls_session_set_trainable(s, "bn", false, true), 0);
+    ls_session_mark(s);
+    nn_trace_destroy(steps(s, 3));
+    assert_true(ls_session_expect(s, &e, &v, NULL, 0));
+    assert_true(v == 0.0);
+    e.q = LS_Q_BN_VAR_CHANGE;
+    assert_true(ls_session_expect(s, &e, &v, NULL, 0));
+    assert_true(v == 0.0);
+    ls_session_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_batch_losses),
         cmocka_unit_test(test_keep_stats),
         cmocka_unit_test(test_twins_and_runs),
+        cmocka_unit_test(test_bn_moving_stats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
