@@ -57,11 +57,15 @@ typedef struct {
 } ls_decl;
 
 /* Keras version whose behaviour the lesson reproduces (KERAS_SEMANTICS.md). */
-typedef enum { LS_KERAS_2 = 0, LS_KERAS_TF211 } ls_profile;
+/* LS_KERAS_3: Keras 3 on TensorFlow (docs/keras-import.md, "Keras 3"): lr= is an error,
+ * RMSprop's epsilon inside the root, trainable flags read at the first training step
+ * after compile (when the train function is traced). */
+typedef enum { LS_KERAS_2 = 0, LS_KERAS_TF211, LS_KERAS_3 } ls_profile;
 
 typedef struct {
     nn_optimizer_cfg opt;
-    bool lr_alias;          /* written as lr= (ignored under LS_KERAS_TF211) */
+    bool lr_alias;          /* written as lr= (ignored under LS_KERAS_TF211, an error under 3) */
+    ls_loc lr_loc;          /* where lr= was written */
     nn_loss_kind loss;
     bool accuracy;          /* metrics=['accuracy'] */
     ls_profile profile;

@@ -318,7 +318,7 @@ static nn_optimizer_cfg lesson_optimizer(ls_session *s)
                  (double)o.lr, (double)def.lr);
         o.lr = def.lr;
     }
-    if (c->profile == LS_KERAS_TF211 && o.kind == NN_OPT_RMSPROP)
+    if ((c->profile == LS_KERAS_TF211 || c->profile == LS_KERAS_3) && o.kind == NN_OPT_RMSPROP)
         o.eps_inside_sqrt = true;
     return o;
 }
@@ -402,10 +402,27 @@ static double now_sec(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Keras 3 on TensorFlow reads the trainable flags when it traces the train function:
+ * at the first training step after compile() (docs/keras-import.md, "Keras 3"). A
+ * change made between the compile and that step takes effect; later ones wait for the
+ * next compile, as under Keras 2. */
+static int keras3_trace(ls_session *s)
+{
+    nn_model *m = s->model;
+    if (s->lesson->compile.profile != LS_KERAS_3 || !s->training || m->iterations != s->steps_at_compile)
+        return 0;
+    bool differ = false;
+    for (int i = 0; i < m->n_layers && !differ; i++)
+        differ = m->layers[i]->trainable != m->layers[i]->train_active;
+    return differ ? ls_session_compile(s) : 0;
+}
+
 nn_trace *ls_session_step(ls_session *s)
 {
     nn_model *m = s->model;
     ls_history_step(s);
+    if (keras3_trace(s) < 0)
+        return NULL;
     double t0 = now_sec();
     int n = ds_batcher_next(s->batcher, s->batch, s->x, s->y, s->src);
     if (n < 1) {
@@ -531,6 +548,7 @@ int ls_session_compile(ls_session *s)
 {
     nn_optimizer_cfg o = s->model->opt;
     int rc = nn_model_compile(s->model, &o, s->model->loss);
+    s->steps_at_compile = s->model->iterations;
     ls_desc_refresh(s);
     return rc < 0 ? ls_fail(s, "%s", nn_model_error(s->model)) : 0;
 }

@@ -48,6 +48,7 @@ struct ls_session {
     long val_at;            /* step of the last validation */
     float *change_since_mark; /* per layer */
     long steps_at_mark;     /* optimizer steps taken when the lesson step began */
+    long steps_at_compile;  /* optimizer steps taken at the last compile (Keras 3 profile) */
     /* per layer: the weights of a Dense layer feeding a Dropout, as they were before the
      * last training step (kernel then bias), for LS_Q_DROPPED_UNIT_CHANGE */
     float **before;
