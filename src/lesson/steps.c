@@ -498,6 +498,41 @@ static void step_question_part(parser *p, const tok *kw)
 
 static const char *const views[] = {"graph", "mask", "metrics", "weights", "batch", "lesson", NULL};
 
+/* mc dropout N passes [[with] fixed mask] */
+static void step_mc(parser *p, const tok *kw)
+{
+    expect_word(p, "dropout", "mc");
+    ls_action *a = new_action(p, LS_ACT_MC, kw);
+    a->n = lsp_read_int(p, "the number of passes", "after 'mc dropout'", 2, MAX_MC_PASSES);
+    if (!opt_word(p, "passes"))
+        opt_word(p, "pass");
+    opt_word(p, "with");
+    if (opt_word(p, "fixed")) {
+        expect_word(p, "mask", "fixed");
+        a->flag = true;
+    }
+    lsp_expect_eol(p, "'mc dropout N passes' (or '... fixed mask')");
+}
+
+/* compare [dropout] rate of LAYER X and Y (for | over) N [steps] */
+static void step_compare(parser *p, const tok *kw)
+{
+    opt_word(p, "dropout");
+    expect_word(p, "rate", "compare");
+    expect_word(p, "of", "rate");
+    ls_action *a = new_action(p, LS_ACT_COMPARE, kw);
+    step_layer(p, a->layer, "after 'compare rate of'", true, "compare");
+    a->value = lsp_read_real(p, "the first twin's rate", "after the layer name", 0, 1);
+    expect_word(p, "and", "the first rate");
+    a->value2 = lsp_read_real(p, "the second twin's rate", "after 'and'", 0, 1);
+    if (!opt_word(p, "for"))
+        expect_word(p, "over", "the second rate");
+    a->n = lsp_read_int(p, "the number of steps", "after 'for'", 1, MAX_RUN);
+    if (!opt_word(p, "steps"))
+        opt_word(p, "step");
+    lsp_expect_eol(p, "'compare rate of LAYER X and Y for N steps'");
+}
+
 void lsp_step_line(parser *p)
 {
     tok kw = next(p);
@@ -628,34 +663,9 @@ void lsp_step_line(parser *p)
         new_action(p, LS_ACT_PREDICT, &kw);
         lsp_expect_eol(p, "'predict'");
     } else if (is_kw(p, &kw, "mc")) {
-        /* mc dropout N passes [fixed mask] */
-        expect_word(p, "dropout", "mc");
-        a = new_action(p, LS_ACT_MC, &kw);
-        a->n = lsp_read_int(p, "the number of passes", "after 'mc dropout'", 2, MAX_MC_PASSES);
-        if (!opt_word(p, "passes"))
-            opt_word(p, "pass");
-        opt_word(p, "with");
-        if (opt_word(p, "fixed")) {
-            expect_word(p, "mask", "fixed");
-            a->flag = true;
-        }
-        lsp_expect_eol(p, "'mc dropout N passes' (or '... fixed mask')");
+        step_mc(p, &kw);
     } else if (is_kw(p, &kw, "compare")) {
-        /* compare [dropout] rate of LAYER X and Y for N steps */
-        opt_word(p, "dropout");
-        expect_word(p, "rate", "compare");
-        expect_word(p, "of", "rate");
-        a = new_action(p, LS_ACT_COMPARE, &kw);
-        step_layer(p, a->layer, "after 'compare rate of'", true, "compare");
-        a->value = lsp_read_real(p, "the first twin's rate", "after the layer name", 0, 1);
-        expect_word(p, "and", "the first rate");
-        a->value2 = lsp_read_real(p, "the second twin's rate", "after 'and'", 0, 1);
-        if (!opt_word(p, "for"))
-            expect_word(p, "over", "the second rate");
-        a->n = lsp_read_int(p, "the number of steps", "after 'for'", 1, MAX_RUN);
-        if (!opt_word(p, "steps"))
-            opt_word(p, "step");
-        lsp_expect_eol(p, "'compare rate of LAYER X and Y for N steps'");
+        step_compare(p, &kw);
     } else if (is_kw(p, &kw, "expect")) {
         step_expect(p, &kw);
     } else if (is_kw(p, &kw, "question")) {

@@ -10,9 +10,13 @@
 struct ls_keep_acc {
     uint32_t *kept;         /* per unit: masks that kept it */
     long masks;             /* per-example masks added */
-    uint64_t *hash;         /* one per mask */
-    long cap;
+    uint64_t *hash;         /* one per mask, the first LS_KEEP_MAX_HASHED */
+    long n_hash, cap;
 };
+
+/* Masks whose hashes are kept for `distinct masks` (8 MiB per Dropout layer at most:
+ * a window left training for hours between lesson steps must not grow without bound). */
+#define LS_KEEP_MAX_HASHED (1L << 20)
 
 /* FNV-1a over the mask's bytes: two different masks of 1,024 units collide with
  * probability about 2^-64 per pair. */
@@ -34,7 +38,7 @@ void ls_keep_clear(ls_session *s)
         ls_keep_acc *a = &s->keep[i];
         if (a->kept)
             memset(a->kept, 0, s->model->layers[i]->out_size * sizeof *a->kept);
-        a->masks = 0;
+        a->masks = a->n_hash = 0;
     }
 }
 
@@ -54,9 +58,9 @@ static int add_layer(ls_keep_acc *a, const nn_layer *l, int n)
     size_t units = l->out_size;
     if (!a->kept && !(a->kept = calloc(units, sizeof *a->kept)))
         return -1;
-    if (a->masks + n > a->cap) {
+    if (a->n_hash + n > a->cap && a->cap < LS_KEEP_MAX_HASHED) {
         long cap = a->cap ? a->cap * 2 : 256;
-        while (cap < a->masks + n)
+        while (cap < a->n_hash + n && cap < LS_KEEP_MAX_HASHED)
             cap *= 2;
         uint64_t *h = realloc(a->hash, (size_t)cap * sizeof *h);
         if (!h)
@@ -68,7 +72,9 @@ static int add_layer(ls_keep_acc *a, const nn_layer *l, int n)
         const uint8_t *m = l->mask + (size_t)e * units;
         for (size_t u = 0; u < units; u++)
             a->kept[u] += m[u];
-        a->hash[a->masks++] = mask_hash(m, units);
+        if (a->n_hash < a->cap)
+            a->hash[a->n_hash++] = mask_hash(m, units);
+        a->masks++;
     }
     return 0;
 }
@@ -108,13 +114,14 @@ int ls_session_keep_stats(ls_session *s, const char *layer, ls_keep_stats *out)
         return 0;
     out->kept = a->kept;
     out->masks = a->masks;
-    uint64_t *h = malloc((size_t)a->masks * sizeof *h);
+    out->hashed = a->n_hash;
+    uint64_t *h = malloc((size_t)a->n_hash * sizeof *h + 1);
     if (!h)
         return ls_fail(s, "out of memory");
-    memcpy(h, a->hash, (size_t)a->masks * sizeof *h);
-    qsort(h, (size_t)a->masks, sizeof *h, cmp_u64);
-    out->distinct = 1;
-    for (long k = 1; k < a->masks; k++)
+    memcpy(h, a->hash, (size_t)a->n_hash * sizeof *h);
+    qsort(h, (size_t)a->n_hash, sizeof *h, cmp_u64);
+    out->distinct = a->n_hash > 0;
+    for (long k = 1; k < a->n_hash; k++)
         out->distinct += h[k] != h[k - 1];
     free(h);
     return 0;
@@ -126,7 +133,7 @@ int ls_keep_measure(ls_session *s, const ls_expect *e, double *v)
     if (ls_session_keep_stats(s, e->layer, &k) < 0)
         return -1;
     if (e->q == LS_Q_MASKS_SEEN || e->q == LS_Q_DISTINCT_MASKS || e->q == LS_Q_REPEATED_MASKS) {
-        *v = (double)(e->q == LS_Q_MASKS_SEEN ? k.masks : e->q == LS_Q_DISTINCT_MASKS ? k.distinct : k.masks - k.distinct);
+        *v = (double)(e->q == LS_Q_MASKS_SEEN ? k.masks : e->q == LS_Q_DISTINCT_MASKS ? k.distinct : k.hashed - k.distinct);
         return 0;
     }
     if (k.masks == 0)

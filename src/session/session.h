@@ -149,6 +149,7 @@ const ls_mc_result *ls_session_mc(const ls_session *s);
 typedef struct {
     int units;
     long masks, distinct;
+    long hashed;            /* masks compared for `distinct`: the first 1,048,576 */
     const uint32_t *kept;
 } ls_keep_stats;
 int ls_session_keep_stats(ls_session *s, const char *layer, ls_keep_stats *out);

@@ -57,15 +57,21 @@ static bool have_data(void)
     return access(probe, R_OK) == 0;
 }
 
-static ls_session *open_tiny(void)
+static ls_session *open_text(const char *name, const char *text)
 {
     char err[1024];
-    ls_lesson *l = ls_lesson_parse("tiny.lesson", tiny, sizeof tiny - 1, err, sizeof err);
-    assert_non_null(l);
+    ls_lesson *l = ls_lesson_parse(name, text, strlen(text), err, sizeof err);
+    if (!l)
+        fail_msg("%s", err);
     ls_session *s = ls_session_create(l, NULL, err, sizeof err);
     if (!s)
         fail_msg("%s", err);
     return s;
+}
+
+static ls_session *open_tiny(void)
+{
+    return open_text("tiny.lesson", tiny);
 }
 
 static nn_trace *steps(ls_session *s, int k)
@@ -236,12 +242,7 @@ static void test_twins_and_runs(void **state)
     (void)state;
     if (!have_data())
         skip();
-    char err[1024];
-    ls_lesson *l = ls_lesson_parse("twins.lesson", twins, sizeof twins - 1, err, sizeof err);
-    if (!l)
-        fail_msg("%s", err);
-    ls_session *s = ls_session_create(l, NULL, err, sizeof err);
-    assert_non_null(s);
+    ls_session *s = open_text("twins.lesson", twins);
     const ls_lesson *ls = ls_session_lesson(s);
     const ls_run_history *r;
     assert_int_equal(ls_session_apply(s, &ls->steps[0].items[0].u.action, NULL, NULL), 0);
@@ -286,12 +287,7 @@ static void test_bn_moving_stats(void **state)
     (void)state;
     if (!have_data())
         skip();
-    char err[1024];
-    ls_lesson *l = ls_lesson_parse("bn.lesson", bnlesson, sizeof bnlesson - 1, err, sizeof err);
-    if (!l)
-        fail_msg("%s", err);
-    ls_session *s = ls_session_create(l, NULL, err, sizeof err);
-    assert_non_null(s);
+    ls_session *s = open_text("bn.lesson", bnlesson);
     nn_model *m = ls_session_model(s);
     const nn_layer *d = m->layers[nn_model_find(m, "dense")];
     float w[IN * UNITS], b[UNITS];
