@@ -57,11 +57,15 @@ typedef struct {
 } ls_decl;
 
 /* Keras version whose behaviour the lesson reproduces (KERAS_SEMANTICS.md). */
-typedef enum { LS_KERAS_2 = 0, LS_KERAS_TF211 } ls_profile;
+/* LS_KERAS_3: Keras 3 on TensorFlow (docs/keras-import.md, "Keras 3"): lr= is an error,
+ * RMSprop's epsilon inside the root, trainable flags read at the first training step
+ * after compile (when the train function is traced). */
+typedef enum { LS_KERAS_2 = 0, LS_KERAS_TF211, LS_KERAS_3 } ls_profile;
 
 typedef struct {
     nn_optimizer_cfg opt;
-    bool lr_alias;          /* written as lr= (ignored under LS_KERAS_TF211) */
+    bool lr_alias;          /* written as lr= (ignored under LS_KERAS_TF211, an error under 3) */
+    ls_loc lr_loc;          /* where lr= was written */
     nn_loss_kind loss;
     bool accuracy;          /* metrics=['accuracy'] */
     ls_profile profile;
@@ -92,12 +96,17 @@ typedef enum {
     LS_ACT_LR,              /* value */
     LS_ACT_VALIDATE,        /* run a validation pass now */
     LS_ACT_PREDICT,         /* one inference forward over the current batch */
+    LS_ACT_MC,              /* n passes over the batch with dropout on (training=True);
+                             * flag: one mask held fixed across the passes */
+    LS_ACT_COMPARE,         /* twin runs of n steps each from a reset, the Dropout layer's
+                             * rate value then value2 */
 } ls_action_kind;
 
 typedef struct {
     ls_action_kind kind;
     long n;
     double value;           /* RATE: the rate as written (Keras's Python float); LR: a float */
+    double value2;          /* COMPARE: the second twin's rate */
     bool flag;              /* MODE: training; FREEZE/UNFREEZE: recompile */
     char layer[LS_NAME_MAX];
     char view[16];
@@ -129,6 +138,40 @@ typedef enum {
                              * every position was dropped in the last forward */
     LS_Q_MIXED_CHANNELS,    /* layer (Dropout): fraction of (example, channel) pairs with some
                              * positions kept and some dropped (0 for channel-wise dropout) */
+    LS_Q_STEPS_IN_STEP,     /* optimizer steps taken since this lesson step began (the mark) */
+    LS_Q_LOSS_DROPOUT_ON,   /* the shown batch's loss now, dropout on with the last step's mask */
+    LS_Q_LOSS_DROPOUT_OFF,  /* the shown batch's loss now, dropout off (as validation runs) */
+    LS_Q_LOSS_DROPOUT_GAP,  /* the first minus the second */
+    LS_Q_MC_SPREAD,         /* last `mc dropout`: mean over examples of the passes' std */
+    LS_Q_MC_MAX_SPREAD,     /* ... the largest example's std */
+    LS_Q_MC_GAP,            /* ... mean over examples of |mean of the passes - inference| */
+    LS_Q_KEEP_FREQ,         /* layer: mean over units of the fraction of masks keeping it,
+                             * over the masks drawn since the lesson step began */
+    LS_Q_KEEP_FREQ_LOW,     /* layer: the lowest unit's keep fraction */
+    LS_Q_KEEP_FREQ_HIGH,    /* layer: the highest unit's keep fraction */
+    LS_Q_MASKS_SEEN,        /* layer: per-example masks drawn since the lesson step began */
+    LS_Q_DISTINCT_MASKS,    /* layer: how many of them differ from each other */
+    LS_Q_REPEATED_MASKS,    /* layer: masks seen minus distinct masks */
+    /* the last `compare`'s twins, at the end of each: the whole training set's loss and
+     * the validation loss and accuracy (dropout off, as model.evaluate), and the gap
+     * val_loss - training loss. Twin 1 then twin 2, in this order. */
+    LS_Q_TWIN1_TRAIN_LOSS,
+    LS_Q_TWIN1_VAL_LOSS,
+    LS_Q_TWIN1_VAL_ACC,
+    LS_Q_TWIN1_GAP,
+    LS_Q_TWIN2_TRAIN_LOSS,
+    LS_Q_TWIN2_VAL_LOSS,
+    LS_Q_TWIN2_VAL_ACC,
+    LS_Q_TWIN2_GAP,
+    LS_Q_TWIN_GAP_DIFF,     /* first twin's gap minus the second's */
+    LS_Q_TWIN_VAL_LOSS_DIFF, /* first twin's val_loss minus the second's */
+    LS_Q_TWIN_TRAIN_LOSS_DIFF, /* first twin's training loss minus the second's */
+    LS_Q_TWIN_VAL_ACC_DIFF, /* first twin's val_accuracy minus the second's */
+    LS_Q_MEAN_ABS_ACT,      /* layer: mean |output| over the last forward's batch */
+    LS_Q_BN_MEAN,           /* layer (BatchNormalization): mean over channels of its moving mean */
+    LS_Q_BN_VAR,            /* ... of its moving variance */
+    LS_Q_BN_MEAN_CHANGE,    /* ... max |change| of the moving mean since the lesson step began */
+    LS_Q_BN_VAR_CHANGE,     /* ... of the moving variance */
 } ls_quantity;
 
 typedef enum { LS_CMP_LT = 0, LS_CMP_LE, LS_CMP_GT, LS_CMP_GE, LS_CMP_EQ, LS_CMP_WITHIN } ls_cmp;

@@ -354,7 +354,11 @@ static void finish(parser *p)
     leave_section(p);
     for (int i = 0; i < l->n_decls; i++)
         l->decls[i].cfg.name = l->decls[i].name[0] && l->decls[i].kind == LS_DECL_LAYER ? l->decls[i].name : NULL;
-    l->compile.opt.eps_inside_sqrt = l->compile.profile == LS_KERAS_TF211;
+    l->compile.opt.eps_inside_sqrt = l->compile.profile == LS_KERAS_TF211 || l->compile.profile == LS_KERAS_3;
+    if (l->compile.profile == LS_KERAS_3 && l->compile.lr_alias)
+        lsp_fail_at(p, l->compile.lr_loc.line, l->compile.lr_loc.col,
+                    "Keras 3 raises ValueError: Argument(s) not recognized: {'lr': %g}; write learning_rate=%g",
+                    (double)l->compile.opt.lr, (double)l->compile.opt.lr);
     check_model(p);
 }
 
@@ -529,7 +533,9 @@ void ls_lesson_destroy(ls_lesson *l)
 static bool is_count(ls_quantity q)
 {
     return q == LS_Q_PARAMS_TOTAL || q == LS_Q_PARAMS_TRAINABLE || q == LS_Q_PARAMS_NON_TRAINABLE ||
-           q == LS_Q_LAYER_PARAMS || q == LS_Q_MASK_ACTIVE || q == LS_Q_STEPS;
+           q == LS_Q_LAYER_PARAMS || q == LS_Q_MASK_ACTIVE || q == LS_Q_STEPS ||
+           q == LS_Q_STEPS_IN_STEP || q == LS_Q_MASKS_SEEN || q == LS_Q_DISTINCT_MASKS ||
+           q == LS_Q_REPEATED_MASKS;
 }
 
 bool ls_expect_holds(const ls_expect *e, double v)

@@ -272,6 +272,7 @@ static void opt_arg(parser *p, void *vctx, const tok *key, int pos, const char *
                      ttext(p, &t));
         o->lr = (float)v;
         p->l->compile.lr_alias = alias;
+        p->l->compile.lr_loc = tloc(p, &at);
     } else if (!strcmp(nm, "momentum")) {
         o->momentum = (float)lsp_read_real(p, "momentum", where, 0, 1);
     } else if (!strcmp(nm, "rho")) {
@@ -443,7 +444,7 @@ static void read_profile(parser *p, const char *ctx)
         n = t.slen;
     } else {
         char w[160];
-        snprintf(w, sizeof w, "a Keras version (2 or 2.11) %s", ctx);
+        snprintf(w, sizeof w, "a Keras version (2, 2.11 or 3) %s", ctx);
         lsp_expected(p, &t, w);
     }
     next(p);
@@ -459,9 +460,13 @@ static void read_profile(parser *p, const char *ctx)
         if (i == d0)
             minor = 999;
     }
+    if (i == n && major == 3 && minor < 100) {
+        p->l->compile.profile = LS_KERAS_3;
+        return;
+    }
     if (i != n || major != 2 || minor > 15)
-        FAIL_TOK(p, &t, "unsupported Keras version '%.*s'; profiles: 2 (TF 2.4-2.10) and 2.11 (TF 2.11-2.15)%s",
-                 n > 20 ? 20 : n, s, major == 3 ? "; Keras 3 is not supported" : "");
+        FAIL_TOK(p, &t, "unsupported Keras version '%.*s'; profiles: 2 (TF 2.4-2.10), 2.11 (TF 2.11-2.15) and 3",
+                 n > 20 ? 20 : n, s);
     p->l->compile.profile = (minor >= 11) ? LS_KERAS_TF211 : LS_KERAS_2;
 }
 

@@ -201,6 +201,60 @@ int ls_measure(ls_session *s, const ls_expect *e, double *v)
     case LS_Q_STEPS:
         *v = (double)m->iterations;
         return 0;
+    case LS_Q_LOSS_DROPOUT_ON:
+    case LS_Q_LOSS_DROPOUT_OFF:
+    case LS_Q_LOSS_DROPOUT_GAP: {
+        double on, off;
+        if (ls_session_batch_losses(s, &on, &off) < 0)
+            return -1;
+        *v = e->q == LS_Q_LOSS_DROPOUT_ON ? on : e->q == LS_Q_LOSS_DROPOUT_OFF ? off : on - off;
+        return 0;
+    }
+    case LS_Q_MC_SPREAD:
+    case LS_Q_MC_MAX_SPREAD:
+    case LS_Q_MC_GAP:
+        return ls_mc_measure(s, e->q, v);
+    case LS_Q_KEEP_FREQ:
+    case LS_Q_KEEP_FREQ_LOW:
+    case LS_Q_KEEP_FREQ_HIGH:
+    case LS_Q_MASKS_SEEN:
+    case LS_Q_DISTINCT_MASKS:
+    case LS_Q_REPEATED_MASKS:
+        return ls_keep_measure(s, e, v);
+    case LS_Q_TWIN1_TRAIN_LOSS:
+    case LS_Q_TWIN1_VAL_LOSS:
+    case LS_Q_TWIN1_VAL_ACC:
+    case LS_Q_TWIN1_GAP:
+    case LS_Q_TWIN2_TRAIN_LOSS:
+    case LS_Q_TWIN2_VAL_LOSS:
+    case LS_Q_TWIN2_VAL_ACC:
+    case LS_Q_TWIN2_GAP:
+    case LS_Q_TWIN_GAP_DIFF:
+    case LS_Q_TWIN_VAL_LOSS_DIFF:
+    case LS_Q_TWIN_TRAIN_LOSS_DIFF:
+    case LS_Q_TWIN_VAL_ACC_DIFF:
+        return ls_twin_measure(s, e->q, v);
+    case LS_Q_MEAN_ABS_ACT: {
+        if ((li = ls_find_layer(s, e->layer)) < 0)
+            return -1;
+        if (li < s->cache.layer)
+            return ls_fail(s, "'%s' lies inside the frozen base dropscope runs once per image: measure the base's last layer or a layer after it", e->layer);
+        const nn_layer *L = m->layers[li];
+        size_t k = (size_t)n * L->out_size;
+        double sum = 0;
+        for (size_t i = 0; i < k; i++)
+            sum += fabs(L->out[i]);
+        *v = k ? sum / (double)k : 0.0;
+        return 0;
+    }
+    case LS_Q_BN_MEAN:
+    case LS_Q_BN_VAR:
+    case LS_Q_BN_MEAN_CHANGE:
+    case LS_Q_BN_VAR_CHANGE:
+        return ls_bn_measure(s, e, v);
+    case LS_Q_STEPS_IN_STEP:
+        *v = (double)(m->iterations - s->steps_at_mark);
+        return 0;
     case LS_Q_DROPPED_UNIT_CHANGE:
         if (!(l = dropout_layer(s, e->layer)))
             return -1;

@@ -88,6 +88,10 @@ void ls_session_destroy(ls_session *s)
         for (int i = 0; i < s->model->n_layers; i++)
             free(s->before[i]);
     free(s->before);
+    ls_mc_free(s);
+    ls_keep_free(s);  /* these read the model's layer count: before it goes */
+    ls_runs_free(s);
+    ls_bn_free(s);
     nn_model_destroy(s->model);
     ls_lesson_destroy(s->lesson);
     free(s->val_x);
@@ -323,7 +327,7 @@ static nn_optimizer_cfg lesson_optimizer(ls_session *s)
                  (double)o.lr, (double)def.lr);
         o.lr = def.lr;
     }
-    if (c->profile == LS_KERAS_TF211 && o.kind == NN_OPT_RMSPROP)
+    if ((c->profile == LS_KERAS_TF211 || c->profile == LS_KERAS_3) && o.kind == NN_OPT_RMSPROP)
         o.eps_inside_sqrt = true;
     return o;
 }
@@ -407,10 +411,27 @@ static double now_sec(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Keras 3 on TensorFlow reads the trainable flags when it traces the train function:
+ * at the first training step after compile() (docs/keras-import.md, "Keras 3"). A
+ * change made between the compile and that step takes effect; later ones wait for the
+ * next compile, as under Keras 2. */
+static int keras3_trace(ls_session *s)
+{
+    nn_model *m = s->model;
+    if (s->lesson->compile.profile != LS_KERAS_3 || !s->training || m->iterations != s->steps_at_compile)
+        return 0;
+    bool differ = false;
+    for (int i = 0; i < m->n_layers && !differ; i++)
+        differ = m->layers[i]->trainable != m->layers[i]->train_active;
+    return differ ? ls_session_compile(s) : 0;
+}
+
 nn_trace *ls_session_step(ls_session *s)
 {
     nn_model *m = s->model;
     ls_history_step(s);
+    if (keras3_trace(s) < 0)
+        return NULL;
     double t0 = now_sec();
     int n = ds_batcher_next(s->batcher, s->batch, s->x, s->y, s->src);
     if (n < 1) {
@@ -449,6 +470,10 @@ nn_trace *ls_session_step(ls_session *s)
     }
     s->last_loss = res.loss;
     s->last_acc = res.accuracy;
+    if (s->training && rc == 0 && ls_keep_add(s, n) < 0)
+        return NULL;
+    if (ls_runs_step(s, res.loss) < 0)
+        return NULL;
     for (int i = 0; i < m->n_layers; i++)
         if (m->layers[i]->dw_max > s->change_since_mark[i])
             s->change_since_mark[i] = m->layers[i]->dw_max;
@@ -481,56 +506,8 @@ nn_trace *ls_session_step(ls_session *s)
 
 /* Validation runs inference forwards through the same buffers; what the last step left
  * in the Dropout layers (mask flag, dropped count, the layer's input and output) is put
- * back afterwards, so the window and the expectations still see the last step. */
-typedef struct {
-    bool mask_valid;
-    size_t dropped;
-    float *out, *in;
-} saved_dropout;
-
-static saved_dropout *save_dropouts(nn_model *m, int n)
-{
-    saved_dropout *sv = calloc((size_t)m->n_layers, sizeof *sv);
-    if (!sv)
-        return NULL;
-    for (int i = 0; i < m->n_layers; i++) {
-        nn_layer *l = m->layers[i];
-        if (l->type != NN_DROPOUT || n <= 0)
-            continue;
-        size_t bytes = (size_t)n * l->out_size * sizeof(float);
-        sv[i].mask_valid = l->mask_valid;
-        sv[i].dropped = l->dropped;
-        sv[i].out = malloc(bytes);
-        sv[i].in = malloc(bytes);
-        if (sv[i].out)
-            memcpy(sv[i].out, l->out, bytes);
-        if (sv[i].in)
-            memcpy(sv[i].in, m->layers[l->inputs[0]]->out, bytes);
-    }
-    return sv;
-}
-
-static void restore_dropouts(nn_model *m, saved_dropout *sv, int n)
-{
-    if (!sv)
-        return;
-    for (int i = 0; i < m->n_layers; i++) {
-        nn_layer *l = m->layers[i];
-        if (l->type != NN_DROPOUT || n <= 0)
-            continue;
-        size_t bytes = (size_t)n * l->out_size * sizeof(float);
-        l->mask_valid = sv[i].mask_valid;
-        l->dropped = sv[i].dropped;
-        if (sv[i].out)
-            memcpy(l->out, sv[i].out, bytes);
-        if (sv[i].in)
-            memcpy(m->layers[l->inputs[0]]->out, sv[i].in, bytes);
-        free(sv[i].out);
-        free(sv[i].in);
-    }
-    free(sv);
-}
-
+ * back afterwards (ls_save_dropouts, probe.c), so the window and the expectations still
+ * see the last step. */
 int ls_session_validate(ls_session *s, double *loss, double *accuracy)
 {
     const ds_set *v = &s->data.val;
@@ -538,14 +515,15 @@ int ls_session_validate(ls_session *s, double *loss, double *accuracy)
         return ls_fail(s, "%s: the lesson has no validation split (data: val N)", s->lesson->path);
     const float *x = s->val_x ? s->val_x : v->x;
     const float *act = ls_cache_val(s, x);
-    saved_dropout *sv = save_dropouts(s->model, s->last_n);
+    ls_saved_dropout *sv = ls_save_dropouts(s->model, s->last_n);
     int rc = act ? nn_model_evaluate_from(s->model, s->cache.layer, act, v->y, v->n, &s->val_loss, &s->val_acc)
                  : nn_model_evaluate(s->model, x, v->y, v->n, &s->val_loss, &s->val_acc);
-    restore_dropouts(s->model, sv, s->last_n);
+    ls_restore_dropouts(s->model, sv, s->last_n);
     if (rc < 0)
         return ls_fail(s, "%s: %s", s->lesson->path, nn_model_error(s->model));
     s->have_val = true;
     s->val_at = s->model->iterations;
+    ls_runs_validated(s, s->val_loss, s->val_acc);
     if (loss)
         *loss = s->val_loss;
     if (accuracy)
@@ -556,6 +534,9 @@ int ls_session_validate(ls_session *s, double *loss, double *accuracy)
 void ls_session_mark(ls_session *s)
 {
     memset(s->change_since_mark, 0, sizeof(float) * (size_t)s->model->n_layers);
+    s->steps_at_mark = s->model->iterations;
+    ls_keep_clear(s);
+    ls_bn_mark(s);
 }
 
 /* A layer, or a whole base by its name: layers [first, first + count). */
@@ -576,6 +557,7 @@ int ls_session_compile(ls_session *s)
 {
     nn_optimizer_cfg o = s->model->opt;
     int rc = nn_model_compile(s->model, &o, s->model->loss);
+    s->steps_at_compile = s->model->iterations;
     ls_desc_refresh(s);
     return rc < 0 ? ls_fail(s, "%s", nn_model_error(s->model)) : 0;
 }
@@ -614,6 +596,7 @@ int ls_session_set_lr(ls_session *s, float lr)
 int ls_session_reset(ls_session *s)
 {
     ls_history_reset(s);
+    ls_runs_archive(s);
     ls_cache_drop(s);
     nn_rng r;
     nn_rng_seed(&r, s->seed);
@@ -690,6 +673,10 @@ int ls_session_apply(ls_session *s, const ls_action *a, ls_trace_fn on_trace, vo
             return ls_fail(s, "%s", nn_model_error(s->model));
         return 0;
     }
+    case LS_ACT_MC:
+        return ls_session_mc_dropout(s, (int)a->n, a->flag);
+    case LS_ACT_COMPARE:
+        return ls_session_compare(s, a);
     case LS_ACT_PLAY:
     case LS_ACT_PAUSE:
     case LS_ACT_EXAMPLE:

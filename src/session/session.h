@@ -126,5 +126,82 @@ nn_trace *ls_session_predict(ls_session *s);
  * validation, the window's V): the step it was made at and its results. false: none
  * since the session began or was reset. */
 bool ls_session_last_validation(const ls_session *s, long *step, double *loss, double *acc);
+/* ---- Issue 12: probes of the shown batch, MC dropout, the masks' ensemble ---- */
+
+/* The shown batch's loss at the weights as they are now, with dropout on (the mean over
+ * LS_LOSS_MASKS fresh masks, drawn from the masks' generator where training left it: the
+ * loss fit() would report for this batch now) and off (as validation runs it). Leaves
+ * the last step's masks, outputs and the masks' generator as they were. */
+#define LS_LOSS_MASKS 256
+int ls_session_batch_losses(ls_session *s, double *with_dropout, double *without);
+
+/* Monte Carlo dropout: `passes` forwards over the shown batch with training=True (as
+ * Keras's model(x, training=True)), each with fresh masks, or with the first pass's
+ * masks held for all (fixed_mask: the spread is then 0). BatchNormalization statistics
+ * a pass would move and the masks' generator are put back afterwards, so the training
+ * that follows is the one it would have been. Per example: the mean and the spread
+ * (population standard deviation, as np.std) of the probability the batch view shows
+ * (binary: p(class 1); else the probability of the class the inference pass predicts),
+ * beside the inference pass's. */
+typedef struct {
+    int n;                  /* examples (the shown batch); 0: none run yet */
+    int passes;
+    bool fixed_mask;
+    long step;              /* optimizer steps taken when the passes ran */
+    float *mean, *spread, *inference;
+    int32_t *cls;           /* the class each probability is of */
+} ls_mc_result;
+int ls_session_mc_dropout(ls_session *s, int passes, bool fixed_mask);
+/* The last MC dropout's result (owned by the session, until the next one), or NULL. */
+const ls_mc_result *ls_session_mc(const ls_session *s);
+
+/* Over the training steps since the last ls_session_mark: how many of the per-example
+ * masks a Dropout layer drew kept each unit (kept[u] / masks is its keep frequency, near
+ * 1 - rate) and how many of those masks were different. kept is owned by the session
+ * and valid until its next step; NULL when no mask was drawn. */
+typedef struct {
+    int units;
+    long masks, distinct;
+    long hashed;            /* masks compared for `distinct`: the first 1,048,576 */
+    const uint32_t *kept;
+} ls_keep_stats;
+int ls_session_keep_stats(ls_session *s, const char *layer, ls_keep_stats *out);
+
+/* The metric history of each run: the runs a reset ended (oldest first, at most
+ * LS_MAX_RUNS), then the current one. Per step k (0-based, step k + 1 of the run): the
+ * batch loss as trained, and the validation loss and accuracy when that step validated
+ * (NAN otherwise). Labelled by the Dropout rates the run ended with ("rate 0.5"), for
+ * the window's ghost curves. The arrays are the session's, valid until its next step,
+ * reset or compare. */
+#define LS_MAX_RUNS 8
+typedef struct {
+    char label[48];
+    long n;
+    float *loss, *val_loss, *val_accuracy;
+} ls_run_history;
+int ls_session_runs(ls_session *s, const ls_run_history **runs);
+/* Forgets the runs a reset ended (the current one stays). */
+void ls_session_clear_runs(ls_session *s);
+
+/* Twin runs (`compare rate of LAYER X and Y for N steps`): each from a reset with the
+ * same seed (the same initial weights, the same batches in the same order), the rate X
+ * then Y, N steps; at its end the whole training set and the validation set evaluated
+ * with dropout off. The session is left at the end of the second twin (its run is the
+ * current one; the first twin's is the run before it in ls_session_runs). */
+typedef struct {
+    bool valid;
+    double rate;
+    long steps;
+    double train_loss, train_acc, val_loss, val_acc;
+} ls_twin;
+int ls_session_compare(ls_session *s, const ls_action *a);
+/* The last compare's two twins, or NULL. */
+const ls_twin *ls_session_twins(const ls_session *s);
+
+/* A BatchNormalization layer's moving mean and variance as they are now (the model's
+ * own arrays, `channels` each; read on the session's thread), for the window to draw
+ * per step. -1 with the error set for a layer that is not BatchNormalization. */
+int ls_session_bn_stats(ls_session *s, const char *layer, const float **mean, const float **var,
+                        int *channels);
 
 #endif

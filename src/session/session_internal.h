@@ -47,6 +47,8 @@ struct ls_session {
     bool have_val;
     long val_at;            /* step of the last validation */
     float *change_since_mark; /* per layer */
+    long steps_at_mark;     /* optimizer steps taken when the lesson step began */
+    long steps_at_compile;  /* optimizer steps taken at the last compile (Keras 3 profile) */
     /* per layer: the weights of a Dense layer feeding a Dropout, as they were before the
      * last training step (kernel then bias), for LS_Q_DROPPED_UNIT_CHANGE */
     float **before;
@@ -58,7 +60,44 @@ struct ls_session {
     char notes[1024];
     char err[1024];
     struct ls_history *history; /* save.c: what changed between steps (save as lesson) */
+    ls_mc_result mc;        /* probe.c: the last MC dropout */
+    struct ls_keep_acc *keep; /* ensemble.c: per layer, the masks since the mark */
+    /* compare.c: the runs a reset ended, the current run, twins */
+    ls_run_history runs[LS_MAX_RUNS], cur_run, runs_view[LS_MAX_RUNS + 1];
+    int n_runs;
+    long cur_cap;
+    ls_twin twins[2];
+    float **bn_at_mark;     /* bnstats.c: per BN layer, moving mean then variance at the mark */
 };
+
+typedef struct ls_keep_acc ls_keep_acc;
+typedef struct ls_saved_dropout ls_saved_dropout;
+
+/* probe.c */
+/* Copies what a forward overwrites in the Dropout layers (mask, its flag and count,
+ * noise, output, input) for n examples; restore puts it back and frees. */
+ls_saved_dropout *ls_save_dropouts(nn_model *m, int n);
+void ls_restore_dropouts(nn_model *m, ls_saved_dropout *sv, int n);
+void ls_mc_free(ls_session *s);
+int ls_mc_measure(ls_session *s, ls_quantity q, double *v);
+
+/* compare.c */
+int ls_runs_step(ls_session *s, double loss);
+void ls_runs_validated(ls_session *s, double loss, double acc);
+void ls_runs_archive(ls_session *s);
+void ls_runs_free(ls_session *s);
+int ls_twin_measure(ls_session *s, ls_quantity q, double *v);
+
+/* bnstats.c */
+void ls_bn_mark(ls_session *s);
+void ls_bn_free(ls_session *s);
+int ls_bn_measure(ls_session *s, const ls_expect *e, double *v);
+
+/* ensemble.c */
+int ls_keep_add(ls_session *s, int n);
+void ls_keep_clear(ls_session *s);
+void ls_keep_free(ls_session *s);
+int ls_keep_measure(ls_session *s, const ls_expect *e, double *v);
 
 typedef struct ls_history ls_history;
 
