@@ -563,6 +563,8 @@ kval *ka_layers_index(kparser *p, kval *list, kval *index, int line, int col)
         ki_slice_bounds(index, n, &lo, &hi);
         return layers_val(p, list->refs + lo, (int)(hi - lo), line, col);
     }
+    if (index->k == V_NUM && index->huge)
+        ki_fail(p, line, col, "index %.0f is out of range: the list has %lld layers", index->num, (long long)n);
     if (!(index->k == V_NUM && index->is_int))
         ki_fail(p, line, col, "model.layers takes a whole-number index, found %s", ki_kind_name(index));
     int64_t i = index->i;
@@ -950,6 +952,7 @@ static kval *load_weights(kparser *p, kval *self, kargs *a, int line, int col)
     if (!b.v[0])
         ki_fail(p, line, col, "load_weights needs a file, e.g. load_weights('weights.h5')");
     const char *w = ka_need_str(p, &b, 0, "the weights file", false);
+    ka_need_path_length(p, w, ka_vline(&b, 0), ka_vcol(&b, 0));
     if (!ka_plain_path(w))
         ki_fail(p, ka_vline(&b, 0), ka_vcol(&b, 0), "the weights file must be a plain path (no quotes, backslashes or control characters)");
     if (b.v[1])

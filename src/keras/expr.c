@@ -35,6 +35,7 @@ static kval *num_val(kparser *p, double x, bool is_int, int line, int col)
     kval *v = ki_val(p, V_NUM, line, col);
     v->num = x;
     v->is_int = is_int && fabs(x) < 9e15;
+    v->huge = is_int && !v->is_int;
     v->i = v->is_int ? (int64_t)x : 0;
     return v;
 }
@@ -114,7 +115,7 @@ kval *ki_binop(kparser *p, int op, kval *a, kval *b, const ktok *at)
     }
     if (is_number(a) && is_number(b)) {
         double x = numv(a), y = numv(b), r;
-        bool ints = is_intv(a) && is_intv(b);
+        bool ints = (is_intv(a) || a->huge) && (is_intv(b) || b->huge); /* -10**18 stays whole */
         switch (op) {
         case '+': r = x + y; break;
         case '-': r = x - y; break;
@@ -243,7 +244,7 @@ static bool comp_ahead(kparser *p, bool stop_at_comma)
     return false;
 }
 
-/* Adjacent string literals, joined. Too long, NUL bytes, f-strings and bytes: a string
+/* Adjacent string literals, joined. NUL bytes, f-strings and bytes: a string
  * whose value is not known. */
 static kval *string_atom(kparser *p, const ktok *t)
 {
@@ -255,11 +256,7 @@ static kval *string_atom(kparser *p, const ktok *t)
         unusable |= peek_at(p, k)->unusable;
         k++;
     }
-    kval *v = ki_val(p, V_STR, t->line, t->col);
-    if (total > KI_MAX_STR) {
-        unusable = true;
-        total = 0;
-    }
+    kval *v = ki_val(p, V_STR, t->line, t->col); /* a literal of any length: the file is at most 1 MiB */
     char *s = ki_alloc(p, total + 1);
     size_t o = 0;
     for (int i = 0; i < k; i++) {
@@ -419,6 +416,7 @@ kval *ki_atom(kparser *p)
         v->num = t->num;
         v->is_int = t->is_int && !t->big;
         v->big = t->big;
+        v->huge = t->is_int && t->big;
         v->i = t->ival;
         return v;
     }
@@ -482,9 +480,11 @@ static kval *subscript(kparser *p, kval *obj, const ktok *open)
             if (!parts[i] || parts[i]->k == V_NONE)
                 continue;
             ki_need_known(p, parts[i], t->line, t->col, "in a slice");
-            if (!is_intv(parts[i]))
+            bool huge = parts[i]->k == V_NUM && parts[i]->huge; /* Python clamps: [:10**18] is [:] */
+            if (!is_intv(parts[i]) && !huge)
                 ki_fail(p, t->line, t->col, "a slice takes whole numbers, found %s", ki_kind_name(parts[i]));
-            int64_t x = parts[i]->k == V_BOOL ? parts[i]->b : parts[i]->i;
+            int64_t x = huge ? (parts[i]->num > 0 ? INT64_MAX / 4 : -INT64_MAX / 4)
+                             : parts[i]->k == V_BOOL ? parts[i]->b : parts[i]->i;
             if (i == 0) {
                 idx->has_lo = true;
                 idx->lo = x;
@@ -510,6 +510,9 @@ static kval *subscript(kparser *p, kval *obj, const ktok *open)
                 seq_push(p, r, obj->items[i], open->line, open->col);
             return r;
         }
+        if (idx->k == V_NUM && idx->huge)
+            ki_fail(p, t->line, t->col, "index %.0f is out of range (the %s has %d elements)", idx->num,
+                    obj->tuple ? "tuple" : "list", obj->n);
         if (!is_intv(idx))
             ki_fail(p, t->line, t->col, "a list index must be a whole number, found %s", ki_kind_name(idx));
         int64_t i = idx->k == V_BOOL ? idx->b : idx->i;

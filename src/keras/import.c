@@ -39,7 +39,7 @@ static void w_line(wbuf *w, int line, int col, const char *fmt, ...)
 {
     if (w->oom)
         return;
-    char tmp[4200];
+    char tmp[8192]; /* a base line with a 4095-byte weights path fits */
     va_list ap;
     va_start(ap, fmt);
     int k = vsnprintf(tmp, sizeof tmp - 1, fmt, ap);
@@ -718,7 +718,7 @@ static void decl_text(const plan *pl, int i, char *out, size_t n)
         break;
     case D_BASE: {
         const kbase *bs = &pg->bases[d->base];
-        char args[1200];
+        char args[4600];
         int s3[3] = {bs->h, bs->w, bs->c};
         shape_str(s3, shp, sizeof shp);
         size_t k = (size_t)snprintf(args, sizeof args, "input_shape=%s", shp);
@@ -809,7 +809,7 @@ static void write_head(wbuf *w, plan *pl)
                 w_line(w, bs->imagenet_line, 1,
                        "  # weights='imagenet' cannot be downloaded here: the base starts from random weights (give a file: load_weights('....h5'))");
         }
-        char text[4000];
+        char text[8000];
         decl_text(pl, i, text, sizeof text);
         w_line(w, d->line, d->col, "  %s", text);
     }

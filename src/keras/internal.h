@@ -70,6 +70,7 @@ typedef struct {
     size_t nstrs;
     const char *src;
     size_t len;
+    size_t col_steps;   /* bytes scanned to compute columns: at most len per line (a test's bound) */
 } klex;
 
 /* Tokenizes text. 0, or -1 with "path:line:col: message" in err. */

@@ -653,10 +653,17 @@ kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
 
 /* A path a lesson string can hold as is: 1..1000 bytes, no quote, backslash or
  * control character (the text is UTF-8 already). */
+void ka_need_path_length(kparser *p, const char *w, int line, int col)
+{
+    size_t n = strlen(w);
+    if (n >= 4096) /* PATH_MAX: no file system opens it */
+        ki_fail(p, line, col, "the weights path is %zu bytes long; a file path holds at most 4095 bytes", n);
+}
+
 bool ka_plain_path(const char *w)
 {
     size_t n = strlen(w);
-    if (n == 0 || n > 1000)
+    if (n == 0 || n >= 4096) /* PATH_MAX */
         return false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)w[i];
@@ -756,6 +763,7 @@ kval *ka_make_inception(kparser *p, kargs *a, int line, int col)
             bs->imagenet = true;
             bs->imagenet_line = ka_vline(&b, 1);
         } else {
+            ka_need_path_length(p, w, ka_vline(&b, 1), ka_vcol(&b, 1));
             if (!ka_plain_path(w))
                 ki_fail(p, ka_vline(&b, 1), ka_vcol(&b, 1), "weights= must be 'imagenet', None or a plain file path (no quotes, backslashes or control characters)");
             bs->weights = strdup(w);

@@ -31,6 +31,8 @@ void ka_str_lower(const char *s, char *out, size_t n);
 /* "; did you mean 'x'?" for the closest of names[0..n), or "" (in buf). */
 const char *ka_suggest(const char *s, const char *const *names, int n, char *buf, size_t len);
 /* A path a lesson string holds as is (no quote, backslash or control character). */
+/* Fails when w is too long to be a file path (4096 bytes or more). */
+void ka_need_path_length(kparser *p, const char *w, int line, int col);
 bool ka_plain_path(const char *w);
 int ka_new_node(kparser *p, kn_kind kind, nn_layer_type type, int line, int col);
 kref ka_node_ref(int n);
