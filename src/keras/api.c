@@ -191,6 +191,52 @@ kval *ka_resolve(kparser *p, const char *path, const char *spelled, const ktok *
     return ki_opaque(p, canon, spelled, at->line, at->col);
 }
 
+/* Modules students use by their short name without importing them. */
+static const struct {
+    const char *name, *path;
+} unimported_modules[] = {
+    {"tf", "tensorflow"}, {"keras", "keras"}, {"layers", "keras.layers"}, {"models", "keras.models"},
+    {"optimizers", "keras.optimizers"}, {"losses", "keras.losses"}, {"applications", "keras.applications"},
+};
+
+/* The canonical path Keras gives name (its shortest among the symbols: keras.optimizers.RMSprop,
+ * not .legacy.RMSprop), or NULL. */
+static const char *keras_short_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof unimported_modules / sizeof unimported_modules[0]; i++)
+        if (!strcmp(unimported_modules[i].name, name))
+            return unimported_modules[i].path;
+    const char *best = NULL;
+    size_t nl = strlen(name);
+    for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++) {
+        const char *path = symbols[i].path;
+        size_t pl = strlen(path);
+        if (symbols[i].sym == S_MODULE || pl <= nl || path[pl - nl - 1] != '.' || strcmp(path + pl - nl, name))
+            continue;
+        if (!best || pl < strlen(best))
+            best = path;
+    }
+    return best;
+}
+
+kval *ka_unimported(kparser *p, const char *name, const ktok *at)
+{
+    const char *path = keras_short_name(name);
+    if (!path)
+        return NULL;
+    kval *v = ka_resolve(p, path, name, at);
+    if (!p->dry) {
+        char full[160];
+        if (!strncmp(path, "keras", 5))
+            snprintf(full, sizeof full, "tensorflow.%s", path);
+        else
+            snprintf(full, sizeof full, "%s", path);
+        ki_note(p->pg, at->line, "%s is not imported; read as %s; Python would stop here with NameError", name, full);
+        ki_var_set(p, name, v); /* said once: later uses read the name as bound */
+    }
+    return v;
+}
+
 bool ka_star_import(kparser *p, const char *module, const ktok *at)
 {
     char canon[300];

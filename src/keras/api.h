@@ -12,6 +12,10 @@
 /* The Keras meaning of a dotted path ("tensorflow.keras.layers.Dense"), spelled as in the
  * source; at: the last name's token. Fails on unknown names in Keras's model modules. */
 kval *ka_resolve(kparser *p, const char *path, const char *spelled, const ktok *at);
+/* A name the file uses without importing it: when Keras has a class, function or module
+ * of that name, its value, with one note ("RMSprop is not imported; read as
+ * tensorflow.keras.optimizers.RMSprop; ...") and the name bound from then on; else NULL. */
+kval *ka_unimported(kparser *p, const char *name, const ktok *at);
 kval *ka_getattr(kparser *p, kval *obj, const ktok *name);
 /* from MODULE import *: binds the Keras names of MODULE; false if MODULE is not Keras's. */
 bool ka_star_import(kparser *p, const char *module, const ktok *at);

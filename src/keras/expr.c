@@ -294,6 +294,8 @@ static kval *name_atom(kparser *p, const ktok *t)
     kval *v = ki_var_get(p, t);
     if (!v)
         v = builtin(p, ki_tok_text(p, t, buf, sizeof buf), t->line, t->col);
+    if (!v)
+        v = ka_unimported(p, buf, t); /* a pasted snippet's missing import */
     if (!v) {
         /* not defined in this file (a notebook's other cell, a typo): fine where
          * the model does not need it, an error where it does */

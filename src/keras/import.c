@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 #include "keras/keras.h"
@@ -773,14 +774,17 @@ static void write_head(wbuf *w, plan *pl)
     const kcompile *c = &pg->compile;
     w_line(w, 0, 0, "# Imported by dropscope from the Keras file %s.", file);
     w_line(w, 0, 0, "# A lesson file (docs/lesson-format.md): edit it freely; docs/keras-import.md says what is read.");
-    if (pg->n_notes) {
-        w_line(w, 0, 0, "# Not imported from %s:", file);
-        for (int i = 0; i < pg->n_notes; i++)
-            w_line(w, pg->notes[i].line, 1, "#   %s", pg->notes[i].text);
-    }
     w_line(w, 0, 0, "title \"%s, imported from Keras\"", file);
     w_line(w, 0, 0, "summary \"The model of %s as Keras builds it, trained step by step on Fashion-MNIST in place of your images.\"",
            file);
+    if (pg->n_notes) { /* for the window's notes, not a step's text (issue 13) */
+        w_line(w, 0, 0, "notes");
+        for (int i = 0; i < pg->n_notes; i++) {
+            if (i)
+                w_line(w, 0, 0, "  >");
+            w_line(w, pg->notes[i].line, 1, "  > %s", pg->notes[i].text);
+        }
+    }
     w_line(w, 0, 0, "%s", "");
     w_line(w, c->loss_line, c->loss_col, "data fashion_mnist");
     if (pl->loss == NN_LOSS_BCE) {
@@ -879,19 +883,6 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
         w_line(w, 0, 0, "  > Fashion-MNIST's first %d classes stand in for yours%s.", pl->classes,
                pl->in_shape[0] != 28 || pl->in_shape[1] != 28 || pl->in_shape[2] != 1 ? ", resized to the model's input"
                                                                                       : "");
-    if (pg->n_notes) {
-        int shown = pg->n_notes < 20 ? pg->n_notes : 20;
-        w_line(w, 0, 0, "  >");
-        w_line(w, 0, 0, "  > Not imported from %s (dropscope reads only the model):", file);
-        for (int i = 0; i < shown; i++) {
-            w_line(w, 0, 0, "  >");
-            w_line(w, pg->notes[i].line, 1, "  > %s", pg->notes[i].text);
-        }
-        if (shown < pg->n_notes) {
-            w_line(w, 0, 0, "  >");
-            w_line(w, 0, 0, "  > ... and %d more (comments at the top of the lesson).", pg->n_notes - shown);
-        }
-    }
     w_line(w, 0, 0, "  focus view graph");
     for (int i = 0; i < pl->n; i++) {
         const pdecl *d = &pl->d[i];
@@ -1067,6 +1058,41 @@ static char *notes_text(const kprog *pg, const char *path)
     return s;
 }
 
+/* Whether the weights file w exists where the lesson will look for it: as given when
+ * absolute, else next to the script, in its parent directory, or in the current one. */
+static bool weights_found(const char *script, const char *w)
+{
+    struct stat st;
+    if (w[0] == '/')
+        return stat(w, &st) == 0;
+    const char *slash = strrchr(script, '/');
+    int dl = slash ? (int)(slash - script) : 1;
+    const char *dir = slash ? script : ".";
+    char path[8400];
+    const char *fmts[] = {"%.*s/%s", "%.*s/../%s"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, fmts[i], dl, dir, w);
+        if (stat(path, &st) == 0)
+            return true;
+    }
+    return stat(w, &st) == 0;
+}
+
+/* The bases' weights: imagenet cannot be downloaded; a file that is not there is said once, here. */
+static void note_weights(kprog *pg, const plan *pl, const char *path)
+{
+    for (int b = 0; b < pg->n_bases; b++) {
+        const kbase *bs = &pg->bases[b];
+        if (b != pl->flat_base && b != pl->nested_base)
+            continue;
+        if (bs->imagenet)
+            ki_note(pg, bs->imagenet_line,
+                    "weights='imagenet' cannot be downloaded here: the base starts from random weights (give a file with load_weights)");
+        else if (bs->weights && !weights_found(path, bs->weights))
+            ki_note(pg, bs->weights_line, "%s not found: the base will run on random weights", bs->weights);
+    }
+}
+
 char *ls_keras_import_ex(const char *path, const char *text, size_t len, char **notes, char *err, size_t errlen)
 {
     if (notes)
@@ -1095,10 +1121,7 @@ char *ls_keras_import_ex(const char *path, const char *text, size_t len, char **
         goto done;
     if (make_plan(&pl) < 0 || plan_frozen(&pl) < 0 || plan_data(&pl) < 0)
         goto done;
-    for (int b = 0; b < pg.n_bases; b++)
-        if (pg.bases[b].imagenet && (b == pl.flat_base || b == pl.nested_base))
-            ki_note(&pg, pg.bases[b].imagenet_line,
-                    "weights='imagenet' cannot be downloaded here: the base starts from random weights (give a file with load_weights)");
+    note_weights(&pg, &pl, path);
     /* notes in line order (stable) */
     for (int i = 1; i < pg.n_notes; i++) {
         knote x = pg.notes[i];

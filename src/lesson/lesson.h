@@ -184,6 +184,7 @@ typedef struct {
     ls_fit fit;
     int n_steps;
     ls_step *steps;
+    char *notes;            /* 'notes' block: what an import did not read, one per line; NULL if none */
 } ls_lesson;
 
 /* Parses the lesson file at path. Returns NULL on any error with "path:line:col: what

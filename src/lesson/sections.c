@@ -14,7 +14,7 @@
 /* ------------------------------------------------------------------------------------ */
 /* Sections */
 
-const char *const lsp_section_kws[] = {"title", "summary", "data", "model", "compile", "fit", "step", NULL};
+const char *const lsp_section_kws[] = {"title", "summary", "data", "model", "compile", "fit", "step", "notes", NULL};
 
 int lsp_section_kw(const parser *p, const tok *t)
 {

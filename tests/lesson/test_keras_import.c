@@ -261,15 +261,19 @@ static void test_notebook(void **state)
     int n = 0;
     for (const char *s = notes; (s = strchr(s, '\n')); s++)
         n++;
-    assert_int_equal(n, 30);
+    /* the weights file, said once when it is not there (issue 13) */
+    bool missing = access("/tmp/inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5", F_OK) != 0;
+    if (missing)
+        assert_non_null(strstr(notes, "notebook.py:24: note: /tmp/inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5 not found: the base will run on random weights\n"));
+    assert_int_equal(n, 30 + missing);
     free(notes);
-    /* and the notes are in the lesson too, where the student reads */
-    bool found = false;
-    for (int i = 0; i < l->steps[0].n_items; i++)
-        if (l->steps[0].items[i].kind == LS_ITEM_TEXT &&
-            strstr(l->steps[0].items[i].u.text, "line 85: model.fit(...) is not imported: dropscope trains step by step"))
-            found = true;
-    assert_true(found);
+    /* and the notes are in the lesson's notes (for the window), not in a step's text (issue 13) */
+    assert_non_null(l->notes);
+    assert_non_null(strstr(l->notes, "line 85: model.fit(...) is not imported: dropscope trains step by step"));
+    for (int s = 0; s < l->n_steps; s++)
+        for (int i = 0; i < l->steps[s].n_items; i++)
+            if (l->steps[s].items[i].kind == LS_ITEM_TEXT)
+                assert_null(strstr(l->steps[s].items[i].u.text, "is not imported"));
     ls_lesson_destroy(l);
 }
 
@@ -816,8 +820,8 @@ static const bad_case bad[] = {
     {"other attribute", 2, "base.name = 'b'\n", "x.py:7:6: setting 'name' on an InceptionV3 model is not supported (only trainable)"},
     {"undefined name in the model", 2, "y = layers.Dense(units)\n",
      "x.py:7:18: 'units' (line 7) uses the name 'units', which this file does not define"},
-    {"undefined module", 1, "m = Sequential([layers.Dense(3)])\n",
-     "x.py:5:5: no Keras model found, and the name 'Sequential' is not defined in this file (from tensorflow.keras.models import Sequential)"},
+    {"undefined name, not Keras's", 1, "m = Sequentail([layers.Dense(3)])\n",
+     "x.py:5:5: no Keras model found, and the name 'Sequentail' is not defined in this file"},
     {"bad indentation", 2, "for l in base.layers:\n    l.trainable = False\n  x = 1\n",
      "x.py:9:3: this line's indentation does not match any outer block"},
     {"unexpected indent", 2, "  x = 1\n", "x.py:7:3: syntax error: unexpected indentation"},
