@@ -575,6 +575,7 @@ int ki_run(kprog *pg, const klex *lx, const char *path, char *err, size_t errlen
             }
             statement(p);
         }
+        ka_default_compile(p);
     }
     ki_parser_free(p);
     return rc;

@@ -187,6 +187,25 @@ kval *ki_binop(kparser *p, int op, kval *a, kval *b, const ktok *at)
 }
 
 static kval *call_args_and_call(kparser *p, kval *callee, const ktok *open, const ktok *first);
+
+/* The image folder a data generator reads (its first argument or directory=), when a
+ * plain string: named in messages about data the stand-in cannot replace. */
+static void remember_data_dir(kparser *p, const char *fn, const kargs *a, int line)
+{
+    if (p->pg->data_dir[0] || (strcmp(fn, "flow_from_directory") && strcmp(fn, "image_dataset_from_directory")))
+        return;
+    for (int i = 0; i < a->n; i++) {
+        char kb[32];
+        bool dir = a->a[i].key ? !strcmp(ki_tok_text(p, a->a[i].key, kb, sizeof kb), "directory") : i == 0;
+        const kval *v = a->a[i].v;
+        if (dir && v->k == V_STR && !v->unusable && v->slen > 0 && v->slen < (int)sizeof p->pg->data_dir) {
+            snprintf(p->pg->data_dir, sizeof p->pg->data_dir, "%s", v->s);
+            ki_sanitize(p->pg->data_dir);
+            p->pg->data_dir_line = line;
+            return;
+        }
+    }
+}
 static kval *call_with_args(kparser *p, kval *callee, kargs *a, const ktok *open, const ktok *first);
 
 /* A comprehension's `for ... in ... [if ...]` clauses, after its element was read in dry
@@ -1015,6 +1034,7 @@ static kval *call_with_args(kparser *p, kval *callee, kargs *a, const ktok *open
             if (!strcmp(tail, "flow_from_directory") || !strcmp(tail, "flow") ||
                 !strcmp(tail, "flow_from_dataframe") || !strcmp(tail, "image_dataset_from_directory")) {
                 r->batch = 32;
+                remember_data_dir(p, tail, a, first->line);
                 for (int i = 0; i < a->n; i++) {
                     char kb[32];
                     if (a->a[i].key && !strcmp(ki_tok_text(p, a->a[i].key, kb, sizeof kb), "batch_size") &&

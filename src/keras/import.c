@@ -20,6 +20,7 @@
 
 #include "keras/keras.h"
 #include "keras/internal.h"
+#include "keras/layers.h"
 #include "lesson/lesson.h"
 
 /* ---- output with a line map ---- */
@@ -134,6 +135,7 @@ typedef struct {
     int *names_line;
     nn_loss_kind loss;
     int classes;           /* SCCE: output units */
+    bool folder;           /* more classes than Fashion-MNIST: the script's image folder */
     int batch;
     int train, val;
 } plan;
@@ -658,7 +660,18 @@ static int plan_data(plan *pl)
         if (units == 0)
             return efail(pl->err, pl->errlen, pl->path, pg->compile.loss_line, pg->compile.loss_col,
                          "with sparse_categorical_crossentropy the model must end with Dense(classes, activation='softmax')");
-        if (units < 2 || units > 10)
+        if (units > 10 && pg->data_dir[0] && pl->in_shape[2] == 3 && ka_plain_path(pg->data_dir)) {
+            /* the folder the script reads serves: its images, one sub-folder per class */
+            pl->folder = true;
+            ki_note(pg, pg->data_dir_line,
+                    "the model has %d classes, more than the stand-in Fashion-MNIST's 10: the lesson reads the image folder \"%s\" (one sub-folder per class)",
+                    units, pg->data_dir);
+        } else if (units > 10) {
+            return efail(pl->err, pl->errlen, pl->path, pg->compile.loss_line, pg->compile.loss_col,
+                         "the model has %d output classes; the lesson's stand-in data (Fashion-MNIST) has 2 to 10: an image folder with %d class sub-folders would serve (in the script: flow_from_directory('DIR') with a (height, width, 3) input; in a lesson: data folder \"DIR\")",
+                         units, units);
+        }
+        if (units < 2)
             return efail(pl->err, pl->errlen, pl->path, pg->compile.loss_line, pg->compile.loss_col,
                          "the model has %d output classes; the lesson's stand-in data (Fashion-MNIST) has 2 to 10", units);
         pl->classes = units;
@@ -775,8 +788,8 @@ static void write_head(wbuf *w, plan *pl)
     w_line(w, 0, 0, "# Imported by dropscope from the Keras file %s.", file);
     w_line(w, 0, 0, "# A lesson file (docs/lesson-format.md): edit it freely; docs/keras-import.md says what is read.");
     w_line(w, 0, 0, "title \"%s, imported from Keras\"", file);
-    w_line(w, 0, 0, "summary \"The model of %s as Keras builds it, trained step by step on Fashion-MNIST in place of your images.\"",
-           file);
+    w_line(w, 0, 0, "summary \"The model of %s as Keras builds it, trained step by step on %s.\"", file,
+           pl->folder ? "the images of the folder it reads" : "Fashion-MNIST in place of your images");
     if (pg->n_notes) { /* for the window's notes, not a step's text (issue 13) */
         w_line(w, 0, 0, "notes");
         for (int i = 0; i < pg->n_notes; i++) {
@@ -786,8 +799,13 @@ static void write_head(wbuf *w, plan *pl)
         }
     }
     w_line(w, 0, 0, "%s", "");
-    w_line(w, c->loss_line, c->loss_col, "data fashion_mnist");
-    if (pl->loss == NN_LOSS_BCE) {
+    if (pl->folder)
+        w_line(w, pg->data_dir_line, 1, "data folder \"%s\"", pg->data_dir);
+    else
+        w_line(w, c->loss_line, c->loss_col, "data fashion_mnist");
+    if (pl->folder) {
+        /* the folder's own classes, read at the model's input size */
+    } else if (pl->loss == NN_LOSS_BCE) {
         w_line(w, c->loss_line, c->loss_col, "  classes sneaker, ankle boot");
     } else {
         char cl[64] = "";
@@ -798,11 +816,12 @@ static void write_head(wbuf *w, plan *pl)
     }
     const pdecl *in = &pl->d[0];
     int iline = in->line, icol = in->col;
-    if (pl->in_shape[0] != 28 || pl->in_shape[1] != 28 || pl->in_shape[2] != 1)
+    if (!pl->folder && (pl->in_shape[0] != 28 || pl->in_shape[1] != 28 || pl->in_shape[2] != 1))
         w_line(w, iline, icol, "  resize %dx%dx%d", pl->in_shape[0], pl->in_shape[1], pl->in_shape[2]);
     w_line(w, 0, 0, "  train %d", pl->train);
     w_line(w, 0, 0, "  val %d", pl->val);
-    w_line(w, 0, 0, "  # Your own images instead: data folder \"DIR\" (one sub-folder per class), classes by number.");
+    if (!pl->folder)
+        w_line(w, 0, 0, "  # Your own images instead: data folder \"DIR\" (one sub-folder per class), classes by number.");
     w_line(w, 0, 0, "%s", "");
     w_line(w, 0, 0, "model");
     for (int i = 0; i < pl->n; i++) {
@@ -818,7 +837,7 @@ static void write_head(wbuf *w, plan *pl)
         w_line(w, d->line, d->col, "  %s", text);
     }
     w_line(w, 0, 0, "%s", "");
-    w_line(w, c->line, c->col, "compile");
+    w_line(w, c->line, c->col, "compile%s", c->assumed ? "      # the script never compiles: Keras's defaults, chosen by dropscope" : "");
     w_line(w, c->opt_line, c->opt_col, "  optimizer %s", c->opt);
     w_line(w, c->loss_line, c->loss_col, "  loss %s", nn_loss_name(c->loss));
     w_line(w, c->line, c->col, "  metrics %s", c->accuracy ? "accuracy" : "none");
@@ -875,7 +894,9 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
         w_line(w, 0, 0, "  > Imported from %s: %d layers.", file, n_layers);
     }
     w_line(w, 0, 0, "  >");
-    if (pl->loss == NN_LOSS_BCE)
+    if (pl->folder)
+        w_line(w, 0, 0, "  > The images of the folder \"%s\" that the script reads, one sub-folder per class.", pg->data_dir);
+    else if (pl->loss == NN_LOSS_BCE)
         w_line(w, 0, 0, "  > Fashion-MNIST's sneakers and ankle boots stand in for your two classes%s.",
                pl->in_shape[0] != 28 || pl->in_shape[1] != 28 || pl->in_shape[2] != 1 ? ", resized to the model's input"
                                                                                       : "");
@@ -915,6 +936,9 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
     }
     w_line(w, 0, 0, "%s", "");
     w_line(w, 0, 0, "step \"Train\"");
+    if (pg->compile.assumed)
+        w_line(w, 0, 0, "  > Keras would refuse to fit this model: the script never compiles it. dropscope trains it as compile(optimizer='rmsprop', loss='%s') would: Keras's default optimizer, and the loss its output calls for.",
+               nn_loss_name(pg->compile.loss));
     w_line(w, 0, 0, "  > 20 training steps of %d images each.%s", pl->batch,
            nd ? " Each Dropout draws a new random mask at every step." : "");
     w_line(w, 0, 0, "  focus view %s", nd ? "mask" : "metrics");

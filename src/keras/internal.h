@@ -8,7 +8,9 @@
  *              variables, and freeing what the script built;
  *   layers.c   (layers.h) argument binding, layer classes, Keras's automatic names,
  *              InceptionV3, optimizers, losses;
- *   api.c      (api.h) modules, Model, Sequential, model.layers, trainable flags,
+ *   symbols.c  (api.h) modules and their symbols, dotted paths, names used without
+ *              an import;
+ *   api.c      (api.h) Model, Sequential, model.layers, trainable flags,
  *              compile, methods and attributes;
  *   expr.c     (expr.h) the Python subset's expressions, read by recursive descent
  *              over the token cursor (cursor.h), with Python's builtins; Keras's
@@ -145,6 +147,7 @@ typedef struct {
     nn_loss_kind loss;
     int loss_line, loss_col;
     bool accuracy;
+    bool assumed;           /* the script never compiles: Keras's defaults, the loss its output calls for */
 } kcompile;
 
 typedef struct {
@@ -167,6 +170,8 @@ typedef struct {
     knote *notes;
     int n_notes, cap_notes;
     char undefined[64];     /* the first name used but not defined, for messages */
+    char data_dir[256];     /* the first image folder a data generator reads ('' unknown) */
+    int data_dir_line;
     int undefined_line, undefined_col;
     /* Keras's name counters (backend.get_uid), per prefix */
     struct {

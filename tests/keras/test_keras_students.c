@@ -202,6 +202,96 @@ static void test_notes_block(void **state)
     assert_non_null(strstr(err, "expected the text of 'notes'"));
 }
 
+/* Never compiled (issue 15): Keras's compile() defaults and the loss the output calls
+ * for, said in a note and in the training step; counts 784*128+128 + 128*10+10. */
+static void test_uncompiled(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("uncompiled_mnist.py", &notes);
+    assert_non_null(strstr(notes, "uncompiled_mnist.py:5: note: this model is never compiled: Keras would refuse to fit it"));
+    assert_int_equal(l->compile.opt.kind, NN_OPT_RMSPROP);
+    assert_true(l->compile.opt.lr == 0.001f);
+    assert_int_equal(l->compile.loss, NN_LOSS_SCCE);
+    assert_int_equal(l->data.n_classes, 10);
+    bool said = false;
+    for (int i = 0; i < l->steps[1].n_items; i++)
+        if (l->steps[1].items[i].kind == LS_ITEM_TEXT && strstr(l->steps[1].items[i].u.text, "Keras would refuse to fit this model"))
+            said = true;
+    assert_true(said);
+    expect_counts(l, 101770, 101770, 0);
+    free(notes);
+    ls_lesson_destroy(l);
+    /* an output that does not say which loss */
+    static const char linear[] = "import tensorflow as tf\n"
+                                 "m = tf.keras.Sequential([tf.keras.layers.Dense(3, input_shape=(28, 28, 1))])\n";
+    assert_null(ls_keras_import("l.py", linear, strlen(linear), err, sizeof err));
+    assert_memory_equal(err, "l.py:2:5: this model is never compiled, and its output is not Dense(1", 67);
+}
+
+/* Keras's inner modules (keras.layers.core, .normalization.batch_normalization ...) are
+ * keras.layers; counts: conv 16*9+16, BN 4*16 (half of it moving statistics), dense
+ * 13*13*16*10+10. */
+static void test_import_paths(void **state)
+{
+    (void)state;
+    ls_lesson *l = import_fixture("import_paths.py", NULL);
+    assert_int_equal(l->decls[2].cfg.type, NN_BATCHNORM);
+    expect_counts(l, 27274, 27242, 32);
+    ls_lesson_destroy(l);
+}
+
+static const char base_head[] =
+    "from tensorflow.keras import layers, Model\n"
+    "from tensorflow.keras.applications.inception_v3 import InceptionV3\n"
+    "base = InceptionV3(input_shape=(150, 150, 3), include_top=False, weights=None)\n";
+
+/* load_weights('') (a placeholder left empty): noted, random weights, not an error. */
+static void test_load_weights_empty(void **state)
+{
+    (void)state;
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s", base_head,
+             "base.load_weights('')\nbase.trainable = False\n"
+             "m = Model(base.input, layers.Dense(1, activation='sigmoid')(layers.Flatten()(base.output)))\n"
+             "m.compile(loss='binary_crossentropy')\n");
+    char *notes;
+    ls_lesson *l = import_text("w.py", text, &notes);
+    assert_non_null(strstr(notes, "w.py:4: note: load_weights('') names no file (Keras would stop here, unable to open it): the base runs on random weights\n"));
+    assert_int_equal(count(notes, "load_weights"), 1);
+    assert_null(l->decls[1].weights);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+static const char many_classes[] =
+    "from tensorflow.keras.preprocessing.image import ImageDataGenerator\n"
+    "from tensorflow.keras import layers, models\n"
+    "%s"
+    "model = models.Sequential([layers.Conv2D(8, 3, input_shape=(64, 64, 3)), layers.Flatten(),\n"
+    "                           layers.Dense(20, activation='softmax')])\n"
+    "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')\n";
+
+/* More classes than Fashion-MNIST's ten: the script's image folder serves, or the
+ * message says what would. */
+static void test_many_classes(void **state)
+{
+    (void)state;
+    char text[2048];
+    snprintf(text, sizeof text, many_classes,
+             "gen = ImageDataGenerator(rescale=1/255).flow_from_directory('flowers/train', target_size=(64, 64))\n");
+    char *notes;
+    ls_lesson *l = import_text("c.py", text, &notes);
+    assert_int_equal(l->data.kind, LS_DATA_FOLDER);
+    assert_string_equal(l->data.dir, "flowers/train");
+    assert_non_null(strstr(notes, "c.py:3: note: the model has 20 classes, more than the stand-in Fashion-MNIST's 10: the lesson reads the image folder \"flowers/train\""));
+    free(notes);
+    ls_lesson_destroy(l);
+    snprintf(text, sizeof text, many_classes, "");
+    assert_null(ls_keras_import("c.py", text, strlen(text), err, sizeof err));
+    assert_string_equal(err, "c.py:5:38: the model has 20 output classes; the lesson's stand-in data (Fashion-MNIST) has 2 to 10: an image folder with 20 class sub-folders would serve (in the script: flow_from_directory('DIR') with a (height, width, 3) input; in a lesson: data folder \"DIR\")");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +299,10 @@ int main(void)
         cmocka_unit_test(test_unimported_names),
         cmocka_unit_test(test_not_keras_names),
         cmocka_unit_test(test_notes_block),
+        cmocka_unit_test(test_uncompiled),
+        cmocka_unit_test(test_import_paths),
+        cmocka_unit_test(test_load_weights_empty),
+        cmocka_unit_test(test_many_classes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -733,7 +733,12 @@ static const bad_case bad[] = {
      "m = Model(i2, layers.Dense(1, activation='sigmoid')(y))\nm.compile(loss='binary_crossentropy')\n",
      "x.py:8:14: training=False on a base that trains is not supported"},
     /* layers and arguments */
-    {"another layer", 2, "y = layers.Rescaling(1./255)\n", "x.py:7:12: the layer 'Rescaling' is not supported"},
+    {"another layer", 2, "y = layers.LSTM(1)\n", "x.py:7:12: the layer 'LSTM' is not supported"},
+    {"a preprocessing layer (issue 15: named as what it is)", 2, "y = layers.Rescaling(1./255)\n",
+     "x.py:7:12: the preprocessing layer 'Rescaling' is not supported yet"},
+    {"an augmentation layer under experimental.preprocessing (issue 15: not 'experimental')", 2,
+     "y = layers.experimental.preprocessing.RandomFlip('horizontal')\n",
+     "x.py:7:39: the augmentation layer 'RandomFlip' is not supported yet: dropscope has no random augmentation layers"},
     {"activation", 2, "y = layers.Dense(3, activation='tanh')\n",
      "x.py:7:32: the activation 'tanh' is not supported (dropscope has relu, sigmoid, softmax and linear)"},
     {"initializer", 2, "y = layers.Conv2D(3, 3, kernel_initializer='he_normal')\n",
