@@ -186,6 +186,11 @@ kval *ki_binop(kparser *p, int op, kval *a, kval *b, const ktok *at)
             ki_kind_name(b));
 }
 
+bool ki_truth(kparser *p, const kval *v, bool *known)
+{
+    return truthy(p, v, known);
+}
+
 static kval *call_args_and_call(kparser *p, kval *callee, const ktok *open, const ktok *first);
 
 /* The image folder a data generator reads (its first argument or directory=), when a

@@ -112,6 +112,7 @@ typedef struct {
     bool explicit_name;
     kref out;              /* what its output is */
     bool frozen, frozen_live, weighted;
+    int from;              /* D_BASE: trainable from this layer of full on (-1: as frozen says) */
     int shape[3];          /* D_INPUT */
     int line, col;
 } pdecl;
@@ -218,14 +219,17 @@ static pdecl *add_decl(plan *pl)
 }
 
 /* Weighted layers of base b that the lesson holds: all frozen (1), all trainable (0),
- * or mixed (-1). live: the flags now; else as of compile. */
-static int base_frozen(const plan *pl, int b, bool nested, bool live, int *n_frozen, int *n_weighted)
+ * frozen up to a layer and trainable from it on (2, *from: its index in full: the
+ * lesson's trainable_from), or mixed otherwise (-1). live: the flags now; else as of
+ * compile. */
+static int base_frozen(const plan *pl, int b, bool nested, bool live, int *n_frozen, int *n_weighted, int *from)
 {
     const kbase *bs = &pl->pg->bases[b];
     const bool *tr = live ? bs->tr : bs->tr_c;
     bool self = live ? bs->self_tr : bs->self_tr_c;
     bool model = live ? pl->m->self_tr : pl->m->self_tr_c;
-    int fr = 0, w = 0;
+    int fr = 0, w = 0, first_tr = -1;
+    bool prefix = true; /* no frozen layer after a trainable one */
     for (int i = 1; i < bs->full->n_layers; i++) {
         if (!nested && !pl->base_need[i])
             continue;
@@ -234,10 +238,15 @@ static int base_frozen(const plan *pl, int b, bool nested, bool live, int *n_fro
         w++;
         bool eff = tr[i] && model && (!nested || self);
         fr += !eff;
+        if (eff && first_tr < 0)
+            first_tr = i;
+        if (!eff && first_tr >= 0)
+            prefix = false;
     }
     *n_frozen = fr;
     *n_weighted = w;
-    return fr == 0 ? 0 : fr == w ? 1 : -1;
+    *from = first_tr;
+    return fr == 0 ? 0 : fr == w ? 1 : prefix ? 2 : -1;
 }
 
 /* Why nothing can be imported: the model is never compiled, or there is no model. */
@@ -617,18 +626,22 @@ static int plan_frozen(plan *pl)
             d->frozen_live = d->weighted && !(n->trainable && pl->m->self_tr);
         } else if (d->kind == D_BASE) {
             const kbase *bs = &pg->bases[d->base];
-            int fr, w;
+            int fr, w, from[2], st[2];
             for (int live = 0; live < 2; live++) {
-                int s = base_frozen(pl, d->base, !d->flat, live, &fr, &w);
+                int s = st[live] = base_frozen(pl, d->base, !d->flat, live, &fr, &w, &from[live]);
                 if (s < 0)
                     return efail(pl->err, pl->errlen, pl->path, bs->flag_line, bs->flag_col,
-                                 "this leaves InceptionV3 partly frozen (%d of the %d layers with weights the model uses): dropscope freezes a base as a whole; unfreeze single layers in a lesson step instead (unfreeze LAYER)",
+                                 "this leaves InceptionV3 partly frozen (%d of the %d layers with weights the model uses) with a frozen layer after a trainable one: dropscope freezes a base up to a layer (base.layers[:N]); unfreeze single layers in a lesson step instead (unfreeze LAYER)",
                                  fr, w);
                 if (live)
                     d->frozen_live = s == 1;
                 else
                     d->frozen = s == 1;
             }
+            if ((st[0] == 2 || st[1] == 2) && (st[0] != st[1] || from[0] != from[1]))
+                return efail(pl->err, pl->errlen, pl->path, bs->flag_line, bs->flag_col,
+                             "this changes which of InceptionV3's layers are frozen after compile(): with part of a base frozen, dropscope needs the flags of the last compile() to be the flags at the end (compile again after changing them)");
+            d->from = st[0] == 2 ? from[0] : -1;
             if (bs->training_line > 0 && !d->frozen)
                 return efail(pl->err, pl->errlen, pl->path, bs->training_line, bs->training_col,
                              "training=False on a base that trains is not supported: dropscope runs a trainable base's BatchNormalization in training mode (freeze the base, or drop training=False)");
@@ -739,7 +752,9 @@ static void decl_text(const plan *pl, int i, char *out, size_t n)
         if (d->cut != bs->full->n_layers - 1)
             k += (size_t)snprintf(args + k, sizeof args - k, ", cut=%s", bs->full->layers[d->cut]->name);
         if (bs->weights && k < sizeof args)
-            snprintf(args + k, sizeof args - k, ", weights=\"%s\"", bs->weights);
+            k += (size_t)snprintf(args + k, sizeof args - k, ", weights=\"%s\"", bs->weights);
+        if (d->from > 0 && k < sizeof args)
+            snprintf(args + k, sizeof args - k, ", trainable_from=%s", bs->full->layers[d->from]->name);
         snprintf(out, n, "base inception_v3(%s)%s%s", args, ins, d->frozen ? " frozen" : "");
         break;
     }
@@ -885,6 +900,9 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
                bs->w, bs->c, cut, n_layers);
         if (d->frozen)
             w_line(w, 0, 0, "  > The base is frozen (trainable=False): its weights will not move, and its BatchNormalization layers run in inference mode.");
+        else if (d->from > 0)
+            w_line(w, 0, 0, "  > The base is frozen up to %s: the layers before it keep their weights (their BatchNormalization runs in inference mode); from %s on, the base trains with your layers.",
+                   bs->full->layers[d->from]->name, bs->full->layers[d->from]->name);
         else
             w_line(w, 0, 0, "  > The base is not frozen: it trains with the new layers.");
         if (!bs->weights)

@@ -54,6 +54,9 @@ typedef struct {
      * all the layers it added. -1, 0 when the model could not be built at parse time
      * (a base builder missing from this build). */
     int layer_first, layer_count;
+    /* LS_DECL_BASE: trainable_from=NAME: the base's layers before NAME (in its own
+     * order, Keras's model.layers) are frozen, NAME and after train ("" : not given). */
+    char trainable_from[LS_NAME_MAX];
 } ls_decl;
 
 /* Keras version whose behaviour the lesson reproduces (KERAS_SEMANTICS.md). */

@@ -717,7 +717,8 @@ static void read_inputs(parser *p, ls_decl *d, int di)
 static void base_arg(parser *p, void *vctx, const tok *key, int pos, const char *where)
 {
     layer_ctx *c = vctx;
-    static const char *const args[] = {"input_shape", "cut", "weights", "include_top", "trainable", "name", NULL};
+    static const char *const args[] = {"input_shape", "cut", "weights", "include_top", "trainable", "name",
+                                       "trainable_from", NULL};
     int idx = lsp_arg_index(p, key, pos, c->d->base, args, 0, &c->seen);
     tok t = peek(p);
     switch (idx) {
@@ -752,6 +753,7 @@ static void base_arg(parser *p, void *vctx, const tok *key, int pos, const char 
             FAIL_TOK(p, &t, "this base is already named '%s'", c->d->name);
         c->name_tok = lsp_read_name(p, "a name", where, c->d->name);
         break;
+    case 6: lsp_read_name(p, "a layer name", where, c->d->trainable_from); break;
     }
 }
 

@@ -292,6 +292,94 @@ static void test_many_classes(void **state)
     assert_string_equal(err, "c.py:5:38: the model has 20 output classes; the lesson's stand-in data (Fashion-MNIST) has 2 to 10: an image folder with 20 class sub-folders would serve (in the script: flow_from_directory('DIR') with a (height, width, 3) input; in a lesson: data folder \"DIR\")");
 }
 
+static const ls_decl *base_decl(const ls_lesson *l)
+{
+    for (int i = 0; i < l->n_decls; i++)
+        if (l->decls[i].kind == LS_DECL_BASE)
+            return &l->decls[i];
+    fail_msg("no base");
+    return NULL;
+}
+
+/* Part of a base frozen (issue 15): base.layers[:-114] (Keras's order: up to mixed6)
+ * and a flag set by name in an if. Keras's counts by hand: the base to mixed7 holds
+ * 8,975,264; mixed7's block (10 Conv2D without bias on 768 or 192 channels: 2,138,112;
+ * 10 BatchNormalization(scale=False) of 192: 1,920 beta trainable, 3,840 moving
+ * statistics) trains: 2,140,032 + the head. */
+static void test_partial_freeze(void **state)
+{
+    (void)state;
+    ls_lesson *l = import_fixture("fine_tune_slice.py", NULL);
+    const ls_decl *b = base_decl(l);
+    assert_false(b->frozen);
+    assert_string_equal(b->trainable_from, "conv2d_64");
+    expect_counts(l, 8976033, 2140032 + 769, 6835232);
+    ls_lesson_destroy(l);
+    char *notes;
+    l = import_fixture("fine_tune_by_name.py", &notes);
+    assert_string_equal(base_decl(l)->trainable_from, "conv2d_64");
+    /* USE_DROPOUT == 1: Dropout(0.2), not the elif's 0.5 */
+    bool rate02 = false;
+    for (int i = 0; i < l->n_decls; i++)
+        if (l->decls[i].kind == LS_DECL_LAYER && l->decls[i].cfg.type == NN_DROPOUT)
+            rate02 = l->decls[i].cfg.rate == 0.2;
+    assert_true(rate02);
+    expect_counts(l, 28769697, 19794433 + 2140032, 8975264 - 2140032);
+    assert_null(strstr(notes, "if "));
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+/* ifs: known conditions choose the branch; unknown ones are read without changing the
+ * model and noted; one that would change it fails. */
+static void test_if_statements(void **state)
+{
+    (void)state;
+    static const char known[] =
+        "import tensorflow as tf\nMODE = 'small'\nunits = 8\n"
+        "if MODE == 'big':\n    units = 64\nelif MODE == 'small':\n    units = 16\nelse:\n    units = 32\n"
+        "if not MODE: units = 1\n"
+        "m = tf.keras.Sequential([tf.keras.layers.Flatten(input_shape=(28, 28, 1)),\n"
+        "    tf.keras.layers.Dense(units, activation='relu'), tf.keras.layers.Dense(1, activation='sigmoid')])\n"
+        "m.compile(loss='binary_crossentropy')\n"
+        "if history.history['acc'][-1] > 0.9:\n    print('good')\nelse:\n    print('bad')\n";
+    char *notes;
+    ls_lesson *l = import_text("i.py", known, &notes);
+    assert_int_equal(l->decls[2].cfg.units, 16);
+    assert_non_null(strstr(notes, "i.py:14: note: `if history.history['acc'][-1] > 0.9:` is not imported"));
+    /* Keras: 784*16+16 + 16+1 */
+    expect_counts(l, 12577, 12577, 0);
+    free(notes);
+    ls_lesson_destroy(l);
+    static const char unknown[] =
+        "import tensorflow as tf\n"
+        "m = tf.keras.Sequential([tf.keras.layers.Flatten(input_shape=(28, 28, 1))])\n"
+        "if x_train.shape[0] > 100:\n    m.add(tf.keras.layers.Dense(1, activation='sigmoid'))\n";
+    assert_null(ls_keras_import("i.py", unknown, strlen(unknown), err, sizeof err));
+    assert_string_equal(err, "i.py:4:1: this changes the model inside a comprehension, a short-circuited expression, a loop over values dropscope does not read or an if on such values; write it as plain statements");
+}
+
+/* The lesson's trainable_from= on a base: parsed, and an unknown layer said. */
+static void test_trainable_from_syntax(void **state)
+{
+    (void)state;
+    static const char fmt[] =
+        "title \"t\"\ndata fashion_mnist\n  classes 0, 1\n  resize 150x150x3\nmodel\n"
+        "  base inception_v3(input_shape=(150, 150, 3), cut=mixed7, trainable_from=%s)\n"
+        "  GlobalAveragePooling2D()\n  Dense(1, activation=sigmoid)\ncompile\n  loss binary_crossentropy\n";
+    char text[1024];
+    snprintf(text, sizeof text, fmt, "conv2d_64");
+    ls_lesson *l = ls_lesson_parse("t.lesson", text, strlen(text), err, sizeof err);
+    if (!l)
+        print_error("%s\n", err);
+    assert_non_null(l);
+    expect_counts(l, 8976033, 2140801, 6835232);
+    ls_lesson_destroy(l);
+    snprintf(text, sizeof text, fmt, "conv2d_999");
+    assert_null(ls_lesson_parse("t.lesson", text, strlen(text), err, sizeof err));
+    assert_non_null(strstr(err, "the base 'inception_v3' has no layer named 'conv2d_999' to train from"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +391,9 @@ int main(void)
         cmocka_unit_test(test_import_paths),
         cmocka_unit_test(test_load_weights_empty),
         cmocka_unit_test(test_many_classes),
+        cmocka_unit_test(test_partial_freeze),
+        cmocka_unit_test(test_if_statements),
+        cmocka_unit_test(test_trainable_from_syntax),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

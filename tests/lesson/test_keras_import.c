@@ -706,7 +706,8 @@ static const bad_case bad[] = {
      "x.py:7:25: InceptionV3 has no layer named 'mixed77'; did you mean 'mixed7'?"},
     {"def", 2, "def build():\n    return 1\n",
      "x.py:7:1: 'def' is not supported: dropscope reads the straight-line Keras code that builds a model (no if, def, while, with or try)"},
-    {"if", 2, "if True:\n    base.trainable = True\n", "x.py:7:1: 'if' is not supported"},
+    {"if on data (issue 15: ifs with known conditions are read)", 2, "if x_train.shape[0] > 10:\n    base.trainable = False\n",
+     "x.py:8:1: this changes the model inside a comprehension, a short-circuited expression, a loop over values dropscope does not read or an if on such values"},
     {"lambda", 2, "f = lambda x: x\n", "x.py:7:5: 'lambda' is not supported"},
     /* the base */
     {"include_top by default", 1, "b = InceptionV3(input_shape=(150, 150, 3), weights=None)\n",
@@ -723,9 +724,9 @@ static const bad_case bad[] = {
     {"another application", 2, "b2 = tf.keras.applications.MobileNetV2()\n",
      "x.py:7:28: 'MobileNetV2' is not supported: the only pretrained base dropscope has is InceptionV3"},
     {"part of the base frozen", 2,
-     "for l in base.layers[:100]:\n    l.trainable = False\n"
+     "for l in base.layers[100:200]:\n    l.trainable = False\n"
      "m = Model(base.input, layers.Flatten()(base.get_layer('mixed7').output))\nm.compile(loss='binary_crossentropy')\n",
-     "x.py:8:5: this leaves InceptionV3 partly frozen (60 of the 140 layers with weights the model uses)"},
+     "x.py:8:5: this leaves InceptionV3 partly frozen (62 of the 140 layers with weights the model uses) with a frozen layer after a trainable one"},
     {"load_weights on the model", 2, "m = Model(inp, layers.Flatten()(inp))\nm.load_weights('m.h5')\n",
      "x.py:8:1: load_weights on the whole model is not supported"},
     {"training=False on a trainable base", 2,
