@@ -17,7 +17,9 @@
  *              names, attributes and calls go to api.c;
  *   eval.c     the statements, run one by one (assignments, imports, loops), each
  *              changing the model or noted as not imported;
- *   import.c   the lesson written from what was read, checked by the real parser.
+ *   plan.c     (plan.h) what the lesson declares: the model's layers and names, the
+ *              bases cut and frozen, the stand-in data;
+ *   import.c   the lesson written from the plan, checked by the real parser.
  * Errors unwind with longjmp to ki_run; everything is freed by ki_prog_free.
  * Only files in src/keras/ include this header or the other private ones (runtime.h,
  * layers.h, api.h, cursor.h, expr.h). Never includes SDL. */
