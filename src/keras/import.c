@@ -118,7 +118,10 @@ static void decl_text(const plan *pl, int i, char *out, size_t n)
     }
     switch (d->kind) {
     case D_INPUT:
-        shape_str(d->shape, shp, sizeof shp);
+        if (pl->vector_len)
+            snprintf(shp, sizeof shp, "(%d,)", pl->vector_len);
+        else
+            shape_str(d->shape, shp, sizeof shp);
         if (d->explicit_name)
             snprintf(out, n, "layer %s = Input(shape=%s)", d->name, shp);
         else

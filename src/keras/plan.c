@@ -326,10 +326,16 @@ static int plan_input(plan *pl)
         in_line = bs->line;
         in_col = bs->col;
     }
-    if (rank == 1)
+    if (rank == 1 && pl->in_shape[0] != 28 * 28)
         return kp_efail(pl->err, pl->errlen, path, in_line, in_col,
-                     "the model's input is a vector of %d numbers; dropscope feeds it images: give the shape as (height, width) or (height, width, channels) and start with Flatten()",
+                     "the model's input is a vector of %d numbers, and the stand-in images (Fashion-MNIST, 28x28x1) flatten to 784: a vector input of 784 (input_shape=(784,)) would take them, or an image input (height, width, channels) followed by Flatten()",
                      pl->in_shape[0]);
+    if (rank == 1) { /* Dense-only on vectors: the stand-in images, flattened */
+        pl->vector_len = pl->in_shape[0];
+        pl->in_shape[0] = pl->in_shape[1] = 28;
+        pl->in_shape[2] = 1;
+        ki_note(pg, in_line, "the model's input is a vector of 784 numbers: the stand-in 28x28 images are flattened to it");
+    }
     if (rank == 2) {
         /* (28, 28): the same pixels as (28, 28, 1) when only Flatten reads them */
         for (int i = 0; i < pg->n_nodes; i++) {

@@ -44,6 +44,7 @@ typedef struct {
     int nested_base;       /* -1: none */
     int in_shape[3];
     bool input_rank2;
+    int vector_len;        /* the input is a vector of this many numbers (0: an image) */
     char (*names)[LS_NAME_MAX]; /* the lesson model's names, as the parser will give them */
     int n_names, cap_names;
     int *names_line;

@@ -380,6 +380,23 @@ static void test_trainable_from_syntax(void **state)
     assert_non_null(strstr(err, "the base 'inception_v3' has no layer named 'conv2d_999' to train from"));
 }
 
+/* Dense-only on vectors (issue 15): the stand-in images flattened to 784; Keras's count
+ * for this MLP: 784*512+512 + 512*512+512 + 512*10+10 = 669,706. */
+static void test_vector_input(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("dense_vectors.py", &notes);
+    assert_int_equal(l->decls[0].cfg.type, NN_INPUT);
+    assert_int_equal(l->decls[0].cfg.shape.rank, 1);
+    assert_int_equal(l->decls[0].cfg.shape.d[0], 784);
+    assert_int_equal(l->data.resize_h, 0);
+    assert_non_null(strstr(notes, "dense_vectors.py:16: note: the model's input is a vector of 784 numbers: the stand-in 28x28 images are flattened to it"));
+    expect_counts(l, 669706, 669706, 0);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_partial_freeze),
         cmocka_unit_test(test_if_statements),
         cmocka_unit_test(test_trainable_from_syntax),
+        cmocka_unit_test(test_vector_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
