@@ -862,7 +862,7 @@ static kval *apply_base(kparser *p, int bi, kargs *a, int line, int col)
     if (bs->node >= 0)
         ki_fail(p, line, col, "InceptionV3 is called a second time: dropscope supports it once");
     kval *x = NULL;
-    int xl = line, xc = col;
+    int xl = line, xc = col, tl = bs->training_line, tc = bs->training_col;
     for (int i = 0; i < a->n; i++) {
         karg *g = &a->a[i];
         char kb[32];
@@ -885,6 +885,11 @@ static kval *apply_base(kparser *p, int bi, kargs *a, int line, int col)
     }
     if (!x)
         ki_fail(p, line, col, "InceptionV3 is called without an input");
+    if (x->k == V_OPAQUE) { /* feature_batch = base_model(image_batch): not the model */
+        bs->training_line = tl;
+        bs->training_col = tc;
+        return ka_call_on_data(p, x, line, col);
+    }
     ki_need_known(p, x, xl, xc, "as the base's input");
     if (x->k != V_TENSOR)
         ki_fail(p, xl, xc, "InceptionV3 is called on a layer's output (a tensor), found %s", ki_kind_name(x));

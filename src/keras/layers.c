@@ -258,6 +258,13 @@ static void need_pair(kparser *p, const kbound *b, int k, const char *what, char
 /* A shape tuple (each side a whole number). */
 static int need_shape(kparser *p, kval *v, int line, int col, const char *what, int *dims)
 {
+    if (v->k == V_OPAQUE && v->s && strstr(v->s, "shape")) { /* input_shape=x_train.shape[1:] */
+        dims[0] = dims[1] = 28;
+        dims[2] = 1;
+        ki_note(p->pg, line, "%s is taken from the data: read as (28, 28, 1), the shape of the stand-in images (Fashion-MNIST)",
+                what);
+        return 3;
+    }
     ki_need_known(p, v, line, col, what);
     if (is_num(v) && v->is_int) { /* input_dim=784 */
         dims[0] = (int)(v->num > 1e8 ? 1e8 : v->num);
@@ -585,6 +592,14 @@ kval *ka_make_input(kparser *p, kargs *a, int line, int col)
 }
 
 /* layer(x) / layer([a, b]) */
+kval *ka_call_on_data(kparser *p, const kval *data, int line, int col)
+{
+    ki_event(p, C_PREDICT, NULL);
+    kval *r = ki_opaque(p, "predict", "a result computed on data", line, col);
+    r->origin = data->origin ? data->origin : line;
+    return r;
+}
+
 kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
 {
     knode *n = &p->pg->nodes[ni];
@@ -618,6 +633,8 @@ kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
     }
     if (!x)
         ki_fail(p, line, col, "the layer '%s' is called without an input", n->name);
+    if (x->k == V_OPAQUE) /* on a batch of data (the TF tutorial's feature_batch): not the model */
+        return ka_call_on_data(p, x, line, col);
     ki_need_known(p, x, xl, xc, "as a layer's input");
     kref ins[LS_MAX_INPUTS];
     int n_in = 0;

@@ -42,6 +42,9 @@ const char *ka_ref_name(const kprog *pg, kref r);
 kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col);
 kval *ka_make_input(kparser *p, kargs *a, int line, int col);
 kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col);
+/* A layer, base or model called on data (a batch of images, not a layer's output):
+ * it does not build the model; the statement is noted (the lesson's steps predict). */
+kval *ka_call_on_data(kparser *p, const kval *data, int line, int col);
 kval *ka_make_inception(kparser *p, kargs *a, int line, int col);
 kval *ka_make_optimizer(kparser *p, int kind, kargs *a, int line, int col);
 kval *ka_make_loss(kparser *p, int kind, kargs *a, int line, int col);

@@ -397,6 +397,37 @@ static void test_vector_input(void **state)
     ls_lesson_destroy(l);
 }
 
+/* The TF tutorial's way (issue 15): the base and two layers called on a batch of data
+ * are noted and skipped (not shared layers), then the model; Keras's InceptionV3
+ * without top holds 21,802,784 parameters, Dense(1) on 2,048 adds 2,049. */
+static void test_base_on_data(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("tutorial_features.py", &notes);
+    assert_non_null(strstr(notes, "tutorial_features.py:20: note: `feature_batch = base_model(image_batch)` is not imported"));
+    assert_non_null(strstr(notes, "tutorial_features.py:27: note: `feature_batch_average = global_average_layer(feature_batch)` is not imported"));
+    assert_non_null(strstr(notes, "tutorial_features.py:29: note: `prediction_batch = prediction_layer(feature_batch_average)` is not imported"));
+    assert_true(base_decl(l)->frozen);
+    expect_counts(l, 21804833, 2049, 21802784);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+/* input_shape=x_train.shape[1:]: the stand-in data's shape, with a note. */
+static void test_shape_from_data(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("data_shape.py", &notes);
+    assert_non_null(strstr(notes, "data_shape.py:9: note: input_shape is taken from the data: read as (28, 28, 1), the shape of the stand-in images (Fashion-MNIST)"));
+    assert_int_equal(l->data.resize_h, 0);
+    /* Keras: 8*9+8 + 26*26*8*10+10 */
+    expect_counts(l, 54170, 54170, 0);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +443,8 @@ int main(void)
         cmocka_unit_test(test_if_statements),
         cmocka_unit_test(test_trainable_from_syntax),
         cmocka_unit_test(test_vector_input),
+        cmocka_unit_test(test_base_on_data),
+        cmocka_unit_test(test_shape_from_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
