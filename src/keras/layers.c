@@ -413,6 +413,10 @@ static void layer_arg(kparser *p, kbound *b, int k, const char *nm, nn_layer_typ
         nn_act act = need_act(p, b, k);
         n->act = act;
         sb_arg(p, out, type == NN_ACTIVATION ? NULL : "activation", nn_act_name(act));
+    } else if (type == NN_RESCALING && (!strcmp(nm, "scale") || !strcmp(nm, "offset"))) {
+        double x = need_number(p, b, k, nm); /* Rescaling(1./255), offset=-1 */
+        fmt_num(x, false, val, sizeof val);
+        sb_arg(p, out, nm, val);
     } else if (!strcmp(nm, "use_bias") || !strcmp(nm, "center") || !strcmp(nm, "scale")) {
         sb_arg(p, out, nm, ka_need_bool(p, b, k, nm) ? "True" : "False");
     } else if (!strcmp(nm, "strides") || !strcmp(nm, "pool_size")) {
@@ -530,7 +534,8 @@ kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
                     {NN_CONV2D, "filters", "Conv2D(32, (3, 3))"},
                     {NN_CONV2D, "kernel_size", "Conv2D(32, (3, 3))"},
                     {NN_DROPOUT, "rate", "Dropout(0.2)"},
-                    {NN_ACTIVATION, "activation", "Activation('relu')"}};
+                    {NN_ACTIVATION, "activation", "Activation('relu')"},
+                    {NN_RESCALING, "scale", "Rescaling(1./255)"}};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (required[i].t == type && !b.v[arg_index(names, required[i].arg)])
             ki_fail(p, line, col, "%s needs %s, e.g. %s", sig->keras, required[i].arg, required[i].example);
@@ -546,6 +551,8 @@ kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
     }
     set_node_name(p, ni, &b, kn);
     n = &p->pg->nodes[ni];
+    if (type == NN_RESCALING)
+        ki_note(p->pg, line, "%s is read as written; the stand-in images are already scaled to 0..1, where Keras's pipeline would feed 0..255", n->name);
     n->trainable_c = n->trainable;
     n->args = strdup(out.s);
     if (!n->args)

@@ -45,6 +45,9 @@ static const struct {
     {"keras.layers.Activation", S_LAYER, NN_ACTIVATION},
     {"keras.layers.Concatenate", S_LAYER, NN_CONCAT},
     {"keras.layers.InputLayer", S_LAYER, NN_INPUT},
+    {"keras.layers.Rescaling", S_LAYER, NN_RESCALING},
+    {"keras.layers.GlobalMaxPooling2D", S_LAYER, NN_GMP2D},
+    {"keras.layers.GlobalMaxPool2D", S_LAYER, NN_GMP2D},
     {"keras.layers.Input", S_INPUT_FN, 0},
     {"keras.Input", S_INPUT_FN, 0},
     {"keras.layers.concatenate", S_CONCAT_FN, 0},
@@ -85,7 +88,7 @@ static const char *const outside_names[] = {
     NULL};
 
 static const char *const layer_list =
-    "Dense, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Activation, Concatenate, Input";
+    "Dense, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Activation, Concatenate, Rescaling, Input";
 
 /* Keras's modules inside keras.layers (keras.layers.normalization.batch_normalization,
  * keras.layers.experimental.preprocessing, keras.layers.core ...): their classes are
@@ -173,7 +176,7 @@ static void preprocessing_layer(kparser *p, const char *name, const ktok *at)
     static const char *const random[] = {"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
                                          "RandomContrast", "RandomCrop", "RandomHeight", "RandomWidth",
                                          "RandomBrightness", NULL};
-    static const char *const fixed[] = {"Rescaling", "Normalization", "Resizing", "CenterCrop", NULL};
+    static const char *const fixed[] = {"Normalization", "Resizing", "CenterCrop", NULL};
     for (int i = 0; random[i]; i++)
         if (!strcmp(random[i], name))
             ki_fail(p, at->line, at->col,
@@ -182,7 +185,7 @@ static void preprocessing_layer(kparser *p, const char *name, const ktok *at)
     for (int i = 0; fixed[i]; i++)
         if (!strcmp(fixed[i], name))
             ki_fail(p, at->line, at->col,
-                    "the preprocessing layer '%s' is not supported yet: without it the rest of the model imports (dropscope scales its stand-in images to 0..1 itself)",
+                    "the preprocessing layer '%s' is not supported yet: without it the rest of the model imports (dropscope scales its stand-in images to 0..1 itself; Rescaling is read)",
                     name);
 }
 

@@ -428,6 +428,23 @@ static void test_shape_from_data(void **state)
     ls_lesson_destroy(l);
 }
 
+/* Rescaling (under layers and layers.experimental.preprocessing) and
+ * GlobalMaxPooling2D, now in the lesson language (i15-engine): Keras's counts
+ * 16*9+16 + 16*10+10. */
+static void test_rescaling(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("preprocessing_cnn.py", &notes);
+    assert_int_equal(l->decls[1].cfg.type, NN_RESCALING);
+    assert_int_equal(l->decls[4].cfg.type, NN_RESCALING);
+    assert_int_equal(l->decls[5].cfg.type, NN_GMP2D);
+    assert_non_null(strstr(notes, "preprocessing_cnn.py:10: note: rescaling is read as written"));
+    expect_counts(l, 330, 330, 0);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_vector_input),
         cmocka_unit_test(test_base_on_data),
         cmocka_unit_test(test_shape_from_data),
+        cmocka_unit_test(test_rescaling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
