@@ -885,7 +885,7 @@ static kval *apply_base(kparser *p, int bi, kargs *a, int line, int col)
     }
     if (!x)
         ki_fail(p, line, col, "InceptionV3 is called without an input");
-    if (x->k == V_OPAQUE) { /* feature_batch = base_model(image_batch): not the model */
+    if (ka_is_data(x)) { /* feature_batch = base_model(image_batch): not the model */
         bs->training_line = tl;
         bs->training_col = tc;
         return ka_call_on_data(p, x, line, col);

@@ -599,6 +599,11 @@ kval *ka_make_input(kparser *p, kargs *a, int line, int col)
 }
 
 /* layer(x) / layer([a, b]) */
+bool ka_is_data(const kval *v)
+{
+    return v->k == V_OPAQUE && strncmp(v->path, "undefined", 9) != 0; /* an undefined name stays an error */
+}
+
 kval *ka_call_on_data(kparser *p, const kval *data, int line, int col)
 {
     ki_event(p, C_PREDICT, NULL);
@@ -640,7 +645,7 @@ kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
     }
     if (!x)
         ki_fail(p, line, col, "the layer '%s' is called without an input", n->name);
-    if (x->k == V_OPAQUE) /* on a batch of data (the TF tutorial's feature_batch): not the model */
+    if (ka_is_data(x)) /* on a batch of data (the TF tutorial's feature_batch): not the model */
         return ka_call_on_data(p, x, line, col);
     ki_need_known(p, x, xl, xc, "as a layer's input");
     kref ins[LS_MAX_INPUTS];

@@ -45,6 +45,8 @@ kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col);
 /* A layer, base or model called on data (a batch of images, not a layer's output):
  * it does not build the model; the statement is noted (the lesson's steps predict). */
 kval *ka_call_on_data(kparser *p, const kval *data, int line, int col);
+/* Whether v is data the script computed (not a layer's output, not an undefined name). */
+bool ka_is_data(const kval *v);
 kval *ka_make_inception(kparser *p, kargs *a, int line, int col);
 kval *ka_make_optimizer(kparser *p, int kind, kargs *a, int line, int col);
 kval *ka_make_loss(kparser *p, int kind, kargs *a, int line, int col);

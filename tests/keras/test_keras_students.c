@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "keras/keras.h"
+#include "keras_fixture.h"
 #include "lesson/lesson.h"
 
 static char err[4096];
@@ -27,23 +28,6 @@ static bool show(void)
 {
     const char *s = getenv("DS_TEST_SHOW");
     return s && *s && strcmp(s, "0");
-}
-
-static char *read_fixture(const char *name, size_t *len)
-{
-    const char *d = getenv("DROPSCOPE_SOURCE_DIR");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/fixtures/keras/%s", d && *d ? d : ".", name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        print_error("cannot open %s\n", path);
-    assert_non_null(f);
-    char *buf = malloc(1 << 20);
-    assert_non_null(buf);
-    *len = fread(buf, 1, (1 << 20) - 1, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
 }
 
 /* Imports (name, text), parses the lesson; fails the test on any error. */
@@ -71,7 +55,7 @@ static ls_lesson *import_text(const char *name, const char *text, char **notes_o
 static ls_lesson *import_fixture(const char *file, char **notes)
 {
     size_t len;
-    char *text = read_fixture(file, &len);
+    char *text = keras_fixture_read(file, &len);
     ls_lesson *l = import_text(file, text, notes);
     free(text);
     return l;

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "keras/keras.h"
+#include "../keras/keras_fixture.h"
 #include "session/load.h"
 #include "lesson/lesson.h"
 #include "session/session.h"
@@ -34,22 +35,6 @@ static const char *source_dir(void)
 {
     const char *d = getenv("DROPSCOPE_SOURCE_DIR");
     return d && *d ? d : ".";
-}
-
-static char *read_fixture(const char *name, size_t *len)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/fixtures/keras/%s", source_dir(), name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        print_error("cannot open %s\n", path);
-    assert_non_null(f);
-    char *buf = malloc(1 << 20);
-    assert_non_null(buf);
-    *len = fread(buf, 1, (1 << 20) - 1, f);
-    buf[*len] = '\0';
-    fclose(f);
-    return buf;
 }
 
 /* Imports text and parses the lesson it gives; fails the test on any error. */
@@ -81,7 +66,7 @@ static ls_lesson *import_ok(const char *name, const char *text, size_t len, char
 static ls_lesson *import_fixture(const char *file, char **lesson_out, char **notes_out)
 {
     size_t len;
-    char *text = read_fixture(file, &len);
+    char *text = keras_fixture_read(file, &len);
     ls_lesson *l = import_ok(file, text, len, lesson_out, notes_out);
     free(text);
     return l;
