@@ -1,4 +1,5 @@
 /* Layer type names, Keras defaults and name parsing. */
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 
@@ -18,6 +19,16 @@ static const struct {
     [NN_FLATTEN] = {"Flatten", "flatten", "flatten"},
     [NN_DROPOUT] = {"Dropout", "dropout", "dropout"},
     [NN_CONCAT] = {"Concatenate", "concatenate", "concatenate"},
+    [NN_ZEROPAD2D] = {"ZeroPadding2D", "zero_padding2d", "zero_padding2d"},
+    [NN_DEPTHWISE_CONV2D] = {"DepthwiseConv2D", "depthwise_conv2d", "depthwise_conv2d"},
+    [NN_SEPARABLE_CONV2D] = {"SeparableConv2D", "separable_conv2d", "SeparableConvolution2D"},
+    [NN_ADD] = {"Add", "add", "add"},
+    [NN_MULTIPLY] = {"Multiply", "multiply", "multiply"},
+    [NN_RELU] = {"ReLU", "re_lu", "re_lu"},
+    [NN_RESHAPE] = {"Reshape", "reshape", "reshape"},
+    [NN_GMP2D] = {"GlobalMaxPooling2D", "global_max_pooling2d", "GlobalMaxPool2D"},
+    [NN_RESCALING] = {"Rescaling", "rescaling", "rescaling"},
+    [NN_NORMALIZATION] = {"Normalization", "normalization", "normalization"},
 };
 
 const char *nn_layer_type_name(nn_layer_type t)
@@ -65,18 +76,20 @@ const char *nn_layer_class_prefix(const nn_layer_cfg *c)
     return nn_layer_type_prefix(c->type);
 }
 
-static const char *act_names[] = {"linear", "relu", "sigmoid", "softmax"};
+static const char *act_names[NN_ACT_COUNT] = {"linear", "relu", "sigmoid", "softmax", "relu6", "swish"};
 
 const char *nn_act_name(nn_act a)
 {
-    return (unsigned)a < 4 ? act_names[a] : "?";
+    return (unsigned)a < NN_ACT_COUNT ? act_names[a] : "?";
 }
 
 int nn_act_parse(const char *s)
 {
     if (!strcasecmp(s, "none"))
         return NN_ACT_LINEAR;
-    for (int i = 0; i < 4; i++)
+    if (!strcasecmp(s, "silu"))
+        return NN_ACT_SWISH;
+    for (int i = 0; i < NN_ACT_COUNT; i++)
         if (!strcasecmp(s, act_names[i]))
             return i;
     return -1;
@@ -91,7 +104,12 @@ nn_layer_cfg nn_layer_cfg_default(nn_layer_type type)
     c.use_bias = true;
     c.padding = NN_PAD_VALID;
     c.kh = c.kw = (type == NN_MAXPOOL2D || type == NN_AVGPOOL2D) ? 2 : 3;
-    c.sh = c.sw = (type == NN_CONV2D) ? 1 : 0; /* pooling: 0 = pool size */
+    c.sh = c.sw = (type == NN_CONV2D || type == NN_DEPTHWISE_CONV2D || type == NN_SEPARABLE_CONV2D) ? 1 : 0; /* pooling: 0 = pool size */
+    c.pad[0] = c.pad[1] = c.pad[2] = c.pad[3] = 1; /* ZeroPadding2D(padding=(1, 1)) */
+    c.depth_multiplier = 1;
+    c.max_value = INFINITY;
+    c.coef_n = type == NN_NORMALIZATION ? 0 : 1; /* Normalization(): adapted weights */
+    c.coef_a[0] = 1.0f; /* Rescaling's scale has no default in Keras; the lesson requires it */
     c.eps = 1e-3f;
     c.momentum = 0.99f;
     c.center = c.scale = true;

@@ -39,6 +39,8 @@ static void free_buffers(nn_layer *l)
     free(l->aux2);
     free(l->argmax);
     free(l->noise);
+    free(l->preact);
+    l->preact = NULL;
     l->out = l->dout = l->logits = l->aux = l->aux2 = l->noise = NULL;
     l->mask = NULL;
     l->argmax = NULL;
@@ -105,13 +107,13 @@ static void auto_name(const nn_model *m, const nn_layer_cfg *c, char *out, size_
     }
 }
 
-static void add_param(nn_layer *l, const char *name, nn_shape shape, bool is_stat)
+void nn_layer_add_param(nn_layer *l, const char *name, nn_shape shape, bool is_stat)
 {
     nn_param *p = &l->params[l->n_params++];
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name);
     p->shape = shape;
-    p->size = nn_shape_size(shape);
+    p->size = shape.rank == 0 ? 1 : nn_shape_size(shape); /* a scalar (Normalization's count) */
     p->is_stat = is_stat;
 }
 
@@ -153,7 +155,8 @@ static int infer(nn_model *m, nn_layer *l)
     const nn_layer_cfg *c = &l->cfg;
     nn_shape in = l->n_inputs > 0 ? m->layers[l->inputs[0]]->out_shape : (nn_shape){0, {0}};
     const char *nm = l->name;
-    if (l->type != NN_INPUT && l->type != NN_CONCAT && l->n_inputs != 1)
+    bool joins = l->type == NN_CONCAT || l->type == NN_ADD || l->type == NN_MULTIPLY;
+    if (l->type != NN_INPUT && !joins && l->n_inputs != 1)
         return nn_model_fail(m, "layer '%s' (%s) takes exactly one input, got %d", nm,
                     nn_layer_type_name(l->type), l->n_inputs);
     switch (l->type) {
@@ -175,9 +178,9 @@ static int infer(nn_model *m, nn_layer *l)
         if (c->units <= 0)
             return nn_model_fail(m, "layer '%s' (Dense): units must be positive, got %d", nm, c->units);
         l->out_shape = nn_shape1(c->units);
-        add_param(l, "kernel", nn_shape2(in.d[0], c->units), false);
+        nn_layer_add_param(l, "kernel", nn_shape2(in.d[0], c->units), false);
         if (c->use_bias)
-            add_param(l, "bias", nn_shape1(c->units), false);
+            nn_layer_add_param(l, "bias", nn_shape1(c->units), false);
         break;
     case NN_CONV2D: {
         if (in.rank != 3)
@@ -191,9 +194,9 @@ static int infer(nn_model *m, nn_layer *l)
                         c->kh, c->kw, nn_shape_str(in, true, sb, sizeof sb),
                         c->padding == NN_PAD_SAME ? "same" : "valid");
         l->out_shape = nn_shape3(d.oh, d.ow, c->filters);
-        add_param(l, "kernel", nn_shape4(c->kh, c->kw, in.d[2], c->filters), false);
+        nn_layer_add_param(l, "kernel", nn_shape4(c->kh, c->kw, in.d[2], c->filters), false);
         if (c->use_bias)
-            add_param(l, "bias", nn_shape1(c->filters), false);
+            nn_layer_add_param(l, "bias", nn_shape1(c->filters), false);
         break;
     }
     case NN_MAXPOOL2D:
@@ -222,11 +225,11 @@ static int infer(nn_model *m, nn_layer *l)
         if (!(c->eps > 0) || !(c->momentum >= 0 && c->momentum <= 1))
             return nn_model_fail(m, "layer '%s' (BatchNormalization): epsilon must be > 0 and momentum in [0, 1]", nm);
         if (c->scale)
-            add_param(l, "gamma", nn_shape1(ch), false);
+            nn_layer_add_param(l, "gamma", nn_shape1(ch), false);
         if (c->center)
-            add_param(l, "beta", nn_shape1(ch), false);
-        add_param(l, "moving_mean", nn_shape1(ch), true);
-        add_param(l, "moving_variance", nn_shape1(ch), true);
+            nn_layer_add_param(l, "beta", nn_shape1(ch), false);
+        nn_layer_add_param(l, "moving_mean", nn_shape1(ch), true);
+        nn_layer_add_param(l, "moving_variance", nn_shape1(ch), true);
         break;
     }
     case NN_ACTIVATION:
@@ -261,7 +264,9 @@ static int infer(nn_model *m, nn_layer *l)
         break;
     }
     default:
-        return nn_model_fail(m, "layer '%s': unknown layer type %d", nm, (int)l->type);
+        if (nn_extra_layer_infer(m, l, in) < 0)
+            return -1;
+        break;
     }
     l->out_size = nn_shape_size(l->out_shape);
     if (l->out_size == 0 || l->out_size > (size_t)1 << 30)
@@ -351,7 +356,7 @@ static void init_params(nn_layer *l, nn_rng *rng)
 {
     for (int p = 0; p < l->n_params; p++) {
         nn_param *pr = &l->params[p];
-        if (!strcmp(pr->name, "kernel")) {
+        if (strstr(pr->name, "kernel")) { /* kernel, depthwise_kernel, pointwise_kernel */
             int fan_in, fan_out;
             if (pr->shape.rank == 2) {
                 fan_in = pr->shape.d[0];
@@ -363,7 +368,8 @@ static void init_params(nn_layer *l, nn_rng *rng)
             }
             nn_glorot_uniform(pr->data, pr->size, fan_in, fan_out, rng);
         } else {
-            float v = (!strcmp(pr->name, "gamma") || !strcmp(pr->name, "moving_variance")) ? 1.0f : 0.0f;
+            float v = (!strcmp(pr->name, "gamma") || !strcmp(pr->name, "moving_variance") ||
+                       !strcmp(pr->name, "variance")) ? 1.0f : 0.0f;
             for (size_t i = 0; i < pr->size; i++)
                 pr->data[i] = v;
         }
@@ -503,6 +509,8 @@ static int alloc_buffers(nn_model *m, int n)
             conv_dims(l, &m->layers[l->inputs[0]]->out_shape, n, &d);
             total += nn_conv2d_scratch_floats(&d) * sizeof(float);
         }
+        if (l->type > NN_CONCAT || (l->type == NN_CONV2D || l->type == NN_DENSE))
+            total += nn_extra_layer_bytes(m, l, n);
     }
     if (m->memory_budget && total + m->memory_used > m->memory_budget)
         return nn_model_fail(m, "a batch of %d needs %.1f MiB of activations on top of %.1f MiB of weights, over the memory budget of %.1f MiB",
@@ -536,6 +544,8 @@ static int alloc_buffers(nn_model *m, int n)
             if (s && !(l->aux = malloc(s * sizeof(float))))
                 return nn_model_fail(m, "out of memory for layer '%s' scratch", l->name);
         }
+        if ((l->type > NN_CONCAT || l->type == NN_CONV2D || l->type == NN_DENSE) && nn_extra_layer_alloc(m, l, n) < 0)
+            return -1;
         l->mask_valid = false;
     }
     m->batch_cap = n;
@@ -643,6 +653,8 @@ static void apply_act(nn_model *m, nn_layer *l, int n)
     int row_len = l->out_shape.d[l->out_shape.rank - 1];
     if (l->index == m->output)
         memcpy(l->logits, l->out, (size_t)n * l->out_size * sizeof(float));
+    if (l->preact)
+        memcpy(l->preact, l->out, (size_t)n * l->out_size * sizeof(float));
     if (l->cfg.act != NN_ACT_LINEAR)
         nn_act_forward(l->out, l->out, rows, row_len, l->cfg.act);
 }
@@ -729,7 +741,11 @@ static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool t
         break;
     }
     default:
-        return nn_model_fail(m, "layer '%s': no forward", l->name);
+        if (nn_extra_layer_forward(m, l, n) < 0)
+            return -1;
+        if (nn_layer_type_has_act(l->type))
+            apply_act(m, l, n);
+        break;
     }
     return 0;
 }
@@ -791,12 +807,11 @@ static void backward_layer(nn_model *m, nn_layer *l, int n, float *tmp)
     bool train = layer_trains(l);
     float *dy = l->dout;
     /* The output layer's dout already holds d(loss)/d(logits). */
-    bool has_act = (l->type == NN_DENSE || l->type == NN_CONV2D) && l->cfg.act != NN_ACT_LINEAR &&
-                   l->index != m->output;
+    bool has_act = nn_layer_type_has_act(l->type) && l->cfg.act != NN_ACT_LINEAR && l->index != m->output;
     if (has_act) {
         int row_len = l->out_shape.d[l->out_shape.rank - 1];
         memset(tmp, 0, total * sizeof(float));
-        nn_act_backward(tmp, l->dout, l->out, total / (size_t)row_len, row_len, l->cfg.act);
+        nn_act_backward_x(tmp, l->dout, l->out, l->preact, total / (size_t)row_len, row_len, l->cfg.act);
         dy = tmp;
     }
     nn_layer *src = l->n_inputs ? m->layers[l->inputs[0]] : NULL;
@@ -859,7 +874,7 @@ static void backward_layer(nn_model *m, nn_layer *l, int n, float *tmp)
             break;
         }
         int row_len = l->out_shape.d[l->out_shape.rank - 1];
-        nn_act_backward(din, dy, l->out, total / (size_t)row_len, row_len, l->cfg.act);
+        nn_act_backward_x(din, dy, l->out, src->out, total / (size_t)row_len, row_len, l->cfg.act);
         break;
     }
     case NN_FLATTEN:
@@ -884,6 +899,7 @@ static void backward_layer(nn_model *m, nn_layer *l, int n, float *tmp)
         break;
     }
     default:
+        nn_extra_layer_backward(m, l, n, dy, train);
         break;
     }
 }

@@ -22,6 +22,8 @@
 /* Inputs one layer may take (a Concatenate of InceptionV3 takes 4; the limit bounds the
  * stack arrays of the forward and backward passes). */
 #define NN_MAX_INPUTS 64
+/* Per-channel constants a Rescaling or Normalization layer can be given. */
+#define NN_MAX_COEF 16
 
 typedef enum {
     NN_INPUT = 0,
@@ -35,6 +37,17 @@ typedef enum {
     NN_FLATTEN,
     NN_DROPOUT,
     NN_CONCAT,
+    /* the keras.applications bases' layers (src/engine/layer_extra.c) */
+    NN_ZEROPAD2D,
+    NN_DEPTHWISE_CONV2D,
+    NN_SEPARABLE_CONV2D,
+    NN_ADD,
+    NN_MULTIPLY,
+    NN_RELU,            /* the ReLU layer class (max_value); Activation('relu') is NN_ACTIVATION */
+    NN_RESHAPE,
+    NN_GMP2D,
+    NN_RESCALING,
+    NN_NORMALIZATION,
     NN_LAYER_TYPE_COUNT
 } nn_layer_type;
 
@@ -59,7 +72,8 @@ const char *nn_layer_type_prefix(nn_layer_type t);
  * "max_pooling2d"); returns -1 if unknown. */
 int nn_layer_type_parse(const char *s);
 const char *nn_act_name(nn_act a);
-/* "relu", "sigmoid", "softmax", "linear" (also None/"none"); -1 if unknown. */
+/* "relu", "sigmoid", "softmax", "linear", "relu6", "swish" (also None/"none", and
+ * Keras 3's "silu" for swish); -1 if unknown. */
 int nn_act_parse(const char *s);
 
 /* Everything needed to add a layer. Unused fields are ignored; start from
@@ -85,6 +99,16 @@ typedef struct {
     float eps, momentum;  /* BatchNormalization (Keras: 1e-3, 0.99) */
     bool center, scale;   /* BatchNormalization (Keras: true, true) */
     bool trainable;       /* false: frozen from the start */
+    int pad[4];           /* ZeroPadding2D: top, bottom, left, right */
+    int depth_multiplier; /* DepthwiseConv2D, SeparableConv2D (Keras: 1) */
+    float max_value;      /* ReLU: INFINITY = None (Keras's default) */
+    nn_shape target_shape; /* Reshape: one example's shape; one entry may be -1 */
+    /* Rescaling: coef_a = scale, coef_b = offset; Normalization: coef_a = mean, coef_b =
+     * variance, as given to the constructor. coef_n values per channel (1: the same for
+     * every channel). Normalization with coef_n 0 keeps Keras's adapted weights instead
+     * (mean, variance, count: non-trainable, loaded from a weights file). */
+    int coef_n;
+    float coef_a[NN_MAX_COEF], coef_b[NN_MAX_COEF];
 } nn_layer_cfg;
 
 nn_layer_cfg nn_layer_cfg_default(nn_layer_type type);
@@ -133,7 +157,8 @@ typedef struct nn_layer {
                              * training forward (batch_cap * out_size); NULL otherwise */
     bool mask_valid;        /* Dropout: the last forward drew a mask (training mode) */
     float *aux;             /* layer scratch (BN xhat, conv im2col, ...) */
-    float *aux2;            /* BN mean and invstd */
+    float *aux2;            /* BN mean and invstd; Rescaling/Normalization per-channel constants */
+    float *preact;          /* swish activation on Dense/Conv layers: the pre-activation */
     int32_t *argmax;        /* MaxPooling2D */
     bool bn_used_batch_stats; /* BN: last forward normalised with batch statistics */
     /* Dropout: when set, training forwards use this mask (batch_cap * out_size, owned by

@@ -23,6 +23,9 @@ typedef enum {
     NN_ACT_RELU,
     NN_ACT_SIGMOID,
     NN_ACT_SOFTMAX,
+    NN_ACT_RELU6,    /* min(max(x, 0), 6): Keras 3's 'relu6', ReLU(max_value=6) */
+    NN_ACT_SWISH,    /* x * sigmoid(x): 'swish' (Keras 3 also 'silu') */
+    NN_ACT_COUNT
 } nn_act;
 
 typedef enum {
@@ -42,10 +45,16 @@ void nn_dense_backward_fresh(float *din, float *dkernel, float *dbias, const flo
                              const float *in, const float *kernel, int n, int in_dim, int units);
 
 /* ---- Activations, elementwise; softmax over the last axis (rows of row_len) ----
- * Backward uses the forward OUTPUT (relu: out > 0; sigmoid: out(1-out); softmax: Jacobian). */
+ * Backward uses the forward OUTPUT (relu: out > 0; relu6: 0 < out < 6, as TF's
+ * relu6_grad; sigmoid: out(1-out); softmax: Jacobian), except swish, whose derivative
+ * needs the input: nn_act_backward_x takes it (in may be NULL for the others). */
 void nn_act_forward(float *out, const float *in, size_t rows, int row_len, nn_act act);
 void nn_act_backward(float *din, const float *dout, const float *out, size_t rows, int row_len,
                      nn_act act);
+void nn_act_backward_x(float *din, const float *dout, const float *out, const float *in, size_t rows,
+                       int row_len, nn_act act);
+/* True when the activation's backward needs the forward input (swish). */
+bool nn_act_needs_input(nn_act act);
 
 /* ---- Dropout (inverted): out = in * mask / (1 - rate) ----
  * nn_dropout_draw fills mask[i] = (u >= rate) with u ~ U[0,1) from rng, one draw per
@@ -164,6 +173,51 @@ double nn_scce_logits(float *dlogits, const float *logits, const int32_t *labels
 int nn_binary_correct(const float *logits, const int32_t *labels, int n);
 /* Categorical accuracy: argmax (first maximum) equals the label. */
 int nn_categorical_correct(const float *logits, const int32_t *labels, int n, int k);
+
+/* ---- ZeroPadding2D: (n, h, w, c) -> (n, h + top + bottom, w + left + right, c) ---- */
+typedef struct {
+    int n, h, w, c;
+    int top, bottom, left, right;
+} nn_pad_dims;
+void nn_zeropad2d_forward(float *out, const float *in, const nn_pad_dims *d);
+void nn_zeropad2d_backward(float *din, const float *dout, const nn_pad_dims *d);
+
+/* ---- DepthwiseConv2D: kernel (kh, kw, c, depth_multiplier) in an nn_conv_dims whose
+ * `filters` is the depth multiplier; output channel ci * dm + k reads input channel ci
+ * (Keras's order). Output (n, oh, ow, c * dm). No scratch. ---- */
+void nn_depthwise_forward(float *out, const float *in, const float *kernel, const float *bias,
+                          const nn_conv_dims *d);
+void nn_depthwise_backward(float *din, float *dkernel, float *dbias, const float *dout,
+                           const float *in, const float *kernel, const nn_conv_dims *d);
+
+/* ---- Element-wise merges with Keras's broadcasting (Add, Multiply) ----
+ * Every input has the output's rank; each of its axes equals the output's or is 1
+ * (broadcast). dims[k] of input i are given in in_dims[i * rank + k]; rank counts the
+ * batch axis. Multiply's backward needs the inputs. */
+typedef enum { NN_MERGE_ADD = 0, NN_MERGE_MUL } nn_merge_op;
+void nn_merge_forward(float *out, const float *const *ins, const int *in_dims, int n_in,
+                      const int *out_dims, int rank, nn_merge_op op);
+void nn_merge_backward(float *const *dins, const float *dout, const float *const *ins,
+                       const int *in_dims, int n_in, const int *out_dims, int rank, nn_merge_op op);
+
+/* ---- ReLU layer with max_value (NAN or INFINITY = None): min(max(x, 0), max_value);
+ * the gradient passes where 0 < out < max_value ---- */
+void nn_relu_max_forward(float *out, const float *in, size_t n, float max_value);
+void nn_relu_max_backward(float *din, const float *dout, const float *out, size_t n, float max_value);
+
+/* ---- GlobalMaxPooling2D: (n, hw, c) -> (n, c); argmax (n * c) for backward ---- */
+void nn_gmp2d_forward(float *out, int32_t *argmax, const float *in, int n, int hw, int c);
+void nn_gmp2d_backward(float *din, const float *dout, const int32_t *argmax, int n, int hw, int c);
+
+/* ---- Rescaling: y = x * scale[ch] + offset[ch] over rows of c channels (Keras's
+ * inputs * scale + offset); backward din += dy * scale ---- */
+void nn_affine_forward(float *out, const float *in, const float *scale, const float *offset, size_t rows, int c);
+void nn_affine_backward(float *din, const float *dout, const float *scale, size_t rows, int c);
+/* ---- Normalization: y = (x - mean[ch]) / den[ch], den = max(sqrt(variance), 1e-7) as
+ * Keras computes it (nn_norm_den fills den); backward din += dy / den ---- */
+void nn_norm_den(float *den, const float *variance, int c);
+void nn_norm_forward(float *out, const float *in, const float *mean, const float *den, size_t rows, int c);
+void nn_norm_backward(float *din, const float *dout, const float *den, size_t rows, int c);
 
 /* Keras glorot_uniform: U[-limit, limit], limit = sqrt(6 / (fan_in + fan_out)). */
 void nn_glorot_uniform(float *w, size_t n, int fan_in, int fan_out, nn_rng *rng);

@@ -1,5 +1,4 @@
-/* What Keras names mean to the importer: the modules (tf.keras, keras) and their
- * symbols, Model and Sequential, model.layers in Keras's order, the trainable flags,
+/* What Keras objects do in the importer (names and modules are in symbols.c): Model and Sequential, model.layers in Keras's order, the trainable flags,
  * compile (optimizer, loss, metrics), the methods and attributes students use
  * (get_layer, load_weights, layers, input, output, trainable, summary, fit ...), and
  * calls dispatched by what is called. Layer classes, their arguments, Keras's names,
@@ -17,193 +16,6 @@
 
 #include "keras/layers.h"
 #include "keras/runtime.h"
-
-/* ------------------------------------------------------------------------------------ */
-/* Modules and symbols */
-
-static const struct {
-    const char *path;
-    int sym, sub;
-} symbols[] = {
-    {"keras", S_MODULE, M_LOOSE},
-    {"keras.layers", S_MODULE, M_LAYERS},
-    {"keras.models", S_MODULE, M_MODELS},
-    {"keras.applications", S_MODULE, M_APPS},
-    {"keras.applications.inception_v3", S_MODULE, M_APPS},
-    {"keras.optimizers", S_MODULE, M_OPT},
-    {"keras.optimizers.legacy", S_MODULE, M_OPT},
-    {"keras.optimizers.experimental", S_MODULE, M_OPT},
-    {"keras.losses", S_MODULE, M_LOSS},
-    {"keras.activations", S_MODULE, M_ACT},
-    {"keras.backend", S_MODULE, M_LOOSE},
-    {"tensorflow", S_MODULE, M_LOOSE},
-    {"tensorflow.nn", S_MODULE, M_LOOSE},
-    {"keras.layers.Dense", S_LAYER, NN_DENSE},
-    {"keras.layers.Dropout", S_LAYER, NN_DROPOUT},
-    {"keras.layers.Flatten", S_LAYER, NN_FLATTEN},
-    {"keras.layers.Conv2D", S_LAYER, NN_CONV2D},
-    {"keras.layers.Convolution2D", S_LAYER, NN_CONV2D},
-    {"keras.layers.MaxPooling2D", S_LAYER, NN_MAXPOOL2D},
-    {"keras.layers.MaxPool2D", S_LAYER, NN_MAXPOOL2D},
-    {"keras.layers.AveragePooling2D", S_LAYER, NN_AVGPOOL2D},
-    {"keras.layers.AvgPool2D", S_LAYER, NN_AVGPOOL2D},
-    {"keras.layers.GlobalAveragePooling2D", S_LAYER, NN_GAP2D},
-    {"keras.layers.GlobalAvgPool2D", S_LAYER, NN_GAP2D},
-    {"keras.layers.BatchNormalization", S_LAYER, NN_BATCHNORM},
-    {"keras.layers.Activation", S_LAYER, NN_ACTIVATION},
-    {"keras.layers.Concatenate", S_LAYER, NN_CONCAT},
-    {"keras.layers.InputLayer", S_LAYER, NN_INPUT},
-    {"keras.layers.Input", S_INPUT_FN, 0},
-    {"keras.Input", S_INPUT_FN, 0},
-    {"keras.layers.concatenate", S_CONCAT_FN, 0},
-    {"keras.Model", S_MODEL, 0},
-    {"keras.models.Model", S_MODEL, 0},
-    {"keras.Sequential", S_SEQUENTIAL, 0},
-    {"keras.models.Sequential", S_SEQUENTIAL, 0},
-    {"keras.applications.InceptionV3", S_INCEPTION, 0},
-    {"keras.applications.inception_v3.InceptionV3", S_INCEPTION, 0},
-    {"keras.optimizers.SGD", S_OPT, NN_OPT_SGD},
-    {"keras.optimizers.RMSprop", S_OPT, NN_OPT_RMSPROP},
-    {"keras.optimizers.Adam", S_OPT, NN_OPT_ADAM},
-    {"keras.optimizers.legacy.SGD", S_OPT, NN_OPT_SGD},
-    {"keras.optimizers.legacy.RMSprop", S_OPT, NN_OPT_RMSPROP},
-    {"keras.optimizers.legacy.Adam", S_OPT, NN_OPT_ADAM},
-    {"keras.optimizers.experimental.SGD", S_OPT, NN_OPT_SGD},
-    {"keras.optimizers.experimental.RMSprop", S_OPT, NN_OPT_RMSPROP},
-    {"keras.optimizers.experimental.Adam", S_OPT, NN_OPT_ADAM},
-    {"keras.losses.BinaryCrossentropy", S_LOSS_CLASS, 0},
-    {"keras.losses.SparseCategoricalCrossentropy", S_LOSS_CLASS, 1},
-    {"keras.losses.CategoricalCrossentropy", S_LOSS_CLASS, 2},
-    {"keras.losses.binary_crossentropy", S_LOSS_FN, 0},
-    {"keras.losses.sparse_categorical_crossentropy", S_LOSS_FN, 1},
-    {"keras.losses.categorical_crossentropy", S_LOSS_FN, 2},
-    {"keras.activations.relu", S_ACT, NN_ACT_RELU},
-    {"keras.activations.sigmoid", S_ACT, NN_ACT_SIGMOID},
-    {"keras.activations.softmax", S_ACT, NN_ACT_SOFTMAX},
-    {"keras.activations.linear", S_ACT, NN_ACT_LINEAR},
-    {"tensorflow.nn.relu", S_ACT, NN_ACT_RELU},
-    {"tensorflow.nn.sigmoid", S_ACT, NN_ACT_SIGMOID},
-    {"tensorflow.nn.softmax", S_ACT, NN_ACT_SOFTMAX},
-    {"keras.backend.clear_session", S_CLEAR_SESSION, 0},
-};
-
-/* Functions of Keras's model modules that are not the model itself (read, noted). */
-static const char *const outside_names[] = {
-    "keras.applications.inception_v3.preprocess_input", "keras.applications.inception_v3.decode_predictions",
-    NULL};
-
-static const char *const layer_list =
-    "Dense, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Activation, Concatenate, Input";
-
-/* tensorflow.keras.x, tensorflow.python.keras.x, tensorflow.compat.v2.keras.x -> keras.x */
-static void canonical(const char *path, char *out, size_t n)
-{
-    static const char *const pre[] = {"tensorflow.python.keras", "tensorflow.compat.v1.keras",
-                                      "tensorflow.compat.v2.keras", "tensorflow.keras", "tf_keras", NULL};
-    for (int i = 0; pre[i]; i++) {
-        size_t k = strlen(pre[i]);
-        if (!strncmp(path, pre[i], k) && (path[k] == '\0' || path[k] == '.')) {
-            snprintf(out, n, "keras%s", path + k);
-            return;
-        }
-    }
-    /* tf.optimizers, tf.losses, tf.activations: TensorFlow's aliases of Keras's */
-    static const char *const alias[] = {"tensorflow.optimizers", "tensorflow.losses", "tensorflow.activations", NULL};
-    for (int i = 0; alias[i]; i++) {
-        size_t k = strlen(alias[i]);
-        if (!strncmp(path, alias[i], k) && (path[k] == '\0' || path[k] == '.')) {
-            snprintf(out, n, "keras%s", path + strlen("tensorflow"));
-            return;
-        }
-    }
-    snprintf(out, n, "%s", path);
-}
-
-static kval *sym_val(kparser *p, int i, const char *spelled, const ktok *at)
-{
-    kval *v = ki_val(p, V_SYM, at->line, at->col);
-    v->sym = symbols[i].sym;
-    v->sub = symbols[i].sub;
-    v->path = symbols[i].path;
-    v->s = ki_strdup(p, spelled);
-    return v;
-}
-
-kval *ka_resolve(kparser *p, const char *path, const char *spelled, const ktok *at)
-{
-    char canon[300];
-    canonical(path, canon, sizeof canon);
-    if (!spelled)
-        spelled = path;
-    for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++)
-        if (!strcmp(symbols[i].path, canon))
-            return sym_val(p, (int)i, spelled, at);
-    for (int i = 0; outside_names[i]; i++)
-        if (!strcmp(outside_names[i], canon))
-            return ki_opaque(p, canon, spelled, at->line, at->col);
-    /* the module it is in, if Keras's */
-    const char *dot = strrchr(canon, '.');
-    if (dot) {
-        char mod[300];
-        snprintf(mod, sizeof mod, "%.*s", (int)(dot - canon), canon);
-        const char *name = dot + 1;
-        for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++) {
-            if (symbols[i].sym != S_MODULE || strcmp(symbols[i].path, mod))
-                continue;
-            char sg[96];
-            const char *names[64];
-            int nn = 0;
-            size_t ml = strlen(mod);
-            for (size_t j = 0; j < sizeof symbols / sizeof symbols[0] && nn < 64; j++)
-                if (!strncmp(symbols[j].path, mod, ml) && symbols[j].path[ml] == '.' &&
-                    !strchr(symbols[j].path + ml + 1, '.'))
-                    names[nn++] = symbols[j].path + ml + 1;
-            ka_suggest(name, names, nn, sg, sizeof sg);
-            switch (symbols[i].sub) {
-            case M_LAYERS:
-                ki_fail(p, at->line, at->col, "the layer '%s' is not supported%s (dropscope has %s)", name, sg, layer_list);
-            case M_APPS:
-                ki_fail(p, at->line, at->col, "'%s' is not supported%s: the only pretrained base dropscope has is InceptionV3",
-                        name, sg);
-            case M_OPT:
-                if (!strcmp(name, "schedules"))
-                    ki_fail(p, at->line, at->col,
-                            "learning-rate schedules are not supported: give a number (a lesson step can change it: learning rate X)");
-                ki_fail(p, at->line, at->col, "the optimizer '%s' is not supported%s (dropscope has SGD, RMSprop and Adam)",
-                        name, sg);
-            case M_LOSS:
-                ki_fail(p, at->line, at->col,
-                        "the loss '%s' is not supported%s (dropscope has binary_crossentropy and sparse_categorical_crossentropy)",
-                        name, sg);
-            case M_ACT:
-                ki_fail(p, at->line, at->col,
-                        "the activation '%s' is not supported%s (dropscope has relu, sigmoid, softmax and linear)", name, sg);
-            case M_MODELS:
-                ki_fail(p, at->line, at->col, "'%s' is not supported%s: build the model with Model(...) or Sequential([...])",
-                        name, sg);
-            default:
-                break;
-            }
-        }
-    }
-    /* Keras's other modules (callbacks, preprocessing, utils, datasets ...) and
-     * everything else: outside the model */
-    return ki_opaque(p, canon, spelled, at->line, at->col);
-}
-
-bool ka_star_import(kparser *p, const char *module, const ktok *at)
-{
-    char canon[300];
-    canonical(module, canon, sizeof canon);
-    size_t ml = strlen(canon);
-    bool found = false;
-    for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++)
-        if (!strncmp(symbols[i].path, canon, ml) && symbols[i].path[ml] == '.' && !strchr(symbols[i].path + ml + 1, '.')) {
-            ki_var_set(p, symbols[i].path + ml + 1, sym_val(p, (int)i, symbols[i].path, at));
-            found = true;
-        }
-    return found;
-}
 
 /* ------------------------------------------------------------------------------------ */
 /* Models */
@@ -563,6 +375,8 @@ kval *ka_layers_index(kparser *p, kval *list, kval *index, int line, int col)
         ki_slice_bounds(index, n, &lo, &hi);
         return layers_val(p, list->refs + lo, (int)(hi - lo), line, col);
     }
+    if (index->k == V_NUM && index->huge)
+        ki_fail(p, line, col, "index %.0f is out of range: the list has %lld layers", index->num, (long long)n);
     if (!(index->k == V_NUM && index->is_int))
         ki_fail(p, line, col, "model.layers takes a whole-number index, found %s", ki_kind_name(index));
     int64_t i = index->i;
@@ -652,6 +466,72 @@ static void snapshot_flags(kprog *pg)
     }
     for (int m = 0; m < pg->n_models; m++)
         pg->models[m].self_tr_c = pg->models[m].self_tr;
+}
+
+/* The last Dense of model mi's output (through Dropout and Activation): its units and
+ * the activation applied to it; false when the output is not such a Dense. */
+static bool output_dense(const kprog *pg, const kmodel *m, int *units, nn_act *act)
+{
+    int node = m->sequential ? (m->n_seq ? m->seq[m->n_seq - 1] : -1) : m->out.node;
+    bool act_set = false;
+    for (int guard = 0; guard < 2048 && node >= 0; guard++) {
+        const knode *n = &pg->nodes[node];
+        if (n->kind != KN_LAYER)
+            return false;
+        if (n->type == NN_DENSE) {
+            *units = n->units;
+            if (!act_set)
+                *act = n->act;
+            return true;
+        }
+        if (n->type == NN_ACTIVATION && !act_set) {
+            *act = n->act;
+            act_set = true;
+        } else if (n->type != NN_DROPOUT && n->type != NN_ACTIVATION) {
+            return false;
+        }
+        if (m->sequential) { /* the layer added before it */
+            int k = -1;
+            for (int i = 0; i < m->n_seq; i++)
+                if (m->seq[i] == node)
+                    k = i;
+            node = k > 0 ? m->seq[k - 1] : -1;
+        } else {
+            node = n->n_in == 1 ? n->in[0].node : -1;
+        }
+    }
+    return false;
+}
+
+void ka_default_compile(kparser *p)
+{
+    kprog *pg = p->pg;
+    if (pg->compile.set || pg->n_models == 0)
+        return;
+    int mi = pg->n_models - 1;
+    const kmodel *m = &pg->models[mi];
+    int units = 0;
+    nn_act act = NN_ACT_LINEAR;
+    nn_loss_kind loss;
+    if (output_dense(pg, m, &units, &act) && units == 1 && act == NN_ACT_SIGMOID)
+        loss = NN_LOSS_BCE;
+    else if (output_dense(pg, m, &units, &act) && units >= 2 && act == NN_ACT_SOFTMAX)
+        loss = NN_LOSS_SCCE;
+    else
+        ki_fail(p, m->line, m->col,
+                "this model is never compiled, and its output is not Dense(1, activation='sigmoid') or Dense(classes, activation='softmax'), so dropscope cannot choose its loss: add model.compile(optimizer=..., loss=...)");
+    kcompile *c = &pg->compile;
+    memset(c, 0, sizeof *c);
+    c->set = c->assumed = c->accuracy = true;
+    c->model = mi;
+    c->line = c->opt_line = c->loss_line = m->line;
+    c->col = c->opt_col = c->loss_col = m->col;
+    snprintf(c->opt, sizeof c->opt, "rmsprop"); /* compile()'s default */
+    c->loss = loss;
+    ki_note(pg, m->line,
+            "this model is never compiled: Keras would refuse to fit it (\"You must compile your model before training/testing\"); the lesson compiles it with compile()'s default optimizer, rmsprop, and %s, the loss its output calls for",
+            nn_loss_name(loss));
+    snapshot_flags(pg);
 }
 
 static void compile_model(kparser *p, int mi, kargs *a, int line, int col)
@@ -950,6 +830,11 @@ static kval *load_weights(kparser *p, kval *self, kargs *a, int line, int col)
     if (!b.v[0])
         ki_fail(p, line, col, "load_weights needs a file, e.g. load_weights('weights.h5')");
     const char *w = ka_need_str(p, &b, 0, "the weights file", false);
+    if (!w[0]) { /* a placeholder left empty */
+        ki_note(p->pg, line, "load_weights('') names no file (Keras would stop here, unable to open it): the base runs on random weights");
+        return ki_val(p, V_NONE, line, col);
+    }
+    ka_need_path_length(p, w, ka_vline(&b, 0), ka_vcol(&b, 0));
     if (!ka_plain_path(w))
         ki_fail(p, ka_vline(&b, 0), ka_vcol(&b, 0), "the weights file must be a plain path (no quotes, backslashes or control characters)");
     if (b.v[1])
@@ -977,7 +862,7 @@ static kval *apply_base(kparser *p, int bi, kargs *a, int line, int col)
     if (bs->node >= 0)
         ki_fail(p, line, col, "InceptionV3 is called a second time: dropscope supports it once");
     kval *x = NULL;
-    int xl = line, xc = col;
+    int xl = line, xc = col, tl = bs->training_line, tc = bs->training_col;
     for (int i = 0; i < a->n; i++) {
         karg *g = &a->a[i];
         char kb[32];
@@ -1000,6 +885,11 @@ static kval *apply_base(kparser *p, int bi, kargs *a, int line, int col)
     }
     if (!x)
         ki_fail(p, line, col, "InceptionV3 is called without an input");
+    if (ka_is_data(x)) { /* feature_batch = base_model(image_batch): not the model */
+        bs->training_line = tl;
+        bs->training_col = tc;
+        return ka_call_on_data(p, x, line, col);
+    }
     ki_need_known(p, x, xl, xc, "as the base's input");
     if (x->k != V_TENSOR)
         ki_fail(p, xl, xc, "InceptionV3 is called on a layer's output (a tensor), found %s", ki_kind_name(x));

@@ -483,6 +483,54 @@ static void for_statement(kparser *p)
     end_statement(p, &st);
 }
 
+/* One branch of an if: run when taken, skipped when not, read without changing the
+ * model (dry) when its condition cannot be known. */
+static void if_branch(kparser *p, int how)
+{
+    if (how > 0) {
+        run_block(p);
+    } else if (how == 0) {
+        skip_block(p);
+    } else {
+        p->dry++;
+        run_block(p);
+        p->dry--;
+    }
+}
+
+/* if / elif / else whose conditions are known when the script is read (constants,
+ * names, a layer's name in a loop): the branch Python would take runs, the others are
+ * skipped. A condition on values dropscope does not read (data, history): the branches
+ * are read without changing the model and the statement is noted; one that would
+ * change the model fails. */
+static void if_statement(kparser *p)
+{
+    const ktok *kw = next(p);
+    stmt_state st = begin_statement(p, kw);
+    bool taken = false, unknown = false;
+    for (;;) {
+        kval *c = ki_test(p);
+        expect_op(p, ':', "':' after the condition");
+        bool known;
+        bool v = ki_truth(p, c, &known);
+        if (!known && !taken) {
+            unknown = true;
+            ki_event(p, C_GENERIC, NULL);
+        }
+        if_branch(p, taken ? 0 : !known ? -1 : v ? 1 : 0);
+        taken |= known && v;
+        if (!is_kw(p, peek(p), "elif"))
+            break;
+        next(p);
+    }
+    if (is_kw(p, peek(p), "else")) {
+        next(p);
+        expect_op(p, ':', "':' after 'else'");
+        if_branch(p, taken ? 0 : unknown ? -1 : 1);
+    }
+    end_statement(p, &st);
+}
+
 static void class_statement(kparser *p)
 {
     const ktok *kw = next(p);
@@ -544,7 +592,11 @@ static void statement(kparser *p)
         class_statement(p);
         return;
     }
-    static const char *const unsupported[] = {"if", "elif", "else", "while", "def", "with", "try", "except",
+    if (is_kw(p, t, "if")) {
+        if_statement(p);
+        return;
+    }
+    static const char *const unsupported[] = {"elif", "else", "while", "def", "with", "try", "except",
                                               "finally", "async", NULL};
     for (int i = 0; unsupported[i]; i++)
         if (is_kw(p, t, unsupported[i]))
@@ -575,6 +627,7 @@ int ki_run(kprog *pg, const klex *lx, const char *path, char *err, size_t errlen
             }
             statement(p);
         }
+        ka_default_compile(p);
     }
     ki_parser_free(p);
     return rc;

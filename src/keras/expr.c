@@ -35,6 +35,7 @@ static kval *num_val(kparser *p, double x, bool is_int, int line, int col)
     kval *v = ki_val(p, V_NUM, line, col);
     v->num = x;
     v->is_int = is_int && fabs(x) < 9e15;
+    v->huge = is_int && !v->is_int;
     v->i = v->is_int ? (int64_t)x : 0;
     return v;
 }
@@ -114,7 +115,7 @@ kval *ki_binop(kparser *p, int op, kval *a, kval *b, const ktok *at)
     }
     if (is_number(a) && is_number(b)) {
         double x = numv(a), y = numv(b), r;
-        bool ints = is_intv(a) && is_intv(b);
+        bool ints = (is_intv(a) || a->huge) && (is_intv(b) || b->huge); /* -10**18 stays whole */
         switch (op) {
         case '+': r = x + y; break;
         case '-': r = x - y; break;
@@ -185,7 +186,31 @@ kval *ki_binop(kparser *p, int op, kval *a, kval *b, const ktok *at)
             ki_kind_name(b));
 }
 
+bool ki_truth(kparser *p, const kval *v, bool *known)
+{
+    return truthy(p, v, known);
+}
+
 static kval *call_args_and_call(kparser *p, kval *callee, const ktok *open, const ktok *first);
+
+/* The image folder a data generator reads (its first argument or directory=), when a
+ * plain string: named in messages about data the stand-in cannot replace. */
+static void remember_data_dir(kparser *p, const char *fn, const kargs *a, int line)
+{
+    if (p->pg->data_dir[0] || (strcmp(fn, "flow_from_directory") && strcmp(fn, "image_dataset_from_directory")))
+        return;
+    for (int i = 0; i < a->n; i++) {
+        char kb[32];
+        bool dir = a->a[i].key ? !strcmp(ki_tok_text(p, a->a[i].key, kb, sizeof kb), "directory") : i == 0;
+        const kval *v = a->a[i].v;
+        if (dir && v->k == V_STR && !v->unusable && v->slen > 0 && v->slen < (int)sizeof p->pg->data_dir) {
+            snprintf(p->pg->data_dir, sizeof p->pg->data_dir, "%s", v->s);
+            ki_sanitize(p->pg->data_dir);
+            p->pg->data_dir_line = line;
+            return;
+        }
+    }
+}
 static kval *call_with_args(kparser *p, kval *callee, kargs *a, const ktok *open, const ktok *first);
 
 /* A comprehension's `for ... in ... [if ...]` clauses, after its element was read in dry
@@ -243,7 +268,7 @@ static bool comp_ahead(kparser *p, bool stop_at_comma)
     return false;
 }
 
-/* Adjacent string literals, joined. Too long, NUL bytes, f-strings and bytes: a string
+/* Adjacent string literals, joined. NUL bytes, f-strings and bytes: a string
  * whose value is not known. */
 static kval *string_atom(kparser *p, const ktok *t)
 {
@@ -255,11 +280,7 @@ static kval *string_atom(kparser *p, const ktok *t)
         unusable |= peek_at(p, k)->unusable;
         k++;
     }
-    kval *v = ki_val(p, V_STR, t->line, t->col);
-    if (total > KI_MAX_STR) {
-        unusable = true;
-        total = 0;
-    }
+    kval *v = ki_val(p, V_STR, t->line, t->col); /* a literal of any length: the file is at most 1 MiB */
     char *s = ki_alloc(p, total + 1);
     size_t o = 0;
     for (int i = 0; i < k; i++) {
@@ -297,6 +318,8 @@ static kval *name_atom(kparser *p, const ktok *t)
     kval *v = ki_var_get(p, t);
     if (!v)
         v = builtin(p, ki_tok_text(p, t, buf, sizeof buf), t->line, t->col);
+    if (!v)
+        v = ka_unimported(p, buf, t); /* a pasted snippet's missing import */
     if (!v) {
         /* not defined in this file (a notebook's other cell, a typo): fine where
          * the model does not need it, an error where it does */
@@ -419,6 +442,7 @@ kval *ki_atom(kparser *p)
         v->num = t->num;
         v->is_int = t->is_int && !t->big;
         v->big = t->big;
+        v->huge = t->is_int && t->big;
         v->i = t->ival;
         return v;
     }
@@ -482,9 +506,11 @@ static kval *subscript(kparser *p, kval *obj, const ktok *open)
             if (!parts[i] || parts[i]->k == V_NONE)
                 continue;
             ki_need_known(p, parts[i], t->line, t->col, "in a slice");
-            if (!is_intv(parts[i]))
+            bool huge = parts[i]->k == V_NUM && parts[i]->huge; /* Python clamps: [:10**18] is [:] */
+            if (!is_intv(parts[i]) && !huge)
                 ki_fail(p, t->line, t->col, "a slice takes whole numbers, found %s", ki_kind_name(parts[i]));
-            int64_t x = parts[i]->k == V_BOOL ? parts[i]->b : parts[i]->i;
+            int64_t x = huge ? (parts[i]->num > 0 ? INT64_MAX / 4 : -INT64_MAX / 4)
+                             : parts[i]->k == V_BOOL ? parts[i]->b : parts[i]->i;
             if (i == 0) {
                 idx->has_lo = true;
                 idx->lo = x;
@@ -510,6 +536,9 @@ static kval *subscript(kparser *p, kval *obj, const ktok *open)
                 seq_push(p, r, obj->items[i], open->line, open->col);
             return r;
         }
+        if (idx->k == V_NUM && idx->huge)
+            ki_fail(p, t->line, t->col, "index %.0f is out of range (the %s has %d elements)", idx->num,
+                    obj->tuple ? "tuple" : "list", obj->n);
         if (!is_intv(idx))
             ki_fail(p, t->line, t->col, "a list index must be a whole number, found %s", ki_kind_name(idx));
         int64_t i = idx->k == V_BOOL ? idx->b : idx->i;
@@ -1010,6 +1039,7 @@ static kval *call_with_args(kparser *p, kval *callee, kargs *a, const ktok *open
             if (!strcmp(tail, "flow_from_directory") || !strcmp(tail, "flow") ||
                 !strcmp(tail, "flow_from_dataframe") || !strcmp(tail, "image_dataset_from_directory")) {
                 r->batch = 32;
+                remember_data_dir(p, tail, a, first->line);
                 for (int i = 0; i < a->n; i++) {
                     char kb[32];
                     if (a->a[i].key && !strcmp(ki_tok_text(p, a->a[i].key, kb, sizeof kb), "batch_size") &&

@@ -17,6 +17,8 @@ kval *ki_atom(kparser *p);
 /* An atom and its trailers (.name, (arguments), [index]). stop < 0: as many trailers as
  * follow; else exactly the tokens before index stop, all of them trailers. */
 kval *ki_primary(kparser *p, int stop);
+/* Python's truth of v; *known is false when dropscope cannot know it (data, results). */
+bool ki_truth(kparser *p, const kval *v, bool *known);
 /* a op b, for an augmented assignment (op: '+', '-', KO_POW, ...); at: for messages. */
 kval *ki_binop(kparser *p, int op, kval *a, kval *b, const ktok *at);
 

@@ -15,10 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 #include "keras/keras.h"
 #include "keras/internal.h"
+#include "keras/layers.h"
+#include "keras/plan.h"
 #include "lesson/lesson.h"
 
 /* ---- output with a line map ---- */
@@ -39,7 +42,7 @@ static void w_line(wbuf *w, int line, int col, const char *fmt, ...)
 {
     if (w->oom)
         return;
-    char tmp[4200];
+    char tmp[8192]; /* a base line with a 4095-byte weights path fits */
     va_list ap;
     va_start(ap, fmt);
     int k = vsnprintf(tmp, sizeof tmp - 1, fmt, ap);
@@ -79,601 +82,6 @@ static void w_line(wbuf *w, int line, int col, const char *fmt, ...)
     w->map[2 * w->lines + 1] = col;
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 6, 7)))
-#endif
-static int efail(char *err, size_t errlen, const char *path, int line, int col, const char *fmt, ...)
-{
-    if (err && errlen) {
-        int k = snprintf(err, errlen, "%s:%d:%d: ", path, line > 0 ? line : 1, col > 0 ? col : 1);
-        if (k >= 0 && (size_t)k < errlen) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(err + k, errlen - (size_t)k, fmt, ap);
-            va_end(ap);
-        }
-    }
-    return -1;
-}
-
-/* ---- the plan: what the lesson declares ---- */
-
-enum { D_INPUT = 0, D_BASE, D_LAYER };
-
-typedef struct {
-    int kind;
-    int node;              /* D_INPUT (or -1: the base's input), D_LAYER, D_BASE nested */
-    int base;              /* D_BASE */
-    bool flat;             /* D_BASE: cut out of the model's graph (else called as a layer) */
-    int cut;               /* D_BASE: the base's last layer used (index in full) */
-    char name[LS_NAME_MAX];
-    bool explicit_name;
-    kref out;              /* what its output is */
-    bool frozen, frozen_live, weighted;
-    int shape[3];          /* D_INPUT */
-    int line, col;
-} pdecl;
-
-typedef struct {
-    kprog *pg;
-    const char *path;
-    char *err;
-    size_t errlen;
-    kmodel *m;
-    pdecl *d;
-    int n;
-    bool *node_used;
-    bool *base_need;       /* the flattened base's layers in the lesson */
-    int flat_base;         /* -1: none */
-    int nested_base;       /* -1: none */
-    int in_shape[3];
-    bool input_rank2;
-    char (*names)[LS_NAME_MAX]; /* the lesson model's names, as the parser will give them */
-    int n_names, cap_names;
-    int *names_line;
-    nn_loss_kind loss;
-    int classes;           /* SCCE: output units */
-    int batch;
-    int train, val;
-} plan;
-
-static bool has_weights(nn_layer_type t)
-{
-    return t == NN_DENSE || t == NN_CONV2D || t == NN_BATCHNORM;
-}
-
-static bool ref_eq(kref a, kref b)
-{
-    if (a.node >= 0 || b.node >= 0)
-        return a.node == b.node;
-    return a.base == b.base && a.sub == b.sub && a.base >= 0;
-}
-
-static int name_index(const plan *pl, const char *s)
-{
-    for (int i = 0; i < pl->n_names; i++)
-        if (!strcmp(pl->names[i], s))
-            return i;
-    return -1;
-}
-
-static int add_name(plan *pl, const char *s, int line)
-{
-    if (pl->n_names == pl->cap_names) {
-        int cap = pl->cap_names ? pl->cap_names * 2 : 512;
-        char(*nm)[LS_NAME_MAX] = realloc(pl->names, sizeof *nm * (size_t)cap);
-        int *nl = realloc(pl->names_line, sizeof *nl * (size_t)cap);
-        if (nm)
-            pl->names = nm;
-        if (nl)
-            pl->names_line = nl;
-        if (!nm || !nl)
-            return -1;
-        pl->cap_names = cap;
-    }
-    snprintf(pl->names[pl->n_names], LS_NAME_MAX, "%s", s);
-    pl->names_line[pl->n_names] = line;
-    pl->n_names++;
-    return 0;
-}
-
-/* The name the lesson parser gives an unnamed layer: the first free of prefix,
- * prefix_1, ... (input_1, input_2, ... for an Input). */
-static void parser_auto_name(const plan *pl, nn_layer_type t, char *out, size_t n)
-{
-    const char *prefix = nn_layer_type_prefix(t);
-    for (int k = t == NN_INPUT ? 1 : 0;; k++) {
-        if (k == 0)
-            snprintf(out, n, "%s", prefix);
-        else
-            snprintf(out, n, "%s_%d", prefix, k);
-        if (name_index(pl, out) < 0)
-            return;
-    }
-}
-
-static const char *ref_lesson_name(const plan *pl, kref r)
-{
-    const kprog *pg = pl->pg;
-    if (r.node >= 0)
-        return pg->nodes[r.node].name;
-    if (r.base >= 0 && r.sub == 0)
-        return pg->bases[r.base].input_name;
-    return pg->bases[r.base].full->layers[r.sub]->name;
-}
-
-static pdecl *add_decl(plan *pl)
-{
-    pdecl *d = realloc(pl->d, sizeof *d * (size_t)(pl->n + 1));
-    if (!d)
-        return NULL;
-    pl->d = d;
-    memset(&d[pl->n], 0, sizeof d[0]);
-    d[pl->n].node = -1;
-    d[pl->n].base = -1;
-    return &d[pl->n++];
-}
-
-/* Weighted layers of base b that the lesson holds: all frozen (1), all trainable (0),
- * or mixed (-1). live: the flags now; else as of compile. */
-static int base_frozen(const plan *pl, int b, bool nested, bool live, int *n_frozen, int *n_weighted)
-{
-    const kbase *bs = &pl->pg->bases[b];
-    const bool *tr = live ? bs->tr : bs->tr_c;
-    bool self = live ? bs->self_tr : bs->self_tr_c;
-    bool model = live ? pl->m->self_tr : pl->m->self_tr_c;
-    int fr = 0, w = 0;
-    for (int i = 1; i < bs->full->n_layers; i++) {
-        if (!nested && !pl->base_need[i])
-            continue;
-        if (!has_weights(bs->full->layers[i]->type))
-            continue;
-        w++;
-        bool eff = tr[i] && model && (!nested || self);
-        fr += !eff;
-    }
-    *n_frozen = fr;
-    *n_weighted = w;
-    return fr == 0 ? 0 : fr == w ? 1 : -1;
-}
-
-/* Why nothing can be imported: the model is never compiled, or there is no model. */
-static int no_model(const plan *pl)
-{
-    const kprog *pg = pl->pg;
-    if (pg->n_models > 0) {
-        const kmodel *m = &pg->models[pg->n_models - 1];
-        return efail(pl->err, pl->errlen, pl->path, m->line, m->col,
-                     "this model is never compiled: dropscope needs its loss (add model.compile(optimizer=..., loss=..., metrics=['accuracy']))");
-    }
-    if (pg->undefined[0])
-        return efail(pl->err, pl->errlen, pl->path, pg->undefined_line, pg->undefined_col,
-                     "no Keras model found, and the name '%s' is not defined in this file%s", pg->undefined,
-                     ki_import_hint(pg->undefined));
-    return efail(pl->err, pl->errlen, pl->path, 1, 1,
-                 "no Keras model found: dropscope imports the model that model.compile(...) is called on");
-}
-
-static int oom(const plan *pl)
-{
-    return efail(pl->err, pl->errlen, pl->path, 1, 1, "out of memory");
-}
-
-/* A Sequential's layers are all used; each needs an input shape. */
-static int mark_sequential(plan *pl)
-{
-    const kprog *pg = pl->pg;
-    const kmodel *m = pl->m;
-    for (int i = 0; i < m->n_seq; i++)
-        pl->node_used[m->seq[i]] = true;
-    if (m->n_seq == 0)
-        return efail(pl->err, pl->errlen, pl->path, m->line, m->col, "the model has no layers");
-    for (int i = 0; i < m->n_seq; i++) {
-        const knode *n = &pg->nodes[m->seq[i]];
-        if (n->n_in == 1 && n->in[0].node < 0 && n->in[0].base < 0)
-            return efail(pl->err, pl->errlen, pl->path, m->line, m->col,
-                         "the model's input shape is not given: give its first layer input_shape=(...) or start it with an Input");
-    }
-    return 0;
-}
-
-/* The layers the output depends on, down to the input (pl->node_used), and in direct[b]
- * the layers of base b the model reads directly (the base is then cut out of the
- * graph); direct[b] is allocated here, the caller frees it. Fails when the output does
- * not depend on the input, or depends on another Input. */
-static int mark_used(plan *pl, bool **direct)
-{
-    const kprog *pg = pl->pg;
-    const kmodel *m = pl->m;
-    const char *path = pl->path;
-    int cap = pg->n_nodes + 16, sp = 0;
-    kref *stack = malloc(sizeof *stack * (size_t)cap);
-    if (!stack)
-        return oom(pl);
-    int rc = -1;
-    bool reached = false;
-    if (m->sequential) {
-        rc = mark_sequential(pl);
-        goto done;
-    }
-    if (ref_eq(m->out, m->in)) {
-        efail(pl->err, pl->errlen, path, m->line, m->col, "the model has no layers: its output is its input");
-        goto done;
-    }
-    stack[sp++] = m->out;
-    while (sp > 0) {
-        kref r = stack[--sp];
-        if (ref_eq(r, m->in)) {
-            reached = true;
-            continue;
-        }
-        if (r.node >= 0) {
-            if (pl->node_used[r.node])
-                continue;
-            const knode *n = &pg->nodes[r.node];
-            if (n->kind == KN_LAYER && n->type == NN_INPUT) {
-                efail(pl->err, pl->errlen, path, n->line, n->col,
-                      "the model uses this Input, which is not its input (Keras: graph disconnected); a model has one input");
-                goto done;
-            }
-            pl->node_used[r.node] = true;
-            for (int k = 0; k < n->n_in; k++) {
-                if (n->in[k].node < 0 && n->in[k].base < 0) {
-                    efail(pl->err, pl->errlen, path, n->line, n->col, "this layer's input has no known shape");
-                    goto done;
-                }
-                if (sp == cap) {
-                    kref *s2 = realloc(stack, sizeof *s2 * (size_t)cap * 2);
-                    if (!s2) {
-                        oom(pl);
-                        goto done;
-                    }
-                    stack = s2;
-                    cap *= 2;
-                }
-                stack[sp++] = n->in[k];
-            }
-        } else {
-            const kbase *bs = &pg->bases[r.base];
-            if (!(m->in.node < 0 && m->in.base == r.base)) {
-                efail(pl->err, pl->errlen, path, m->line, m->col,
-                      "the model uses InceptionV3's layer '%s' but its input is not InceptionV3's input (Keras: graph disconnected); write Model(base.input, outputs)",
-                      bs->full->layers[r.sub]->name);
-                goto done;
-            }
-            if (!direct[r.base]) {
-                direct[r.base] = calloc((size_t)bs->full->n_layers, 1);
-                if (!direct[r.base]) {
-                    oom(pl);
-                    goto done;
-                }
-            }
-            direct[r.base][r.sub] = true;
-            reached = true; /* the base's layers depend on its input */
-        }
-    }
-    if (!reached) {
-        efail(pl->err, pl->errlen, path, m->line, m->col, "the model's output does not depend on its input");
-        goto done;
-    }
-    rc = 0;
-done:
-    free(stack);
-    return rc;
-}
-
-/* The base: cut out of the graph (pl->flat_base, pl->base_need: its layers up to the
- * last one used), or called as a layer (pl->nested_base). */
-static int cut_bases(plan *pl, bool *const *direct)
-{
-    const kprog *pg = pl->pg;
-    for (int b = 0; b < pg->n_bases; b++) {
-        const kbase *bs = &pg->bases[b];
-        bool nested = bs->node >= 0 && pl->node_used[bs->node];
-        if (direct[b] && nested)
-            return efail(pl->err, pl->errlen, pl->path, bs->line, bs->col,
-                         "InceptionV3 is used both as one layer and through its own layers: dropscope supports one of the two");
-        if (nested)
-            pl->nested_base = b;
-        if (!direct[b])
-            continue;
-        pl->flat_base = b;
-        int cut = 0;
-        for (int i = 0; i < bs->full->n_layers; i++)
-            if (direct[b][i])
-                cut = i;
-        pl->base_need = calloc((size_t)bs->full->n_layers, 1);
-        if (!pl->base_need)
-            return oom(pl);
-        pl->base_need[cut] = true;
-        for (int i = cut; i > 0; i--)
-            if (pl->base_need[i])
-                for (int k = 0; k < bs->full->layers[i]->n_inputs; k++)
-                    pl->base_need[bs->full->layers[i]->inputs[k]] = true;
-        for (int i = 0; i < bs->full->n_layers; i++)
-            if (direct[b][i] && !pl->base_need[i])
-                return efail(pl->err, pl->errlen, pl->path, bs->line, bs->col,
-                             "the model uses InceptionV3's layers '%s' and '%s', which are on different branches: dropscope cuts the base at one layer",
-                             bs->full->layers[i]->name, bs->full->layers[cut]->name);
-    }
-    return 0;
-}
-
-/* The model's input: its shape checked (images of 1 or 3 channels; (h, w) only when
- * Flatten reads it) and its declaration, unless the flattened base's own Input
- * (input_1) comes first. */
-static int plan_input(plan *pl)
-{
-    kprog *pg = pl->pg;
-    const kmodel *m = pl->m;
-    const char *path = pl->path;
-    int in_line, in_col, rank;
-    const char *in_name;
-    if (m->in.node >= 0) {
-        const knode *n = &pg->nodes[m->in.node];
-        rank = n->shape_rank;
-        memcpy(pl->in_shape, n->shape, sizeof pl->in_shape);
-        in_name = n->name;
-        in_line = n->line;
-        in_col = n->col;
-    } else {
-        const kbase *bs = &pg->bases[m->in.base];
-        rank = 3;
-        pl->in_shape[0] = bs->h;
-        pl->in_shape[1] = bs->w;
-        pl->in_shape[2] = bs->c;
-        in_name = bs->input_name;
-        in_line = bs->line;
-        in_col = bs->col;
-    }
-    if (rank == 1)
-        return efail(pl->err, pl->errlen, path, in_line, in_col,
-                     "the model's input is a vector of %d numbers; dropscope feeds it images: give the shape as (height, width) or (height, width, channels) and start with Flatten()",
-                     pl->in_shape[0]);
-    if (rank == 2) {
-        /* (28, 28): the same pixels as (28, 28, 1) when only Flatten reads them */
-        for (int i = 0; i < pg->n_nodes; i++) {
-            if (!pl->node_used[i])
-                continue;
-            const knode *n = &pg->nodes[i];
-            for (int k = 0; k < n->n_in; k++)
-                if (ref_eq(n->in[k], m->in) && !(n->kind == KN_LAYER && n->type == NN_FLATTEN))
-                    return efail(pl->err, pl->errlen, path, in_line, in_col,
-                                 "an input of shape (%d, %d) without channels is supported only when Flatten reads it; write (%d, %d, 1)",
-                                 pl->in_shape[0], pl->in_shape[1], pl->in_shape[0], pl->in_shape[1]);
-        }
-        pl->in_shape[2] = 1;
-        pl->input_rank2 = true;
-        ki_note(pg, in_line, "the input shape (%d, %d) is read as (%d, %d, 1): the same pixels, with one channel",
-                pl->in_shape[0], pl->in_shape[1], pl->in_shape[0], pl->in_shape[1]);
-    }
-    if (pl->in_shape[2] != 1 && pl->in_shape[2] != 3)
-        return efail(pl->err, pl->errlen, path, in_line, in_col,
-                     "the model's input has %d channels; the lesson's images have 1 (grey) or 3 (RGB)", pl->in_shape[2]);
-    bool base_first = pl->flat_base >= 0 && m->in.node < 0 && !strcmp(in_name, "input_1");
-    if (base_first)
-        return add_name(pl, "input_1", in_line) < 0 ? oom(pl) : 0;
-    pdecl *d = add_decl(pl);
-    if (!d)
-        return oom(pl);
-    d->kind = D_INPUT;
-    d->node = m->in.node;
-    snprintf(d->name, sizeof d->name, "%s", in_name);
-    memcpy(d->shape, pl->in_shape, sizeof d->shape);
-    d->out = m->in;
-    d->line = in_line;
-    d->col = in_col;
-    char autoname[LS_NAME_MAX];
-    parser_auto_name(pl, NN_INPUT, autoname, sizeof autoname);
-    d->explicit_name = strcmp(autoname, in_name) != 0;
-    return add_name(pl, in_name, in_line) < 0 ? oom(pl) : 0;
-}
-
-/* The base cut out of the graph comes right after the input, with the names of the
- * layers it keeps. */
-static int plan_flat_base(plan *pl)
-{
-    if (pl->flat_base < 0)
-        return 0;
-    const kbase *bs = &pl->pg->bases[pl->flat_base];
-    pdecl *d = add_decl(pl);
-    if (!d)
-        return oom(pl);
-    d->kind = D_BASE;
-    d->base = pl->flat_base;
-    d->flat = true;
-    for (int i = 0; i < bs->full->n_layers; i++)
-        if (pl->base_need[i])
-            d->cut = i;
-    snprintf(d->name, sizeof d->name, "inception_v3");
-    d->out = (kref){-1, pl->flat_base, d->cut};
-    d->line = bs->line;
-    d->col = bs->col;
-    for (int i = 1; i < bs->full->n_layers; i++)
-        if (pl->base_need[i]) {
-            int j = name_index(pl, bs->full->layers[i]->name);
-            if (j >= 0)
-                return efail(pl->err, pl->errlen, pl->path, pl->names_line[j], 1,
-                             "the name '%s' is also the name of an InceptionV3 layer: rename it", pl->names[j]);
-            if (add_name(pl, bs->full->layers[i]->name, bs->line) < 0)
-                return oom(pl);
-        }
-    return 0;
-}
-
-/* A base called as a layer: its declaration d and the names of all its layers. */
-static int plan_nested_base(plan *pl, pdecl *d, const knode *n)
-{
-    const kbase *bs = &pl->pg->bases[n->base];
-    d->kind = D_BASE;
-    d->base = n->base;
-    d->cut = bs->full->n_layers - 1;
-    if (name_index(pl, n->name) >= 0)
-        return efail(pl->err, pl->errlen, pl->path, n->line, n->col, "the name 'inception_v3' is used twice");
-    if (add_name(pl, n->name, n->line) < 0)
-        return oom(pl);
-    for (int i = 1; i < bs->full->n_layers; i++) {
-        int j = name_index(pl, bs->full->layers[i]->name);
-        if (j >= 0)
-            return efail(pl->err, pl->errlen, pl->path, pl->names_line[j], 1,
-                         "the name '%s' is also the name of one of InceptionV3's layers, which the lesson holds: rename it",
-                         pl->names[j]);
-        if (add_name(pl, bs->full->layers[i]->name, n->line) < 0)
-            return oom(pl);
-    }
-    return 0;
-}
-
-/* The declaration of node ni, one of the model's own layers; names must be unique. */
-static int plan_node(plan *pl, int ni)
-{
-    const knode *n = &pl->pg->nodes[ni];
-    pdecl *d = add_decl(pl);
-    if (!d)
-        return oom(pl);
-    d->node = ni;
-    d->out = (kref){ni, -1, 0};
-    d->line = n->line;
-    d->col = n->col;
-    snprintf(d->name, sizeof d->name, "%s", n->name);
-    if (n->kind == KN_BASE)
-        return plan_nested_base(pl, d, n);
-    d->kind = D_LAYER;
-    d->weighted = has_weights(n->type);
-    int j = name_index(pl, n->name);
-    if (j >= 0)
-        return efail(pl->err, pl->errlen, pl->path, n->line, n->col,
-                     "two layers are named '%s' (lines %d and %d); Keras rejects this model too: names must be unique", n->name,
-                     pl->names_line[j], n->line);
-    char autoname[LS_NAME_MAX];
-    parser_auto_name(pl, n->type, autoname, sizeof autoname);
-    d->explicit_name = strcmp(autoname, n->name) != 0;
-    return add_name(pl, n->name, n->line) < 0 ? oom(pl) : 0;
-}
-
-/* The model's own layers, in call order. */
-static int plan_layers(plan *pl)
-{
-    const kprog *pg = pl->pg;
-    int *order = malloc(sizeof *order * (size_t)(pg->n_nodes + 1));
-    if (!order)
-        return oom(pl);
-    int no = 0;
-    for (int i = 0; i < pg->n_nodes; i++)
-        if (pl->node_used[i] && i != pl->m->in.node)
-            order[no++] = i;
-    for (int i = 1; i < no; i++) {
-        int x = order[i], j = i - 1;
-        while (j >= 0 && pg->nodes[order[j]].order > pg->nodes[x].order) {
-            order[j + 1] = order[j];
-            j--;
-        }
-        order[j + 1] = x;
-    }
-    int rc = 0;
-    for (int oi = 0; oi < no && rc == 0; oi++)
-        rc = plan_node(pl, order[oi]);
-    free(order);
-    return rc;
-}
-
-/* The model's layers, in the order the lesson declares them, with their names. */
-static int make_plan(plan *pl)
-{
-    kprog *pg = pl->pg;
-    if (!pg->compile.set)
-        return no_model(pl);
-    kmodel *m = &pg->models[pg->compile.model];
-    pl->m = m;
-    pl->flat_base = pl->nested_base = -1;
-    if (m->in.node < 0 && m->in.base < 0)
-        return efail(pl->err, pl->errlen, pl->path, m->line, m->col,
-                     "the model's input shape is not given: give its first layer input_shape=(...) or start it with an Input");
-    pl->node_used = calloc((size_t)pg->n_nodes + 1, 1);
-    if (!pl->node_used)
-        return oom(pl);
-    bool *direct[KI_MAX_BASES] = {0};
-    int rc = -1;
-    if (mark_used(pl, direct) == 0 && cut_bases(pl, direct) == 0 && plan_input(pl) == 0 && plan_flat_base(pl) == 0 &&
-        plan_layers(pl) == 0)
-        rc = 0;
-    for (int b = 0; b < KI_MAX_BASES; b++)
-        free(direct[b]);
-    return rc;
-}
-
-/* Frozen flags as of compile() (what training obeys) and now (what summary shows). */
-static int plan_frozen(plan *pl)
-{
-    kprog *pg = pl->pg;
-    for (int i = 0; i < pl->n; i++) {
-        pdecl *d = &pl->d[i];
-        if (d->kind == D_LAYER) {
-            const knode *n = &pg->nodes[d->node];
-            d->frozen = d->weighted && !(n->trainable_c && pl->m->self_tr_c);
-            d->frozen_live = d->weighted && !(n->trainable && pl->m->self_tr);
-        } else if (d->kind == D_BASE) {
-            const kbase *bs = &pg->bases[d->base];
-            int fr, w;
-            for (int live = 0; live < 2; live++) {
-                int s = base_frozen(pl, d->base, !d->flat, live, &fr, &w);
-                if (s < 0)
-                    return efail(pl->err, pl->errlen, pl->path, bs->flag_line, bs->flag_col,
-                                 "this leaves InceptionV3 partly frozen (%d of the %d layers with weights the model uses): dropscope freezes a base as a whole; unfreeze single layers in a lesson step instead (unfreeze LAYER)",
-                                 fr, w);
-                if (live)
-                    d->frozen_live = s == 1;
-                else
-                    d->frozen = s == 1;
-            }
-            if (bs->training_line > 0 && !d->frozen)
-                return efail(pl->err, pl->errlen, pl->path, bs->training_line, bs->training_col,
-                             "training=False on a base that trains is not supported: dropscope runs a trainable base's BatchNormalization in training mode (freeze the base, or drop training=False)");
-        }
-    }
-    return 0;
-}
-
-/* ---- data and loss ---- */
-
-static int plan_data(plan *pl)
-{
-    kprog *pg = pl->pg;
-    pl->loss = pg->compile.loss;
-    if (pl->loss == NN_LOSS_SCCE) {
-        /* the number of classes: the output units of the last Dense */
-        kref r = pl->m->out;
-        int units = 0;
-        for (int guard = 0; guard < 2048 && r.node >= 0; guard++) {
-            const knode *n = &pg->nodes[r.node];
-            if (n->kind == KN_LAYER && n->type == NN_DENSE) {
-                units = n->units;
-                break;
-            }
-            if (n->kind != KN_LAYER || n->n_in != 1 || !(n->type == NN_ACTIVATION || n->type == NN_DROPOUT))
-                break;
-            r = n->in[0];
-        }
-        if (units == 0)
-            return efail(pl->err, pl->errlen, pl->path, pg->compile.loss_line, pg->compile.loss_col,
-                         "with sparse_categorical_crossentropy the model must end with Dense(classes, activation='softmax')");
-        if (units < 2 || units > 10)
-            return efail(pl->err, pl->errlen, pl->path, pg->compile.loss_line, pg->compile.loss_col,
-                         "the model has %d output classes; the lesson's stand-in data (Fashion-MNIST) has 2 to 10", units);
-        pl->classes = units;
-    }
-    pl->batch = pg->batch > 0 ? pg->batch : 20;
-    double bytes = (double)pl->in_shape[0] * pl->in_shape[1] * pl->in_shape[2] * 4;
-    if (bytes * 2500 <= 64.0 * 1024 * 1024) {
-        pl->train = 2000;
-        pl->val = 500;
-    } else {
-        pl->train = 200;
-        pl->val = 100;
-    }
-    return 0;
-}
-
 /* ---- writing ---- */
 
 static const char *type_word(nn_layer_type t)
@@ -696,21 +104,24 @@ static void decl_text(const plan *pl, int i, char *out, size_t n)
     /* inputs, unless it is just the line above */
     if (d->kind == D_LAYER || (d->kind == D_BASE && !d->flat)) {
         const knode *nd = &pg->nodes[d->node];
-        bool prev = i > 0 && nd->n_in == 1 && ref_eq(nd->in[0], pl->d[i - 1].out);
+        bool prev = i > 0 && nd->n_in == 1 && kp_ref_eq(nd->in[0], pl->d[i - 1].out);
         if (i == 0 && nd->n_in == 1 && pl->d[0].kind != D_INPUT)
             prev = true;
         if (!prev || (nd->kind == KN_LAYER && nd->type == NN_CONCAT)) {
             size_t k = 0;
             k += (size_t)snprintf(ins + k, sizeof ins - k, "(%s", nd->n_in > 1 ? "[" : "");
             for (int j = 0; j < nd->n_in && k < sizeof ins; j++)
-                k += (size_t)snprintf(ins + k, sizeof ins - k, "%s%s", j ? ", " : "", ref_lesson_name(pl, nd->in[j]));
+                k += (size_t)snprintf(ins + k, sizeof ins - k, "%s%s", j ? ", " : "", kp_ref_lesson_name(pl, nd->in[j]));
             if (k < sizeof ins)
                 snprintf(ins + k, sizeof ins - k, "%s)", nd->n_in > 1 ? "]" : "");
         }
     }
     switch (d->kind) {
     case D_INPUT:
-        shape_str(d->shape, shp, sizeof shp);
+        if (pl->vector_len)
+            snprintf(shp, sizeof shp, "(%d,)", pl->vector_len);
+        else
+            shape_str(d->shape, shp, sizeof shp);
         if (d->explicit_name)
             snprintf(out, n, "layer %s = Input(shape=%s)", d->name, shp);
         else
@@ -718,14 +129,16 @@ static void decl_text(const plan *pl, int i, char *out, size_t n)
         break;
     case D_BASE: {
         const kbase *bs = &pg->bases[d->base];
-        char args[1200];
+        char args[4600];
         int s3[3] = {bs->h, bs->w, bs->c};
         shape_str(s3, shp, sizeof shp);
         size_t k = (size_t)snprintf(args, sizeof args, "input_shape=%s", shp);
         if (d->cut != bs->full->n_layers - 1)
             k += (size_t)snprintf(args + k, sizeof args - k, ", cut=%s", bs->full->layers[d->cut]->name);
         if (bs->weights && k < sizeof args)
-            snprintf(args + k, sizeof args - k, ", weights=\"%s\"", bs->weights);
+            k += (size_t)snprintf(args + k, sizeof args - k, ", weights=\"%s\"", bs->weights);
+        if (d->from > 0 && k < sizeof args)
+            snprintf(args + k, sizeof args - k, ", trainable_from=%s", bs->full->layers[d->from]->name);
         snprintf(out, n, "base inception_v3(%s)%s%s", args, ins, d->frozen ? " frozen" : "");
         break;
     }
@@ -773,17 +186,25 @@ static void write_head(wbuf *w, plan *pl)
     const kcompile *c = &pg->compile;
     w_line(w, 0, 0, "# Imported by dropscope from the Keras file %s.", file);
     w_line(w, 0, 0, "# A lesson file (docs/lesson-format.md): edit it freely; docs/keras-import.md says what is read.");
-    if (pg->n_notes) {
-        w_line(w, 0, 0, "# Not imported from %s:", file);
-        for (int i = 0; i < pg->n_notes; i++)
-            w_line(w, pg->notes[i].line, 1, "#   %s", pg->notes[i].text);
-    }
     w_line(w, 0, 0, "title \"%s, imported from Keras\"", file);
-    w_line(w, 0, 0, "summary \"The model of %s as Keras builds it, trained step by step on Fashion-MNIST in place of your images.\"",
-           file);
+    w_line(w, 0, 0, "summary \"The model of %s as Keras builds it, trained step by step on %s.\"", file,
+           pl->folder ? "the images of the folder it reads" : "Fashion-MNIST in place of your images");
+    if (pg->n_notes) { /* for the window's notes, not a step's text (issue 13) */
+        w_line(w, 0, 0, "notes");
+        for (int i = 0; i < pg->n_notes; i++) {
+            if (i)
+                w_line(w, 0, 0, "  >");
+            w_line(w, pg->notes[i].line, 1, "  > %s", pg->notes[i].text);
+        }
+    }
     w_line(w, 0, 0, "%s", "");
-    w_line(w, c->loss_line, c->loss_col, "data fashion_mnist");
-    if (pl->loss == NN_LOSS_BCE) {
+    if (pl->folder)
+        w_line(w, pg->data_dir_line, 1, "data folder \"%s\"", pg->data_dir);
+    else
+        w_line(w, c->loss_line, c->loss_col, "data fashion_mnist");
+    if (pl->folder) {
+        /* the folder's own classes, read at the model's input size */
+    } else if (pl->loss == NN_LOSS_BCE) {
         w_line(w, c->loss_line, c->loss_col, "  classes sneaker, ankle boot");
     } else {
         char cl[64] = "";
@@ -794,11 +215,12 @@ static void write_head(wbuf *w, plan *pl)
     }
     const pdecl *in = &pl->d[0];
     int iline = in->line, icol = in->col;
-    if (pl->in_shape[0] != 28 || pl->in_shape[1] != 28 || pl->in_shape[2] != 1)
+    if (!pl->folder && (pl->in_shape[0] != 28 || pl->in_shape[1] != 28 || pl->in_shape[2] != 1))
         w_line(w, iline, icol, "  resize %dx%dx%d", pl->in_shape[0], pl->in_shape[1], pl->in_shape[2]);
     w_line(w, 0, 0, "  train %d", pl->train);
     w_line(w, 0, 0, "  val %d", pl->val);
-    w_line(w, 0, 0, "  # Your own images instead: data folder \"DIR\" (one sub-folder per class), classes by number.");
+    if (!pl->folder)
+        w_line(w, 0, 0, "  # Your own images instead: data folder \"DIR\" (one sub-folder per class), classes by number.");
     w_line(w, 0, 0, "%s", "");
     w_line(w, 0, 0, "model");
     for (int i = 0; i < pl->n; i++) {
@@ -809,12 +231,12 @@ static void write_head(wbuf *w, plan *pl)
                 w_line(w, bs->imagenet_line, 1,
                        "  # weights='imagenet' cannot be downloaded here: the base starts from random weights (give a file: load_weights('....h5'))");
         }
-        char text[4000];
+        char text[8000];
         decl_text(pl, i, text, sizeof text);
         w_line(w, d->line, d->col, "  %s", text);
     }
     w_line(w, 0, 0, "%s", "");
-    w_line(w, c->line, c->col, "compile");
+    w_line(w, c->line, c->col, "compile%s", c->assumed ? "      # the script never compiles: Keras's defaults, chosen by dropscope" : "");
     w_line(w, c->opt_line, c->opt_col, "  optimizer %s", c->opt);
     w_line(w, c->loss_line, c->loss_col, "  loss %s", nn_loss_name(c->loss));
     w_line(w, c->line, c->col, "  metrics %s", c->accuracy ? "accuracy" : "none");
@@ -862,6 +284,9 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
                bs->w, bs->c, cut, n_layers);
         if (d->frozen)
             w_line(w, 0, 0, "  > The base is frozen (trainable=False): its weights will not move, and its BatchNormalization layers run in inference mode.");
+        else if (d->from > 0)
+            w_line(w, 0, 0, "  > The base is frozen up to %s: the layers before it keep their weights (their BatchNormalization runs in inference mode); from %s on, the base trains with your layers.",
+                   bs->full->layers[d->from]->name, bs->full->layers[d->from]->name);
         else
             w_line(w, 0, 0, "  > The base is not frozen: it trains with the new layers.");
         if (!bs->weights)
@@ -871,7 +296,9 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
         w_line(w, 0, 0, "  > Imported from %s: %d layers.", file, n_layers);
     }
     w_line(w, 0, 0, "  >");
-    if (pl->loss == NN_LOSS_BCE)
+    if (pl->folder)
+        w_line(w, 0, 0, "  > The images of the folder \"%s\" that the script reads, one sub-folder per class.", pg->data_dir);
+    else if (pl->loss == NN_LOSS_BCE)
         w_line(w, 0, 0, "  > Fashion-MNIST's sneakers and ankle boots stand in for your two classes%s.",
                pl->in_shape[0] != 28 || pl->in_shape[1] != 28 || pl->in_shape[2] != 1 ? ", resized to the model's input"
                                                                                       : "");
@@ -879,19 +306,6 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
         w_line(w, 0, 0, "  > Fashion-MNIST's first %d classes stand in for yours%s.", pl->classes,
                pl->in_shape[0] != 28 || pl->in_shape[1] != 28 || pl->in_shape[2] != 1 ? ", resized to the model's input"
                                                                                       : "");
-    if (pg->n_notes) {
-        int shown = pg->n_notes < 20 ? pg->n_notes : 20;
-        w_line(w, 0, 0, "  >");
-        w_line(w, 0, 0, "  > Not imported from %s (dropscope reads only the model):", file);
-        for (int i = 0; i < shown; i++) {
-            w_line(w, 0, 0, "  >");
-            w_line(w, pg->notes[i].line, 1, "  > %s", pg->notes[i].text);
-        }
-        if (shown < pg->n_notes) {
-            w_line(w, 0, 0, "  >");
-            w_line(w, 0, 0, "  > ... and %d more (comments at the top of the lesson).", pg->n_notes - shown);
-        }
-    }
     w_line(w, 0, 0, "  focus view graph");
     for (int i = 0; i < pl->n; i++) {
         const pdecl *d = &pl->d[i];
@@ -924,6 +338,9 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
     }
     w_line(w, 0, 0, "%s", "");
     w_line(w, 0, 0, "step \"Train\"");
+    if (pg->compile.assumed)
+        w_line(w, 0, 0, "  > Keras would refuse to fit this model: the script never compiles it. dropscope trains it as compile(optimizer='rmsprop', loss='%s') would: Keras's default optimizer, and the loss its output calls for.",
+               nn_loss_name(pg->compile.loss));
     w_line(w, 0, 0, "  > 20 training steps of %d images each.%s", pl->batch,
            nd ? " Each Dropout draws a new random mask at every step." : "");
     w_line(w, 0, 0, "  focus view %s", nd ? "mask" : "metrics");
@@ -1014,9 +431,9 @@ static ls_lesson *check_parse(const wbuf *w, const char *path, char *err, size_t
         }
     }
     if (g >= 1 && g <= w->lines && w->map[2 * g] > 0)
-        efail(err, errlen, path, w->map[2 * g], w->map[2 * g + 1], "%s (in the lesson written from it: %s)", msg, line);
+        kp_efail(err, errlen, path, w->map[2 * g], w->map[2 * g + 1], "%s (in the lesson written from it: %s)", msg, line);
     else
-        efail(err, errlen, path, 1, 1, "the lesson written from this file does not parse: line %d (%s): %s", g, line, msg);
+        kp_efail(err, errlen, path, 1, 1, "the lesson written from this file does not parse: line %d (%s): %s", g, line, msg);
     return NULL;
 }
 
@@ -1027,44 +444,18 @@ static int check_names(const plan *pl, const ls_lesson *l, const nn_model *m, ch
     for (int i = 0; i < pl->n; i++) {
         const pdecl *d = &pl->d[i];
         if (j >= l->n_decls)
-            return efail(err, errlen, pl->path, d->line, d->col, "internal error: the lesson lost a layer");
+            return kp_efail(err, errlen, pl->path, d->line, d->col, "internal error: the lesson lost a layer");
         const ls_decl *ld = &l->decls[j++];
         if (ld->layer_first < 0 || ld->layer_count < 1 || ld->layer_first + ld->layer_count > m->n_layers)
-            return efail(err, errlen, pl->path, d->line, d->col, "internal error: the lesson's model was not built");
+            return kp_efail(err, errlen, pl->path, d->line, d->col, "internal error: the lesson's model was not built");
         const char *want = d->kind == D_BASE ? pl->pg->bases[d->base].full->layers[d->cut]->name : d->name;
         const char *got = d->kind == D_BASE ? m->layers[ld->layer_first + ld->layer_count - 1]->name
                                             : m->layers[ld->layer_first]->name;
         if (strcmp(want, got))
-            return efail(err, errlen, pl->path, d->line, d->col,
+            return kp_efail(err, errlen, pl->path, d->line, d->col,
                          "internal error: the lesson names this layer '%s' where Keras names it '%s'", got, want);
     }
     return 0;
-}
-
-static void plan_free(plan *pl)
-{
-    free(pl->d);
-    free(pl->node_used);
-    free(pl->base_need);
-    free(pl->names);
-    free(pl->names_line);
-}
-
-static char *notes_text(const kprog *pg, const char *path)
-{
-    size_t cap = 64, n = 0;
-    for (int i = 0; i < pg->n_notes; i++)
-        cap += strlen(path) + strlen(pg->notes[i].text) + 32;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    s[0] = '\0';
-    for (int i = 0; i < pg->n_notes; i++) {
-        const char *t = strstr(pg->notes[i].text, ": ");
-        t = t ? t + 2 : pg->notes[i].text;
-        n += (size_t)snprintf(s + n, cap - n, "%s:%d: note: %s\n", path, pg->notes[i].line, t);
-    }
-    return s;
 }
 
 char *ls_keras_import_ex(const char *path, const char *text, size_t len, char **notes, char *err, size_t errlen)
@@ -1093,12 +484,9 @@ char *ls_keras_import_ex(const char *path, const char *text, size_t len, char **
     nn_model *m = NULL;
     if (ki_run(&pg, &lx, path, err, errlen) < 0)
         goto done;
-    if (make_plan(&pl) < 0 || plan_frozen(&pl) < 0 || plan_data(&pl) < 0)
+    if (kp_make_plan(&pl) < 0 || kp_plan_frozen(&pl) < 0 || kp_plan_data(&pl) < 0)
         goto done;
-    for (int b = 0; b < pg.n_bases; b++)
-        if (pg.bases[b].imagenet && (b == pl.flat_base || b == pl.nested_base))
-            ki_note(&pg, pg.bases[b].imagenet_line,
-                    "weights='imagenet' cannot be downloaded here: the base starts from random weights (give a file with load_weights)");
+    kp_note_weights(&pg, &pl, path);
     /* notes in line order (stable) */
     for (int i = 1; i < pg.n_notes; i++) {
         knote x = pg.notes[i];
@@ -1112,7 +500,7 @@ char *ls_keras_import_ex(const char *path, const char *text, size_t len, char **
     /* the declarations, checked and built */
     write_head(&w, &pl);
     if (w.oom) {
-        efail(err, errlen, path, 1, 1, "out of memory");
+        kp_efail(err, errlen, path, 1, 1, "out of memory");
         goto done;
     }
     l = check_parse(&w, path, err, errlen);
@@ -1121,7 +509,7 @@ char *ls_keras_import_ex(const char *path, const char *text, size_t len, char **
     char berr[512];
     m = ls_lesson_build_model(l, berr, sizeof berr);
     if (!m) {
-        efail(err, errlen, path, 1, 1, "internal error: the lesson's model does not build: %s", berr);
+        kp_efail(err, errlen, path, 1, 1, "internal error: the lesson's model does not build: %s", berr);
         goto done;
     }
     if (check_names(&pl, l, m, err, errlen) < 0)
@@ -1136,16 +524,16 @@ char *ls_keras_import_ex(const char *path, const char *text, size_t len, char **
     }
     write_steps(&w, &pl, l, m);
     if (w.oom) {
-        efail(err, errlen, path, 1, 1, "out of memory");
+        kp_efail(err, errlen, path, 1, 1, "out of memory");
         goto done;
     }
     l2 = check_parse(&w, path, err, errlen);
     if (!l2)
         goto done;
     if (notes) {
-        *notes = notes_text(&pg, path);
+        *notes = kp_notes_text(&pg, path);
         if (!*notes) {
-            efail(err, errlen, path, 1, 1, "out of memory");
+            kp_efail(err, errlen, path, 1, 1, "out of memory");
             goto done;
         }
     }
@@ -1157,7 +545,7 @@ done:
     nn_model_destroy(m);
     free(w.s);
     free(w.map);
-    plan_free(&pl);
+    kp_plan_free(&pl);
     ki_prog_free(&pg);
     ki_lex_free(&lx);
     return out;

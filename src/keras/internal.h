@@ -8,14 +8,18 @@
  *              variables, and freeing what the script built;
  *   layers.c   (layers.h) argument binding, layer classes, Keras's automatic names,
  *              InceptionV3, optimizers, losses;
- *   api.c      (api.h) modules, Model, Sequential, model.layers, trainable flags,
+ *   symbols.c  (api.h) modules and their symbols, dotted paths, names used without
+ *              an import;
+ *   api.c      (api.h) Model, Sequential, model.layers, trainable flags,
  *              compile, methods and attributes;
  *   expr.c     (expr.h) the Python subset's expressions, read by recursive descent
  *              over the token cursor (cursor.h), with Python's builtins; Keras's
  *              names, attributes and calls go to api.c;
  *   eval.c     the statements, run one by one (assignments, imports, loops), each
  *              changing the model or noted as not imported;
- *   import.c   the lesson written from what was read, checked by the real parser.
+ *   plan.c     (plan.h) what the lesson declares: the model's layers and names, the
+ *              bases cut and frozen, the stand-in data;
+ *   import.c   the lesson written from the plan, checked by the real parser.
  * Errors unwind with longjmp to ki_run; everything is freed by ki_prog_free.
  * Only files in src/keras/ include this header or the other private ones (runtime.h,
  * layers.h, api.h, cursor.h, expr.h). Never includes SDL. */
@@ -70,6 +74,7 @@ typedef struct {
     size_t nstrs;
     const char *src;
     size_t len;
+    size_t col_steps;   /* bytes scanned to compute columns: at most len per line (a test's bound) */
 } klex;
 
 /* Tokenizes text. 0, or -1 with "path:line:col: message" in err. */
@@ -144,6 +149,7 @@ typedef struct {
     nn_loss_kind loss;
     int loss_line, loss_col;
     bool accuracy;
+    bool assumed;           /* the script never compiles: Keras's defaults, the loss its output calls for */
 } kcompile;
 
 typedef struct {
@@ -166,6 +172,8 @@ typedef struct {
     knote *notes;
     int n_notes, cap_notes;
     char undefined[64];     /* the first name used but not defined, for messages */
+    char data_dir[256];     /* the first image folder a data generator reads ('' unknown) */
+    int data_dir_line;
     int undefined_line, undefined_col;
     /* Keras's name counters (backend.get_uid), per prefix */
     struct {

@@ -258,6 +258,13 @@ static void need_pair(kparser *p, const kbound *b, int k, const char *what, char
 /* A shape tuple (each side a whole number). */
 static int need_shape(kparser *p, kval *v, int line, int col, const char *what, int *dims)
 {
+    if (v->k == V_OPAQUE && v->s && strstr(v->s, "shape")) { /* input_shape=x_train.shape[1:] */
+        dims[0] = dims[1] = 28;
+        dims[2] = 1;
+        ki_note(p->pg, line, "%s is taken from the data: read as (28, 28, 1), the shape of the stand-in images (Fashion-MNIST)",
+                what);
+        return 3;
+    }
     ki_need_known(p, v, line, col, what);
     if (is_num(v) && v->is_int) { /* input_dim=784 */
         dims[0] = (int)(v->num > 1e8 ? 1e8 : v->num);
@@ -406,6 +413,10 @@ static void layer_arg(kparser *p, kbound *b, int k, const char *nm, nn_layer_typ
         nn_act act = need_act(p, b, k);
         n->act = act;
         sb_arg(p, out, type == NN_ACTIVATION ? NULL : "activation", nn_act_name(act));
+    } else if (type == NN_RESCALING && (!strcmp(nm, "scale") || !strcmp(nm, "offset"))) {
+        double x = need_number(p, b, k, nm); /* Rescaling(1./255), offset=-1 */
+        fmt_num(x, false, val, sizeof val);
+        sb_arg(p, out, nm, val);
     } else if (!strcmp(nm, "use_bias") || !strcmp(nm, "center") || !strcmp(nm, "scale")) {
         sb_arg(p, out, nm, ka_need_bool(p, b, k, nm) ? "True" : "False");
     } else if (!strcmp(nm, "strides") || !strcmp(nm, "pool_size")) {
@@ -523,7 +534,8 @@ kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
                     {NN_CONV2D, "filters", "Conv2D(32, (3, 3))"},
                     {NN_CONV2D, "kernel_size", "Conv2D(32, (3, 3))"},
                     {NN_DROPOUT, "rate", "Dropout(0.2)"},
-                    {NN_ACTIVATION, "activation", "Activation('relu')"}};
+                    {NN_ACTIVATION, "activation", "Activation('relu')"},
+                    {NN_RESCALING, "scale", "Rescaling(1./255)"}};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (required[i].t == type && !b.v[arg_index(names, required[i].arg)])
             ki_fail(p, line, col, "%s needs %s, e.g. %s", sig->keras, required[i].arg, required[i].example);
@@ -539,6 +551,8 @@ kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
     }
     set_node_name(p, ni, &b, kn);
     n = &p->pg->nodes[ni];
+    if (type == NN_RESCALING)
+        ki_note(p->pg, line, "%s is read as written; the stand-in images are already scaled to 0..1, where Keras's pipeline would feed 0..255", n->name);
     n->trainable_c = n->trainable;
     n->args = strdup(out.s);
     if (!n->args)
@@ -585,6 +599,19 @@ kval *ka_make_input(kparser *p, kargs *a, int line, int col)
 }
 
 /* layer(x) / layer([a, b]) */
+bool ka_is_data(const kval *v)
+{
+    return v->k == V_OPAQUE && strncmp(v->path, "undefined", 9) != 0; /* an undefined name stays an error */
+}
+
+kval *ka_call_on_data(kparser *p, const kval *data, int line, int col)
+{
+    ki_event(p, C_PREDICT, NULL);
+    kval *r = ki_opaque(p, "predict", "a result computed on data", line, col);
+    r->origin = data->origin ? data->origin : line;
+    return r;
+}
+
 kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
 {
     knode *n = &p->pg->nodes[ni];
@@ -618,6 +645,8 @@ kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
     }
     if (!x)
         ki_fail(p, line, col, "the layer '%s' is called without an input", n->name);
+    if (ka_is_data(x)) /* on a batch of data (the TF tutorial's feature_batch): not the model */
+        return ka_call_on_data(p, x, line, col);
     ki_need_known(p, x, xl, xc, "as a layer's input");
     kref ins[LS_MAX_INPUTS];
     int n_in = 0;
@@ -653,10 +682,17 @@ kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
 
 /* A path a lesson string can hold as is: 1..1000 bytes, no quote, backslash or
  * control character (the text is UTF-8 already). */
+void ka_need_path_length(kparser *p, const char *w, int line, int col)
+{
+    size_t n = strlen(w);
+    if (n >= 4096) /* PATH_MAX: no file system opens it */
+        ki_fail(p, line, col, "the weights path is %zu bytes long; a file path holds at most 4095 bytes", n);
+}
+
 bool ka_plain_path(const char *w)
 {
     size_t n = strlen(w);
-    if (n == 0 || n > 1000)
+    if (n == 0 || n >= 4096) /* PATH_MAX */
         return false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)w[i];
@@ -756,6 +792,7 @@ kval *ka_make_inception(kparser *p, kargs *a, int line, int col)
             bs->imagenet = true;
             bs->imagenet_line = ka_vline(&b, 1);
         } else {
+            ka_need_path_length(p, w, ka_vline(&b, 1), ka_vcol(&b, 1));
             if (!ka_plain_path(w))
                 ki_fail(p, ka_vline(&b, 1), ka_vcol(&b, 1), "weights= must be 'imagenet', None or a plain file path (no quotes, backslashes or control characters)");
             bs->weights = strdup(w);

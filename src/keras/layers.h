@@ -31,6 +31,8 @@ void ka_str_lower(const char *s, char *out, size_t n);
 /* "; did you mean 'x'?" for the closest of names[0..n), or "" (in buf). */
 const char *ka_suggest(const char *s, const char *const *names, int n, char *buf, size_t len);
 /* A path a lesson string holds as is (no quote, backslash or control character). */
+/* Fails when w is too long to be a file path (4096 bytes or more). */
+void ka_need_path_length(kparser *p, const char *w, int line, int col);
 bool ka_plain_path(const char *w);
 int ka_new_node(kparser *p, kn_kind kind, nn_layer_type type, int line, int col);
 kref ka_node_ref(int n);
@@ -40,6 +42,11 @@ const char *ka_ref_name(const kprog *pg, kref r);
 kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col);
 kval *ka_make_input(kparser *p, kargs *a, int line, int col);
 kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col);
+/* A layer, base or model called on data (a batch of images, not a layer's output):
+ * it does not build the model; the statement is noted (the lesson's steps predict). */
+kval *ka_call_on_data(kparser *p, const kval *data, int line, int col);
+/* Whether v is data the script computed (not a layer's output, not an undefined name). */
+bool ka_is_data(const kval *v);
 kval *ka_make_inception(kparser *p, kargs *a, int line, int col);
 kval *ka_make_optimizer(kparser *p, int kind, kargs *a, int line, int col);
 kval *ka_make_loss(kparser *p, int kind, kargs *a, int line, int col);

@@ -24,12 +24,15 @@ typedef struct {
     jmp_buf jb;
     size_t cap_t, cap_s;
     int indents[128];
+    int alt_indents[128]; /* the same with a tab as one column: Python's TabError check */
     int n_indents;
     struct {
         char c;
         int line, col;
     } br[KI_MAX_DEPTH];
     int depth;
+    size_t col_ls, col_off; /* col_of's last answer: col_c at col_off on the line at col_ls */
+    int col_c;
 } lexer;
 
 #if defined(__GNUC__)
@@ -49,13 +52,23 @@ static void lfail(lexer *x, int line, int col, const char *fmt, ...)
     longjmp(x->jb, 1);
 }
 
-/* Column (characters from 1) of byte offset off on the current line. */
-static int col_of(const lexer *x, size_t off)
+/* Column (characters from 1) of byte offset off on the current line. Counts on from
+ * its last answer when off is further along the same line, so a long line's tokens
+ * cost linear time in all, not a rescan each (issue 14). */
+static int col_of(lexer *x, size_t off)
 {
-    int c = 1;
-    for (size_t i = x->line_start; i < off; i++)
+    if (x->col_ls != x->line_start || off < x->col_off || x->col_c < 1) {
+        x->col_ls = x->line_start;
+        x->col_off = x->line_start;
+        x->col_c = 1;
+    }
+    int c = x->col_c;
+    x->lx->col_steps += off - x->col_off;
+    for (size_t i = x->col_off; i < off; i++)
         if ((x->s[i] & 0xC0) != 0x80)
             c++;
+    x->col_off = off;
+    x->col_c = c;
     return c;
 }
 
@@ -253,7 +266,7 @@ static void lex_string(lexer *x, size_t start, bool raw, bool bytes, bool fstr)
             }
             continue;
         }
-        int ecol = col_of(x, x->pos);
+        size_t epos = x->pos; /* its column is computed only for a message: col_of counts forward */
         x->pos += 2;
         switch (e) {
         case '\\': put_bytes(x, "\\", 1); break;
@@ -269,7 +282,7 @@ static void lex_string(lexer *x, size_t start, bool raw, bool bytes, bool fstr)
         case 'x': {
             int h1 = hexval(peekc(x, 0)), h2 = hexval(peekc(x, 1));
             if (h1 < 0 || h2 < 0)
-                lfail(x, x->line, ecol, "invalid \\x escape: it needs two hexadecimal digits");
+                lfail(x, x->line, col_of(x, epos), "invalid \\x escape: it needs two hexadecimal digits");
             x->pos += 2;
             uint32_t cp = (uint32_t)(h1 * 16 + h2);
             if (cp == 0)
@@ -292,12 +305,12 @@ static void lex_string(lexer *x, size_t start, bool raw, bool bytes, bool fstr)
             for (int i = 0; i < k; i++) {
                 int h = hexval(peekc(x, (size_t)i));
                 if (h < 0)
-                    lfail(x, x->line, ecol, "invalid \\%c escape: it needs %d hexadecimal digits", e, k);
+                    lfail(x, x->line, col_of(x, epos), "invalid \\%c escape: it needs %d hexadecimal digits", e, k);
                 cp = cp * 16 + (uint32_t)h;
             }
             x->pos += (size_t)k;
             if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-                lfail(x, x->line, ecol, "invalid \\%c escape: not a Unicode character", e);
+                lfail(x, x->line, col_of(x, epos), "invalid \\%c escape: not a Unicode character", e);
             if (cp == 0)
                 unusable = true;
             else
@@ -509,21 +522,61 @@ static bool last_is(const lexer *x, kt_kind k)
     return x->lx->n > 0 && x->lx->t[x->lx->n - 1].kind == k;
 }
 
+#if defined(__GNUC__)
+__attribute__((noreturn))
+#endif
+static void tab_error(lexer *x)
+{
+    /* Python 3 reports its TabError at column 1 of the line */
+    lfail(x, x->line, 1, "TabError: inconsistent use of tabs and spaces in indentation (Python 3 refuses this file)");
+}
+
+/* INDENT or DEDENTs for a line indented width columns (tabs to multiples of 8), alt with
+ * tabs as one column. As Python's tokenizer: where the two widths disagree on the
+ * comparison with the enclosing block, the meaning depends on the tab size: TabError. */
+static void indent(lexer *x, int width, int alt)
+{
+    int col = col_of(x, x->pos);
+    int top = x->indents[x->n_indents - 1];
+    if (width > top) {
+        if (alt <= x->alt_indents[x->n_indents - 1])
+            tab_error(x);
+        if (x->n_indents == (int)(sizeof x->indents / sizeof x->indents[0]))
+            lfail(x, x->line, col, "indented too deeply");
+        x->alt_indents[x->n_indents] = alt;
+        x->indents[x->n_indents++] = width;
+        push(x, KT_INDENT, x->pos, 0);
+        return;
+    }
+    if (width == top && alt != x->alt_indents[x->n_indents - 1])
+        tab_error(x);
+    while (width < x->indents[x->n_indents - 1]) {
+        x->n_indents--;
+        push(x, KT_DEDENT, x->pos, 0);
+    }
+    if (width != x->indents[x->n_indents - 1])
+        lfail(x, x->line, col, "this line's indentation does not match any outer block");
+    if (alt != x->alt_indents[x->n_indents - 1])
+        tab_error(x);
+}
+
 /* At the start of a line outside brackets: indentation, blank lines, magics. Returns
  * false at the end of the text. */
 static bool line_start(lexer *x)
 {
     for (;;) {
-        int width = 0;
+        int width = 0, alt = 0;
         while (x->pos < x->n) {
             int c = x->s[x->pos];
-            if (c == ' ')
+            if (c == ' ') {
                 width++;
-            else if (c == '\t')
+                alt++;
+            } else if (c == '\t') {
                 width = (width / 8 + 1) * 8;
-            else if (c == '\f')
-                width = 0;
-            else
+                alt++;
+            } else if (c == '\f') {
+                width = alt = 0;
+            } else
                 break;
             x->pos++;
         }
@@ -545,21 +598,7 @@ static bool line_start(lexer *x)
             new_line(x, newline_at(x, x->pos));
             continue;
         }
-        int col = col_of(x, x->pos);
-        int top = x->indents[x->n_indents - 1];
-        if (width > top) {
-            if (x->n_indents == (int)(sizeof x->indents / sizeof x->indents[0]))
-                lfail(x, x->line, col, "indented too deeply");
-            x->indents[x->n_indents++] = width;
-            push(x, KT_INDENT, x->pos, 0);
-        } else {
-            while (width < x->indents[x->n_indents - 1]) {
-                x->n_indents--;
-                push(x, KT_DEDENT, x->pos, 0);
-            }
-            if (width != x->indents[x->n_indents - 1])
-                lfail(x, x->line, col, "this line's indentation does not match any outer block");
-        }
+        indent(x, width, alt);
         if (c == '!' || c == '%') { /* a notebook shell command or magic */
             size_t s = x->pos;
             while (x->pos < x->n && !newline_at(x, x->pos))

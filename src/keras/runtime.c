@@ -178,7 +178,7 @@ void ki_effect(kparser *p)
 {
     if (p->dry)
         ki_fail(p, p->st_line, 1,
-                "this changes the model inside a comprehension, a short-circuited expression or a loop over values dropscope does not read; write it as plain statements");
+                "this changes the model inside a comprehension, a short-circuited expression, a loop over values dropscope does not read or an if on such values; write it as plain statements");
     p->st_effect = true;
 }
 

@@ -51,6 +51,7 @@ typedef struct kval {
     bool b;
     double num;
     bool is_int, big;
+    bool huge;              /* V_NUM: a whole number too large to hold exactly (10**18) */
     int64_t i;
     const char *s;          /* V_STR bytes; V_SYM/V_OPAQUE: spelled name; V_OPT: lesson text */
     int slen;

@@ -140,6 +140,11 @@ static int expand_base(nn_model *m, const ls_lesson *l, const ls_decl *d, int in
         if (need[i])
             for (int k = 0; k < s->layers[i]->n_inputs; k++)
                 need[s->layers[i]->inputs[k]] = true;
+    int from = 0; /* trainable_from: the layers before it are frozen */
+    if (d->trainable_from[0] && (from = nn_model_find(s, d->trainable_from)) < 1) {
+        fail(err, errlen, l, d->loc, "the base '%s' has no layer named '%s' to train from", d->base, d->trainable_from);
+        goto done;
+    }
     map[0] = input;
     for (int i = 1; i <= cut; i++) {
         if (!need[i])
@@ -147,7 +152,7 @@ static int expand_base(nn_model *m, const ls_lesson *l, const ls_decl *d, int in
         const nn_layer *ly = s->layers[i];
         nn_layer_cfg c = ly->cfg;
         c.name = ly->name;
-        if (d->frozen)
+        if (d->frozen || i < from)
             c.trainable = false;
         int n = ly->n_inputs > 64 ? 64 : ly->n_inputs;
         for (int k = 0; k < n; k++)

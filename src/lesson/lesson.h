@@ -54,6 +54,9 @@ typedef struct {
      * all the layers it added. -1, 0 when the model could not be built at parse time
      * (a base builder missing from this build). */
     int layer_first, layer_count;
+    /* LS_DECL_BASE: trainable_from=NAME: the base's layers before NAME (in its own
+     * order, Keras's model.layers) are frozen, NAME and after train ("" : not given). */
+    char trainable_from[LS_NAME_MAX];
 } ls_decl;
 
 /* Keras version whose behaviour the lesson reproduces (KERAS_SEMANTICS.md). */
@@ -227,6 +230,7 @@ typedef struct {
     ls_fit fit;
     int n_steps;
     ls_step *steps;
+    char *notes;            /* 'notes' block: what an import did not read, one per line; NULL if none */
 } ls_lesson;
 
 /* Parses the lesson file at path. Returns NULL on any error with "path:line:col: what

@@ -80,6 +80,12 @@ static void section_line(parser *p, int k)
         p->sec = S_NONE;
         break;
     }
+    case K_NOTES: /* notes for the window (what an import did not read): '>' lines below */
+        p->want = B_NOTES;
+        p->want_loc = tloc(p, &kw);
+        p->want_kw = "notes";
+        p->sec = S_NONE;
+        break;
     case K_DATA: {
         l->data.loc = tloc(p, &kw);
         tok t = peek(p);
@@ -173,7 +179,7 @@ static void handle_line(parser *p)
     int k = named ? -1 : lsp_section_kw(p, &t);
     if (k >= 0 && !(p->sec == S_STEP && k == K_COMPILE)) {
         if (p->sec == S_STEP && k != K_STEP) {
-            if (k == K_TITLE || k == K_SUMMARY || k == K_DATA || k == K_MODEL || k == K_FIT)
+            if (k == K_TITLE || k == K_SUMMARY || k == K_DATA || k == K_MODEL || k == K_FIT || k == K_NOTES)
                 FAIL_TOK(p, &t, "'%s' must come before the first step", lsp_section_kws[k]);
         }
         if (p->sec == S_NONE && !(p->seen & 1u) && k != K_TITLE)
@@ -513,6 +519,7 @@ void ls_lesson_destroy(ls_lesson *l)
     free(l->path);
     free(l->title);
     free(l->summary);
+    free(l->notes);
     free(l->data.dir);
     for (int i = 0; i < l->n_decls; i++)
         free(l->decls[i].weights);

@@ -48,7 +48,7 @@ typedef struct {
 } tok;
 
 typedef enum { S_NONE = 0, S_DATA, S_MODEL, S_COMPILE, S_FIT, S_STEP } section;
-typedef enum { B_NONE = 0, B_STEP, B_SUMMARY, B_PROMPT, B_EXPLAIN } block;
+typedef enum { B_NONE = 0, B_STEP, B_SUMMARY, B_PROMPT, B_EXPLAIN, B_NOTES } block;
 
 /* A layer named by a step, checked once the model is built. */
 typedef struct {
@@ -114,7 +114,7 @@ typedef struct {
 } parser;
 
 /* Section keywords, in the order of lsp_section_kws. */
-enum { K_TITLE = 0, K_SUMMARY, K_DATA, K_MODEL, K_COMPILE, K_FIT, K_STEP };
+enum { K_TITLE = 0, K_SUMMARY, K_DATA, K_MODEL, K_COMPILE, K_FIT, K_STEP, K_NOTES };
 
 /* A call's argument: key is the keyword token (NULL for the pos-th positional one);
  * where says where it stands, for messages. */

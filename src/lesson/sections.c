@@ -14,7 +14,7 @@
 /* ------------------------------------------------------------------------------------ */
 /* Sections */
 
-const char *const lsp_section_kws[] = {"title", "summary", "data", "model", "compile", "fit", "step", NULL};
+const char *const lsp_section_kws[] = {"title", "summary", "data", "model", "compile", "fit", "step", "notes", NULL};
 
 int lsp_section_kw(const parser *p, const tok *t)
 {
@@ -563,7 +563,157 @@ typedef struct {
     unsigned seen;
     tok name_tok;
     bool name_kw;
+    int n_a, n_b;               /* Rescaling scale/offset, Normalization mean/variance: values read */
 } layer_ctx;
+
+/* ZeroPadding2D's padding: n, (h, w) or ((top, bottom), (left, right)). */
+static void read_zero_padding(parser *p, nn_layer_cfg *cfg, const char *where)
+{
+    tok t = peek(p), t2 = peek2(p);
+    int v[2];
+    if ((is_punct(&t, '(') || is_punct(&t, '[')) && (is_punct(&t2, '(') || is_punct(&t2, '['))) {
+        int close = is_punct(&t, '(') ? ')' : ']';
+        next(p);
+        for (int axis = 0; axis < 2; axis++) {
+            tok u = peek(p);
+            if (lsp_read_ints(p, "padding", where, v, 2, 0, 4096) != 2)
+                FAIL_TOK(p, &u, "each axis of padding is (before, after)");
+            cfg->pad[2 * axis] = v[0];
+            cfg->pad[2 * axis + 1] = v[1];
+            if (axis == 0)
+                lsp_expect_punct(p, ',', "',' between the two axes of padding");
+        }
+        char w[40];
+        snprintf(w, sizeof w, "'%c' after the padding", close);
+        lsp_expect_punct(p, close, w);
+        return;
+    }
+    lsp_read_pair(p, "padding", where, &v[0], &v[1], 0, 4096);
+    cfg->pad[0] = cfg->pad[1] = v[0];
+    cfg->pad[2] = cfg->pad[3] = v[1];
+}
+
+/* Reshape's target_shape: 1 to 3 sizes, one of them may be -1. */
+static void read_target_shape(parser *p, nn_layer_cfg *cfg, const char *where)
+{
+    tok t = peek(p);
+    int d[4];
+    int k = lsp_read_ints(p, "target_shape", where, d, 3, -1, MAX_DIM);
+    int free_axes = 0;
+    for (int i = 0; i < k; i++) {
+        if (d[i] == 0)
+            FAIL_TOK(p, &t, "target_shape holds sizes above 0 (and at most one -1)");
+        free_axes += d[i] == -1;
+    }
+    if (free_axes > 1)
+        FAIL_TOK(p, &t, "target_shape may hold one -1, found %d", free_axes);
+    cfg->target_shape.rank = k;
+    for (int i = 0; i < k; i++)
+        cfg->target_shape.d[i] = d[i];
+}
+
+/* One number or a list of up to NN_MAX_COEF (one per channel); returns the count. */
+static int read_coefs(parser *p, const char *what, const char *where, float *out)
+{
+    tok t = peek(p);
+    if (!is_punct(&t, '(') && !is_punct(&t, '[')) {
+        out[0] = (float)lsp_read_number(p, where);
+        return 1;
+    }
+    int close = is_punct(&t, '(') ? ')' : ']';
+    next(p);
+    int k = 0;
+    for (;;) {
+        tok u = peek(p);
+        if (is_punct(&u, close) && k > 0) {
+            next(p);
+            return k;
+        }
+        if (k == NN_MAX_COEF)
+            FAIL_TOK(p, &u, "%s has at most %d values (one per channel)", what, NN_MAX_COEF);
+        out[k] = (float)lsp_read_number(p, k ? "in the list" : where);
+        k++;
+        u = peek(p);
+        if (is_punct(&u, ','))
+            next(p);
+        else if (!is_punct(&u, close))
+            lsp_expected(p, &u, close == ')' ? "',' or ')'" : "',' or ']'");
+    }
+}
+
+/* The arguments of the issue-15 layers; false when nm is not one of them. */
+static bool extra_layer_arg(parser *p, layer_ctx *c, const char *nm, const char *where)
+{
+    nn_layer_cfg *cfg = &c->d->cfg;
+    tok t = peek(p);
+    bool coefs = cfg->type == NN_RESCALING || cfg->type == NN_NORMALIZATION;
+    if (!coefs && cfg->type < NN_ZEROPAD2D && strcmp(nm, "depth_multiplier"))
+        return false; /* BatchNormalization's scale, Conv2D's padding: the general reader's */
+    if (!strcmp(nm, "padding") && cfg->type == NN_ZEROPAD2D) {
+        read_zero_padding(p, cfg, where);
+    } else if (!strcmp(nm, "depth_multiplier")) {
+        cfg->depth_multiplier = (int)lsp_read_int(p, "depth_multiplier", where, 1, 1024);
+    } else if (!strcmp(nm, "max_value")) {
+        if (is_kw(p, &t, "None")) {
+            next(p);
+            cfg->max_value = INFINITY;
+        } else {
+            cfg->max_value = (float)lsp_read_real(p, "max_value", where, 0, 1e30);
+        }
+    } else if (!strcmp(nm, "negative_slope") || !strcmp(nm, "threshold")) {
+        if (lsp_read_number(p, where) != 0.0)
+            FAIL_TOK(p, &t, "ReLU's %s is not supported; dropscope implements %s=0", nm, nm);
+    } else if (!strcmp(nm, "target_shape")) {
+        read_target_shape(p, cfg, where);
+    } else if (!strcmp(nm, "scale") || !strcmp(nm, "mean")) {
+        if (!strcmp(nm, "mean") && is_kw(p, &t, "None")) {
+            next(p);
+            return true;
+        }
+        c->n_a = read_coefs(p, nm, where, cfg->coef_a);
+    } else if (!strcmp(nm, "offset") || !strcmp(nm, "variance")) {
+        if (!strcmp(nm, "variance") && is_kw(p, &t, "None")) {
+            next(p);
+            return true;
+        }
+        float v[NN_MAX_COEF];
+        c->n_b = read_coefs(p, nm, where, v);
+        memcpy(cfg->coef_b, v, sizeof v);
+        for (int i = 0; !strcmp(nm, "variance") && i < c->n_b; i++)
+            if (!(v[i] >= 0))
+                FAIL_TOK(p, &t, "a variance is >= 0, found %g", v[i]);
+    } else if (!strcmp(nm, "invert")) {
+        if (lsp_read_bool(p, where))
+            FAIL_TOK(p, &t, "invert=True is not supported");
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* Rescaling's scale and offset, Normalization's mean and variance, as one count of
+ * per-channel values (a single value applies to every channel). */
+static void finish_coefs(parser *p, layer_ctx *c, const tok *at)
+{
+    nn_layer_cfg *cfg = &c->d->cfg;
+    if (cfg->type == NN_NORMALIZATION && (c->n_a > 0) != (c->n_b > 0))
+        FAIL_TOK(p, at, "Normalization needs both mean and variance, or neither (then the weights come from a weights file)");
+    if (cfg->type == NN_RESCALING && c->n_a == 0)
+        FAIL_TOK(p, at, "Rescaling needs a scale, e.g. Rescaling(0.00392156862745098) for 1/255");
+    int na = c->n_a, nb = cfg->type == NN_RESCALING && c->n_b == 0 ? 1 : c->n_b;
+    if (na > 1 && nb > 1 && na != nb)
+        FAIL_TOK(p, at, "%d and %d values per channel: give one value or one per channel for each", na, nb);
+    int n = na > nb ? na : nb;
+    if (cfg->type == NN_NORMALIZATION && na == 0)
+        n = 0;
+    for (int i = 1; i < n; i++) {
+        if (na == 1)
+            cfg->coef_a[i] = cfg->coef_a[0];
+        if (nb == 1)
+            cfg->coef_b[i] = cfg->coef_b[0];
+    }
+    cfg->coef_n = n;
+}
 
 /* noise_shape=(None, 1, 1, 64): Keras's tuple, batch axis first, None or a size per
  * axis (0 stands for None); the engine checks it against the input when building. */
@@ -604,6 +754,8 @@ static void layer_arg(parser *p, void *vctx, const tok *key, int pos, const char
     int idx = lsp_arg_index(p, key, pos, c->callee, c->k->lesson_args, c->k->lesson_pos, &c->seen);
     const char *nm = c->k->lesson_args[idx];
     tok t = peek(p);
+    if (extra_layer_arg(p, c, nm, where))
+        return;
     if (!strcmp(nm, "units")) {
         cfg->units = (int)lsp_read_int(p, "units", where, 1, MAX_UNITS);
     } else if (!strcmp(nm, "filters")) {
@@ -623,7 +775,7 @@ static void layer_arg(parser *p, void *vctx, const tok *key, int pos, const char
         cfg->padding = lsp_read_choice(p, "padding", where, pads) ? NN_PAD_SAME : NN_PAD_VALID;
     } else if (!strcmp(nm, "activation")) {
         int a = lsp_read_choice(p, "activation", where, ls_vocab_activations);
-        cfg->act = a == 4 ? NN_ACT_LINEAR : (nn_act)a;
+        cfg->act = a == LS_VOCAB_ACTIVATIONS ? NN_ACT_LINEAR : (nn_act)a;
     } else if (!strcmp(nm, "use_bias")) {
         cfg->use_bias = lsp_read_bool(p, where);
     } else if (!strcmp(nm, "rate")) {
@@ -652,7 +804,7 @@ static void layer_arg(parser *p, void *vctx, const tok *key, int pos, const char
         c->d->frozen = !lsp_read_bool(p, where);
     } else if (!strcmp(nm, "axis")) {
         long a = lsp_read_int(p, "axis", where, -4, 4);
-        if (a != -1 && !(a == 3 && cfg->type == NN_BATCHNORM))
+        if (a != -1 && !(a == 3 && (cfg->type == NN_BATCHNORM || cfg->type == NN_NORMALIZATION)))
             FAIL_TOK(p, &t, "only axis=-1 (the channels) is supported");
     } else if (!strcmp(nm, "data_format")) {
         static const char *const fmts[] = {"channels_last", "channels_first", NULL};
@@ -722,7 +874,8 @@ static void read_inputs(parser *p, ls_decl *d, int di)
 static void base_arg(parser *p, void *vctx, const tok *key, int pos, const char *where)
 {
     layer_ctx *c = vctx;
-    static const char *const args[] = {"input_shape", "cut", "weights", "include_top", "trainable", "name", NULL};
+    static const char *const args[] = {"input_shape", "cut", "weights", "include_top", "trainable", "name",
+                                       "trainable_from", NULL};
     int idx = lsp_arg_index(p, key, pos, c->d->base, args, 0, &c->seen);
     tok t = peek(p);
     switch (idx) {
@@ -757,6 +910,7 @@ static void base_arg(parser *p, void *vctx, const tok *key, int pos, const char 
             FAIL_TOK(p, &t, "this base is already named '%s'", c->d->name);
         c->name_tok = lsp_read_name(p, "a name", where, c->d->name);
         break;
+    case 6: lsp_read_name(p, "a layer name", where, c->d->trainable_from); break;
     }
 }
 
@@ -920,6 +1074,14 @@ void lsp_model_line(parser *p)
         FAIL_TOK(p, &t, "%s needs a rate, e.g. %s(0.2)", callee, callee);
     if (k->type == NN_ACTIVATION && !(c.seen & 1u))
         FAIL_TOK(p, &t, "Activation needs an activation, e.g. Activation(relu)");
+    if (k->type == NN_DEPTHWISE_CONV2D && !(c.seen & 1u))
+        FAIL_TOK(p, &t, "DepthwiseConv2D needs a kernel_size, e.g. DepthwiseConv2D(3)");
+    if (k->type == NN_SEPARABLE_CONV2D && (c.seen & 3u) != 3u)
+        FAIL_TOK(p, &t, "SeparableConv2D needs filters and kernel_size, e.g. SeparableConv2D(64, 3)");
+    if (k->type == NN_RESHAPE && !(c.seen & 1u))
+        FAIL_TOK(p, &t, "Reshape needs a target_shape, e.g. Reshape((1, 1, 64))");
+    if (k->type == NN_RESCALING || k->type == NN_NORMALIZATION)
+        finish_coefs(p, &c, &t);
     if (d.name[0])
         check_unique(p, d.name, &c.name_tok, p->l->n_decls);
     ls_decl *dp = add_decl(p, &d, &t);
@@ -930,8 +1092,9 @@ void lsp_model_line(parser *p)
             FAIL_TOK(p, &u, "an Input takes no inputs");
         read_inputs(p, dp, di);
         dp = &p->l->decls[di];
-        if (dp->n_inputs > 1 && k->type != NN_CONCAT)
-            FAIL_TOK(p, &u, "%s takes one input; only Concatenate joins several", callee);
+        bool joins = k->type == NN_CONCAT || k->type == NN_ADD || k->type == NN_MULTIPLY;
+        if (dp->n_inputs > 1 && !joins)
+            FAIL_TOK(p, &u, "%s takes one input; only Concatenate, Add and Multiply join several", callee);
     }
     u = peek(p);
     if (is_kw(p, &u, "frozen")) {
@@ -941,8 +1104,8 @@ void lsp_model_line(parser *p)
     char after[64];
     snprintf(after, sizeof after, "'%s(...)'", callee);
     lsp_expect_eol(p, after);
-    if (k->type == NN_CONCAT && dp->n_inputs < 2)
-        FAIL_TOK(p, &t, "Concatenate joins layers: name them, e.g. Concatenate()([a, b])");
+    if ((k->type == NN_CONCAT || k->type == NN_ADD || k->type == NN_MULTIPLY) && dp->n_inputs < 2)
+        FAIL_TOK(p, &t, "%s joins layers: name them, e.g. %s()([a, b])", callee, callee);
     dp->cfg.trainable = !dp->frozen;
 }
 

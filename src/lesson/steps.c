@@ -81,6 +81,7 @@ static char **block_target(parser *p)
 {
     switch (p->blk) {
     case B_SUMMARY: return &p->l->summary;
+    case B_NOTES: return &p->l->notes;
     case B_PROMPT: return &cur_question(p)->prompt;
     case B_EXPLAIN: return &cur_question(p)->explanation;
     case B_STEP: return &cur_step(p)->items[cur_step(p)->n_items - 1].u.text;

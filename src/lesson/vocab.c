@@ -28,6 +28,22 @@ static const char *const k_sdrop1[] = {"rate", NULL};
 static const char *const k_sdrop[] = {"rate", "data_format", NULL};
 static const char *const k_gauss[] = {"rate", "seed", NULL};
 static const char *const k_cat[] = {"axis", NULL};
+/* the keras.applications layers (issue 15), TF 2.x signatures */
+static const char *const k_zpad[] = {"padding", "data_format", NULL};
+static const char *const k_dw[] = {"kernel_size", "strides", "padding", "depth_multiplier", "data_format",
+                                   "dilation_rate", "activation", "use_bias", "depthwise_initializer",
+                                   "bias_initializer", "depthwise_regularizer", "bias_regularizer",
+                                   "activity_regularizer", "depthwise_constraint", "bias_constraint", NULL};
+static const char *const k_sep[] = {"filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
+                                    "depth_multiplier", "activation", "use_bias", "depthwise_initializer",
+                                    "pointwise_initializer", "bias_initializer", "depthwise_regularizer",
+                                    "pointwise_regularizer", "bias_regularizer", "activity_regularizer",
+                                    "depthwise_constraint", "pointwise_constraint", "bias_constraint", NULL};
+static const char *const k_merge[] = {NULL};
+static const char *const k_relu[] = {"max_value", "negative_slope", "threshold", NULL};
+static const char *const k_reshape[] = {"target_shape", NULL};
+static const char *const k_rescale[] = {"scale", "offset", NULL};
+static const char *const k_norm[] = {"axis", "mean", "variance", "invert", NULL};
 static const char *const k_input[] = {"shape", "batch_size", "name", "dtype", "sparse", "tensor", "ragged",
                                       "type_spec", NULL};
 static const char *const k_inlayer[] = {"input_shape", "batch_size", "dtype", "input_tensor", "sparse", "name",
@@ -50,10 +66,23 @@ static const char *const l_sdrop[] = {"rate", "data_format", "name", "trainable"
 static const char *const l_gauss[] = {"rate", "seed", "name", "trainable", NULL};
 static const char *const l_cat[] = {"axis", "name", "trainable", NULL};
 
+static const char *const l_zpad[] = {"padding", "data_format", "name", "trainable", NULL};
+static const char *const l_dw[] = {"kernel_size", "strides", "padding", "depth_multiplier", "activation", "use_bias",
+                                   "data_format", "name", "trainable", NULL};
+static const char *const l_sep[] = {"filters", "kernel_size", "strides", "padding", "depth_multiplier", "activation",
+                                    "use_bias", "data_format", "name", "trainable", NULL};
+static const char *const l_merge[] = {"name", "trainable", NULL};
+static const char *const l_relu[] = {"max_value", "negative_slope", "threshold", "name", "trainable", NULL};
+static const char *const l_reshape[] = {"target_shape", "name", "trainable", NULL};
+static const char *const l_rescale[] = {"scale", "offset", "name", "trainable", "input_shape", NULL};
+static const char *const l_norm[] = {"axis", "mean", "variance", "invert", "name", "trainable", "input_shape", NULL};
+
 static const char *const a_conv[] = {"Convolution2D", NULL};
 static const char *const a_maxpool[] = {"MaxPool2D", NULL};
 static const char *const a_avgpool[] = {"AvgPool2D", NULL};
 static const char *const a_gap[] = {"GlobalAvgPool2D", NULL};
+static const char *const a_gmp[] = {"GlobalMaxPool2D", NULL};
+static const char *const a_sep[] = {"SeparableConvolution2D", NULL};
 
 /* The order is the lesson's list of layers in "unknown layer" messages (InputLayer,
  * a second spelling of Input there, is left out of it). */
@@ -77,6 +106,17 @@ const ls_vocab_layer ls_vocab_layers[] = {
     {"GaussianDropout", NULL, NN_DROPOUT, false, k_gauss, 1, l_gauss, 1, NN_DROP_GAUSSIAN},
     {"AlphaDropout", NULL, NN_DROPOUT, false, k_drop, 3, l_drop, 3, NN_DROP_ALPHA},
     {"Concatenate", NULL, NN_CONCAT, false, k_cat, 1, l_cat, 1, NN_DROP_PLAIN},
+    /* the keras.applications bases' layers (issue 15) */
+    {"ZeroPadding2D", NULL, NN_ZEROPAD2D, false, k_zpad, 2, l_zpad, 1, NN_DROP_PLAIN},
+    {"DepthwiseConv2D", NULL, NN_DEPTHWISE_CONV2D, false, k_dw, 15, l_dw, 4, NN_DROP_PLAIN},
+    {"SeparableConv2D", a_sep, NN_SEPARABLE_CONV2D, false, k_sep, 19, l_sep, 4, NN_DROP_PLAIN},
+    {"Add", NULL, NN_ADD, false, k_merge, 0, l_merge, 0, NN_DROP_PLAIN},
+    {"Multiply", NULL, NN_MULTIPLY, false, k_merge, 0, l_merge, 0, NN_DROP_PLAIN},
+    {"ReLU", NULL, NN_RELU, false, k_relu, 3, l_relu, 3, NN_DROP_PLAIN},
+    {"Reshape", NULL, NN_RESHAPE, false, k_reshape, 1, l_reshape, 1, NN_DROP_PLAIN},
+    {"GlobalMaxPooling2D", a_gmp, NN_GMP2D, false, k_gap, 2, l_gap, 0, NN_DROP_PLAIN},
+    {"Rescaling", NULL, NN_RESCALING, false, k_rescale, 2, l_rescale, 2, NN_DROP_PLAIN},
+    {"Normalization", NULL, NN_NORMALIZATION, false, k_norm, 4, l_norm, 4, NN_DROP_PLAIN},
     {NULL, NULL, 0, false, NULL, 0, NULL, 0, NN_DROP_PLAIN},
 };
 
@@ -156,5 +196,5 @@ const ls_vocab_loss ls_vocab_losses[LS_VOCAB_LOSSES] = {
     {"categorical_crossentropy", "CategoricalCrossentropy", NN_LOSS_SCCE, true, false, k_bce, 5},
 };
 
-const char *const ls_vocab_activations[LS_VOCAB_ACTIVATIONS + 2] = {"linear", "relu", "sigmoid", "softmax", "none",
-                                                                     NULL};
+const char *const ls_vocab_activations[LS_VOCAB_ACTIVATIONS + 2] = {"linear", "relu",  "sigmoid", "softmax",
+                                                                     "relu6",  "swish", "none",    NULL};

@@ -73,8 +73,9 @@ typedef struct {
 #define LS_VOCAB_LOSSES 3
 extern const ls_vocab_loss ls_vocab_losses[LS_VOCAB_LOSSES];
 
-/* Activations in nn_act order, then "none" (a lesson's word for linear), NULL-terminated. */
-#define LS_VOCAB_ACTIVATIONS 4
+/* Activations in nn_act order, then "none" (a lesson's word for linear), NULL-terminated.
+ * relu6 is Keras 3's name (tf.keras 2.x has it only as ReLU(max_value=6)). */
+#define LS_VOCAB_ACTIVATIONS 6
 extern const char *const ls_vocab_activations[LS_VOCAB_ACTIVATIONS + 2];
 
 #endif

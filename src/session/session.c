@@ -244,10 +244,12 @@ static int setup_batches(ls_session *s)
     s->batcher = ds_batcher_create(&s->data.train, s->seed, true, err, sizeof err);
     if (!s->batcher)
         return ls_fail(s, "%s: %s", s->lesson->path, err);
-    if (in.rank != 3)
-        return ls_fail(s, "%s: the model's input must be (height, width, channels) for images", s->lesson->path);
     const ds_set *t = &s->data.train;
-    bool same = in.d[0] == t->h && in.d[1] == t->w && in.d[2] == t->c;
+    /* a vector input takes the images flattened (row-major h, w, c: the same floats) */
+    bool vector = in.rank == 1 && in.d[0] == t->h * t->w * t->c; /* other sizes: refused by the parser */
+    if (in.rank != 3 && !vector)
+        return ls_fail(s, "%s: the model's input must be (height, width, channels) for images", s->lesson->path);
+    bool same = vector || (in.d[0] == t->h && in.d[1] == t->w && in.d[2] == t->c);
     if (!same && ds_batcher_set_output(s->batcher, in.d[0], in.d[1], in.d[2], err, sizeof err) < 0)
         return ls_fail(s, "%s: %s", s->lesson->path, err);
     size_t per = nn_shape_size(in);

@@ -773,6 +773,29 @@ static const struct {
     {NN_CONCAT, "  f = Flatten()\n  a = Dense(2)(f)\n  b = Dense(2)(f)\n  %s()([a, b])\n  Dense(1, activation=sigmoid)\n", 3,
      "f = tf.keras.layers.Flatten()(inp)\na = tf.keras.layers.Dense(2)(f)\nb = tf.keras.layers.Dense(2)(f)\n"
      "x = tf.keras.layers.%s()([a, b])\nx = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    /* issue 15: the keras.applications layers */
+    {NN_ZEROPAD2D, "  %s(1)\n  Flatten()\n  Dense(1, activation=sigmoid)\n", 0,
+     "x = tf.keras.layers.%s(1)(inp)\nx = tf.keras.layers.Flatten()(x)\nx = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_DEPTHWISE_CONV2D, "  %s(3)\n  Flatten()\n  Dense(1, activation=sigmoid)\n", 0,
+     "x = tf.keras.layers.%s(3)(inp)\nx = tf.keras.layers.Flatten()(x)\nx = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_SEPARABLE_CONV2D, "  %s(2, 3)\n  Flatten()\n  Dense(1, activation=sigmoid)\n", 0,
+     "x = tf.keras.layers.%s(2, 3)(inp)\nx = tf.keras.layers.Flatten()(x)\nx = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_ADD, "  f = Flatten()\n  a = Dense(2)(f)\n  b = Dense(2)(f)\n  %s()([a, b])\n  Dense(1, activation=sigmoid)\n", 3,
+     "f = tf.keras.layers.Flatten()(inp)\na = tf.keras.layers.Dense(2)(f)\nb = tf.keras.layers.Dense(2)(f)\n"
+     "x = tf.keras.layers.%s()([a, b])\nx = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_MULTIPLY, "  f = Flatten()\n  a = Dense(2)(f)\n  b = Dense(2)(f)\n  %s()([a, b])\n  Dense(1, activation=sigmoid)\n", 3,
+     "f = tf.keras.layers.Flatten()(inp)\na = tf.keras.layers.Dense(2)(f)\nb = tf.keras.layers.Dense(2)(f)\n"
+     "x = tf.keras.layers.%s()([a, b])\nx = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_RELU, "  %s(6.0)\n  Flatten()\n  Dense(1, activation=sigmoid)\n", 0,
+     "x = tf.keras.layers.%s(6.0)(inp)\nx = tf.keras.layers.Flatten()(x)\nx = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_RESHAPE, "  %s((784,))\n  Dense(1, activation=sigmoid)\n", 0,
+     "x = tf.keras.layers.%s((784,))(inp)\nx = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_GMP2D, "  %s()\n  Dense(1, activation=sigmoid)\n", 0,
+     "x = tf.keras.layers.%s()(inp)\nx = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_RESCALING, "  %s(0.5)\n  Flatten()\n  Dense(1, activation=sigmoid)\n", 0,
+     "x = tf.keras.layers.%s(0.5)(inp)\nx = tf.keras.layers.Flatten()(x)\nx = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
+    {NN_NORMALIZATION, "  %s(mean=0.5, variance=0.25)\n  Flatten()\n  Dense(1, activation=sigmoid)\n", 0,
+     "x = tf.keras.layers.%s(mean=0.5, variance=0.25)(inp)\nx = tf.keras.layers.Flatten()(x)\nx = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"},
 };
 
 static int vocab_use(nn_layer_type t)
@@ -868,17 +891,21 @@ static void test_vocab_layers(void **state)
     for (const ls_vocab_layer *e = ls_vocab_layers; e->keras; e++, n++) {
         check_lesson_spelling(e, e->keras);
         /* the importer (src/keras) learns the dropout family's class names separately */
-        if (e->drop_kind == NN_DROP_PLAIN)
+        /* issue 15: the importer learns the new layers (types after Concatenate) on
+         * branch i15-keras, which removes this condition when it does */
+        bool importable = e->type <= NN_CONCAT;
+        if (e->drop_kind == NN_DROP_PLAIN && importable)
             check_import_spelling(e, e->keras);
         for (int i = 0; e->aliases && e->aliases[i]; i++) {
             check_lesson_spelling(e, e->aliases[i]);
-            check_import_spelling(e, e->aliases[i]);
+            if (importable)
+                check_import_spelling(e, e->aliases[i]);
         }
         const char *sp = NULL;
         assert_ptr_equal(ls_vocab_layer_find(e->keras, strlen(e->keras), &sp), e);
         assert_string_equal(sp, e->keras);
     }
-    assert_int_equal(n, 17);
+    assert_int_equal(n, 27);
     const char *sp;
     assert_null(ls_vocab_layer_find("Dens", 4, &sp));
     assert_non_null(ls_vocab_layer_find("global_average_pooling_2d", 25, &sp));

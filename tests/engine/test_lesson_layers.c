@@ -1,0 +1,141 @@
+/* The issue-15 layers in the lesson language, spelled as Keras spells them: a lesson
+ * declaring each one parses, builds into the model Keras would build (names, shapes,
+ * parameter counts derived by hand below), and wrong arguments are refused with a
+ * message naming line and column. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lesson/lesson.h"
+
+#define HEAD "title T\ndata fashion_mnist\n  classes sneaker, ankle boot\n  resize 16x16x3\nmodel\n"
+#define TAIL "  Flatten()\n  Dense(1, activation='sigmoid')\ncompile\n  loss binary_crossentropy\n"
+
+static char err[512];
+
+static nn_model *build(const char *text)
+{
+    ls_lesson *l = ls_lesson_parse("t.lesson", text, strlen(text), err, sizeof err);
+    if (!l)
+        fail_msg("%s", err);
+    nn_model *m = ls_lesson_build_model(l, err, sizeof err);
+    if (!m)
+        fail_msg("%s", err);
+    ls_lesson_destroy(l);
+    return m;
+}
+
+static const nn_layer *layer(nn_model *m, const char *name)
+{
+    int i = nn_model_find(m, name);
+    if (i < 0)
+        fail_msg("no layer '%s'", name);
+    return m->layers[i];
+}
+
+static void expect_shape(const nn_layer *l, nn_shape s, size_t params)
+{
+    char a[64], b[64];
+    if (!nn_shape_equal(l->out_shape, s))
+        fail_msg("layer '%s': shape %s, expected %s", l->name, nn_shape_str(l->out_shape, true, a, sizeof a),
+                 nn_shape_str(s, true, b, sizeof b));
+    assert_int_equal(nn_layer_param_count(l), params);
+}
+
+static void test_layers_parse_and_build(void **state)
+{
+    (void)state;
+    nn_model *m = build(HEAD
+        "  x = layers.Rescaling(0.00784313725490196, offset=-1)\n"
+        "  n = Normalization(mean=[0.485, 0.456, 0.406], variance=[0.052, 0.050, 0.051])\n"
+        "  p = ZeroPadding2D(padding=((0, 1), (0, 1)))\n"
+        "  c = Conv2D(8, 3, strides=2, use_bias=False)\n"
+        "  r = ReLU(6.)\n"
+        "  d = DepthwiseConv2D(3, padding='same', depth_multiplier=2, use_bias=False)\n"
+        "  s = layers.SeparableConv2D(16, (3, 3), padding='same', activation='swish')\n"
+        "  e = Conv2D(16, 1, activation='relu6')(s)\n"
+        "  a = Add()([s, e])\n"
+        "  g = GlobalAveragePooling2D()(a)\n"
+        "  q = Reshape((1, 1, 16))(g)\n"
+        "  k = Multiply()([a, q])\n"
+        "  GlobalMaxPooling2D()\n"
+        TAIL);
+    /* 16x16x3 -> pad (0,1),(0,1): 17x17x3 -> Conv2D 3x3 stride 2 valid: 8x8x8 (216 weights) */
+    expect_shape(layer(m, "x"), nn_shape3(16, 16, 3), 0);
+    expect_shape(layer(m, "n"), nn_shape3(16, 16, 3), 0);
+    expect_shape(layer(m, "p"), nn_shape3(17, 17, 3), 0);
+    expect_shape(layer(m, "c"), nn_shape3(8, 8, 8), 3 * 3 * 3 * 8);
+    assert_float_equal(layer(m, "r")->cfg.max_value, 6.0, 0);
+    expect_shape(layer(m, "d"), nn_shape3(8, 8, 16), 3 * 3 * 8 * 2);
+    /* depthwise 3*3*16 + pointwise 16*16 + bias 16 */
+    expect_shape(layer(m, "s"), nn_shape3(8, 8, 16), 144 + 256 + 16);
+    assert_int_equal(layer(m, "s")->cfg.act, NN_ACT_SWISH);
+    assert_int_equal(layer(m, "e")->cfg.act, NN_ACT_RELU6);
+    expect_shape(layer(m, "a"), nn_shape3(8, 8, 16), 0);
+    expect_shape(layer(m, "q"), nn_shape3(1, 1, 16), 0);
+    expect_shape(layer(m, "k"), nn_shape3(8, 8, 16), 0);
+    expect_shape(layer(m, "global_max_pooling2d"), nn_shape1(16), 0);
+    const nn_layer *x = layer(m, "x");
+    assert_int_equal(x->cfg.coef_n, 1);
+    assert_float_equal(x->cfg.coef_a[0], 1.0 / 127.5, 1e-9);
+    assert_float_equal(x->cfg.coef_b[0], -1.0, 0);
+    const nn_layer *n = layer(m, "n");
+    assert_int_equal(n->cfg.coef_n, 3);
+    assert_float_equal(n->cfg.coef_a[2], 0.406, 1e-7);
+    assert_float_equal(n->cfg.coef_b[1], 0.050, 1e-7);
+    assert_int_equal(layer(m, "p")->cfg.pad[1], 1);
+    assert_int_equal(layer(m, "p")->cfg.pad[0], 0);
+    nn_model_destroy(m);
+
+    /* an adapted Normalization keeps Keras's weights: mean, variance (3 each), count */
+    m = build(HEAD "  Normalization()\n" TAIL);
+    expect_shape(layer(m, "normalization"), nn_shape3(16, 16, 3), 7);
+    nn_model_destroy(m);
+}
+
+static void expect_error(const char *text, const char *msg)
+{
+    ls_lesson *l = ls_lesson_parse("t.lesson", text, strlen(text), err, sizeof err);
+    nn_model *m = NULL;
+    if (l)
+        m = ls_lesson_build_model(l, err, sizeof err);
+    if (l && m)
+        fail_msg("accepted: %s", text);
+    if (!strstr(err, msg) || strncmp(err, "t.lesson:", 9) != 0)
+        fail_msg("message '%s' lacks '%s' or the file:line", err, msg);
+    nn_model_destroy(m);
+    ls_lesson_destroy(l);
+}
+
+static void test_layer_errors(void **state)
+{
+    (void)state;
+    expect_error(HEAD "  Rescaling()\n" TAIL, "Rescaling needs a scale");
+    expect_error(HEAD "  Normalization(mean=0.5)\n" TAIL, "needs both mean and variance");
+    expect_error(HEAD "  Normalization(mean=[1, 2], variance=[1, 2])\n" TAIL, "2 values per channel given, but the input has 3");
+    expect_error(HEAD "  Normalization(mean=0, variance=-1)\n" TAIL, "a variance is >= 0");
+    expect_error(HEAD "  ReLU(negative_slope=0.1)\n" TAIL, "negative_slope is not supported");
+    expect_error(HEAD "  Reshape((5, -1))\n" TAIL, "cannot reshape");
+    expect_error(HEAD "  Reshape((-1, -1))\n" TAIL, "may hold one -1");
+    expect_error(HEAD "  DepthwiseConv2D()\n" TAIL, "DepthwiseConv2D needs a kernel_size");
+    expect_error(HEAD "  SeparableConv2D(3)\n" TAIL, "SeparableConv2D needs filters and kernel_size");
+    expect_error(HEAD "  a = Conv2D(4, 3)\n  Add()(a)\n" TAIL, "Add joins layers");
+    expect_error(HEAD "  a = Conv2D(4, 3)\n  b = Conv2D(5, 3)(a)\n  Add()([a, b])\n" TAIL, "does not match");
+    expect_error(HEAD "  Dense(4, activation='gelu')\n" TAIL, "activation");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layers_parse_and_build),
+        cmocka_unit_test(test_layer_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,452 @@
+/* The Keras scripts students paste (issues 13 and 15), imported and checked against
+ * Keras's own numbers:
+ * - the seed snippet (tests/fixtures/keras/seed_snippet.py): RMSprop used on line 36
+ *   without an import is read as tensorflow.keras.optimizers.RMSprop with one note;
+ *   the weights file that is not there is said once; Keras's summary() counts for the
+ *   question's model are 28,769,697 / 19,794,433 / 8,975,264 (KERAS_SEMANTICS.md: the
+ *   base to mixed7 holds 8,975,264; Dense 19,268,096 + 525,312 + 1,025);
+ * - names that are not Keras's stay errors; a Keras name used twice is noted once;
+ * - the notes go to the lesson's 'notes' block, never into a step's text.
+ * DS_TEST_SHOW=1 prints the notes and lessons. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "keras/keras.h"
+#include "keras_fixture.h"
+#include "lesson/lesson.h"
+
+static char err[4096];
+
+static bool show(void)
+{
+    const char *s = getenv("DS_TEST_SHOW");
+    return s && *s && strcmp(s, "0");
+}
+
+/* Imports (name, text), parses the lesson; fails the test on any error. */
+static ls_lesson *import_text(const char *name, const char *text, char **notes_out)
+{
+    char *notes = NULL;
+    char *lesson = ls_keras_import_ex(name, text, strlen(text), &notes, err, sizeof err);
+    if (!lesson)
+        print_error("%s\n", err);
+    assert_non_null(lesson);
+    if (show())
+        printf("---- %s ----\n%s%s", name, notes, lesson);
+    ls_lesson *l = ls_lesson_parse(name, lesson, strlen(lesson), err, sizeof err);
+    if (!l)
+        print_error("%s\n", err);
+    assert_non_null(l);
+    free(lesson);
+    if (notes_out)
+        *notes_out = notes;
+    else
+        free(notes);
+    return l;
+}
+
+static ls_lesson *import_fixture(const char *file, char **notes)
+{
+    size_t len;
+    char *text = keras_fixture_read(file, &len);
+    ls_lesson *l = import_text(file, text, notes);
+    free(text);
+    return l;
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *s = hay; (s = strstr(s, needle)); s += strlen(needle))
+        n++;
+    return n;
+}
+
+static void no_notes_in_steps(const ls_lesson *l)
+{
+    for (int s = 0; s < l->n_steps; s++)
+        for (int i = 0; i < l->steps[s].n_items; i++)
+            if (l->steps[s].items[i].kind == LS_ITEM_TEXT) {
+                assert_null(strstr(l->steps[s].items[i].u.text, "is not imported"));
+                assert_null(strstr(l->steps[s].items[i].u.text, "not found"));
+            }
+}
+
+static void expect_counts(const ls_lesson *l, size_t total, size_t trainable, size_t frozen)
+{
+    nn_model *m = ls_lesson_build_model(l, err, sizeof err);
+    if (!m)
+        print_error("%s\n", err);
+    assert_non_null(m);
+    nn_param_counts pc = nn_model_count_params(m);
+    if (pc.total != total || pc.trainable != trainable || pc.non_trainable != frozen)
+        print_error("counts %zu / %zu / %zu, Keras's %zu / %zu / %zu\n", pc.total, pc.trainable, pc.non_trainable,
+                    total, trainable, frozen);
+    assert_int_equal(pc.total, total);
+    assert_int_equal(pc.trainable, trainable);
+    assert_int_equal(pc.non_trainable, frozen);
+    nn_model_destroy(m);
+}
+
+static void test_seed_snippet(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("seed_snippet.py", &notes);
+    assert_int_equal(count(notes, "seed_snippet.py:36: note: RMSprop is not imported; read as "
+                                  "tensorflow.keras.optimizers.RMSprop; Python would stop here with NameError\n"), 1);
+    /* the weights file the snippet names is not next to it: said once */
+    assert_int_equal(count(notes, "weights.h5 not found: the base will run on random weights"), 1);
+    assert_int_equal(count(notes, "seed_snippet.py:17: note: weights.h5 not found"), 1);
+    /* read as Keras's RMSprop, lr= as written */
+    assert_int_equal(l->compile.opt.kind, NN_OPT_RMSPROP);
+    assert_true(l->compile.opt.lr == 0.0001f);
+    assert_true(l->compile.lr_alias);
+    assert_int_equal(l->compile.loss, NN_LOSS_BCE);
+    /* the notes are the lesson's, not a step's */
+    assert_non_null(l->notes);
+    assert_non_null(strstr(l->notes, "line 36: RMSprop is not imported"));
+    no_notes_in_steps(l);
+    expect_counts(l, 28769697, 19794433, 8975264);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+static const char conv_head[] =
+    "from tensorflow.keras import layers\n"
+    "model = Sequential([layers.Conv2D(8, 3, activation='relu', input_shape=(28, 28, 1)),\n"
+    "                    layers.Flatten(), Dense(10, activation='softmax')])\n";
+
+/* Sequential and Dense unimported too; Adam twice: one note each, bound from then on. */
+static void test_unimported_names(void **state)
+{
+    (void)state;
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s", conv_head,
+             "opt = Adam(learning_rate=0.01)\nopt = Adam(learning_rate=0.001)\n"
+             "model.compile(optimizer=opt, loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n");
+    char *notes;
+    ls_lesson *l = import_text("u.py", text, &notes);
+    assert_int_equal(count(notes, "u.py:2: note: Sequential is not imported; read as tensorflow.keras.Sequential; "
+                                  "Python would stop here with NameError\n"), 1);
+    assert_int_equal(count(notes, "u.py:3: note: Dense is not imported; read as tensorflow.keras.layers.Dense;"), 1);
+    assert_int_equal(count(notes, "Adam is not imported"), 1);
+    assert_int_equal(count(notes, "u.py:4: note: Adam is not imported; read as tensorflow.keras.optimizers.Adam;"), 1);
+    assert_int_equal(l->compile.opt.kind, NN_OPT_ADAM);
+    assert_true(l->compile.opt.lr == 0.001f);
+    /* Keras: conv 8*(9+1) = 80; dense 26*26*8*10 + 10 = 54,090 */
+    expect_counts(l, 54170, 54170, 0);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+/* A name Keras does not have stays an error, where the model needs it. */
+static void test_not_keras_names(void **state)
+{
+    (void)state;
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s", conv_head,
+             "model.compile(optimizer=RMSProp(lr=0.001), loss='sparse_categorical_crossentropy')\n");
+    assert_null(ls_keras_import("n.py", text, strlen(text), err, sizeof err));
+    assert_string_equal(err, "n.py:4:25: 'RMSProp' (line 4) uses the name 'RMSProp', which this file does not define");
+    snprintf(text, sizeof text, "%s%s", conv_head,
+             "model.compile(optimizer=my_optimizer, loss='sparse_categorical_crossentropy')\n");
+    assert_null(ls_keras_import("n.py", text, strlen(text), err, sizeof err));
+    assert_string_equal(err, "n.py:4:25: 'my_optimizer' (line 4) uses the name 'my_optimizer', which this file does not define");
+}
+
+/* The lesson's notes block: '>' paragraphs, one note each; only before the steps. */
+static void test_notes_block(void **state)
+{
+    (void)state;
+    static const char lesson[] =
+        "title \"t\"\nnotes\n  > line 3: one\n  >\n  > line 4: two\ndata fashion_mnist\n  classes 0, 1\n"
+        "model\n  Input(shape=(28, 28, 1))\n  Flatten()\n  Dense(2, activation=softmax)\n"
+        "compile\n  loss sparse_categorical_crossentropy\n";
+    ls_lesson *l = ls_lesson_parse("n.lesson", lesson, strlen(lesson), err, sizeof err);
+    if (!l)
+        print_error("%s\n", err);
+    assert_non_null(l);
+    assert_string_equal(l->notes, "line 3: one\n\nline 4: two");
+    ls_lesson_destroy(l);
+    char bad[1024];
+    snprintf(bad, sizeof bad, "%sstep \"s\"\n  run 1 steps\nnotes\n  > late\n", lesson);
+    assert_null(ls_lesson_parse("n.lesson", bad, strlen(bad), err, sizeof err));
+    assert_string_equal(err, "n.lesson:16:1: 'notes' must come before the first step");
+    /* a notes line with no text */
+    static const char empty[] = "title \"t\"\nnotes\ndata fashion_mnist\n";
+    assert_null(ls_lesson_parse("n.lesson", empty, strlen(empty), err, sizeof err));
+    assert_non_null(strstr(err, "expected the text of 'notes'"));
+}
+
+/* Never compiled (issue 15): Keras's compile() defaults and the loss the output calls
+ * for, said in a note and in the training step; counts 784*128+128 + 128*10+10. */
+static void test_uncompiled(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("uncompiled_mnist.py", &notes);
+    assert_non_null(strstr(notes, "uncompiled_mnist.py:5: note: this model is never compiled: Keras would refuse to fit it"));
+    assert_int_equal(l->compile.opt.kind, NN_OPT_RMSPROP);
+    assert_true(l->compile.opt.lr == 0.001f);
+    assert_int_equal(l->compile.loss, NN_LOSS_SCCE);
+    assert_int_equal(l->data.n_classes, 10);
+    bool said = false;
+    for (int i = 0; i < l->steps[1].n_items; i++)
+        if (l->steps[1].items[i].kind == LS_ITEM_TEXT && strstr(l->steps[1].items[i].u.text, "Keras would refuse to fit this model"))
+            said = true;
+    assert_true(said);
+    expect_counts(l, 101770, 101770, 0);
+    free(notes);
+    ls_lesson_destroy(l);
+    /* an output that does not say which loss */
+    static const char linear[] = "import tensorflow as tf\n"
+                                 "m = tf.keras.Sequential([tf.keras.layers.Dense(3, input_shape=(28, 28, 1))])\n";
+    assert_null(ls_keras_import("l.py", linear, strlen(linear), err, sizeof err));
+    assert_memory_equal(err, "l.py:2:5: this model is never compiled, and its output is not Dense(1", 67);
+}
+
+/* Keras's inner modules (keras.layers.core, .normalization.batch_normalization ...) are
+ * keras.layers; counts: conv 16*9+16, BN 4*16 (half of it moving statistics), dense
+ * 13*13*16*10+10. */
+static void test_import_paths(void **state)
+{
+    (void)state;
+    ls_lesson *l = import_fixture("import_paths.py", NULL);
+    assert_int_equal(l->decls[2].cfg.type, NN_BATCHNORM);
+    expect_counts(l, 27274, 27242, 32);
+    ls_lesson_destroy(l);
+}
+
+static const char base_head[] =
+    "from tensorflow.keras import layers, Model\n"
+    "from tensorflow.keras.applications.inception_v3 import InceptionV3\n"
+    "base = InceptionV3(input_shape=(150, 150, 3), include_top=False, weights=None)\n";
+
+/* load_weights('') (a placeholder left empty): noted, random weights, not an error. */
+static void test_load_weights_empty(void **state)
+{
+    (void)state;
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s", base_head,
+             "base.load_weights('')\nbase.trainable = False\n"
+             "m = Model(base.input, layers.Dense(1, activation='sigmoid')(layers.Flatten()(base.output)))\n"
+             "m.compile(loss='binary_crossentropy')\n");
+    char *notes;
+    ls_lesson *l = import_text("w.py", text, &notes);
+    assert_non_null(strstr(notes, "w.py:4: note: load_weights('') names no file (Keras would stop here, unable to open it): the base runs on random weights\n"));
+    assert_int_equal(count(notes, "load_weights"), 1);
+    assert_null(l->decls[1].weights);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+static const char many_classes[] =
+    "from tensorflow.keras.preprocessing.image import ImageDataGenerator\n"
+    "from tensorflow.keras import layers, models\n"
+    "%s"
+    "model = models.Sequential([layers.Conv2D(8, 3, input_shape=(64, 64, 3)), layers.Flatten(),\n"
+    "                           layers.Dense(20, activation='softmax')])\n"
+    "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')\n";
+
+/* More classes than Fashion-MNIST's ten: the script's image folder serves, or the
+ * message says what would. */
+static void test_many_classes(void **state)
+{
+    (void)state;
+    char text[2048];
+    snprintf(text, sizeof text, many_classes,
+             "gen = ImageDataGenerator(rescale=1/255).flow_from_directory('flowers/train', target_size=(64, 64))\n");
+    char *notes;
+    ls_lesson *l = import_text("c.py", text, &notes);
+    assert_int_equal(l->data.kind, LS_DATA_FOLDER);
+    assert_string_equal(l->data.dir, "flowers/train");
+    assert_non_null(strstr(notes, "c.py:3: note: the model has 20 classes, more than the stand-in Fashion-MNIST's 10: the lesson reads the image folder \"flowers/train\""));
+    free(notes);
+    ls_lesson_destroy(l);
+    snprintf(text, sizeof text, many_classes, "");
+    assert_null(ls_keras_import("c.py", text, strlen(text), err, sizeof err));
+    assert_string_equal(err, "c.py:5:38: the model has 20 output classes; the lesson's stand-in data (Fashion-MNIST) has 2 to 10: an image folder with 20 class sub-folders would serve (in the script: flow_from_directory('DIR') with a (height, width, 3) input; in a lesson: data folder \"DIR\")");
+}
+
+static const ls_decl *base_decl(const ls_lesson *l)
+{
+    for (int i = 0; i < l->n_decls; i++)
+        if (l->decls[i].kind == LS_DECL_BASE)
+            return &l->decls[i];
+    fail_msg("no base");
+    return NULL;
+}
+
+/* Part of a base frozen (issue 15): base.layers[:-114] (Keras's order: up to mixed6)
+ * and a flag set by name in an if. Keras's counts by hand: the base to mixed7 holds
+ * 8,975,264; mixed7's block (10 Conv2D without bias on 768 or 192 channels: 2,138,112;
+ * 10 BatchNormalization(scale=False) of 192: 1,920 beta trainable, 3,840 moving
+ * statistics) trains: 2,140,032 + the head. */
+static void test_partial_freeze(void **state)
+{
+    (void)state;
+    ls_lesson *l = import_fixture("fine_tune_slice.py", NULL);
+    const ls_decl *b = base_decl(l);
+    assert_false(b->frozen);
+    assert_string_equal(b->trainable_from, "conv2d_64");
+    expect_counts(l, 8976033, 2140032 + 769, 6835232);
+    ls_lesson_destroy(l);
+    char *notes;
+    l = import_fixture("fine_tune_by_name.py", &notes);
+    assert_string_equal(base_decl(l)->trainable_from, "conv2d_64");
+    /* USE_DROPOUT == 1: Dropout(0.2), not the elif's 0.5 */
+    bool rate02 = false;
+    for (int i = 0; i < l->n_decls; i++)
+        if (l->decls[i].kind == LS_DECL_LAYER && l->decls[i].cfg.type == NN_DROPOUT)
+            rate02 = l->decls[i].cfg.rate == 0.2;
+    assert_true(rate02);
+    expect_counts(l, 28769697, 19794433 + 2140032, 8975264 - 2140032);
+    assert_null(strstr(notes, "if "));
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+/* ifs: known conditions choose the branch; unknown ones are read without changing the
+ * model and noted; one that would change it fails. */
+static void test_if_statements(void **state)
+{
+    (void)state;
+    static const char known[] =
+        "import tensorflow as tf\nMODE = 'small'\nunits = 8\n"
+        "if MODE == 'big':\n    units = 64\nelif MODE == 'small':\n    units = 16\nelse:\n    units = 32\n"
+        "if not MODE: units = 1\n"
+        "m = tf.keras.Sequential([tf.keras.layers.Flatten(input_shape=(28, 28, 1)),\n"
+        "    tf.keras.layers.Dense(units, activation='relu'), tf.keras.layers.Dense(1, activation='sigmoid')])\n"
+        "m.compile(loss='binary_crossentropy')\n"
+        "if history.history['acc'][-1] > 0.9:\n    print('good')\nelse:\n    print('bad')\n";
+    char *notes;
+    ls_lesson *l = import_text("i.py", known, &notes);
+    assert_int_equal(l->decls[2].cfg.units, 16);
+    assert_non_null(strstr(notes, "i.py:14: note: `if history.history['acc'][-1] > 0.9:` is not imported"));
+    /* Keras: 784*16+16 + 16+1 */
+    expect_counts(l, 12577, 12577, 0);
+    free(notes);
+    ls_lesson_destroy(l);
+    static const char unknown[] =
+        "import tensorflow as tf\n"
+        "m = tf.keras.Sequential([tf.keras.layers.Flatten(input_shape=(28, 28, 1))])\n"
+        "if x_train.shape[0] > 100:\n    m.add(tf.keras.layers.Dense(1, activation='sigmoid'))\n";
+    assert_null(ls_keras_import("i.py", unknown, strlen(unknown), err, sizeof err));
+    assert_string_equal(err, "i.py:4:1: this changes the model inside a comprehension, a short-circuited expression, a loop over values dropscope does not read or an if on such values; write it as plain statements");
+}
+
+/* The lesson's trainable_from= on a base: parsed, and an unknown layer said. */
+static void test_trainable_from_syntax(void **state)
+{
+    (void)state;
+    static const char fmt[] =
+        "title \"t\"\ndata fashion_mnist\n  classes 0, 1\n  resize 150x150x3\nmodel\n"
+        "  base inception_v3(input_shape=(150, 150, 3), cut=mixed7, trainable_from=%s)\n"
+        "  GlobalAveragePooling2D()\n  Dense(1, activation=sigmoid)\ncompile\n  loss binary_crossentropy\n";
+    char text[1024];
+    snprintf(text, sizeof text, fmt, "conv2d_64");
+    ls_lesson *l = ls_lesson_parse("t.lesson", text, strlen(text), err, sizeof err);
+    if (!l)
+        print_error("%s\n", err);
+    assert_non_null(l);
+    expect_counts(l, 8976033, 2140801, 6835232);
+    ls_lesson_destroy(l);
+    snprintf(text, sizeof text, fmt, "conv2d_999");
+    assert_null(ls_lesson_parse("t.lesson", text, strlen(text), err, sizeof err));
+    assert_non_null(strstr(err, "the base 'inception_v3' has no layer named 'conv2d_999' to train from"));
+}
+
+/* Dense-only on vectors (issue 15): the stand-in images flattened to 784; Keras's count
+ * for this MLP: 784*512+512 + 512*512+512 + 512*10+10 = 669,706. */
+static void test_vector_input(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("dense_vectors.py", &notes);
+    assert_int_equal(l->decls[0].cfg.type, NN_INPUT);
+    assert_int_equal(l->decls[0].cfg.shape.rank, 1);
+    assert_int_equal(l->decls[0].cfg.shape.d[0], 784);
+    assert_int_equal(l->data.resize_h, 0);
+    assert_non_null(strstr(notes, "dense_vectors.py:16: note: the model's input is a vector of 784 numbers: the stand-in 28x28 images are flattened to it"));
+    expect_counts(l, 669706, 669706, 0);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+/* The TF tutorial's way (issue 15): the base and two layers called on a batch of data
+ * are noted and skipped (not shared layers), then the model; Keras's InceptionV3
+ * without top holds 21,802,784 parameters, Dense(1) on 2,048 adds 2,049. */
+static void test_base_on_data(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("tutorial_features.py", &notes);
+    assert_non_null(strstr(notes, "tutorial_features.py:20: note: `feature_batch = base_model(image_batch)` is not imported"));
+    assert_non_null(strstr(notes, "tutorial_features.py:27: note: `feature_batch_average = global_average_layer(feature_batch)` is not imported"));
+    assert_non_null(strstr(notes, "tutorial_features.py:29: note: `prediction_batch = prediction_layer(feature_batch_average)` is not imported"));
+    assert_true(base_decl(l)->frozen);
+    expect_counts(l, 21804833, 2049, 21802784);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+/* input_shape=x_train.shape[1:]: the stand-in data's shape, with a note. */
+static void test_shape_from_data(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("data_shape.py", &notes);
+    assert_non_null(strstr(notes, "data_shape.py:9: note: input_shape is taken from the data: read as (28, 28, 1), the shape of the stand-in images (Fashion-MNIST)"));
+    assert_int_equal(l->data.resize_h, 0);
+    /* Keras: 8*9+8 + 26*26*8*10+10 */
+    expect_counts(l, 54170, 54170, 0);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+/* Rescaling (under layers and layers.experimental.preprocessing) and
+ * GlobalMaxPooling2D, now in the lesson language (i15-engine): Keras's counts
+ * 16*9+16 + 16*10+10. */
+static void test_rescaling(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("preprocessing_cnn.py", &notes);
+    assert_int_equal(l->decls[1].cfg.type, NN_RESCALING);
+    assert_int_equal(l->decls[4].cfg.type, NN_RESCALING);
+    assert_int_equal(l->decls[5].cfg.type, NN_GMP2D);
+    assert_non_null(strstr(notes, "preprocessing_cnn.py:10: note: rescaling is read as written"));
+    expect_counts(l, 330, 330, 0);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seed_snippet),
+        cmocka_unit_test(test_unimported_names),
+        cmocka_unit_test(test_not_keras_names),
+        cmocka_unit_test(test_notes_block),
+        cmocka_unit_test(test_uncompiled),
+        cmocka_unit_test(test_import_paths),
+        cmocka_unit_test(test_load_weights_empty),
+        cmocka_unit_test(test_many_classes),
+        cmocka_unit_test(test_partial_freeze),
+        cmocka_unit_test(test_if_statements),
+        cmocka_unit_test(test_trainable_from_syntax),
+        cmocka_unit_test(test_vector_input),
+        cmocka_unit_test(test_base_on_data),
+        cmocka_unit_test(test_shape_from_data),
+        cmocka_unit_test(test_rescaling),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
