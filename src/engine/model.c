@@ -617,8 +617,7 @@ int nn_model_compile(nn_model *m, const nn_optimizer_cfg *opt, nn_loss_kind loss
     if (!(opt->lr >= 0) || !isfinite(opt->lr))
         return nn_model_fail(m, "compile: learning rate must be a finite number >= 0");
     /* optimizer state (allocated at the first update) counts against the budget too */
-    int slots = opt->kind == NN_OPT_ADAM ? 2 : opt->kind == NN_OPT_RMSPROP ? (opt->momentum != 0.0f ? 2 : 1)
-                                                                           : (opt->momentum != 0.0f ? 1 : 0);
+    int slots = nn_opt_slots(opt);
     size_t slot_bytes = 0;
     for (int i = 0; i < m->n_layers; i++)
         if (m->layers[i]->trainable)

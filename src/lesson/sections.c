@@ -275,6 +275,10 @@ static void opt_arg(parser *p, void *vctx, const tok *key, int pos, const char *
         p->l->compile.lr_alias = alias;
     } else if (!strcmp(nm, "momentum")) {
         o->momentum = (float)lsp_read_real(p, "momentum", where, 0, 1);
+    } else if (!strcmp(nm, "decay")) {
+        o->decay = (float)lsp_read_real(p, "decay", where, 0, 1e6);
+    } else if (!strcmp(nm, "initial_accumulator_value")) {
+        o->initial_accumulator = (float)lsp_read_real(p, "initial_accumulator_value", where, 0, 1e6);
     } else if (!strcmp(nm, "rho")) {
         o->rho = (float)lsp_read_real(p, "rho", where, 0, 1);
     } else if (!strcmp(nm, "epsilon")) {
@@ -324,7 +328,7 @@ static void read_optimizer(parser *p, const char *ctx)
         }
     }
     const char *words[LS_VOCAB_OPTIMIZERS + 1];
-    char list[32];
+    char list[64];
     optimizer_words(words);
     lsp_join(list, sizeof list, words, -1);
     if (!tword(p, &t, &s, &n)) {

@@ -157,12 +157,51 @@ static void test_bases_in_lessons(void **state)
     expect_error(HEAD "  base xception\n" TAIL, "at least 71");
 }
 
+/* Optimizers by their lowercase strings and Keras classes, Adagrad/Adadelta arguments, decay=. */
+static void test_optimizers_in_lessons(void **state)
+{
+    (void)state;
+    static const char *const words[] = {"'rmsprop'", "'adam'", "'sgd'", "'adadelta'", "'adagrad'"};
+    static const nn_opt_kind kinds[] = {NN_OPT_RMSPROP, NN_OPT_ADAM, NN_OPT_SGD, NN_OPT_ADADELTA, NN_OPT_ADAGRAD};
+    char text[512];
+    for (int i = 0; i < 5; i++) {
+        snprintf(text, sizeof text, HEAD "  Flatten()\n  Dense(1, activation='sigmoid')\ncompile\n  optimizer %s\n"
+                 "  loss binary_crossentropy\n", words[i]);
+        ls_lesson *l = ls_lesson_parse("t.lesson", text, strlen(text), err, sizeof err);
+        if (!l)
+            fail_msg("%s", err);
+        assert_int_equal(l->compile.opt.kind, kinds[i]);
+        ls_lesson_destroy(l);
+    }
+    snprintf(text, sizeof text, HEAD "  Flatten()\n  Dense(1, activation='sigmoid')\ncompile\n"
+             "  optimizer tf.keras.optimizers.Adagrad(lr=0.01, initial_accumulator_value=0.5, decay=1e-4)\n"
+             "  loss binary_crossentropy\n");
+    ls_lesson *l = ls_lesson_parse("t.lesson", text, strlen(text), err, sizeof err);
+    if (!l)
+        fail_msg("%s", err);
+    assert_float_equal(l->compile.opt.lr, 0.01, 1e-9);
+    assert_float_equal(l->compile.opt.initial_accumulator, 0.5, 1e-9);
+    assert_float_equal(l->compile.opt.decay, 1e-4, 1e-10);
+    assert_float_equal(l->compile.opt.eps, 1e-7, 1e-12);
+    ls_lesson_destroy(l);
+    snprintf(text, sizeof text, HEAD "  Flatten()\n  Dense(1, activation='sigmoid')\ncompile\n"
+             "  optimizer Adadelta(rho=0.9)\n  loss binary_crossentropy\n");
+    l = ls_lesson_parse("t.lesson", text, strlen(text), err, sizeof err);
+    assert_non_null(l);
+    assert_float_equal(l->compile.opt.rho, 0.9, 1e-7);
+    assert_float_equal(l->compile.opt.lr, 0.001, 1e-9);
+    ls_lesson_destroy(l);
+    expect_error(HEAD "  Flatten()\n  Dense(1, activation='sigmoid')\ncompile\n  optimizer Adadelta(momentum=0.9)\n"
+                 "  loss binary_crossentropy\n", "momentum");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layers_parse_and_build),
         cmocka_unit_test(test_layer_errors),
         cmocka_unit_test(test_bases_in_lessons),
+        cmocka_unit_test(test_optimizers_in_lessons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
