@@ -214,6 +214,10 @@ typedef struct nn_model {
     bool compiled;
     nn_optimizer_cfg opt;
     nn_loss_kind loss;
+    /* Keras's from_logits=True: the output layer is linear and the loss reads its raw
+     * outputs; 'accuracy' then thresholds them at 0.5 as Keras's binary_accuracy does
+     * (on logits, not probabilities). Set before compile; kept by later compiles. */
+    bool from_logits;
     long iterations;        /* optimizer steps taken (Adam's t) */
     int batch_cap;          /* examples the buffers hold */
     int lowest_trainable;   /* lowest layer index that trains, or n_layers */
@@ -266,6 +270,9 @@ void nn_model_seed_dropout(nn_model *m, uint64_t seed);
  * state of tensors that stay trainable is kept. Checks the loss fits the output
  * (BCE: one unit; SCCE: >= 2 units). */
 int nn_model_compile(nn_model *m, const nn_optimizer_cfg *opt, nn_loss_kind loss);
+
+/* from_logits for the next compile (see nn_model.from_logits). */
+void nn_model_set_from_logits(nn_model *m, bool on);
 
 /* Ensures buffers for batches up to n. */
 int nn_model_reserve(nn_model *m, int n);

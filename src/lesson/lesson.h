@@ -67,6 +67,7 @@ typedef struct {
     nn_optimizer_cfg opt;
     bool lr_alias;          /* written as lr= (ignored under LS_KERAS_TF211) */
     nn_loss_kind loss;
+    bool from_logits;       /* BinaryCrossentropy(from_logits=True), ... (issue 15) */
     bool accuracy;          /* metrics=['accuracy'] */
     ls_profile profile;
     ls_loc loc;

@@ -397,9 +397,16 @@ static void read_loss(parser *p, const char *ctx)
     }
     next(p);
     tok u = peek(p);
-    if (t.kind == T_IDENT && is_punct(&u, '(')) { /* BinaryCrossentropy() */
+    p->l->compile.from_logits = false;
+    if (t.kind == T_IDENT && is_punct(&u, '(')) { /* BinaryCrossentropy() or (from_logits=True) */
         next(p);
-        lsp_expect_punct(p, ')', "')' (the loss takes no arguments here)");
+        tok v = peek(p), v2 = peek2(p);
+        if (is_kw(p, &v, "from_logits") && is_punct(&v2, '=')) {
+            next(p);
+            next(p);
+            p->l->compile.from_logits = lsp_read_bool(p, "after 'from_logits='");
+        }
+        lsp_expect_punct(p, ')', "')' (the loss takes only from_logits= here)");
     }
     p->l->compile.loss = entry[k]->kind;
     p->loss_given = true;

@@ -191,6 +191,14 @@ static void test_optimizers_in_lessons(void **state)
     assert_float_equal(l->compile.opt.rho, 0.9, 1e-7);
     assert_float_equal(l->compile.opt.lr, 0.001, 1e-9);
     ls_lesson_destroy(l);
+    snprintf(text, sizeof text, HEAD "  Flatten()\n  Dense(1)\ncompile\n"
+             "  loss BinaryCrossentropy(from_logits=True)\n");
+    l = ls_lesson_parse("t.lesson", text, strlen(text), err, sizeof err);
+    if (!l)
+        fail_msg("%s", err);
+    assert_true(l->compile.from_logits);
+    assert_int_equal(l->compile.loss, NN_LOSS_BCE);
+    ls_lesson_destroy(l);
     expect_error(HEAD "  Flatten()\n  Dense(1, activation='sigmoid')\ncompile\n  optimizer Adadelta(momentum=0.9)\n"
                  "  loss binary_crossentropy\n", "momentum");
 }
