@@ -134,6 +134,11 @@ static bool pool_dims(const nn_layer *l, const nn_shape *in, nn_pool_dims *d)
 
 static bool conv_dims(const nn_layer *l, const nn_shape *in, int n, nn_conv_dims *d)
 {
+    return nn_layer_conv_dims(l, in, n, l->cfg.filters, d);
+}
+
+bool nn_layer_conv_dims(const nn_layer *l, const nn_shape *in, int n, int filters, nn_conv_dims *d)
+{
     memset(d, 0, sizeof *d);
     d->n = n;
     d->h = in->d[0];
@@ -141,7 +146,7 @@ static bool conv_dims(const nn_layer *l, const nn_shape *in, int n, nn_conv_dims
     d->c = in->d[2];
     d->kh = l->cfg.kh;
     d->kw = l->cfg.kw;
-    d->filters = l->cfg.filters;
+    d->filters = filters;
     d->sh = l->cfg.sh;
     d->sw = l->cfg.sw;
     d->padding = l->cfg.padding;
