@@ -32,6 +32,10 @@ void nn_dropout_layer_backward(const nn_layer *l, float *din, const float *dy, i
 
 /* Declares parameter name of the given shape on l (rank 0: a scalar). */
 void nn_layer_add_param(nn_layer *l, const char *name, nn_shape shape, bool is_stat);
+/* The convolution dims of l (Conv2D, DepthwiseConv2D, SeparableConv2D's depthwise step)
+ * on input shape in for n examples, with `filters` output filters (the depth multiplier
+ * for the depthwise ones); false when the output would be empty. */
+bool nn_layer_conv_dims(const nn_layer *l, const nn_shape *in, int n, int filters, nn_conv_dims *d);
 
 /* The layers of layer_extra.c (types after NN_CONCAT). Infer: checks the inputs, sets
  * out_shape, declares parameters; 0 or -1 naming the layer. Bytes/alloc: the buffers
@@ -45,19 +49,7 @@ int nn_extra_layer_alloc(nn_model *m, nn_layer *l, int n);
 int nn_extra_layer_forward(nn_model *m, nn_layer *l, int n);
 void nn_extra_layer_backward(nn_model *m, nn_layer *l, int n, const float *dy, bool train);
 
-/* Declares parameter name of the given shape on l (rank 0: a scalar). */
-void nn_layer_add_param(nn_layer *l, const char *name, nn_shape shape, bool is_stat);
-
-/* The layers of layer_extra.c (types after NN_CONCAT). Infer: checks the inputs, sets
- * out_shape, declares parameters; 0 or -1 naming the layer. Bytes/alloc: the buffers
- * beyond out/dout for n examples (also a swish Dense/Conv2D's pre-activations). Forward
- * (before the activation, which model.c applies) and backward (from dy, the gradient
- * after the activation; adds into the inputs' dout; weight gradients when train). */
-bool nn_layer_type_has_act(nn_layer_type t);
-int nn_extra_layer_infer(nn_model *m, nn_layer *l, nn_shape in);
-size_t nn_extra_layer_bytes(const nn_model *m, const nn_layer *l, int n);
-int nn_extra_layer_alloc(nn_model *m, nn_layer *l, int n);
-int nn_extra_layer_forward(nn_model *m, nn_layer *l, int n);
-void nn_extra_layer_backward(nn_model *m, nn_layer *l, int n, const float *dy, bool train);
+/* Optimizer state tensors per trainable weight tensor (optimizer.c). */
+int nn_opt_slots(const nn_optimizer_cfg *o);
 
 #endif

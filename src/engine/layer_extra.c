@@ -20,18 +20,7 @@ static const nn_shape *in_shape(const nn_model *m, const nn_layer *l, int k)
 /* The depthwise step's dims (filters = depth multiplier). */
 static bool dw_dims(const nn_layer *l, const nn_shape *in, int n, nn_conv_dims *d)
 {
-    memset(d, 0, sizeof *d);
-    d->n = n;
-    d->h = in->d[0];
-    d->w = in->d[1];
-    d->c = in->d[2];
-    d->kh = l->cfg.kh;
-    d->kw = l->cfg.kw;
-    d->filters = l->cfg.depth_multiplier;
-    d->sh = l->cfg.sh;
-    d->sw = l->cfg.sw;
-    d->padding = l->cfg.padding;
-    return nn_conv_dims_init(d);
+    return nn_layer_conv_dims(l, in, n, l->cfg.depth_multiplier, d);
 }
 
 static int need_rank3(nn_model *m, const nn_layer *l, nn_shape in)
