@@ -440,9 +440,7 @@ nn_trace *ls_session_step(ls_session *s)
     }
     s->last_loss = res.loss;
     s->last_acc = res.accuracy;
-    for (int i = 0; i < m->n_layers; i++)
-        if (m->layers[i]->dw_max > s->change_since_mark[i])
-            s->change_since_mark[i] = m->layers[i]->dw_max;
+    nn_change_fold(s->change_since_mark, m);
     nn_trace *t = nn_trace_capture(m, &res, s->x, s->y, s->src, n);
     if (!t) {
         ls_fail(s, "out of memory for a snapshot");

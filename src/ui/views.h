@@ -17,6 +17,16 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r);
 void ui_batch_view_draw(ui_app *a, SDL_Rect r);
 void ui_lesson_view_draw(ui_app *a, SDL_Rect r);
 
+/* One row of the weight panel (graph box `box` of a->layout, for a->cur): the largest
+ * |dw| this step (nn_trace_change over the box's layers, the lesson's `last change`),
+ * the relative change ||dw|| / ||w||, and what is known of it. */
+typedef struct {
+    size_t params;
+    bool frozen, known;
+    double dw, rel;
+} ui_weights_row;
+ui_weights_row ui_weights_view_row(const ui_app *a, int box);
+
 /* The batch and mask views keep textures built from the snapshot (a->batch_cache,
  * a->mask_cache, created on their first draw; out of memory: drawn without). These free
  * them: when the renderer changes (the next draw rebuilds them) and with the app. */
