@@ -432,6 +432,9 @@ static bool graph_action(ui_app *a, ui_action_id act, int arg)
     case UI_ACT_SHOW_DROPOUT:
         show_dropout(a, arg);
         break;
+    case UI_ACT_MASK_VIEW:
+        a->mask_mode = ui_mask_view_next_mode(a);
+        break;
     default:
         return false;
     }

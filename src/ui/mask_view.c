@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ui/draw.h"
+#include "ui/mask_internal.h"
 #include "ui/views.h"
 
 /* Steps the dropped-fraction strip shows. */
@@ -37,56 +38,77 @@ static int trace_dropout(const nn_trace *t, const ui_app *a, int d)
     return 0;
 }
 
-static Uint32 argb(SDL_Color c)
+Uint32 ui_argb(SDL_Color c)
 {
     return 0xFF000000u | (Uint32)c.r << 16 | (Uint32)c.g << 8 | c.b;
 }
+#define argb ui_argb
 
-/* The view's cache: the grid painted into pixels and copied as one texture. */
-struct ui_mask_cache {
-    SDL_Texture *tex;
-    Uint32 *px;
-    int w, h;                 /* of tex and px */
-    int pitch, cols;          /* geometry the gaps were painted for (pitch 0: repaint) */
-    Uint32 bg;
-};
+struct ui_mask_cache *ui_mask_cache_get(ui_app *a)
+{
+    if (!a->mask_cache)
+        a->mask_cache = calloc(1, sizeof *a->mask_cache);
+    return a->mask_cache;
+}
+
+void ui_grid_tex_free(ui_grid_tex *g)
+{
+    if (g->tex)
+        SDL_DestroyTexture(g->tex);
+    free(g->px);
+    memset(g, 0, sizeof *g);
+}
 
 void ui_mask_view_forget(ui_app *a)
 {
     if (!a->mask_cache)
         return;
-    if (a->mask_cache->tex)
-        SDL_DestroyTexture(a->mask_cache->tex);
-    free(a->mask_cache->px);
+    ui_grid_tex_free(&a->mask_cache->main);
+    ui_grid_tex_free(&a->mask_cache->grad);
+    free(a->mask_cache->keep.kept);
     free(a->mask_cache);
     a->mask_cache = NULL;
 }
 
-/* Paints the grid (cell colours, crosses on dropped cells) into the cache's pixel buffer
- * and copies it to the renderer at grid. */
-static void paint_grid(ui_app *a, SDL_Rect grid, int cols, int pitch, int cell, int units,
-                       const Uint32 *col, const uint8_t *crossed, Uint32 cross, int th)
+/* g's buffer and texture at w x h; false when out of memory. */
+static bool grid_tex_size(ui_app *a, ui_grid_tex *g, int w, int h)
 {
-    int w = grid.w, h = grid.h;
-    if (w <= 0 || h <= 0)
-        return;
-    if (!a->mask_cache && !(a->mask_cache = calloc(1, sizeof *a->mask_cache)))
-        return;
-    struct ui_mask_cache *g = a->mask_cache;
     if (!g->tex || g->w != w || g->h != h) {
-        if (g->tex)
-            SDL_DestroyTexture(g->tex);
-        free(g->px);
+        ui_grid_tex_free(g);
         g->px = malloc((size_t)w * h * sizeof *g->px);
         g->tex = SDL_CreateTexture(a->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING,
                                    w, h);
         g->w = w;
         g->h = h;
         g->pitch = 0;   /* repaint the gaps */
-        if (!g->px || !g->tex)
-            return;
     }
-    if (!g->px || !g->tex)
+    return g->px && g->tex;
+}
+
+/* Two diagonals, th pixels thick, in the cell at px; the centre pixel always carries the
+ * cross colour (what tests sample). */
+static void paint_cross(Uint32 *px, int w, int cell, Uint32 cross, int th)
+{
+    int in = cell >= 8 ? cell / 6 : 0;
+    for (int k = in; k <= cell - 1 - in; k++)
+        for (int d = 0; d < th; d++) {
+            int xa = k + d, xb = cell - 1 - k - d;
+            if (xa < cell)
+                px[(size_t)k * w + xa] = cross;
+            if (xb >= 0)
+                px[(size_t)k * w + xb] = cross;
+        }
+    int c0 = cell / 2 - (th > 1), cn = th > 1 ? 2 : 1;
+    for (int y = 0; y < cn; y++)
+        for (int x = 0; x < cn; x++)
+            px[(size_t)(c0 + y) * w + c0 + x] = cross;
+}
+
+void ui_grid_paint(ui_app *a, ui_grid_tex *g, const ui_grid_geom *q, const Uint32 *col,
+                   const uint8_t *crossed, Uint32 cross, int th)
+{
+    int w = q->grid.w, h = q->grid.h, cols = q->cols, pitch = q->pitch, cell = q->cell;
+    if (w <= 0 || h <= 0 || !grid_tex_size(a, g, w, h))
         return;
     Uint32 *px = g->px;
     Uint32 bg = argb(a->theme.panel);
@@ -98,33 +120,41 @@ static void paint_grid(ui_app *a, SDL_Rect grid, int cols, int pitch, int cell, 
         g->pitch = pitch;
         g->cols = cols;
     }
-    int in = cell >= 8 ? cell / 6 : 0;
-    for (int i = 0; i < units; i++) {
+    for (int i = 0; i < q->units; i++) {
         int x0 = (i % cols) * pitch, y0 = (i / cols) * pitch;
         for (int y = 0; y < cell; y++) {
             Uint32 *row = px + (size_t)(y0 + y) * w + x0;
             for (int x = 0; x < cell; x++)
                 row[x] = col[i];
         }
-        if (!crossed[i] || cell < 3)
-            continue;
-        /* Two diagonals, th pixels thick; the centre pixel always carries the cross
-         * colour (what tests sample). */
-        for (int k = in; k <= cell - 1 - in; k++)
-            for (int d = 0; d < th; d++) {
-                int xa = k + d, xb = cell - 1 - k - d;
-                if (xa < cell)
-                    px[(size_t)(y0 + k) * w + x0 + xa] = cross;
-                if (xb >= 0)
-                    px[(size_t)(y0 + k) * w + x0 + xb] = cross;
-            }
-        int c0 = cell / 2 - (th > 1), cn = th > 1 ? 2 : 1;
-        for (int y = 0; y < cn; y++)
-            for (int x = 0; x < cn; x++)
-                px[(size_t)(y0 + c0 + y) * w + x0 + c0 + x] = cross;
+        if (crossed && crossed[i] && cell >= 3)
+            paint_cross(px + (size_t)y0 * w + x0, w, cell, cross, th);
     }
     SDL_UpdateTexture(g->tex, NULL, px, w * (int)sizeof *px);
-    SDL_RenderCopy(a->ren, g->tex, NULL, &grid);
+    SDL_RenderCopy(a->ren, g->tex, NULL, &q->grid);
+}
+
+int ui_ramp_legend(ui_app *a, SDL_Rect r, SDL_Color lo, SDL_Color hi, const char *left,
+                   const char *right, const char *title)
+{
+    const ui_theme *t = &a->theme;
+    int fh = t->font_small;
+    int lw = ui_text_draw(a->text, UI_FONT_SANS, fh, t->text, left, r.x, r.y, 0, 0).x;
+    int rw = ui_text_size(a->text, UI_FONT_SANS, fh, right, 0).x;
+    SDL_Rect bar = {r.x + lw + 4, r.y + 2, r.w / 3, fh - 2};
+    for (int x = 0; x < bar.w; x++)
+        ui_fill(a->ren, (SDL_Rect){bar.x + x, bar.y, 1, bar.h},
+                ui_mix(lo, hi, bar.w > 1 ? (float)x / (float)(bar.w - 1) : 1.0f));
+    ui_frame(a->ren, bar, t->panel_edge, 1);
+    int x = bar.x + bar.w + 4;
+    ui_text_draw(a->text, UI_FONT_SANS, fh, t->text, right, x, r.y, 0, 0);
+    x += rw + t->pad;
+    if (title && x < r.x + r.w) {
+        char fit[200];
+        ui_text_fit(a->text, UI_FONT_SANS, fh, title, r.x + r.w - x, fit, sizeof fit);
+        ui_text_draw(a->text, UI_FONT_SANS, fh, t->text_dim, fit, x, r.y, 0, 0);
+    }
+    return fh + 2;
 }
 
 /* The dropped fraction of Dropout ti (the trace's order) over recent steps. */
@@ -185,6 +215,7 @@ typedef struct {
     int n_drop, pos;                /* Dropout layers in the model; this one's position */
     int B, ex;                      /* batch size (0 none); example shown (-1 all) */
     bool training;                  /* the step drew a mask */
+    int mode;                       /* UI_MASK_* as drawn */
 } mask_frame;
 
 /* The example picker (whole batch / previous / which / next) and, with several Dropout
@@ -252,22 +283,30 @@ static int draw_controls(ui_app *a, SDL_Rect c, const mask_frame *m)
     return rows_h;
 }
 
-/* A near-square grid of m->units cells centred in area; recorded in a->layout. */
+ui_grid_geom ui_grid_place(SDL_Rect area, int units)
+{
+    ui_grid_geom q = {.units = units};
+    grid_dims(units > 0 ? units : 1024, &q.cols, &q.rows);
+    q.pitch = area.w / q.cols < area.h / q.rows ? area.w / q.cols : area.h / q.rows;
+    if (q.pitch < 1)
+        q.pitch = 1;
+    int gap = q.pitch >= 12 ? 2 : q.pitch >= 5 ? 1 : 0;
+    q.grid = (SDL_Rect){area.x + (area.w - q.cols * q.pitch) / 2,
+                        area.y + (area.h - q.rows * q.pitch) / 2, q.cols * q.pitch, q.rows * q.pitch};
+    q.cell = q.pitch - gap;
+    return q;
+}
+
+/* The mask's grid, recorded in a->layout. */
 static void place_grid(ui_app *a, SDL_Rect area, int units)
 {
     ui_layout *L = &a->layout;
-    int cols, rows;
-    grid_dims(units > 0 ? units : 1024, &cols, &rows);
-    int pitch = area.w / cols < area.h / rows ? area.w / cols : area.h / rows;
-    if (pitch < 1)
-        pitch = 1;
-    int gap = pitch >= 12 ? 2 : pitch >= 5 ? 1 : 0;
-    L->grid = (SDL_Rect){area.x + (area.w - cols * pitch) / 2, area.y + (area.h - rows * pitch) / 2,
-                         cols * pitch, rows * pitch};
-    L->cols = cols;
-    L->rows = rows;
-    L->pitch = pitch;
-    L->cell = pitch - gap;
+    ui_grid_geom q = ui_grid_place(area, units);
+    L->grid = q.grid;
+    L->cols = q.cols;
+    L->rows = q.rows;
+    L->pitch = q.pitch;
+    L->cell = q.cell;
     L->units = units;
 }
 
@@ -360,8 +399,10 @@ static void draw_cells(ui_app *a, const mask_frame *m)
             colour_batch(a, m, col, sum);
         }
         int th = L->cell >= 14 ? 2 : 1;
-        paint_grid(a, L->grid, L->cols, L->pitch, L->cell, units, col, crossed, argb(a->theme.cross),
-                   th);
+        ui_grid_geom q = {L->grid, L->cols, L->rows, L->pitch, L->cell, units};
+        struct ui_mask_cache *mc = ui_mask_cache_get(a);
+        if (mc)
+            ui_grid_paint(a, &mc->main, &q, col, crossed, argb(a->theme.cross), th);
     }
     free(col);
     free(sum);
@@ -395,6 +436,28 @@ static bool describe_hovered(const ui_app *a, const mask_frame *m, char *out, si
             cnt += m->training && D->mask && !D->mask[(size_t)k * units + u];
         snprintf(out, n, "unit %d: dropped in %d of %d examples", u, cnt, B);
     }
+    return true;
+}
+
+/* In the gradients mode at one example: how the empty gradient cells split into dropped
+ * units and units whose activation was 0 (no gradient through ReLU either). */
+static bool grad_caption(const mask_frame *m, char *out, size_t n)
+{
+    const nn_trace_dropout *D = m->D;
+    if (!D || !D->unit_grad || !m->training || m->B != 1)
+        return false;
+    int empty = 0, dropped = 0, off = 0;
+    for (int u = 0; u < m->units; u++) {
+        if (D->unit_grad[u] != 0.0f)
+            continue;
+        empty++;
+        if (!D->mask[u])
+            dropped++;
+        else if (D->act[u] == 0.0f)
+            off++;
+    }
+    snprintf(out, n, "Right: %d units got no gradient = %d dropped + %d with output 0%s", empty,
+             dropped, off, empty == dropped + off ? "" : " + others");
     return true;
 }
 
@@ -437,7 +500,9 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
                  100.0 * (double)D->dropped / ((double)B * units));
         sub = "Colour: in how many examples the unit was dropped (dark: in none).";
     }
-    char hover[200];
+    char hover[200], gsub[200];
+    if (m->mode == UI_MASK_GRADIENTS && grad_caption(m, gsub, sizeof gsub))
+        sub = gsub;
     if (describe_hovered(a, m, hover, sizeof hover))
         sub = hover;
     char fit[256];
@@ -450,6 +515,32 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
     ui_text_fit(a->text, UI_FONT_SANS, t->font_small, sub, c.w, fit, sizeof fit);
     ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, fit, c.x + c.w / 2, cy + h1,
                  UI_ALIGN_CENTER, 0);
+}
+
+/* Height of the gradient-flow strip: a title and a row per graph box with weights. */
+static int flow_height(ui_app *a)
+{
+    int rows = 0;
+    for (int i = 0; i < a->layout.n_boxes; i++)
+        rows += ui_weights_view_row(a, i).params > 0;
+    int h = (rows + 1) * (a->theme.font_small + 4);
+    return h > a->layout.mask.h / 4 ? a->layout.mask.h / 4 : h;
+}
+
+int ui_mask_view_mode(const ui_app *a)
+{
+    if (a->mask_mode > UI_MASK_AUTO && a->mask_mode < UI_MASK_MODES)
+        return a->mask_mode;
+    const nn_trace *tr = a->cur;
+    int ti = trace_dropout(tr, a, ui_dropout_index(a));
+    bool grads = ti >= 0 && tr->dropout[ti].unit_grad && tr->batch == 1;
+    return grads ? UI_MASK_GRADIENTS : UI_MASK_PLAIN;
+}
+
+int ui_mask_view_next_mode(const ui_app *a)
+{
+    int m = ui_mask_view_mode(a) + 1;
+    return m >= UI_MASK_MODES ? UI_MASK_PLAIN : m;
 }
 
 void ui_mask_view_draw(ui_app *a, SDL_Rect r)
@@ -485,20 +576,35 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
         ui_hit_add(a, (SDL_Rect){r.x, r.y, r.w, c.y - r.y}, UI_ACT_NEXT_DROPOUT, 0);
     int rows_h = draw_controls(a, c, &m);
 
-    int cap_h = t->font_large + t->font_small + t->pad * 2;
-    int strip_h = (int)(56 * t->scale);
-    SDL_Rect area = {c.x, c.y + rows_h, c.w, c.h - rows_h - cap_h - strip_h - t->pad};
-    place_grid(a, area, m.units);
     m.training = tr && tr->training && m.D && m.D->has_mask;
     m.ex = a->example;
     if (tr && m.ex >= tr->batch)
         m.ex = tr->batch - 1;
     m.B = tr ? tr->batch : 0;
+    int mode = m.mode = ui_mask_view_mode(a);
+    int cap_h = t->font_large + t->font_small + t->pad * 2;
+    int strip_h = (int)(56 * t->scale);
+    if (mode == UI_MASK_GRADIENTS)
+        strip_h = flow_height(a);
+    SDL_Rect area = {c.x, c.y + rows_h, c.w, c.h - rows_h - cap_h - strip_h - t->pad};
+    if (mode == UI_MASK_GRADIENTS) {
+        int half = (area.w - t->pad) / 2, top = t->font_small + 2, foot = t->font_small + 4;
+        SDL_Rect right = {area.x + area.w - half, area.y, half, area.h};
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, "mask (crossed = dropped)",
+                     area.x + half / 2, area.y, UI_ALIGN_CENTER, 0);
+        area = (SDL_Rect){area.x, area.y + top, half, area.h - top - foot};
+        ui_grad_grid_draw(a, right, tr, m.ti);
+    }
+    place_grid(a, area, m.units);
     if (!m.D || m.B == 0)
         draw_no_step(a);
     else
         draw_cells(a, &m);
     draw_caption(a, c, area, &m);
-    draw_strip(a, (SDL_Rect){c.x, c.y + c.h - strip_h, c.w, strip_h}, m.ti,
-               m.n_drop > 1 ? m.G->name : NULL, m.D ? m.D->rate : m.G->rate, tr ? tr->step : -1);
+    SDL_Rect strip = {c.x, c.y + c.h - strip_h, c.w, strip_h};
+    if (mode == UI_MASK_GRADIENTS)
+        ui_grad_flow_draw(a, strip, tr);
+    else
+        draw_strip(a, strip, m.ti, m.n_drop > 1 ? m.G->name : NULL, m.D ? m.D->rate : m.G->rate,
+                   tr ? tr->step : -1);
 }

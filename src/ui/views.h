@@ -32,5 +32,9 @@ ui_weights_row ui_weights_view_row(const ui_app *a, int box);
  * them: when the renderer changes (the next draw rebuilds them) and with the app. */
 void ui_batch_view_forget(ui_app *a);
 void ui_mask_view_forget(ui_app *a);
+/* The mask view's mode as drawn (mask_internal.h's UI_MASK_*: a->mask_mode, or for auto
+ * the gradients beside the mask at batch size 1), and the one M moves to. */
+int ui_mask_view_mode(const ui_app *a);
+int ui_mask_view_next_mode(const ui_app *a);
 
 #endif

@@ -1,0 +1,225 @@
+/* The views of issue 12 (src/ui/weights_view.c, grad_view.c, mask view modes, metrics
+ * ghosts), drawn headless (SDL's dummy driver, a software renderer over a surface) and
+ * checked on the pixels they drew and against the engine's published numbers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+
+#include "engine/trace.h"
+#include "fake_trace.h"
+#include "ui/app.h"
+#include "ui/launch.h"
+#include "ui/mask_internal.h"
+#include "ui/views.h"
+
+static char views_lesson[4096];   /* tests/ui/views.lesson: batch size 1 */
+
+typedef struct {
+    SDL_Surface *surf;
+    SDL_Renderer *ren;
+    ui_worker *w;
+    ui_app *a;
+    const ls_lesson *lesson;
+} view_rig;
+
+static void open_rig(view_rig *r, const char *lesson, ui_backend *fake, int w, int h)
+{
+    memset(r, 0, sizeof *r);
+    r->surf = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    assert_non_null(r->surf);
+    r->ren = SDL_CreateSoftwareRenderer(r->surf);
+    assert_non_null(r->ren);
+    char err[1024];
+    if (lesson)
+        r->w = ui_launch(lesson, false, 0, &r->lesson, err, sizeof err);
+    else
+        r->w = ui_worker_start(fake, 300);
+    if (!r->w)
+        fail_msg("worker: %s", lesson ? err : "fake");
+    ui_app_options o = {.example = 0, .speed = 0};
+    r->a = ui_app_create(NULL, r->ren, r->w, r->lesson, &o, err, sizeof err);
+    if (!r->a)
+        fail_msg("ui_app_create: %s", err);
+    ui_worker_set_speed(r->w, 0);
+}
+
+static void close_rig(view_rig *r)
+{
+    ui_app_destroy(r->a);
+    ui_worker_stop(r->w);
+    SDL_DestroyRenderer(r->ren);
+    SDL_FreeSurface(r->surf);
+}
+
+static void run_steps(view_rig *r, long n)
+{
+    ui_cmd c = {.kind = UI_CMD_STEP, .n = n};
+    ui_worker_push(r->w, &c);
+    ui_worker_wait_idle(r->w);
+}
+
+static void draw(view_rig *r)
+{
+    ui_app_update(r->a);
+    ui_app_draw(r->a);
+    SDL_RenderPresent(r->ren);
+}
+
+static SDL_Color pixel(SDL_Surface *s, int x, int y)
+{
+    assert_true(x >= 0 && y >= 0 && x < s->w && y < s->h);
+    Uint32 v = ((Uint32 *)((Uint8 *)s->pixels + (size_t)y * s->pitch))[x];
+    SDL_Color c;
+    SDL_GetRGBA(v, s->format, &c.r, &c.g, &c.b, &c.a);
+    return c;
+}
+
+static bool same_rgb(SDL_Color a, SDL_Color b)
+{
+    return a.r == b.r && a.g == b.g && a.b == b.b;
+}
+
+/* Centre pixel of cell i of a grid. */
+static SDL_Color cell_centre(view_rig *r, SDL_Rect grid, int cols, int pitch, int cell, int i)
+{
+    return pixel(r->surf, grid.x + (i % cols) * pitch + cell / 2, grid.y + (i / cols) * pitch + cell / 2);
+}
+
+/* The graph box of layer `name`. */
+static int box_of(view_rig *r, const char *name)
+{
+    for (int i = 0; i < r->a->layout.n_boxes; i++) {
+        const ui_box *b = &r->a->layout.boxes[i];
+        for (int k = b->first; k <= b->last; k++)
+            if (!strcmp(r->a->graph.layers[k].name, name))
+                return i;
+    }
+    fail_msg("no box for %s", name);
+    return -1;
+}
+
+/* Lesson 5's claim at batch size 1: the cells left empty in the gradient grid are the
+ * dropped cells of the mask, plus units whose ReLU output was 0 (no gradient through
+ * ReLU either) -- and nothing else; every dropped cell is empty. */
+static void test_grad_grid_batch1(void **state)
+{
+    (void)state;
+    view_rig r;
+    open_rig(&r, views_lesson, NULL, 1280, 800);
+    run_steps(&r, 2);
+    draw(&r);
+    const nn_trace *t = r.a->cur;
+    assert_non_null(t);
+    assert_int_equal(t->batch, 1);
+    assert_int_equal(ui_mask_view_mode(r.a), UI_MASK_GRADIENTS);
+    const nn_trace_dropout *D = &t->dropout[0];
+    assert_non_null(D->unit_grad);
+    const ui_grid_geom *g = &r.a->mask_cache->grad_geom;
+    assert_int_equal(g->units, 1024);
+    const ui_layout *L = &r.a->layout;
+    SDL_Color empty = r.a->theme.bg, cross = r.a->theme.cross;
+    int dropped = 0, off = 0, lit = 0;
+    for (int u = 0; u < 1024; u++) {
+        bool is_empty = same_rgb(cell_centre(&r, g->grid, g->cols, g->pitch, g->cell, u), empty);
+        bool crossed = same_rgb(cell_centre(&r, L->grid, L->cols, L->pitch, L->cell, u), cross);
+        assert_int_equal(crossed, D->mask[u] == 0);   /* the mask grid shows the mask */
+        assert_int_equal(is_empty, D->unit_grad[u] == 0.0f);
+        if (crossed) {
+            assert_true(is_empty);
+            dropped++;
+        } else if (is_empty) {
+            assert_true(D->act[u] == 0.0f);   /* the only other way to get no gradient */
+            off++;
+        } else {
+            lit++;
+        }
+    }
+    assert_true(dropped > 100 && dropped < 320);   /* rate 0.2: not vacuous */
+    assert_true(lit > 100);
+    (void)off;
+    /* the frozen base computed no gradient; the heads did */
+    for (int i = 0; i < t->n_layers; i++)
+        if (t->layers[i].params > 0)
+            assert_int_equal(isnan(t->layers[i].grad_norm), t->layers[i].frozen);
+    close_rig(&r);
+}
+
+/* The weight panel's number is the lesson's `last change` of the same layer and step, and
+ * the lesson's `weight change` is the largest of the panel's numbers over the steps it
+ * covers. With RMSprop from scratch every bar reads lr/sqrt(1-rho) at step 1. */
+static void test_weight_panel_is_lesson_quantity(void **state)
+{
+    (void)state;
+    view_rig r;
+    open_rig(&r, views_lesson, NULL, 1280, 800);
+    run_steps(&r, 1);
+    draw(&r);
+    int b1 = box_of(&r, "dense_1"), b0 = box_of(&r, "dense");
+    ui_weights_row w1 = ui_weights_view_row(r.a, b1), w0 = ui_weights_view_row(r.a, b0);
+    double ceil = 1e-4 / sqrt(0.1);   /* by hand */
+    assert_true(fabs(w1.dw - ceil) < 1e-3 * ceil);
+    assert_true(fabs(w0.dw - ceil) < 1e-3 * ceil);
+    assert_true(fabs(w1.rel - w0.rel) > 0.05 * w0.rel);   /* the relative change differs */
+    ui_app_enter_step(r.a, 0);
+    ui_worker_wait_idle(r.w);
+    draw(&r);
+    assert_int_equal(r.a->cur->step, 4);
+    double panel_max = 0;
+    int n = 0;
+    for (int back = 0; back < 3; back++) {   /* steps 4, 3, 2: the lesson step's window */
+        r.a->history_back = back;
+        draw(&r);
+        assert_int_equal(r.a->cur->step, 4 - back);
+        panel_max = fmax(panel_max, ui_weights_view_row(r.a, box_of(&r, "dense_1")).dw);
+    }
+    r.a->history_back = 0;
+    draw(&r);
+    double last1 = ui_weights_view_row(r.a, b1).dw, last0 = ui_weights_view_row(r.a, b0).dw;
+    for (int i = 0; i < r.a->n_results; i++) {
+        const ui_expect_result *e = &r.a->results[i];
+        if (e->tag.step != 0)
+            continue;
+        n++;
+        assert_true(e->ok);
+        double want = e->tag.item == 1 ? last1 : e->tag.item == 2 ? panel_max : last0;
+        if (e->measured != want)
+            fail_msg("item %d: lesson %.9g, panel %.9g", e->tag.item, e->measured, want);
+    }
+    assert_int_equal(n, 3);
+    close_rig(&r);
+}
+
+int main(void)
+{
+    SDL_setenv("SDL_VIDEODRIVER", "dummy", 1);
+    if (TTF_Init() != 0) {
+        fprintf(stderr, "TTF_Init: %s\n", TTF_GetError());
+        return 1;
+    }
+    char err[512], rel[4200];
+    const char *src = getenv("DROPSCOPE_SOURCE_DIR");
+    snprintf(rel, sizeof rel, "%s/tests/ui/views.lesson", src && *src ? src : ".");
+    if (ui_resolve_lesson(rel, views_lesson, sizeof views_lesson, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grad_grid_batch1),
+        cmocka_unit_test(test_weight_panel_is_lesson_quantity),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    TTF_Quit();
+    SDL_Quit();
+    return rc;
+}
