@@ -54,6 +54,24 @@ ui_grid_geom ui_grid_place(SDL_Rect area, int units);
 void ui_grid_paint(ui_app *a, ui_grid_tex *g, const ui_grid_geom *q, const Uint32 *col,
                    const uint8_t *crossed, Uint32 cross, int th);
 void ui_grid_tex_free(ui_grid_tex *g);
+/* g's buffer and texture at w x h (gaps repainted when resized); false when out of memory. */
+bool ui_grid_tex_size(ui_app *a, ui_grid_tex *g, int w, int h);
+/* A cross over a cell x cell square at px (row stride w), th pixels thick; its centre
+ * pixel always carries the cross colour. */
+void ui_paint_cross(Uint32 *px, int w, int cell, Uint32 cross, int th);
+/* GaussianDropout's multiplier as a colour (blue below 1, grey at 1, orange above). */
+SDL_Color ui_noise_colour(const ui_theme *t, float mult, float rate);
+
+/* Feature maps (tile_view.c): the (H, W, C) elements of shape as C tiles of H x W pixels
+ * on a near-square grid in area, colours col and crosses per element (NHWC order); a
+ * channel whose every element is crossed gets one cross over its whole tile. */
+typedef struct {
+    SDL_Rect grid;            /* the tiles' bounding box */
+    int tcols, tile, tpitch, px; /* tiles per row, tile side, tile pitch, pixels per element */
+} ui_tile_geom;
+ui_tile_geom ui_tile_place(SDL_Rect area, nn_shape shape);
+void ui_tile_paint(ui_app *a, ui_grid_tex *g, SDL_Rect area, nn_shape shape, const Uint32 *col,
+                   const uint8_t *crossed, Uint32 cross);
 /* A horizontal colour ramp lo..hi in r, labelled at both ends and titled; returns the
  * height used. */
 int ui_ramp_legend(ui_app *a, SDL_Rect r, SDL_Color lo, SDL_Color hi, const char *left,

@@ -71,7 +71,7 @@ void ui_mask_view_forget(ui_app *a)
 }
 
 /* g's buffer and texture at w x h; false when out of memory. */
-static bool grid_tex_size(ui_app *a, ui_grid_tex *g, int w, int h)
+bool ui_grid_tex_size(ui_app *a, ui_grid_tex *g, int w, int h)
 {
     if (!g->tex || g->w != w || g->h != h) {
         ui_grid_tex_free(g);
@@ -87,7 +87,7 @@ static bool grid_tex_size(ui_app *a, ui_grid_tex *g, int w, int h)
 
 /* Two diagonals, th pixels thick, in the cell at px; the centre pixel always carries the
  * cross colour (what tests sample). */
-static void paint_cross(Uint32 *px, int w, int cell, Uint32 cross, int th)
+void ui_paint_cross(Uint32 *px, int w, int cell, Uint32 cross, int th)
 {
     int in = cell >= 8 ? cell / 6 : 0;
     for (int k = in; k <= cell - 1 - in; k++)
@@ -108,7 +108,7 @@ void ui_grid_paint(ui_app *a, ui_grid_tex *g, const ui_grid_geom *q, const Uint3
                    const uint8_t *crossed, Uint32 cross, int th)
 {
     int w = q->grid.w, h = q->grid.h, cols = q->cols, pitch = q->pitch, cell = q->cell;
-    if (w <= 0 || h <= 0 || !grid_tex_size(a, g, w, h))
+    if (w <= 0 || h <= 0 || !ui_grid_tex_size(a, g, w, h))
         return;
     Uint32 *px = g->px;
     Uint32 bg = argb(a->theme.panel);
@@ -128,7 +128,7 @@ void ui_grid_paint(ui_app *a, ui_grid_tex *g, const ui_grid_geom *q, const Uint3
                 row[x] = col[i];
         }
         if (crossed && crossed[i] && cell >= 3)
-            paint_cross(px + (size_t)y0 * w + x0, w, cell, cross, th);
+            ui_paint_cross(px + (size_t)y0 * w + x0, w, cell, cross, th);
     }
     SDL_UpdateTexture(g->tex, NULL, px, w * (int)sizeof *px);
     SDL_RenderCopy(a->ren, g->tex, NULL, &q->grid);
@@ -216,6 +216,7 @@ typedef struct {
     int B, ex;                      /* batch size (0 none); example shown (-1 all) */
     bool training;                  /* the step drew a mask */
     int mode;                       /* UI_MASK_* as drawn */
+    SDL_Rect area;                  /* where the cells go */
 } mask_frame;
 
 /* The example picker (whole batch / previous / which / next) and, with several Dropout
@@ -310,6 +311,22 @@ static void place_grid(ui_app *a, SDL_Rect area, int units)
     L->units = units;
 }
 
+/* Feature maps: the layout's cells are the tiles, one per channel (a crossed tile is a
+ * channel dropped whole). */
+static void place_tiles(ui_app *a, SDL_Rect area, nn_shape shape)
+{
+    ui_layout *L = &a->layout;
+    ui_tile_geom q = ui_tile_place(area, shape);
+    if (q.px < 1)
+        return;
+    L->grid = q.grid;
+    L->cols = q.tcols;
+    L->rows = (shape.d[2] + q.tcols - 1) / q.tcols;
+    L->pitch = q.tpitch;
+    L->cell = q.tile;
+    L->units = shape.d[2];
+}
+
 /* Before the first step: grey cells and how to start. */
 static void draw_no_step(ui_app *a)
 {
@@ -326,6 +343,43 @@ static void draw_no_step(ui_app *a)
     ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text,
                  "Space: train   S: one step", grid.x + grid.w / 2,
                  grid.y + grid.h / 2 + t->pad, UI_ALIGN_CENTER, 0);
+}
+
+/* GaussianDropout's multiplier on a diverging scale: below 1 blue, 1 the panel's grey,
+ * above 1 orange; saturated at 1 -/+ 2 standard deviations. */
+SDL_Color ui_noise_colour(const ui_theme *t, float mult, float rate)
+{
+    float sd = rate > 0 && rate < 1 ? sqrtf(rate / (1 - rate)) : 1;
+    float f = (mult - 1) / (2 * sd);
+    f = f < -1 ? -1 : f > 1 ? 1 : f;
+    SDL_Color mid = ui_mix(t->cell_lo, t->cell_hi, 0.35f);
+    return f < 0 ? ui_mix(mid, ui_rgb(UI_OI_BLUE), -f) : ui_mix(mid, ui_rgb(UI_OI_ORANGE), f);
+}
+
+/* The noise families: GaussianDropout's multiplier; AlphaDropout's dropped units (set to
+ * alpha', then the affine map) in their own colour, no cross. False for the 0/1 masks. */
+static bool colour_noise(const ui_app *a, const mask_frame *m, Uint32 *col)
+{
+    const ui_theme *t = &a->theme;
+    const nn_trace_dropout *D = m->D;
+    int units = m->units, B = m->B;
+    if (!m->training || (D->kind != NN_DROP_GAUSSIAN && D->kind != NN_DROP_ALPHA))
+        return false;
+    for (int i = 0; i < units; i++) {
+        if (D->kind == NN_DROP_GAUSSIAN && D->noise) {
+            float v = 0;
+            for (int k = m->ex >= 0 ? m->ex : 0; k < (m->ex >= 0 ? m->ex + 1 : B); k++)
+                v += D->noise[(size_t)k * units + i];
+            col[i] = argb(ui_noise_colour(t, m->ex >= 0 ? v : v / (float)B, D->rate));
+        } else if (D->kind == NN_DROP_ALPHA && D->mask) {
+            int dropped = 0;
+            for (int k = m->ex >= 0 ? m->ex : 0; k < (m->ex >= 0 ? m->ex + 1 : B); k++)
+                dropped += !D->mask[(size_t)k * units + i];
+            float f = m->ex >= 0 ? (float)dropped : (float)dropped / (float)B;
+            col[i] = argb(f > 0 ? ui_mix(ui_rgb(UI_OI_SKY), ui_rgb(UI_OI_BLUE), 1 - f) : t->cell_lo);
+        }
+    }
+    return true;
 }
 
 /* One example: brightness = activation; dropped units dark and crossed. */
@@ -373,7 +427,7 @@ static void colour_batch(const ui_app *a, const mask_frame *m, Uint32 *col, floa
         float v = sum[i];
         if (m->training) {
             float f = v / (float)B;
-            col[i] = argb(f <= 0 ? t->cell_lo : ui_mix(ui_rgb(UI_OI_VERMILLION), hot, f * 2.5f));
+            col[i] = argb(f <= 0 ? t->cell_lo : ui_mix(ui_rgb(UI_OI_VERMILLION), hot, f));
         } else {
             col[i] = argb(ui_mix(t->cell_lo, t->cell_hi, mx > 0 ? sqrtf(v / mx) : 0));
         }
@@ -391,7 +445,9 @@ static void draw_cells(ui_app *a, const mask_frame *m)
     float *sum = malloc((size_t)units * sizeof *sum);
     uint8_t *crossed = calloc((size_t)units, 1);
     if (col && sum && crossed) {
-        if (m->ex >= 0) {
+        if (colour_noise(a, m, col)) {
+            L->mask_drawn = false;   /* noise, not a 0/1 mask: nothing crossed */
+        } else if (m->ex >= 0) {
             colour_example(a, m, col, crossed);
             L->mask_drawn = m->training;
         } else {
@@ -401,7 +457,9 @@ static void draw_cells(ui_app *a, const mask_frame *m)
         int th = L->cell >= 14 ? 2 : 1;
         ui_grid_geom q = {L->grid, L->cols, L->rows, L->pitch, L->cell, units};
         struct ui_mask_cache *mc = ui_mask_cache_get(a);
-        if (mc)
+        if (mc && m->D->shape.rank == 3)
+            ui_tile_paint(a, &mc->main, m->area, m->D->shape, col, crossed, argb(a->theme.cross));
+        else if (mc)
             ui_grid_paint(a, &mc->main, &q, col, crossed, argb(a->theme.cross), th);
     }
     free(col);
@@ -461,6 +519,48 @@ static bool grad_caption(const mask_frame *m, char *out, size_t n)
     return true;
 }
 
+/* GaussianDropout's scale: the multiplier from 1 - 2 sd to 1 + 2 sd. */
+static int noise_legend(ui_app *a, SDL_Rect r, float rate)
+{
+    const ui_theme *t = &a->theme;
+    float sd = rate > 0 && rate < 1 ? sqrtf(rate / (1 - rate)) : 1;
+    char l[32], h[32];
+    snprintf(l, sizeof l, "x%.2f", (double)(1 - 2 * sd));
+    snprintf(h, sizeof h, "x%.2f", (double)(1 + 2 * sd));
+    int lw = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, l, r.x, r.y, 0, 0).x;
+    SDL_Rect bar = {r.x + lw + 4, r.y + 2, r.w / 3, t->font_small - 2};
+    for (int x = 0; x < bar.w; x++) {
+        float mult = 1 - 2 * sd + 4 * sd * (float)x / (float)(bar.w > 1 ? bar.w - 1 : 1);
+        ui_fill(a->ren, (SDL_Rect){bar.x + x, bar.y, 1, bar.h}, ui_noise_colour(t, mult, rate));
+    }
+    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "x1", bar.x + bar.w / 2,
+                 bar.y + bar.h, UI_ALIGN_CENTER, 0);
+    int x = bar.x + bar.w + 4;
+    x += ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, h, x, r.y, 0, 0).x + t->pad;
+    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "multiplier", x, r.y, 0, 0);
+    return t->font_small * 2;
+}
+
+/* The legend under the cells, for what colour alone says; returns the height used. */
+static int draw_legend(ui_app *a, SDL_Rect r, const mask_frame *m)
+{
+    const nn_trace_dropout *D = m->D;
+    char right[48], title[160];
+    if (!D || !m->training)
+        return 0;
+    if (D->kind == NN_DROP_GAUSSIAN)
+        return noise_legend(a, r, D->rate);
+    if (D->kind == NN_DROP_ALPHA)
+        return ui_ramp_legend(a, r, ui_rgb(UI_OI_BLUE), ui_rgb(UI_OI_SKY), "kept", "dropped",
+                              "dropped: set to alpha', then a*x+b; no zeros");
+    if (m->ex >= 0)
+        return 0;
+    snprintf(right, sizeof right, "all %d", m->B);
+    snprintf(title, sizeof title, "examples dropping it (dark: none; expect %.0f%%)",
+             100.0 * D->rate);
+    return ui_ramp_legend(a, r, ui_rgb(UI_OI_VERMILLION), ui_rgb(UI_OI_YELLOW), "1", right, title);
+}
+
 /* Two lines under the grid: what it shows in numbers, then what that means (or the
  * unit under the pointer). */
 static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame *m)
@@ -475,6 +575,7 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
         cy = area.y + area.h + t->pad / 2;
     SDL_Color capc = t->text;
     const char *sub = NULL;
+    cy += draw_legend(a, (SDL_Rect){c.x, cy, c.w, t->font_small + 4}, m);
     if (!D || B == 0) {
         snprintf(buf, sizeof buf, "%s: %s units, rate %.2f", m->src,
                  ui_fmt_count((size_t)units, num, sizeof num), (double)m->G->rate);
@@ -493,6 +594,8 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
                  ui_fmt_count((size_t)units, num, sizeof num),
                  100.0 * (double)dropped / units, rate < 1 ? 1.0 / (1.0 - rate) : 0.0);
         sub = "Bright = strong activation. Crossed = dropped: output 0, no gradient.";
+        if (D->shape.rank == 3)
+            sub = "One tile per channel. Dark orange: dropped; a crossed tile: the whole channel.";
     } else {
         snprintf(buf, sizeof buf, "%s, whole batch: %s of %s dropped (%.1f%%)", m->src,
                  ui_fmt_count(D->dropped, num, sizeof num),
@@ -500,6 +603,10 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
                  100.0 * (double)D->dropped / ((double)B * units));
         sub = "Colour: in how many examples the unit was dropped (dark: in none).";
     }
+    if (D && m->training && D->kind == NN_DROP_GAUSSIAN)
+        sub = "GaussianDropout multiplies every unit by noise N(1, rate/(1-rate)): none is dropped.";
+    else if (D && m->training && D->kind == NN_DROP_ALPHA)
+        sub = "AlphaDropout keeps mean and variance: dropped units take alpha', not 0.";
     char hover[200], gsub[200];
     if (m->mode == UI_MASK_GRADIENTS && grad_caption(m, gsub, sizeof gsub))
         sub = gsub;
@@ -582,7 +689,7 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
         m.ex = tr->batch - 1;
     m.B = tr ? tr->batch : 0;
     int mode = m.mode = ui_mask_view_mode(a);
-    int cap_h = t->font_large + t->font_small + t->pad * 2;
+    int cap_h = t->font_large + 3 * t->font_small + t->pad * 2;   /* legend, two lines */
     int strip_h = (int)(56 * t->scale);
     if (mode == UI_MASK_GRADIENTS)
         strip_h = flow_height(a);
@@ -596,6 +703,9 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
         ui_grad_grid_draw(a, right, tr, m.ti);
     }
     place_grid(a, area, m.units);
+    m.area = area;
+    if (m.D && m.D->shape.rank == 3)
+        place_tiles(a, area, m.D->shape);
     if (!m.D || m.B == 0)
         draw_no_step(a);
     else

@@ -24,6 +24,19 @@
 #include "ui/views.h"
 
 static char views_lesson[4096];   /* tests/ui/views.lesson: batch size 1 */
+static char channel_lesson[4096]; /* lessons/09-channel-dropout.lesson */
+
+/* With DS_UI_SHOTS=DIR, a test leaves the frame it checked there as NAME.png. */
+static void keep_png(SDL_Surface *s, const char *name)
+{
+    const char *dir = getenv("DS_UI_SHOTS");
+    if (!dir || !*dir)
+        return;
+    char path[4096], err[512];
+    snprintf(path, sizeof path, "%s/%s.png", dir, name);
+    if (ui_save_png(s, path, err, sizeof err) < 0)
+        fail_msg("%s", err);
+}
 
 typedef struct {
     SDL_Surface *surf;
@@ -200,6 +213,92 @@ static void test_weight_panel_is_lesson_quantity(void **state)
     close_rig(&r);
 }
 
+/* Lesson 9: feature maps as tiles, one per channel. SpatialDropout2D's dropped channels
+ * are exactly the crossed tiles; element-wise Dropout crosses no tile (a whole map would
+ * need all 49 pixels dropped) though a quarter of its pixels are dropped. */
+static void test_channel_tiles(void **state)
+{
+    (void)state;
+    view_rig r;
+    open_rig(&r, channel_lesson, NULL, 1280, 800);
+    run_steps(&r, 1);
+    for (int which = 0; which < 2; which++) {
+        const char *name = which ? "channelwise" : "elementwise";
+        int d = -1;
+        for (int i = 0; i < r.a->graph.n; i++)
+            if (!strcmp(r.a->graph.layers[i].name, name))
+                d = i;
+        assert_true(d >= 0);
+        ui_app_do(r.a, UI_ACT_SHOW_DROPOUT, d);
+        r.a->example = 3;
+        draw(&r);
+        keep_png(r.surf, which ? "i12-spatial-tiles" : "i12-elementwise-tiles");
+        const nn_trace *t = r.a->cur;
+        const nn_trace_dropout *D = NULL;
+        for (int i = 0; i < t->n_dropout; i++)
+            if (!strcmp(t->dropout[i].name, name))
+                D = &t->dropout[i];
+        assert_non_null(D);
+        assert_int_equal(D->shape.rank, 3);
+        assert_int_equal(D->channelwise, which == 1);
+        int H = D->shape.d[0], W = D->shape.d[1], C = D->shape.d[2];
+        const ui_layout *L = &r.a->layout;
+        assert_int_equal(L->units, C);
+        const uint8_t *mk = D->mask + (size_t)3 * D->units;
+        int crossed_tiles = 0, whole = 0;
+        for (int c = 0; c < C; c++) {
+            bool all = true;
+            for (int i = 0; i < H * W; i++)
+                all &= !mk[(size_t)i * C + c];
+            bool crossed = same_rgb(cell_centre(&r, L->grid, L->cols, L->pitch, L->cell, c), r.a->theme.cross);
+            assert_int_equal(crossed, all);
+            crossed_tiles += crossed;
+            whole += all;
+        }
+        if (which)
+            assert_true(whole >= 4 && whole <= 32);   /* rate 0.25 of 64 channels */
+        else
+            assert_int_equal(crossed_tiles, 0);
+    }
+    close_rig(&r);
+}
+
+/* The whole-batch heatmap at rate 0.5: a unit's colour says in how many of the 20 examples
+ * it was dropped, on the legend's ramp from 1 to all 20; a unit dropped in half of them is
+ * mid-ramp, not the "all dropped" end (issue 11 defect 6: it was yellow everywhere). */
+static void test_batch_heatmap_scale(void **state)
+{
+    (void)state;
+    fake_options fo = {.batch = 20, .units = 1024, .base_layers = 5, .rate = 0.5f, .seed = 9};
+    ui_backend *b = fake_backend_create(&fo);
+    assert_non_null(b);
+    view_rig r;
+    open_rig(&r, NULL, b, 1280, 800);
+    run_steps(&r, 1);
+    r.a->example = -1;
+    draw(&r);
+    keep_png(r.surf, "i12-batch-heatmap");
+    const nn_trace *t = r.a->cur;
+    const ui_layout *L = &r.a->layout;
+    assert_true(L->batch_counts);
+    SDL_Color all = ui_rgb(UI_OI_YELLOW);
+    int half_or_less = 0;
+    for (int u = 0; u < 1024; u++) {
+        int n = 0;
+        for (int k = 0; k < 20; k++)
+            n += !t->dropout[0].mask[(size_t)k * 1024 + u];
+        SDL_Color want = n ? ui_mix(ui_rgb(UI_OI_VERMILLION), all, (float)n / 20.0f) : r.a->theme.cell_lo;
+        SDL_Color got = cell_centre(&r, L->grid, L->cols, L->pitch, L->cell, u);
+        assert_true(same_rgb(got, want));
+        if (n <= 10) {
+            assert_false(same_rgb(got, all));
+            half_or_less++;
+        }
+    }
+    assert_true(half_or_less > 400);   /* rate 0.5: most units are dropped in about 10 */
+    close_rig(&r);
+}
+
 int main(void)
 {
     SDL_setenv("SDL_VIDEODRIVER", "dummy", 1);
@@ -214,7 +313,14 @@ int main(void)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    snprintf(rel, sizeof rel, "%s/lessons/09-channel-dropout.lesson", src && *src ? src : ".");
+    if (ui_resolve_lesson(rel, channel_lesson, sizeof channel_lesson, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_channel_tiles),
+        cmocka_unit_test(test_batch_heatmap_scale),
         cmocka_unit_test(test_grad_grid_batch1),
         cmocka_unit_test(test_weight_panel_is_lesson_quantity),
     };
