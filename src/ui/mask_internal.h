@@ -81,8 +81,11 @@ int ui_ramp_legend(ui_app *a, SDL_Rect r, SDL_Color lo, SDL_Color hi, const char
  * layout as the mask; and each layer's gradient size as a strip in r. */
 void ui_grad_grid_draw(ui_app *a, SDL_Rect area, const nn_trace *tr, int ti);
 void ui_grad_flow_draw(ui_app *a, SDL_Rect r, const nn_trace *tr);
-/* Keep frequency (keep_view.c): each unit's kept fraction over the snapshots held, in
- * area, with the number of distinct masks seen in the caption line at cap_y. */
-void ui_keep_view_draw(ui_app *a, SDL_Rect area, int d, int cap_y, SDL_Rect c);
+/* Keep frequency (keep_view.c): each unit's kept fraction over the snapshots held and the
+ * number of distinct per-example masks, for Dropout layer d of units units (recomputed
+ * when the newest snapshot changes; NULL when none or out of memory); drawn in area with
+ * its caption, c the panel's content rect. */
+const ui_keep_stats *ui_keep_view_stats(ui_app *a, int d, int units);
+void ui_keep_view_draw(ui_app *a, SDL_Rect area, int d, int units, SDL_Rect c);
 
 #endif

@@ -702,6 +702,12 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
         area = (SDL_Rect){area.x, area.y + top, half, area.h - top - foot};
         ui_grad_grid_draw(a, right, tr, m.ti);
     }
+    if (mode == UI_MASK_KEEP) {
+        ui_keep_view_draw(a, (SDL_Rect){area.x, area.y, area.w, area.h + cap_h}, d, m.units, c);
+        draw_strip(a, (SDL_Rect){c.x, c.y + c.h - strip_h, c.w, strip_h}, m.ti,
+                   m.n_drop > 1 ? m.G->name : NULL, m.D ? m.D->rate : m.G->rate, tr ? tr->step : -1);
+        return;
+    }
     place_grid(a, area, m.units);
     m.area = area;
     if (m.D && m.D->shape.rank == 3)

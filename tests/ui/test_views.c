@@ -299,6 +299,51 @@ static void test_batch_heatmap_scale(void **state)
     close_rig(&r);
 }
 
+/* Keep frequency over the snapshots held (fake masks at rate 0.2): each unit's kept
+ * fraction as counted here from the snapshots themselves, near 0.8 for every unit, drawn
+ * as its colour; every one of the 30 x 20 random masks is distinct. */
+static void test_keep_frequency(void **state)
+{
+    (void)state;
+    fake_options fo = {.batch = 20, .units = 1024, .base_layers = 5, .rate = 0.2f, .seed = 4};
+    ui_backend *b = fake_backend_create(&fo);
+    assert_non_null(b);
+    view_rig r;
+    open_rig(&r, NULL, b, 1280, 800);
+    run_steps(&r, 30);
+    r.a->mask_mode = UI_MASK_KEEP;
+    draw(&r);
+    keep_png(r.surf, "i12-keep-frequency");
+    assert_int_equal(ui_mask_view_mode(r.a), UI_MASK_KEEP);
+    int d = ui_dropout_index(r.a);
+    const ui_keep_stats *k = ui_keep_view_stats(r.a, d, 1024);
+    assert_non_null(k);
+    assert_int_equal(k->draws, 30 * 20);
+    assert_int_equal(k->distinct, 30 * 20);
+    static double kept[1024];
+    memset(kept, 0, sizeof kept);
+    for (int back = 0; back < 30; back++) {
+        ui_snap *s = ui_worker_acquire(r.w, back);
+        assert_non_null(s);
+        const nn_trace *t = ui_snap_trace(s);
+        for (int i = 0; i < 20 * 1024; i++)
+            kept[i % 1024] += t->dropout[0].mask[i];
+        ui_snap_release(s);
+    }
+    const ui_layout *L = &r.a->layout;
+    double mean = 0;
+    for (int u = 0; u < 1024; u++) {
+        kept[u] /= 600.0;
+        mean += kept[u] / 1024;
+        assert_true(fabs(kept[u] - k->kept[u]) < 1e-6);
+        assert_true(fabs(kept[u] - 0.8) < 0.1);
+        SDL_Color want = ui_mix(r.a->theme.cell_lo, r.a->theme.cell_hi, k->kept[u]);
+        assert_true(same_rgb(cell_centre(&r, L->grid, L->cols, L->pitch, L->cell, u), want));
+    }
+    assert_true(fabs(mean - 0.8) < 0.01);
+    close_rig(&r);
+}
+
 int main(void)
 {
     SDL_setenv("SDL_VIDEODRIVER", "dummy", 1);
@@ -321,6 +366,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_channel_tiles),
         cmocka_unit_test(test_batch_heatmap_scale),
+        cmocka_unit_test(test_keep_frequency),
         cmocka_unit_test(test_grad_grid_batch1),
         cmocka_unit_test(test_weight_panel_is_lesson_quantity),
     };
