@@ -77,6 +77,7 @@ void ui_app_destroy(ui_app *a)
     ui_snap_release(a->snap);
     ui_batch_view_forget(a);
     ui_mask_view_forget(a);
+    ui_metrics_view_forget(a);
     ui_text_destroy(a->text);
     ui_graph_free(&a->graph);
     free(a->metrics);
@@ -434,6 +435,9 @@ static bool graph_action(ui_app *a, ui_action_id act, int arg)
         break;
     case UI_ACT_MASK_VIEW:
         a->mask_mode = ui_mask_view_next_mode(a);
+        break;
+    case UI_ACT_CLEAR_GHOSTS:
+        ui_metrics_view_clear(a);
         break;
     default:
         return false;

@@ -29,6 +29,7 @@ static const ui_key keys[] = {
     {SDLK_a, 0, UI_ACT_WHOLE_BATCH, 0, "A", "whole batch / one example"},
     {SDLK_d, 0, UI_ACT_NEXT_DROPOUT, 0, "D", "mask view: next Dropout layer"},
     {SDLK_m, 0, UI_ACT_MASK_VIEW, 0, "M", "mask view: mask / gradients / keep frequency"},
+    {SDLK_x, 0, UI_ACT_CLEAR_GHOSTS, 0, "X", "metrics: clear the earlier runs' curves"},
     {SDLK_v, 0, UI_ACT_VALIDATE, 0, "V", "validate now"},
     {SDLK_n, 0, UI_ACT_LESSON_NEXT, 0, "N", "next lesson step"},
     {SDLK_b, 0, UI_ACT_LESSON_BACK, 0, "B", "previous lesson step"},

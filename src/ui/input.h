@@ -45,6 +45,7 @@ typedef enum {
     UI_ACT_SELECT_EXAMPLE,  /* arg: example (-1: whole batch) */
     UI_ACT_SHOW_DROPOUT,    /* arg: a Dropout layer for the mask view */
     UI_ACT_MASK_VIEW,       /* mask view: mask / gradients / keep frequency (M) */
+    UI_ACT_CLEAR_GHOSTS,    /* metrics: drop the earlier runs' ghost curves (X) */
     UI_ACT_COUNT
 } ui_action_id;
 

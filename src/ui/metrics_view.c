@@ -3,6 +3,8 @@
  * squares joined by a dashed line, so the two differ without colour. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ui/draw.h"
 #include "ui/views.h"
@@ -14,6 +16,123 @@ static void dashed(SDL_Renderer *ren, int x0, int y0, int x1, int y1, SDL_Color 
         double e = s + 4 < len ? s + 4 : len;
         ui_line(ren, x0 + (int)(dx * s / len), y0 + (int)(dy * s / len), x0 + (int)(dx * e / len),
                 y0 + (int)(dy * e / len), c, th);
+    }
+}
+
+/* Earlier runs kept across resets (the worker restarts its metrics at each reset): the
+ * current run mirrored as it grows, pushed as a labelled ghost when a reset comes. */
+#define UI_GHOSTS 4
+typedef struct {
+    ui_metric *m;
+    size_t n;
+    char label[32];
+} ui_ghost;
+
+struct ui_metrics_cache {
+    unsigned gen;
+    bool have_gen;
+    ui_ghost cur;
+    size_t cap;
+    int n_ghosts;
+    ui_ghost ghosts[UI_GHOSTS];
+};
+
+void ui_metrics_view_forget(ui_app *a)
+{
+    struct ui_metrics_cache *c = a->metrics_cache;
+    if (!c)
+        return;
+    free(c->cur.m);
+    for (int i = 0; i < c->n_ghosts; i++)
+        free(c->ghosts[i].m);
+    free(c);
+    a->metrics_cache = NULL;
+}
+
+void ui_metrics_view_clear(ui_app *a)
+{
+    struct ui_metrics_cache *c = a->metrics_cache;
+    if (!c)
+        return;
+    for (int i = 0; i < c->n_ghosts; i++)
+        free(c->ghosts[i].m);
+    c->n_ghosts = 0;
+}
+
+int ui_metrics_view_ghosts(const ui_app *a, const char **labels, int max)
+{
+    const struct ui_metrics_cache *c = a->metrics_cache;
+    int n = c ? c->n_ghosts : 0;
+    for (int i = 0; i < n && i < max; i++)
+        labels[i] = c->ghosts[i].label;
+    return n;
+}
+
+/* Follows a->metrics: a new generation pushes the mirrored run as a ghost. */
+static struct ui_metrics_cache *track_runs(ui_app *a)
+{
+    if (!a->metrics_cache && !(a->metrics_cache = calloc(1, sizeof *a->metrics_cache)))
+        return NULL;
+    struct ui_metrics_cache *c = a->metrics_cache;
+    if (c->have_gen && c->gen != a->metrics_gen && c->cur.n > 1) {
+        if (c->n_ghosts == UI_GHOSTS) {
+            free(c->ghosts[0].m);
+            memmove(c->ghosts, c->ghosts + 1, sizeof c->ghosts[0] * (UI_GHOSTS - 1));
+            c->n_ghosts--;
+        }
+        c->ghosts[c->n_ghosts++] = c->cur;
+        memset(&c->cur, 0, sizeof c->cur);
+        c->cap = 0;
+    } else if (c->have_gen && c->gen != a->metrics_gen) {
+        c->cur.n = 0;
+    }
+    c->gen = a->metrics_gen;
+    c->have_gen = true;
+    if (a->n_metrics > c->cap) {
+        ui_metric *m = realloc(c->cur.m, a->n_metrics * 2 * sizeof *m);
+        if (!m)
+            return c;
+        c->cur.m = m;
+        c->cap = a->n_metrics * 2;
+    }
+    if (a->n_metrics > c->cur.n)
+        memcpy(c->cur.m + c->cur.n, a->metrics + c->cur.n, (a->n_metrics - c->cur.n) * sizeof *c->cur.m);
+    c->cur.n = a->n_metrics;
+    const nn_trace *t = a->cur;
+    if (t && t->n_dropout > 0)
+        snprintf(c->cur.label, sizeof c->cur.label, "rate %.2f", (double)t->dropout[0].rate);
+    else if (!c->cur.label[0])
+        snprintf(c->cur.label, sizeof c->cur.label, "run %d", c->n_ghosts + 1);
+    return c;
+}
+
+/* Ghost curves: each earlier run's smoothed training curve, dim, labelled at its end. */
+static void draw_ghosts(ui_app *a, SDL_Rect p, bool acc, long s0, long s1, float lo, float hi)
+{
+    const ui_theme *t = &a->theme;
+    const struct ui_metrics_cache *c = a->metrics_cache;
+    static const unsigned hues[UI_GHOSTS] = {UI_OI_PURPLE, UI_OI_SKY, UI_OI_ORANGE, UI_OI_GREEN};
+    for (int g = 0; c && g < c->n_ghosts; g++) {
+        const ui_ghost *G = &c->ghosts[g];
+        SDL_Color col = ui_mix(t->bg, ui_rgb(hues[g]), 0.75f);
+        float ema = NAN;
+        int px = -1, py = 0;
+        for (size_t i = 0; i < G->n; i++) {
+            const ui_metric *m = &G->m[i];
+            float v = acc ? m->accuracy : m->loss;
+            if (!m->training || !isfinite(v) || m->step < s0 || m->step > s1)
+                continue;
+            ema = isnan(ema) ? v : 0.9f * ema + 0.1f * (v > hi ? hi : v);
+            int x = p.x + (int)((double)(m->step - s0) / (double)(s1 - s0) * (p.w - 1));
+            int y = p.y + p.h - 1 - (int)((ema - lo) / (hi - lo) * (float)(p.h - 1));
+            if (px >= 0)
+                ui_line(a->ren, px, py, x, y, col, t->line);
+            px = x;
+            py = y;
+        }
+        if (px >= 0)
+            ui_text_draw(a->text, UI_FONT_SANS, t->font_small, col, G->label, px, py,
+                         UI_ALIGN_RIGHT | UI_ALIGN_BOTTOM, 0);
     }
 }
 
@@ -39,6 +158,12 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
             if (isfinite(m->val_loss) && m->val_loss > hi)
                 hi = m->val_loss;
         }
+        const struct ui_metrics_cache *gc = a->metrics_cache;
+        for (int g = 0; gc && g < gc->n_ghosts; g++)
+            for (size_t i = 0; i < gc->ghosts[g].n; i++)
+                if (gc->ghosts[g].m[i].training && isfinite(gc->ghosts[g].m[i].loss) &&
+                    gc->ghosts[g].m[i].loss > hi)
+                    hi = gc->ghosts[g].m[i].loss;
         if (hi <= 0)
             hi = 1;
         hi *= 1.05f;
@@ -59,6 +184,10 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
         return;
     }
     long s0 = a->metrics[0].step, s1 = a->metrics[n - 1].step;
+    const struct ui_metrics_cache *gc = a->metrics_cache;
+    for (int g = 0; gc && g < gc->n_ghosts; g++)   /* the earlier runs fit too */
+        if (gc->ghosts[g].n > 0 && gc->ghosts[g].m[gc->ghosts[g].n - 1].step > s1)
+            s1 = gc->ghosts[g].m[gc->ghosts[g].n - 1].step;
     if (s1 <= s0)
         s1 = s0 + 1;
     snprintf(buf, sizeof buf, "step %ld", s0);
@@ -68,6 +197,7 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
                  UI_ALIGN_RIGHT, 0);
 #define PX(step) (p.x + (int)((double)((step) - s0) / (double)(s1 - s0) * (p.w - 1)))
 #define PY(v) (p.y + p.h - 1 - (int)(((v) - lo) / (hi - lo) * (float)(p.h - 1)))
+    draw_ghosts(a, p, acc, s0, s1, lo, hi);
     /* Raw batch values, one point per pixel column at most. */
     SDL_Color dim = ui_mix(t->bg, t->train, 0.45f);
     int px = -1, py = 0, sx = -1, sy = 0;
@@ -80,6 +210,11 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
             continue;
         if (v > hi)
             v = hi;
+        if (!m->training) {   /* an inference pass: apart, a hollow square, not on the curve */
+            int d = (int)(6 * t->scale);
+            ui_frame(a->ren, (SDL_Rect){PX(m->step) - d / 2, PY(v) - d / 2, d, d}, t->text_dim, 1);
+            continue;
+        }
         ema = isnan(ema) ? v : 0.9f * ema + 0.1f * v;
         if (i % stride != 0 && i != n - 1)
             continue;
@@ -97,6 +232,9 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
         sx = x;
         sy = ys;
     }
+    if (gc && gc->n_ghosts > 0 && sx >= 0)   /* name the live run beside the earlier ones */
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->train, gc->cur.label, sx, sy - 2,
+                     UI_ALIGN_RIGHT | UI_ALIGN_BOTTOM, 0);
     /* Validation: squares, dashed. */
     int vx = -1, vy = 0;
     int sq = (int)(5 * t->scale);
@@ -126,7 +264,12 @@ void ui_metrics_view_draw(ui_app *a, SDL_Rect r)
 {
     const ui_theme *t = &a->theme;
     char title[160];
-    snprintf(title, sizeof title, "Metrics  %.1f steps/s", a->status.steps_per_sec);
+    struct ui_metrics_cache *mc = track_runs(a);
+    if (mc && mc->n_ghosts > 0)
+        snprintf(title, sizeof title, "Metrics  %.1f steps/s  (%d earlier run%s, X clears)",
+                 a->status.steps_per_sec, mc->n_ghosts, mc->n_ghosts == 1 ? "" : "s");
+    else
+        snprintf(title, sizeof title, "Metrics  %.1f steps/s", a->status.steps_per_sec);
     SDL_Rect c = ui_panel(a, r, title);
     /* Legend, where the title leaves room for it. */
     int legend_w = ui_text_size(a->text, UI_FONT_SANS, t->font_small, "train (batch)", 0).x +

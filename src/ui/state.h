@@ -122,6 +122,7 @@ typedef struct ui_app {
      * by its _forget function. NULL until then. */
     struct ui_batch_cache *batch_cache;
     struct ui_mask_cache *mask_cache;
+    struct ui_metrics_cache *metrics_cache;
 
     unsigned long long signature;   /* of what the last update saw */
 

@@ -36,5 +36,11 @@ void ui_mask_view_forget(ui_app *a);
  * the gradients beside the mask at batch size 1), and the one M moves to. */
 int ui_mask_view_mode(const ui_app *a);
 int ui_mask_view_next_mode(const ui_app *a);
+/* The metrics view keeps earlier runs (ended by a reset) as labelled ghost curves in
+ * a->metrics_cache: forget frees them (with the app), clear drops them (X); ghosts gives
+ * their labels ("rate 0.50"), oldest first, and returns how many. */
+void ui_metrics_view_forget(ui_app *a);
+void ui_metrics_view_clear(ui_app *a);
+int ui_metrics_view_ghosts(const ui_app *a, const char **labels, int max);
 
 #endif

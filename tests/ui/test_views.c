@@ -344,6 +344,39 @@ static void test_keep_frequency(void **state)
     close_rig(&r);
 }
 
+/* Earlier runs survive a reset as labelled ghost curves; X clears them. */
+static void test_ghost_runs(void **state)
+{
+    (void)state;
+    ui_backend *b = fake_backend_create(NULL);
+    assert_non_null(b);
+    view_rig r;
+    open_rig(&r, NULL, b, 1280, 800);
+    run_steps(&r, 20);
+    draw(&r);
+    const char *labels[4];
+    assert_int_equal(ui_metrics_view_ghosts(r.a, labels, 4), 0);
+    ui_cmd c = {.kind = UI_CMD_RESET};
+    ui_worker_push(r.w, &c);
+    ui_cmd rate = {.kind = UI_CMD_RATE, .value = 0.5f};
+    snprintf(rate.layer, sizeof rate.layer, "dropout");
+    ui_worker_push(r.w, &rate);
+    run_steps(&r, 10);
+    draw(&r);
+    assert_int_equal(r.a->n_metrics, 10);
+    assert_int_equal(ui_metrics_view_ghosts(r.a, labels, 4), 1);
+    assert_string_equal(labels[0], "rate 0.20");
+    keep_png(r.surf, "i12-ghost-runs");
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_KEYDOWN;
+    e.key.keysym.sym = SDLK_x;
+    ui_app_event(r.a, &e);
+    draw(&r);
+    assert_int_equal(ui_metrics_view_ghosts(r.a, labels, 4), 0);
+    close_rig(&r);
+}
+
 int main(void)
 {
     SDL_setenv("SDL_VIDEODRIVER", "dummy", 1);
@@ -367,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_channel_tiles),
         cmocka_unit_test(test_batch_heatmap_scale),
         cmocka_unit_test(test_keep_frequency),
+        cmocka_unit_test(test_ghost_runs),
         cmocka_unit_test(test_grad_grid_batch1),
         cmocka_unit_test(test_weight_panel_is_lesson_quantity),
     };
