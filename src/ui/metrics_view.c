@@ -140,8 +140,9 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
 {
     const ui_theme *t = &a->theme;
     int n = (int)a->n_metrics;
-    char buf[96];
-    int th = ui_text_draw(a->text, UI_FONT_BOLD, t->font_small, t->text, title, r.x, r.y, 0, 0).y;
+    char buf[96], fit[160];
+    ui_text_fit(a->text, UI_FONT_BOLD, t->font_small, title, r.w, fit, sizeof fit);
+    int th = ui_text_draw(a->text, UI_FONT_BOLD, t->font_small, t->text, fit, r.x, r.y, 0, 0).y;
     SDL_Rect p = {r.x + (int)(30 * t->scale), r.y + th + 2, r.w - (int)(30 * t->scale),
                   r.h - th - 2 - t->font_small - 2};
     if (p.w < 20 || p.h < 20)
@@ -309,6 +310,13 @@ plots:;
     } else {
         snprintf(lt, sizeof lt, "loss");
         snprintf(at, sizeof at, "accuracy");
+    }
+    if (ui_bn_view_layer(a) >= 0) {   /* a third column: the BN layer's moving statistics */
+        int third = (c.w - 2 * t->pad) / 3;
+        plot(a, (SDL_Rect){c.x, c.y, third, c.h}, false, lt);
+        plot(a, (SDL_Rect){c.x + third + t->pad, c.y, third, c.h}, true, at);
+        ui_bn_view_draw(a, (SDL_Rect){c.x + 2 * (third + t->pad), c.y, c.w - 2 * (third + t->pad), c.h});
+        return;
     }
     int half = (c.w - t->pad) / 2;
     plot(a, (SDL_Rect){c.x, c.y, half, c.h}, false, lt);

@@ -40,6 +40,18 @@ int ui_mask_view_next_mode(const ui_app *a);
  * a->metrics_cache: forget frees them (with the app), clear drops them (X); ghosts gives
  * their labels ("rate 0.50"), oldest first, and returns how many. */
 void ui_metrics_view_forget(ui_app *a);
+/* Frozen BatchNormalization (bn_view.c, drawn by the metrics view when the model has
+ * one): the BN layer shown (the selected one if it is a BN, else the first; -1 none),
+ * its moving statistics over the snapshots held (oldest first, at most max points,
+ * returns how many), and the plot. */
+typedef struct {
+    long step;
+    float mean, var;        /* channel means of moving_mean and moving_variance */
+    bool frozen, batch_stats;
+} ui_bn_point;
+int ui_bn_view_layer(const ui_app *a);
+int ui_bn_view_series(ui_app *a, int layer, ui_bn_point *out, int max);
+void ui_bn_view_draw(ui_app *a, SDL_Rect r);
 void ui_metrics_view_clear(ui_app *a);
 int ui_metrics_view_ghosts(const ui_app *a, const char **labels, int max);
 

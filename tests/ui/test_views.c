@@ -25,6 +25,7 @@
 
 static char views_lesson[4096];   /* tests/ui/views.lesson: batch size 1 */
 static char channel_lesson[4096]; /* lessons/09-channel-dropout.lesson */
+static char bn_lesson[4096];      /* lessons/06-fine-tuning.lesson */
 
 /* With DS_UI_SHOTS=DIR, a test leaves the frame it checked there as NAME.png. */
 static void keep_png(SDL_Surface *s, const char *name)
@@ -377,6 +378,42 @@ static void test_ghost_runs(void **state)
     close_rig(&r);
 }
 
+/* Lesson 6: bn's moving mean and variance per step, as the trace publishes them: flat
+ * while frozen (TF 2: inference mode), moving once unfrozen; the metrics panel draws the
+ * plot beside loss and accuracy. */
+static void test_bn_statistics(void **state)
+{
+    (void)state;
+    view_rig r;
+    open_rig(&r, bn_lesson, NULL, 1280, 800);
+    run_steps(&r, 5);
+    draw(&r);
+    int layer = ui_bn_view_layer(r.a);
+    assert_true(layer >= 0);
+    assert_string_equal(r.a->graph.layers[layer].name, "bn");
+    ui_cmd c = {.kind = UI_CMD_FREEZE, .flag = true};
+    snprintf(c.layer, sizeof c.layer, "bn");
+    ui_worker_push(r.w, &c);
+    run_steps(&r, 5);
+    draw(&r);
+    keep_png(r.surf, "i12-bn-statistics");
+    ui_bn_point p[64];
+    int n = ui_bn_view_series(r.a, layer, p, 64);
+    assert_int_equal(n, 10);
+    for (int i = 0; i < 5; i++) {
+        assert_true(p[i].frozen);
+        assert_false(p[i].batch_stats);
+        assert_true(p[i].mean == p[0].mean && p[i].var == p[0].var);   /* flat */
+    }
+    assert_true(p[0].mean == 0.0f && p[0].var == 1.0f);   /* Keras's initial values */
+    for (int i = 5; i < 10; i++) {
+        assert_false(p[i].frozen);
+        assert_true(p[i].batch_stats);
+        assert_true(p[i].mean != p[i - 1].mean);   /* updated every training step */
+    }
+    close_rig(&r);
+}
+
 int main(void)
 {
     SDL_setenv("SDL_VIDEODRIVER", "dummy", 1);
@@ -396,7 +433,13 @@ int main(void)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    snprintf(rel, sizeof rel, "%s/lessons/06-fine-tuning.lesson", src && *src ? src : ".");
+    if (ui_resolve_lesson(rel, bn_lesson, sizeof bn_lesson, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bn_statistics),
         cmocka_unit_test(test_channel_tiles),
         cmocka_unit_test(test_batch_heatmap_scale),
         cmocka_unit_test(test_keep_frequency),
