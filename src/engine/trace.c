@@ -137,6 +137,7 @@ nn_trace *nn_trace_capture(const nn_model *m, const nn_step_result *res, const f
     t->loss = res ? res->loss : NAN;
     t->accuracy = res ? res->accuracy : NAN;
     t->val_loss = t->val_accuracy = NAN;
+    t->loss_off = t->accuracy_off = NAN;
     t->finite = res ? res->finite : true;
     if (res)
         memcpy(t->nonfinite_layer, res->nonfinite_layer, sizeof t->nonfinite_layer);
@@ -326,4 +327,16 @@ double nn_trace_step_ceiling(const nn_trace *t)
     if (t->opt_kind == NN_OPT_ADAM && t->step == 1)
         return t->lr;
     return 0.0;
+}
+
+int nn_model_loss_off(nn_model *m, int from, const float *act, const float *x, const int32_t *y,
+                      int n, double *loss, double *accuracy)
+{
+    int rc = act ? nn_model_forward_from(m, from, act, n, false) : nn_model_forward(m, x, n, false);
+    if (rc < 0)
+        return -1;
+    int correct = 0;
+    *loss = nn_model_loss(m, y, n, &correct, false);
+    *accuracy = (double)correct / n;
+    return 0;
 }

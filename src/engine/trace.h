@@ -79,6 +79,10 @@ typedef struct nn_trace {
     int opt_kind;           /* nn_opt_kind of the update */
     float opt_rho, opt_beta1; /* RMSprop's rho, Adam's beta_1 */
     float opt_momentum;     /* SGD, RMSprop */
+    /* The step's batch with Dropout off (inference mode, the weights before the update):
+     * the loss and accuracy validation would give it, beside loss/accuracy as trained
+     * ("why is my validation loss lower?"). NAN when not measured. */
+    double loss_off, accuracy_off;
 } nn_trace;
 
 /* Captures the model's state after a step (the last forward's masks and activations,
@@ -102,6 +106,12 @@ double nn_model_change(const nn_model *m, int first, int count, const float *sin
 void nn_change_fold(float *since, const nn_model *m);
 /* The change of the trace's layers [first, first + count) in its step. */
 double nn_trace_change(const nn_trace *t, int first, int count);
+/* Loss and accuracy of the batch in inference mode (Dropout off, BN on its moving
+ * statistics): run it before the training step on the same batch. From layer `from`'s
+ * outputs act when act is not NULL (a frozen prefix's cache), else from x. Overwrites
+ * the layers' buffers and draws no random numbers. 0, or -1 with the model's error. */
+int nn_model_loss_off(nn_model *m, int from, const float *act, const float *x, const int32_t *y,
+                      int n, double *loss, double *accuracy);
 /* The size every weight with a gradient moves by in the optimizer's first step, whatever
  * the gradient, and the most any weight moves in a later step (RMSprop without momentum:
  * lr / sqrt(1 - rho), eps neglected; Adam: lr, at its first step only). 0 when the

@@ -398,6 +398,15 @@ static double now_sec(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Does m have a Dropout layer (of any kind) with a rate above 0? */
+static bool ls_has_dropout(const nn_model *m)
+{
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i]->type == NN_DROPOUT && m->layers[i]->cfg.rate > 0)
+            return true;
+    return false;
+}
+
 nn_trace *ls_session_step(ls_session *s)
 {
     nn_model *m = s->model;
@@ -420,6 +429,9 @@ nn_trace *ls_session_step(ls_session *s)
         ls_fail(s, "out of memory");
         return NULL;
     }
+    double loss_off = NAN, acc_off = NAN;   /* the batch as validation would see it */
+    if (s->training && ls_has_dropout(m) && nn_model_loss_off(m, p, act, s->x, s->y, n, &loss_off, &acc_off) < 0)
+        loss_off = acc_off = NAN;
     if (s->training) {
         rc = act ? nn_model_train_step_from(m, p, act, s->y, n, &res) : nn_model_train_step(m, s->x, s->y, n, &res);
     } else {
@@ -447,6 +459,8 @@ nn_trace *ls_session_step(ls_session *s)
         return NULL;
     }
     t->training = s->training;
+    t->loss_off = loss_off;
+    t->accuracy_off = acc_off;
     ls_desc_refresh(s); /* the caller may have changed the model through ls_session_model */
     t->desc_version = s->desc.version;
     if (!t->finite)

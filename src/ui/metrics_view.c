@@ -136,6 +136,46 @@ static void draw_ghosts(ui_app *a, SDL_Rect p, bool acc, long s0, long s1, float
     }
 }
 
+/* The training batches' loss (or accuracy) with Dropout off, over the snapshots held
+ * (oldest first): what validation would have said of the same batches. */
+int ui_metrics_view_off(ui_app *a, long *steps, float *vals, bool acc, int max)
+{
+    int held = a->worker ? ui_worker_history(a->worker) : 0, n = 0;
+    for (int back = held - 1; back >= 0 && n < max; back--) {
+        ui_snap *s = ui_worker_acquire(a->worker, back);
+        if (!s)
+            continue;
+        const nn_trace *t = ui_snap_trace(s);
+        double v = acc ? t->accuracy_off : t->loss_off;
+        if (t->training && isfinite(v)) {
+            steps[n] = t->step;
+            vals[n++] = (float)v;
+        }
+        ui_snap_release(s);
+    }
+    return n;
+}
+
+/* The dropout-off values as a dotted purple line in the plot p. */
+static void draw_off(ui_app *a, SDL_Rect p, bool acc, long s0, long s1, float lo, float hi)
+{
+    static long steps[1024];   /* the UI thread only */
+    static float vals[1024];
+    int n = ui_metrics_view_off(a, steps, vals, acc, 1024);
+    SDL_Color c = ui_rgb(UI_OI_PURPLE);
+    float ema = NAN;
+    for (int i = 0; i < n; i++) {
+        if (steps[i] < s0 || steps[i] > s1)
+            continue;
+        float v = vals[i] > hi ? hi : vals[i];
+        ema = isnan(ema) ? v : 0.9f * ema + 0.1f * v;
+        int x = p.x + (int)((double)(steps[i] - s0) / (double)(s1 - s0) * (p.w - 1));
+        int y = p.y + p.h - 1 - (int)((ema - lo) / (hi - lo) * (float)(p.h - 1));
+        int d = (int)(3 * a->theme.scale) > 2 ? (int)(3 * a->theme.scale) : 2;
+        ui_fill(a->ren, (SDL_Rect){x - d / 2, y - d / 2, d, d}, c);
+    }
+}
+
 static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
 {
     const ui_theme *t = &a->theme;
@@ -253,6 +293,8 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
         vy = y;
     }
     /* The step being shown when looking back. */
+    if (!acc)
+        draw_off(a, p, acc, s0, s1, lo, hi);
     if (a->history_back > 0 && a->cur) {
         int x = PX(a->cur->step);
         ui_line(a->ren, x, p.y, x, p.y + p.h - 1, t->box_selected, t->line);
@@ -274,6 +316,7 @@ void ui_metrics_view_draw(ui_app *a, SDL_Rect r)
     SDL_Rect c = ui_panel(a, r, title);
     /* Legend, where the title leaves room for it. */
     int legend_w = ui_text_size(a->text, UI_FONT_SANS, t->font_small, "train (batch)", 0).x +
+                   ui_text_size(a->text, UI_FONT_SANS, t->font_small, "dropout off", 0).x +
                    ui_text_size(a->text, UI_FONT_SANS, t->font_small, "validation", 0).x +
                    (int)(40 * t->scale) + t->pad;
     int title_w = ui_text_size(a->text, UI_FONT_BOLD, t->font_normal, title, 0).x;
@@ -290,6 +333,12 @@ void ui_metrics_view_draw(ui_app *a, SDL_Rect r)
                      UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
     lx -= s.x + 4;
     ui_line(a->ren, lx - 16, ly, lx, ly, t->train, 2 * t->line);
+    lx -= 16 + t->pad;
+    s = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, "dropout off", lx, ly,
+                     UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
+    lx -= s.x + 4;
+    for (int k = 0; k < 3; k++)
+        ui_fill(a->ren, (SDL_Rect){lx - 14 + 5 * k, ly - 1, 3, 3}, ui_rgb(UI_OI_PURPLE));
 plots:;
 
     const ui_metric *last = a->n_metrics ? &a->metrics[a->n_metrics - 1] : NULL;
@@ -305,7 +354,11 @@ plots:;
         snprintf(v2, sizeof v2, ", val %.1f%%", 100.0 * lastv->val_accuracy);
     }
     if (last) {
-        snprintf(lt, sizeof lt, "loss %.3f%s", (double)last->loss, v1);
+        if (a->cur && a->cur->step == last->step && isfinite(a->cur->loss_off))
+            snprintf(lt, sizeof lt, "loss %.3f (dropout off %.3f)%s", (double)last->loss,
+                     a->cur->loss_off, v1);
+        else
+            snprintf(lt, sizeof lt, "loss %.3f%s", (double)last->loss, v1);
         snprintf(at, sizeof at, "accuracy %.1f%%%s", 100.0 * last->accuracy, v2);
     } else {
         snprintf(lt, sizeof lt, "loss");

@@ -54,5 +54,8 @@ int ui_bn_view_series(ui_app *a, int layer, ui_bn_point *out, int max);
 void ui_bn_view_draw(ui_app *a, SDL_Rect r);
 void ui_metrics_view_clear(ui_app *a);
 int ui_metrics_view_ghosts(const ui_app *a, const char **labels, int max);
+/* The training batches' loss (acc: accuracy) with Dropout off over the snapshots held,
+ * oldest first, at most max; returns how many (nn_trace.loss_off). */
+int ui_metrics_view_off(ui_app *a, long *steps, float *vals, bool acc, int max);
 
 #endif

@@ -305,6 +305,39 @@ static void test_family_fields(void **state)
     nn_model_destroy(m);
 }
 
+/* The batch's loss with Dropout off is what evaluation gives the same batch with the same
+ * weights (nn_model_evaluate, its own code path), differs from the training loss, and
+ * measuring it first changes nothing of the training step: the weights after the step
+ * are bit-identical to those of a twin model that did not measure it. */
+static void test_loss_off(void **state)
+{
+    (void)state;
+    nn_optimizer_cfg o = nn_optimizer_default(NN_OPT_RMSPROP);
+    nn_model *m = mlp(6, 32, 0.5, o), *twin = mlp(6, 32, 0.5, o);
+    float x[8 * 6];
+    int32_t y[8];
+    for (int i = 0; i < 48; i++)
+        x[i] = (float)cos(i * 0.9) + 0.3f;
+    for (int i = 0; i < 8; i++)
+        y[i] = i % 3 == 0;
+    double eval_loss, eval_acc, off, off_acc;
+    assert_int_equal(nn_model_evaluate(m, x, y, 8, &eval_loss, &eval_acc), 0);
+    assert_int_equal(nn_model_loss_off(m, -1, NULL, x, y, 8, &off, &off_acc), 0);
+    assert_true(fabs(off - eval_loss) < 1e-6 * fabs(eval_loss));
+    assert_true(fabs(off_acc - eval_acc) < 1e-12);
+    nn_step_result res, res2;
+    assert_int_equal(nn_model_train_step(m, x, y, 8, &res), 0);
+    assert_int_equal(nn_model_train_step(twin, x, y, 8, &res2), 0);
+    assert_true(res.loss == res2.loss);
+    assert_true(fabs(res.loss - off) > 1e-4);   /* half the units dropped: not the same loss */
+    for (int l = 0; l < m->n_layers; l++)
+        for (int p = 0; p < m->layers[l]->n_params; p++)
+            assert_memory_equal(m->layers[l]->params[p].data, twin->layers[l]->params[p].data,
+                                m->layers[l]->params[p].size * sizeof(float));
+    nn_model_destroy(m);
+    nn_model_destroy(twin);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_unit_grad),
         cmocka_unit_test(test_bn_stats),
         cmocka_unit_test(test_family_fields),
+        cmocka_unit_test(test_loss_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -414,6 +414,32 @@ static void test_bn_statistics(void **state)
     close_rig(&r);
 }
 
+/* "Why is my validation loss lower?": each training step's batch also measured with
+ * Dropout off, before the update; the metrics view plots the series the snapshots hold. */
+static void test_loss_dropout_off(void **state)
+{
+    (void)state;
+    view_rig r;
+    open_rig(&r, views_lesson, NULL, 1280, 800);
+    run_steps(&r, 6);
+    draw(&r);
+    long steps[16];
+    float vals[16];
+    int n = ui_metrics_view_off(r.a, steps, vals, false, 16);
+    assert_int_equal(n, 6);
+    int differ = 0;
+    for (int back = 0; back < 6; back++) {
+        ui_snap *s = ui_worker_acquire(r.w, back);
+        const nn_trace *t = ui_snap_trace(s);
+        assert_int_equal(steps[5 - back], t->step);
+        assert_true(vals[5 - back] == (float)t->loss_off);
+        differ += fabs(t->loss_off - t->loss) > 1e-6;
+        ui_snap_release(s);
+    }
+    assert_true(differ > 0);   /* a fifth of dense_1 dropped: the losses differ */
+    close_rig(&r);
+}
+
 int main(void)
 {
     SDL_setenv("SDL_VIDEODRIVER", "dummy", 1);
@@ -444,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_batch_heatmap_scale),
         cmocka_unit_test(test_keep_frequency),
         cmocka_unit_test(test_ghost_runs),
+        cmocka_unit_test(test_loss_dropout_off),
         cmocka_unit_test(test_grad_grid_batch1),
         cmocka_unit_test(test_weight_panel_is_lesson_quantity),
     };
