@@ -92,6 +92,8 @@ typedef enum {
     LS_ACT_LR,              /* value */
     LS_ACT_VALIDATE,        /* run a validation pass now */
     LS_ACT_PREDICT,         /* one inference forward over the current batch */
+    LS_ACT_MC,              /* n passes over the batch with dropout on (training=True);
+                             * flag: one mask held fixed across the passes */
 } ls_action_kind;
 
 typedef struct {
@@ -129,6 +131,20 @@ typedef enum {
                              * every position was dropped in the last forward */
     LS_Q_MIXED_CHANNELS,    /* layer (Dropout): fraction of (example, channel) pairs with some
                              * positions kept and some dropped (0 for channel-wise dropout) */
+    LS_Q_STEPS_IN_STEP,     /* optimizer steps taken since this lesson step began (the mark) */
+    LS_Q_LOSS_DROPOUT_ON,   /* the shown batch's loss now, dropout on with the last step's mask */
+    LS_Q_LOSS_DROPOUT_OFF,  /* the shown batch's loss now, dropout off (as validation runs) */
+    LS_Q_LOSS_DROPOUT_GAP,  /* the first minus the second */
+    LS_Q_MC_SPREAD,         /* last `mc dropout`: mean over examples of the passes' std */
+    LS_Q_MC_MAX_SPREAD,     /* ... the largest example's std */
+    LS_Q_MC_GAP,            /* ... mean over examples of |mean of the passes - inference| */
+    LS_Q_KEEP_FREQ,         /* layer: mean over units of the fraction of masks keeping it,
+                             * over the masks drawn since the lesson step began */
+    LS_Q_KEEP_FREQ_LOW,     /* layer: the lowest unit's keep fraction */
+    LS_Q_KEEP_FREQ_HIGH,    /* layer: the highest unit's keep fraction */
+    LS_Q_MASKS_SEEN,        /* layer: per-example masks drawn since the lesson step began */
+    LS_Q_DISTINCT_MASKS,    /* layer: how many of them differ from each other */
+    LS_Q_REPEATED_MASKS,    /* layer: masks seen minus distinct masks */
 } ls_quantity;
 
 typedef enum { LS_CMP_LT = 0, LS_CMP_LE, LS_CMP_GT, LS_CMP_GE, LS_CMP_EQ, LS_CMP_WITHIN } ls_cmp;

@@ -529,7 +529,9 @@ void ls_lesson_destroy(ls_lesson *l)
 static bool is_count(ls_quantity q)
 {
     return q == LS_Q_PARAMS_TOTAL || q == LS_Q_PARAMS_TRAINABLE || q == LS_Q_PARAMS_NON_TRAINABLE ||
-           q == LS_Q_LAYER_PARAMS || q == LS_Q_MASK_ACTIVE || q == LS_Q_STEPS;
+           q == LS_Q_LAYER_PARAMS || q == LS_Q_MASK_ACTIVE || q == LS_Q_STEPS ||
+           q == LS_Q_STEPS_IN_STEP || q == LS_Q_MASKS_SEEN || q == LS_Q_DISTINCT_MASKS ||
+           q == LS_Q_REPEATED_MASKS;
 }
 
 bool ls_expect_holds(const ls_expect *e, double v)

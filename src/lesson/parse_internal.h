@@ -24,6 +24,7 @@
 #define MAX_UNITS (1 << 20)
 #define MAX_DIM 8192
 #define MAX_RUN 10000000L
+#define MAX_MC_PASSES 1000L
 #define MAX_SPLIT 10000000L
 #define MAX_BATCH 4096
 

@@ -156,7 +156,7 @@ void lsp_text_line(parser *p, int gt)
 
 static const char *const step_kws[] = {"run", "play", "pause", "freeze", "unfreeze", "compile", "set", "mode",
                                        "show", "focus", "reset", "seed", "learning", "lr", "validate",
-                                       "predict", "expect", "question", "choice", "answer", "explain", "step",
+                                       "predict", "mc", "expect", "question", "choice", "answer", "explain", "step",
                                        NULL};
 
 static ls_action *new_action(parser *p, ls_action_kind kind, const tok *kw)
@@ -240,6 +240,19 @@ static const quantity_word quantities[] = {
     {"dead gradient", LS_Q_DEAD_GRAD, true, true, 0},
     {"dead grad", LS_Q_DEAD_GRAD, true, true, 0},
     {"steps", LS_Q_STEPS, false, false, 2},
+    {"steps this step", LS_Q_STEPS_IN_STEP, false, false, 2},
+    {"batch loss with dropout", LS_Q_LOSS_DROPOUT_ON, false, false, 0},
+    {"batch loss without dropout", LS_Q_LOSS_DROPOUT_OFF, false, false, 0},
+    {"dropout loss gap", LS_Q_LOSS_DROPOUT_GAP, false, false, 0},
+    {"mc spread", LS_Q_MC_SPREAD, false, false, 0},
+    {"mc max spread", LS_Q_MC_MAX_SPREAD, false, false, 0},
+    {"mc gap", LS_Q_MC_GAP, false, false, 0},
+    {"keep frequency", LS_Q_KEEP_FREQ, true, true, 1},
+    {"lowest keep frequency", LS_Q_KEEP_FREQ_LOW, true, true, 1},
+    {"highest keep frequency", LS_Q_KEEP_FREQ_HIGH, true, true, 1},
+    {"masks seen", LS_Q_MASKS_SEEN, true, true, 2},
+    {"distinct masks", LS_Q_DISTINCT_MASKS, true, true, 2},
+    {"repeated masks", LS_Q_REPEATED_MASKS, true, true, 2},
     {"dropped unit change", LS_Q_DROPPED_UNIT_CHANGE, true, true, 0},
     {"dropped channels", LS_Q_DROPPED_CHANNELS, true, true, 1},
     {"mixed channels", LS_Q_MIXED_CHANNELS, true, true, 1},
@@ -247,7 +260,8 @@ static const quantity_word quantities[] = {
 };
 static const char *const quantity_heads[] = {"loss", "accuracy", "val_loss", "val_accuracy", "dropped", "weight",
                                              "last", "total", "trainable", "non-trainable", "params",
-                                             "learning", "lr", "mask", "kept", "mean", "dead", "steps", "mixed", NULL};
+                                             "learning", "lr", "mask", "kept", "mean", "dead", "steps", "mixed",
+                                             "batch", "dropout", "mc", "keep", "lowest", "highest", "masks", "distinct", "repeated", NULL};
 
 /* Matches the longest quantity spelling at the lexer position. */
 static const quantity_word *read_quantity(parser *p)
@@ -282,7 +296,7 @@ static const quantity_word *read_quantity(parser *p)
         tok t = peek(p);
         char sg[80], d[80];
         if (t.kind == T_IDENT)
-            FAIL_TOK(p, &t, "unknown quantity '%.*s'%s (see docs/lesson-format.md: loss, accuracy, val_loss, val_accuracy, dropped fraction of L, weight change of L, last change of L, total/trainable/non-trainable params, params of L, learning rate, mask of L, kept scale of L, mean ratio of L, dead gradient of L, steps, dropped channels of L, mixed channels of L)",
+            FAIL_TOK(p, &t, "unknown quantity '%.*s'%s (see docs/lesson-format.md: loss, accuracy, val_loss, val_accuracy, dropped fraction of L, weight change of L, last change of L, total/trainable/non-trainable params, params of L, learning rate, mask of L, kept scale of L, mean ratio of L, dead gradient of L, steps, steps this step, dropped channels of L, mixed channels of L, batch loss with/without dropout, dropout loss gap, mc spread, mc max spread, mc gap, keep frequency of L, lowest/highest keep frequency of L, masks seen of L, distinct masks of L, repeated masks of L)",
                      t.len > 40 ? 40 : t.len, ttext(p, &t),
                      suggest(sg, sizeof sg, ttext(p, &t), (size_t)t.len, quantity_heads));
         FAIL_TOK(p, &t, "expected a quantity such as 'loss' after 'expect' but found %s", lsp_desc(p, &t, d, sizeof d));
@@ -590,6 +604,19 @@ void lsp_step_line(parser *p)
     } else if (is_kw(p, &kw, "predict")) {
         new_action(p, LS_ACT_PREDICT, &kw);
         lsp_expect_eol(p, "'predict'");
+    } else if (is_kw(p, &kw, "mc")) {
+        /* mc dropout N passes [fixed mask] */
+        expect_word(p, "dropout", "mc");
+        a = new_action(p, LS_ACT_MC, &kw);
+        a->n = lsp_read_int(p, "the number of passes", "after 'mc dropout'", 2, MAX_MC_PASSES);
+        if (!opt_word(p, "passes"))
+            opt_word(p, "pass");
+        opt_word(p, "with");
+        if (opt_word(p, "fixed")) {
+            expect_word(p, "mask", "fixed");
+            a->flag = true;
+        }
+        lsp_expect_eol(p, "'mc dropout N passes' (or '... fixed mask')");
     } else if (is_kw(p, &kw, "expect")) {
         step_expect(p, &kw);
     } else if (is_kw(p, &kw, "question")) {

@@ -197,6 +197,29 @@ int ls_measure(ls_session *s, const ls_expect *e, double *v)
     case LS_Q_STEPS:
         *v = (double)m->iterations;
         return 0;
+    case LS_Q_LOSS_DROPOUT_ON:
+    case LS_Q_LOSS_DROPOUT_OFF:
+    case LS_Q_LOSS_DROPOUT_GAP: {
+        double on, off;
+        if (ls_session_batch_losses(s, &on, &off) < 0)
+            return -1;
+        *v = e->q == LS_Q_LOSS_DROPOUT_ON ? on : e->q == LS_Q_LOSS_DROPOUT_OFF ? off : on - off;
+        return 0;
+    }
+    case LS_Q_MC_SPREAD:
+    case LS_Q_MC_MAX_SPREAD:
+    case LS_Q_MC_GAP:
+        return ls_mc_measure(s, e->q, v);
+    case LS_Q_KEEP_FREQ:
+    case LS_Q_KEEP_FREQ_LOW:
+    case LS_Q_KEEP_FREQ_HIGH:
+    case LS_Q_MASKS_SEEN:
+    case LS_Q_DISTINCT_MASKS:
+    case LS_Q_REPEATED_MASKS:
+        return ls_keep_measure(s, e, v);
+    case LS_Q_STEPS_IN_STEP:
+        *v = (double)(m->iterations - s->steps_at_mark);
+        return 0;
     case LS_Q_DROPPED_UNIT_CHANGE:
         if (!(l = dropout_layer(s, e->layer)))
             return -1;

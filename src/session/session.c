@@ -100,6 +100,8 @@ void ls_session_destroy(ls_session *s)
     ls_desc_free(s);
     free(s->base_random);
     ls_history_free(s);
+    ls_mc_free(s);
+    ls_keep_free(s);
     free(s);
 }
 
@@ -452,6 +454,8 @@ nn_trace *ls_session_step(ls_session *s)
     }
     s->last_loss = res.loss;
     s->last_acc = res.accuracy;
+    if (s->training && rc == 0 && ls_keep_add(s, n) < 0)
+        return NULL;
     nn_change_fold(s->change_since_mark, m);
     nn_trace *t = nn_trace_capture(m, &res, s->x, s->y, s->src, n);
     if (!t) {
@@ -484,56 +488,8 @@ nn_trace *ls_session_step(ls_session *s)
 
 /* Validation runs inference forwards through the same buffers; what the last step left
  * in the Dropout layers (mask flag, dropped count, the layer's input and output) is put
- * back afterwards, so the window and the expectations still see the last step. */
-typedef struct {
-    bool mask_valid;
-    size_t dropped;
-    float *out, *in;
-} saved_dropout;
-
-static saved_dropout *save_dropouts(nn_model *m, int n)
-{
-    saved_dropout *sv = calloc((size_t)m->n_layers, sizeof *sv);
-    if (!sv)
-        return NULL;
-    for (int i = 0; i < m->n_layers; i++) {
-        nn_layer *l = m->layers[i];
-        if (l->type != NN_DROPOUT || n <= 0)
-            continue;
-        size_t bytes = (size_t)n * l->out_size * sizeof(float);
-        sv[i].mask_valid = l->mask_valid;
-        sv[i].dropped = l->dropped;
-        sv[i].out = malloc(bytes);
-        sv[i].in = malloc(bytes);
-        if (sv[i].out)
-            memcpy(sv[i].out, l->out, bytes);
-        if (sv[i].in)
-            memcpy(sv[i].in, m->layers[l->inputs[0]]->out, bytes);
-    }
-    return sv;
-}
-
-static void restore_dropouts(nn_model *m, saved_dropout *sv, int n)
-{
-    if (!sv)
-        return;
-    for (int i = 0; i < m->n_layers; i++) {
-        nn_layer *l = m->layers[i];
-        if (l->type != NN_DROPOUT || n <= 0)
-            continue;
-        size_t bytes = (size_t)n * l->out_size * sizeof(float);
-        l->mask_valid = sv[i].mask_valid;
-        l->dropped = sv[i].dropped;
-        if (sv[i].out)
-            memcpy(l->out, sv[i].out, bytes);
-        if (sv[i].in)
-            memcpy(m->layers[l->inputs[0]]->out, sv[i].in, bytes);
-        free(sv[i].out);
-        free(sv[i].in);
-    }
-    free(sv);
-}
-
+ * back afterwards (ls_save_dropouts, probe.c), so the window and the expectations still
+ * see the last step. */
 int ls_session_validate(ls_session *s, double *loss, double *accuracy)
 {
     const ds_set *v = &s->data.val;
@@ -541,10 +497,10 @@ int ls_session_validate(ls_session *s, double *loss, double *accuracy)
         return ls_fail(s, "%s: the lesson has no validation split (data: val N)", s->lesson->path);
     const float *x = s->val_x ? s->val_x : v->x;
     const float *act = ls_cache_val(s, x);
-    saved_dropout *sv = save_dropouts(s->model, s->last_n);
+    ls_saved_dropout *sv = ls_save_dropouts(s->model, s->last_n);
     int rc = act ? nn_model_evaluate_from(s->model, s->cache.layer, act, v->y, v->n, &s->val_loss, &s->val_acc)
                  : nn_model_evaluate(s->model, x, v->y, v->n, &s->val_loss, &s->val_acc);
-    restore_dropouts(s->model, sv, s->last_n);
+    ls_restore_dropouts(s->model, sv, s->last_n);
     if (rc < 0)
         return ls_fail(s, "%s: %s", s->lesson->path, nn_model_error(s->model));
     s->have_val = true;
@@ -559,6 +515,8 @@ int ls_session_validate(ls_session *s, double *loss, double *accuracy)
 void ls_session_mark(ls_session *s)
 {
     memset(s->change_since_mark, 0, sizeof(float) * (size_t)s->model->n_layers);
+    s->steps_at_mark = s->model->iterations;
+    ls_keep_clear(s);
 }
 
 /* A layer, or a whole base by its name: layers [first, first + count). */
@@ -693,6 +651,8 @@ int ls_session_apply(ls_session *s, const ls_action *a, ls_trace_fn on_trace, vo
             return ls_fail(s, "%s", nn_model_error(s->model));
         return 0;
     }
+    case LS_ACT_MC:
+        return ls_session_mc_dropout(s, (int)a->n, a->flag);
     case LS_ACT_PLAY:
     case LS_ACT_PAUSE:
     case LS_ACT_EXAMPLE:

@@ -113,4 +113,44 @@ int ls_session_apply(ls_session *s, const ls_action *a, ls_trace_fn on_trace, vo
 bool ls_session_expect(ls_session *s, const ls_expect *e, double *measured, char *desc,
                        size_t desclen);
 
+/* ---- Issue 12: probes of the shown batch, MC dropout, the masks' ensemble ---- */
+
+/* The shown batch's loss at the weights as they are now, with dropout on (the mean over
+ * LS_LOSS_MASKS fresh masks, drawn from the masks' generator where training left it: the
+ * loss fit() would report for this batch now) and off (as validation runs it). Leaves
+ * the last step's masks, outputs and the masks' generator as they were. */
+#define LS_LOSS_MASKS 256
+int ls_session_batch_losses(ls_session *s, double *with_dropout, double *without);
+
+/* Monte Carlo dropout: `passes` forwards over the shown batch with training=True (as
+ * Keras's model(x, training=True)), each with fresh masks, or with the first pass's
+ * masks held for all (fixed_mask: the spread is then 0). BatchNormalization statistics
+ * a pass would move and the masks' generator are put back afterwards, so the training
+ * that follows is the one it would have been. Per example: the mean and the spread
+ * (population standard deviation, as np.std) of the probability the batch view shows
+ * (binary: p(class 1); else the probability of the class the inference pass predicts),
+ * beside the inference pass's. */
+typedef struct {
+    int n;                  /* examples (the shown batch); 0: none run yet */
+    int passes;
+    bool fixed_mask;
+    long step;              /* optimizer steps taken when the passes ran */
+    float *mean, *spread, *inference;
+    int32_t *cls;           /* the class each probability is of */
+} ls_mc_result;
+int ls_session_mc_dropout(ls_session *s, int passes, bool fixed_mask);
+/* The last MC dropout's result (owned by the session, until the next one), or NULL. */
+const ls_mc_result *ls_session_mc(const ls_session *s);
+
+/* Over the training steps since the last ls_session_mark: how many of the per-example
+ * masks a Dropout layer drew kept each unit (kept[u] / masks is its keep frequency, near
+ * 1 - rate) and how many of those masks were different. kept is owned by the session
+ * and valid until its next step; NULL when no mask was drawn. */
+typedef struct {
+    int units;
+    long masks, distinct;
+    const uint32_t *kept;
+} ls_keep_stats;
+int ls_session_keep_stats(ls_session *s, const char *layer, ls_keep_stats *out);
+
 #endif

@@ -47,6 +47,7 @@ struct ls_session {
     bool have_val;
     long val_at;            /* step of the last validation */
     float *change_since_mark; /* per layer */
+    long steps_at_mark;     /* optimizer steps taken when the lesson step began */
     /* per layer: the weights of a Dense layer feeding a Dropout, as they were before the
      * last training step (kernel then bias), for LS_Q_DROPPED_UNIT_CHANGE */
     float **before;
@@ -58,7 +59,26 @@ struct ls_session {
     char notes[1024];
     char err[1024];
     struct ls_history *history; /* save.c: what changed between steps (save as lesson) */
+    ls_mc_result mc;        /* probe.c: the last MC dropout */
+    struct ls_keep_acc *keep; /* ensemble.c: per layer, the masks since the mark */
 };
+
+typedef struct ls_keep_acc ls_keep_acc;
+typedef struct ls_saved_dropout ls_saved_dropout;
+
+/* probe.c */
+/* Copies what a forward overwrites in the Dropout layers (mask, its flag and count,
+ * noise, output, input) for n examples; restore puts it back and frees. */
+ls_saved_dropout *ls_save_dropouts(nn_model *m, int n);
+void ls_restore_dropouts(nn_model *m, ls_saved_dropout *sv, int n);
+void ls_mc_free(ls_session *s);
+int ls_mc_measure(ls_session *s, ls_quantity q, double *v);
+
+/* ensemble.c */
+int ls_keep_add(ls_session *s, int n);
+void ls_keep_clear(ls_session *s);
+void ls_keep_free(ls_session *s);
+int ls_keep_measure(ls_session *s, const ls_expect *e, double *v);
 
 typedef struct ls_history ls_history;
 

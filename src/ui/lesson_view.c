@@ -31,6 +31,10 @@ static void describe_action(const ls_action *ac, char *buf, size_t n)
     case LS_ACT_LR: snprintf(buf, n, "sets the learning rate to %g", (double)ac->value); break;
     case LS_ACT_VALIDATE: snprintf(buf, n, "runs a validation pass"); break;
     case LS_ACT_PREDICT: snprintf(buf, n, "predicts on the batch (inference)"); break;
+    case LS_ACT_MC:
+        snprintf(buf, n, "predicts %ld times with dropout on (training=True)%s", ac->n,
+                 ac->flag ? ", one mask held fixed" : ", a fresh mask each pass");
+        break;
     default: snprintf(buf, n, "action"); break;
     }
 }
