@@ -22,6 +22,9 @@ void nn_trace_destroy(nn_trace *t)
     free(t->probs);
     free(t->pred);
     free(t->indices);
+    free(t->mc_mean);
+    free(t->mc_spread);
+    free(t->mc_inference);
     free(t);
 }
 
@@ -254,9 +257,13 @@ nn_trace *nn_trace_clone(const nn_trace *s)
     t->probs = dup(s->probs, (size_t)n * sizeof(float));
     t->pred = dup(s->pred, (size_t)n * sizeof(int32_t));
     t->indices = dup(s->indices, (size_t)n * sizeof(int32_t));
+    t->mc_mean = dup(s->mc_mean, (size_t)n * sizeof(float));
+    t->mc_spread = dup(s->mc_spread, (size_t)n * sizeof(float));
+    t->mc_inference = dup(s->mc_inference, (size_t)n * sizeof(float));
     bool ok = (t->dropout || !s->dropout) && (t->layers || !s->layers) && (t->images || !s->images) &&
               (t->labels || !s->labels) && (t->probs || !s->probs) && (t->pred || !s->pred) &&
-              (t->indices || !s->indices);
+              (t->indices || !s->indices) && (t->mc_mean || !s->mc_mean) &&
+              (t->mc_spread || !s->mc_spread) && (t->mc_inference || !s->mc_inference);
     if (!t->dropout) /* nothing of s's may be freed through t */
         t->n_dropout = 0;
     for (int i = 0; i < t->n_dropout; i++) {
@@ -338,5 +345,27 @@ int nn_model_loss_off(nn_model *m, int from, const float *act, const float *x, c
     int correct = 0;
     *loss = nn_model_loss(m, y, n, &correct, false);
     *accuracy = (double)correct / n;
+    return 0;
+}
+
+int nn_trace_set_mc(nn_trace *t, int passes, bool fixed_mask, const float *mean,
+                    const float *spread, const float *inference)
+{
+    size_t bytes = (size_t)t->batch * sizeof(float);
+    float *m = dup(mean, bytes), *s = dup(spread, bytes), *in = dup(inference, bytes);
+    if (!m || !s || !in || t->batch <= 0) {
+        free(m);
+        free(s);
+        free(in);
+        return -1;
+    }
+    free(t->mc_mean);
+    free(t->mc_spread);
+    free(t->mc_inference);
+    t->mc_mean = m;
+    t->mc_spread = s;
+    t->mc_inference = in;
+    t->mc_passes = passes;
+    t->mc_fixed_mask = fixed_mask;
     return 0;
 }

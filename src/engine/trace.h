@@ -83,6 +83,12 @@ typedef struct nn_trace {
      * the loss and accuracy validation would give it, beside loss/accuracy as trained
      * ("why is my validation loss lower?"). NAN when not measured. */
     double loss_off, accuracy_off;
+    /* Monte Carlo dropout over this batch (passes forwards with training=True), when one
+     * ran at this step: per example the mean and spread (std) of the probability `probs`
+     * shows, beside the inference pass's; mc_passes 0 when none. */
+    int mc_passes;
+    bool mc_fixed_mask;     /* one mask held for every pass (the spread is then 0) */
+    float *mc_mean, *mc_spread, *mc_inference;   /* [batch] */
 } nn_trace;
 
 /* Captures the model's state after a step (the last forward's masks and activations,
@@ -106,6 +112,10 @@ double nn_model_change(const nn_model *m, int first, int count, const float *sin
 void nn_change_fold(float *since, const nn_model *m);
 /* The change of the trace's layers [first, first + count) in its step. */
 double nn_trace_change(const nn_trace *t, int first, int count);
+/* Attaches an MC dropout result over t's batch (copies of mean, spread, inference,
+ * t->batch each). 0, or -1 out of memory (t unchanged). */
+int nn_trace_set_mc(nn_trace *t, int passes, bool fixed_mask, const float *mean,
+                    const float *spread, const float *inference);
 /* Loss and accuracy of the batch in inference mode (Dropout off, BN on its moving
  * statistics): run it before the training step on the same batch. From layer `from`'s
  * outputs act when act is not NULL (a frozen prefix's cache), else from x. Overwrites

@@ -52,6 +52,9 @@ typedef struct {
 int ui_bn_view_layer(const ui_app *a);
 int ui_bn_view_series(ui_app *a, int layer, ui_bn_point *out, int max);
 void ui_bn_view_draw(ui_app *a, SDL_Rect r);
+/* Where the batch view draws example img's MC dropout bar (over the thumbnail's foot,
+ * scale_px high: 10 * theme scale); x = bar.x + p * (bar.w - 1) marks probability p. */
+SDL_Rect ui_batch_view_mc_bar(SDL_Rect img, int scale_px);
 void ui_metrics_view_clear(ui_app *a);
 int ui_metrics_view_ghosts(const ui_app *a, const char **labels, int max);
 /* The training batches' loss (acc: accuracy) with Dropout off over the snapshots held,

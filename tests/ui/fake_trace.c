@@ -65,6 +65,9 @@ void fake_trace_free(nn_trace *t)
     free(t->labels);
     free(t->probs);
     free(t->pred);
+    free(t->mc_mean);
+    free(t->mc_spread);
+    free(t->mc_inference);
     free(t);
 }
 
