@@ -97,18 +97,12 @@ const ui_keep_stats *ui_keep_view_stats(ui_app *a, int d, int units)
 void ui_keep_view_draw(ui_app *a, SDL_Rect area, int d, int units, SDL_Rect c)
 {
     const ui_theme *t = &a->theme;
-    ui_layout *L = &a->layout;
     const ui_keep_stats *k = ui_keep_view_stats(a, d, units);
     float rate = a->graph.layers[d].rate;
     int foot = 2 * t->font_small + t->font_large + t->pad;
     SDL_Rect g = {area.x, area.y, area.w, area.h - foot};
     ui_grid_geom q = ui_grid_place(g, units);
-    L->grid = q.grid;
-    L->cols = q.cols;
-    L->rows = q.rows;
-    L->pitch = q.pitch;
-    L->cell = q.cell;
-    L->units = units;
+    ui_grid_to_layout(a, &q);
     char buf[256], l[32];
     if (!k || k->draws == 0) {
         ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text_dim,

@@ -49,6 +49,8 @@ Uint32 ui_argb(SDL_Color c);
 struct ui_mask_cache *ui_mask_cache_get(ui_app *a);
 /* A near-square grid of units cells centred in area. */
 ui_grid_geom ui_grid_place(SDL_Rect area, int units);
+/* Records q as the mask view's grid in a->layout (what clicks and tests read). */
+void ui_grid_to_layout(ui_app *a, const ui_grid_geom *q);
 /* Paints cells (colours col, crosses where crossed, th pixels thick; crossed may be NULL)
  * into g's buffer and copies it to the renderer at geometry q. */
 void ui_grid_paint(ui_app *a, ui_grid_tex *g, const ui_grid_geom *q, const Uint32 *col,

@@ -301,14 +301,19 @@ ui_grid_geom ui_grid_place(SDL_Rect area, int units)
 /* The mask's grid, recorded in a->layout. */
 static void place_grid(ui_app *a, SDL_Rect area, int units)
 {
-    ui_layout *L = &a->layout;
     ui_grid_geom q = ui_grid_place(area, units);
-    L->grid = q.grid;
-    L->cols = q.cols;
-    L->rows = q.rows;
-    L->pitch = q.pitch;
-    L->cell = q.cell;
-    L->units = units;
+    ui_grid_to_layout(a, &q);
+}
+
+void ui_grid_to_layout(ui_app *a, const ui_grid_geom *q)
+{
+    ui_layout *L = &a->layout;
+    L->grid = q->grid;
+    L->cols = q->cols;
+    L->rows = q->rows;
+    L->pitch = q->pitch;
+    L->cell = q->cell;
+    L->units = q->units;
 }
 
 /* Feature maps: the layout's cells are the tiles, one per channel (a crossed tile is a
