@@ -88,6 +88,7 @@ void ls_session_destroy(ls_session *s)
         for (int i = 0; i < s->model->n_layers; i++)
             free(s->before[i]);
     free(s->before);
+    ls_keep_free(s); /* reads the model's layer count */
     nn_model_destroy(s->model);
     ls_lesson_destroy(s->lesson);
     free(s->val_x);
@@ -101,7 +102,6 @@ void ls_session_destroy(ls_session *s)
     free(s->base_random);
     ls_history_free(s);
     ls_mc_free(s);
-    ls_keep_free(s);
     free(s);
 }
 
