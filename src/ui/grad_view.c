@@ -87,10 +87,10 @@ void ui_grad_grid_draw(ui_app *a, SDL_Rect area, const nn_trace *tr, int ti)
     free(col);
     mc->grad_geom = q;
     char l[32], r[32];
-    snprintf(l, sizeof l, "empty: 0   %.0e", hi > 0 ? (double)lo : 0.0);
+    snprintf(l, sizeof l, "%.0e", hi > 0 ? (double)lo : 0.0);
     snprintf(r, sizeof r, "%.0e", (double)hi);
     ui_ramp_legend(a, (SDL_Rect){g.x, q.grid.y + q.grid.h + 2, g.w, legend_h}, grad_lo(t),
-                   grad_hi(t), l, r, "max |dL/dw|");
+                   grad_hi(t), l, r, "max |dL/dw| (empty: 0)");
 }
 
 /* The gradient size of box b (root of the sum of its layers' squares); NAN when none of

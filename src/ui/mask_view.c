@@ -519,8 +519,8 @@ static bool grad_caption(const mask_frame *m, char *out, size_t n)
         else if (D->act[u] == 0.0f)
             off++;
     }
-    snprintf(out, n, "Right: %d units got no gradient = %d dropped + %d with output 0%s", empty,
-             dropped, off, empty == dropped + off ? "" : " + others");
+    snprintf(out, n, "No gradient: %d units = %d dropped + %d with output 0%s", empty, dropped, off,
+             empty == dropped + off ? "" : " + others");
     return true;
 }
 
@@ -702,8 +702,11 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
     if (mode == UI_MASK_GRADIENTS) {
         int half = (area.w - t->pad) / 2, top = t->font_small + 2, foot = t->font_small + 4;
         SDL_Rect right = {area.x + area.w - half, area.y, half, area.h};
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, "mask (crossed = dropped)",
-                     area.x + half / 2, area.y, UI_ALIGN_CENTER, 0);
+        char fit[64];
+        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, "mask (crossed = dropped)", half, fit,
+                    sizeof fit);
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, area.x + half / 2, area.y,
+                     UI_ALIGN_CENTER, 0);
         area = (SDL_Rect){area.x, area.y + top, half, area.h - top - foot};
         ui_grad_grid_draw(a, right, tr, m.ti);
     }

@@ -222,8 +222,8 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r)
     int tick_w = ui_text_size(a->text, UI_FONT_SANS, t->font_small, "1e-4", 0).x;
     for (int i = 0; i < 3; i++) {
         int e = ticks[i];
-        if (i == 1 && bw < 4 * tick_w)
-            continue;   /* the ends only: the middle label would run into them */
+        if ((i == 1 && bw < 4 * tick_w) || bw < 3 * tick_w)
+            continue;   /* fewer labels rather than labels running into each other */
         int x = bx + (int)((e - LOG_LO) / (LOG_HI - LOG_LO) * bw);
         snprintf(buf, sizeof buf, "1e%d", e);
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, buf, x, ay,
