@@ -1,7 +1,10 @@
-/* Mask view: the masked layer's units on a near-square grid (32x32 for 1024).
- * Brightness = activation (the Dropout's input); a dropped unit is dark with a cross.
- * One example, or the whole batch (brightness = how many examples dropped the unit).
- * Below: a caption with the count, and a strip of the dropped fraction over recent steps. */
+/* Mask view: the masked layer's units on a near-square grid (32x32 for 1024), or its
+ * feature maps as tiles (tile_view.c). Brightness = activation (the Dropout's input); a
+ * dropped unit is dark with a cross; GaussianDropout's noise and AlphaDropout's alpha'
+ * units on colour scales. One example, or the whole batch (colour = how many examples
+ * dropped the unit). Below: a legend, a caption with the count, and a strip of the
+ * dropped fraction over recent steps. M switches to the gradients beside the mask
+ * (grad_view.c) or the keep frequency (keep_view.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,17 +14,10 @@
 #include "ui/mask_internal.h"
 #include "ui/views.h"
 
+#define argb ui_argb
+
 /* Steps the dropped-fraction strip shows. */
 #define UI_STRIP_STEPS 120
-
-static void grid_dims(int n, int *cols, int *rows)
-{
-    int c = (int)ceil(sqrt((double)n));
-    if (c < 1)
-        c = 1;
-    *cols = c;
-    *rows = (n + c - 1) / c;
-}
 
 /* Index of the trace's entry for graph layer d (by layer index, then by name). */
 static int trace_dropout(const nn_trace *t, const ui_app *a, int d)
@@ -38,27 +34,6 @@ static int trace_dropout(const nn_trace *t, const ui_app *a, int d)
     return 0;
 }
 
-Uint32 ui_argb(SDL_Color c)
-{
-    return 0xFF000000u | (Uint32)c.r << 16 | (Uint32)c.g << 8 | c.b;
-}
-#define argb ui_argb
-
-struct ui_mask_cache *ui_mask_cache_get(ui_app *a)
-{
-    if (!a->mask_cache)
-        a->mask_cache = calloc(1, sizeof *a->mask_cache);
-    return a->mask_cache;
-}
-
-void ui_grid_tex_free(ui_grid_tex *g)
-{
-    if (g->tex)
-        SDL_DestroyTexture(g->tex);
-    free(g->px);
-    memset(g, 0, sizeof *g);
-}
-
 void ui_mask_view_forget(ui_app *a)
 {
     if (!a->mask_cache)
@@ -68,93 +43,6 @@ void ui_mask_view_forget(ui_app *a)
     free(a->mask_cache->keep.kept);
     free(a->mask_cache);
     a->mask_cache = NULL;
-}
-
-/* g's buffer and texture at w x h; false when out of memory. */
-bool ui_grid_tex_size(ui_app *a, ui_grid_tex *g, int w, int h)
-{
-    if (!g->tex || g->w != w || g->h != h) {
-        ui_grid_tex_free(g);
-        g->px = malloc((size_t)w * h * sizeof *g->px);
-        g->tex = SDL_CreateTexture(a->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING,
-                                   w, h);
-        g->w = w;
-        g->h = h;
-        g->pitch = 0;   /* repaint the gaps */
-    }
-    return g->px && g->tex;
-}
-
-/* Two diagonals, th pixels thick, in the cell at px; the centre pixel always carries the
- * cross colour (what tests sample). */
-void ui_paint_cross(Uint32 *px, int w, int cell, Uint32 cross, int th)
-{
-    int in = cell >= 8 ? cell / 6 : 0;
-    for (int k = in; k <= cell - 1 - in; k++)
-        for (int d = 0; d < th; d++) {
-            int xa = k + d, xb = cell - 1 - k - d;
-            if (xa < cell)
-                px[(size_t)k * w + xa] = cross;
-            if (xb >= 0)
-                px[(size_t)k * w + xb] = cross;
-        }
-    int c0 = cell / 2 - (th > 1), cn = th > 1 ? 2 : 1;
-    for (int y = 0; y < cn; y++)
-        for (int x = 0; x < cn; x++)
-            px[(size_t)(c0 + y) * w + c0 + x] = cross;
-}
-
-void ui_grid_paint(ui_app *a, ui_grid_tex *g, const ui_grid_geom *q, const Uint32 *col,
-                   const uint8_t *crossed, Uint32 cross, int th)
-{
-    int w = q->grid.w, h = q->grid.h, cols = q->cols, pitch = q->pitch, cell = q->cell;
-    if (w <= 0 || h <= 0 || !ui_grid_tex_size(a, g, w, h))
-        return;
-    Uint32 *px = g->px;
-    Uint32 bg = argb(a->theme.panel);
-    if (g->bg != bg || g->pitch != pitch || g->cols != cols) {
-        /* The gaps between cells only change with the geometry or the theme. */
-        for (size_t i = 0; i < (size_t)w * h; i++)
-            px[i] = bg;
-        g->bg = bg;
-        g->pitch = pitch;
-        g->cols = cols;
-    }
-    for (int i = 0; i < q->units; i++) {
-        int x0 = (i % cols) * pitch, y0 = (i / cols) * pitch;
-        for (int y = 0; y < cell; y++) {
-            Uint32 *row = px + (size_t)(y0 + y) * w + x0;
-            for (int x = 0; x < cell; x++)
-                row[x] = col[i];
-        }
-        if (crossed && crossed[i] && cell >= 3)
-            ui_paint_cross(px + (size_t)y0 * w + x0, w, cell, cross, th);
-    }
-    SDL_UpdateTexture(g->tex, NULL, px, w * (int)sizeof *px);
-    SDL_RenderCopy(a->ren, g->tex, NULL, &q->grid);
-}
-
-int ui_ramp_legend(ui_app *a, SDL_Rect r, SDL_Color lo, SDL_Color hi, const char *left,
-                   const char *right, const char *title)
-{
-    const ui_theme *t = &a->theme;
-    int fh = t->font_small;
-    int lw = ui_text_draw(a->text, UI_FONT_SANS, fh, t->text, left, r.x, r.y, 0, 0).x;
-    int rw = ui_text_size(a->text, UI_FONT_SANS, fh, right, 0).x;
-    SDL_Rect bar = {r.x + lw + 4, r.y + 2, r.w / 3, fh - 2};
-    for (int x = 0; x < bar.w; x++)
-        ui_fill(a->ren, (SDL_Rect){bar.x + x, bar.y, 1, bar.h},
-                ui_mix(lo, hi, bar.w > 1 ? (float)x / (float)(bar.w - 1) : 1.0f));
-    ui_frame(a->ren, bar, t->panel_edge, 1);
-    int x = bar.x + bar.w + 4;
-    ui_text_draw(a->text, UI_FONT_SANS, fh, t->text, right, x, r.y, 0, 0);
-    x += rw + t->pad;
-    if (title && x < r.x + r.w) {
-        char fit[200];
-        ui_text_fit(a->text, UI_FONT_SANS, fh, title, r.x + r.w - x, fit, sizeof fit);
-        ui_text_draw(a->text, UI_FONT_SANS, fh, t->text_dim, fit, x, r.y, 0, 0);
-    }
-    return fh + 2;
 }
 
 /* The dropped fraction of Dropout ti (the trace's order) over recent steps. */
@@ -284,36 +172,11 @@ static int draw_controls(ui_app *a, SDL_Rect c, const mask_frame *m)
     return rows_h;
 }
 
-ui_grid_geom ui_grid_place(SDL_Rect area, int units)
-{
-    ui_grid_geom q = {.units = units};
-    grid_dims(units > 0 ? units : 1024, &q.cols, &q.rows);
-    q.pitch = area.w / q.cols < area.h / q.rows ? area.w / q.cols : area.h / q.rows;
-    if (q.pitch < 1)
-        q.pitch = 1;
-    int gap = q.pitch >= 12 ? 2 : q.pitch >= 5 ? 1 : 0;
-    q.grid = (SDL_Rect){area.x + (area.w - q.cols * q.pitch) / 2,
-                        area.y + (area.h - q.rows * q.pitch) / 2, q.cols * q.pitch, q.rows * q.pitch};
-    q.cell = q.pitch - gap;
-    return q;
-}
-
 /* The mask's grid, recorded in a->layout. */
 static void place_grid(ui_app *a, SDL_Rect area, int units)
 {
     ui_grid_geom q = ui_grid_place(area, units);
     ui_grid_to_layout(a, &q);
-}
-
-void ui_grid_to_layout(ui_app *a, const ui_grid_geom *q)
-{
-    ui_layout *L = &a->layout;
-    L->grid = q->grid;
-    L->cols = q->cols;
-    L->rows = q->rows;
-    L->pitch = q->pitch;
-    L->cell = q->cell;
-    L->units = q->units;
 }
 
 /* Feature maps: the layout's cells are the tiles, one per channel (a crossed tile is a
