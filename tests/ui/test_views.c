@@ -23,11 +23,13 @@
 #include "ui/mask_internal.h"
 #include "ui/views.h"
 #include "lesson/lesson.h"
+#include "session/load.h"
 #include "session/session.h"
 
 static char views_lesson[4096];   /* tests/ui/views.lesson: batch size 1 */
 static char channel_lesson[4096]; /* lessons/09-channel-dropout.lesson */
 static char bn_lesson[4096];      /* lessons/06-fine-tuning.lesson */
+static char mc_lesson[4096];      /* lessons/10-mc-dropout.lesson */
 
 /* With DS_UI_SHOTS=DIR, a test leaves the frame it checked there as NAME.png. */
 static void keep_png(SDL_Surface *s, const char *name)
@@ -442,62 +444,61 @@ static void test_loss_dropout_off(void **state)
     close_rig(&r);
 }
 
-/* MC dropout in the batch view: the session's result attached to the trace of the step
- * it ran at (ls_session_attach_mc, the same numbers), and each thumbnail's bar marks the
- * mean (white) and the inference probability (orange) where those numbers put them. */
+/* MC dropout in the batch view, on lesson 10 through the window's worker: the session's
+ * result attached to the snapshot of the step it ran at (ls_session_attach_mc, the same
+ * numbers), and each thumbnail's bar marks the mean (white) and the inference probability
+ * (orange) where those numbers put them. (The worker does not publish such a snapshot
+ * by itself yet: the test sets it as the one drawn.) */
 static void test_mc_batch_view(void **state)
 {
     (void)state;
-    static const char src[] = "title MC\ndata fashion_mnist\n  classes sneaker, ankle boot\n  train 60\n"
-                              "model\n  Flatten()\n  Dense(16, activation=relu)\n  Dropout(0.5)\n"
-                              "  Dense(1, activation=sigmoid)\n"
-                              "compile\n  optimizer SGD(learning_rate=0.05)\n  loss binary_crossentropy\n"
-                              "fit\n  batch_size 6\n  seed 3\n";
     char err[1024];
-    ls_lesson *l = ls_lesson_parse("mc.lesson", src, sizeof src - 1, err, sizeof err);
+    ls_lesson *l = ls_lesson_load_any(mc_lesson, err, sizeof err);
     if (!l)
         fail_msg("%s", err);
-    ls_session *s = ls_session_create(l, NULL, err, sizeof err);
+    ls_options opt = ls_options_default();
+    opt.quiet = true;
+    ls_session *s = ls_session_create(l, &opt, err, sizeof err);
     if (!s)
         fail_msg("%s", err);
-    nn_trace *t = NULL;
-    for (int i = 0; i < 3; i++) {
-        nn_trace_destroy(t);
-        t = ls_session_step(s);
-        assert_non_null(t);
-    }
+    ui_backend *b = ui_backend_session(s, ls_session_seed(s));
+    assert_non_null(b);
+    view_rig r;
+    open_rig(&r, NULL, b, 1280, 800);
+    run_steps(&r, 60);   /* the worker is idle now: the session may be probed here */
     assert_int_equal(ls_session_mc_dropout(s, 30, false), 0);
+    ui_snap *sn = ui_worker_acquire(r.w, 0);
+    nn_trace *t = nn_trace_clone(ui_snap_trace(sn));
+    ui_snap_release(sn);
+    assert_non_null(t);
     assert_int_equal(ls_session_attach_mc(s, t), 0);
     const ls_mc_result *mc = ls_session_mc(s);
     assert_int_equal(t->mc_passes, 30);
-    assert_memory_equal(t->mc_mean, mc->mean, 6 * sizeof(float));
-    assert_memory_equal(t->mc_spread, mc->spread, 6 * sizeof(float));
-    nn_trace *c = nn_trace_clone(t);
-    assert_memory_equal(c->mc_inference, mc->inference, 6 * sizeof(float));
-    nn_trace_destroy(c);
-
-    view_rig r;
-    open_rig(&r, NULL, fake_backend_create(NULL), 1280, 800);
-    run_steps(&r, 1);
+    assert_int_equal(t->batch, 20);
+    assert_memory_equal(t->mc_mean, mc->mean, 20 * sizeof(float));
+    assert_memory_equal(t->mc_spread, mc->spread, 20 * sizeof(float));
+    assert_memory_equal(t->mc_inference, mc->inference, 20 * sizeof(float));
     draw(&r);
-    r.a->cur = t;   /* draw the session's step, as the window would once it is published */
+    r.a->cur = t;   /* draw that snapshot, as the window will once the worker publishes it */
     r.a->example = 2;
     ui_app_draw(r.a);
     SDL_RenderPresent(r.ren);
     keep_png(r.surf, "i12-mc-dropout");
-    assert_int_equal(r.a->layout.n_thumbs, 6);
-    for (int k = 0; k < 6; k++) {
-        SDL_Rect b = ui_batch_view_mc_bar(r.a->layout.thumbs[k], (int)(10 * r.a->theme.scale));
-        int xm = b.x + (int)(t->mc_mean[k] * (float)(b.w - 1));
-        int xi = b.x + (int)(t->mc_inference[k] * (float)(b.w - 1));
-        assert_true(same_rgb(pixel(r.surf, xm, b.y + b.h / 2), ui_rgb(0xffffff)));
+    assert_int_equal(r.a->layout.n_thumbs, 20);
+    double spread = 0;
+    for (int k = 0; k < 20; k++) {
+        SDL_Rect bar = ui_batch_view_mc_bar(r.a->layout.thumbs[k], (int)(10 * r.a->theme.scale));
+        int xm = bar.x + (int)(t->mc_mean[k] * (float)(bar.w - 1));
+        int xi = bar.x + (int)(t->mc_inference[k] * (float)(bar.w - 1));
+        assert_true(same_rgb(pixel(r.surf, xm, bar.y + bar.h / 2), ui_rgb(0xffffff)));
         if (xi != xm)
-            assert_true(same_rgb(pixel(r.surf, xi, b.y + b.h / 2), ui_rgb(UI_OI_ORANGE)));
+            assert_true(same_rgb(pixel(r.surf, xi, bar.y + bar.h / 2), ui_rgb(UI_OI_ORANGE)));
+        spread += t->mc_spread[k];
     }
+    assert_true(spread > 0);   /* fresh masks: the passes disagree */
     r.a->cur = NULL;
     close_rig(&r);
     nn_trace_destroy(t);
-    ls_session_destroy(s);
 }
 
 int main(void)
@@ -521,6 +522,11 @@ int main(void)
     }
     snprintf(rel, sizeof rel, "%s/lessons/06-fine-tuning.lesson", src && *src ? src : ".");
     if (ui_resolve_lesson(rel, bn_lesson, sizeof bn_lesson, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    snprintf(rel, sizeof rel, "%s/lessons/10-mc-dropout.lesson", src && *src ? src : ".");
+    if (ui_resolve_lesson(rel, mc_lesson, sizeof mc_lesson, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
