@@ -107,14 +107,15 @@ static struct ui_metrics_cache *track_runs(ui_app *a)
 }
 
 /* Ghost curves: each earlier run's smoothed training curve, dim, labelled at its end. */
+static const unsigned ghost_hues[UI_GHOSTS] = {UI_OI_GREEN, UI_OI_YELLOW, UI_OI_VERMILLION, 0xBBBBBB};
+
 static void draw_ghosts(ui_app *a, SDL_Rect p, bool acc, long s0, long s1, float lo, float hi)
 {
     const ui_theme *t = &a->theme;
     const struct ui_metrics_cache *c = a->metrics_cache;
-    static const unsigned hues[UI_GHOSTS] = {UI_OI_PURPLE, UI_OI_SKY, UI_OI_ORANGE, UI_OI_GREEN};
     for (int g = 0; c && g < c->n_ghosts; g++) {
         const ui_ghost *G = &c->ghosts[g];
-        SDL_Color col = ui_mix(t->bg, ui_rgb(hues[g]), 0.75f);
+        SDL_Color col = ui_mix(t->bg, ui_rgb(ghost_hues[g]), 0.75f);
         float ema = NAN;
         int px = -1, py = 0;
         for (size_t i = 0; i < G->n; i++) {
@@ -130,9 +131,26 @@ static void draw_ghosts(ui_app *a, SDL_Rect p, bool acc, long s0, long s1, float
             px = x;
             py = y;
         }
-        if (px >= 0)
-            ui_text_draw(a->text, UI_FONT_SANS, t->font_small, col, G->label, px, py,
-                         UI_ALIGN_RIGHT | UI_ALIGN_BOTTOM, 0);
+    }
+}
+
+/* The runs' legend, over the curves: each earlier run, then the live one; top right for
+ * the loss (curves end low), bottom right for the accuracy (curves end high). */
+static void draw_ghost_legend(ui_app *a, SDL_Rect p, bool acc)
+{
+    const ui_theme *t = &a->theme;
+    const struct ui_metrics_cache *c = a->metrics_cache;
+    if (!c || c->n_ghosts == 0)
+        return;
+    int lh = t->font_small + 2, xr = p.x + p.w - 4;
+    int y = acc ? p.y + p.h - 4 - (c->n_ghosts + 1) * lh : p.y + 2;
+    for (int g = 0; g <= c->n_ghosts; g++, y += lh) {
+        bool live = g == c->n_ghosts;
+        SDL_Color col = live ? t->train : ui_mix(t->bg, ui_rgb(ghost_hues[g]), 0.75f);
+        char lab[48];
+        snprintf(lab, sizeof lab, live ? "%s (now)" : "%s", live ? c->cur.label : c->ghosts[g].label);
+        int w = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, col, lab, xr, y, UI_ALIGN_RIGHT, 0).x;
+        ui_line(a->ren, xr - w - 18, y + lh / 2, xr - w - 4, y + lh / 2, col, 2 * t->line);
     }
 }
 
@@ -273,9 +291,6 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
         sx = x;
         sy = ys;
     }
-    if (gc && gc->n_ghosts > 0 && sx >= 0)   /* name the live run beside the earlier ones */
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->train, gc->cur.label, sx, sy - 2,
-                     UI_ALIGN_RIGHT | UI_ALIGN_BOTTOM, 0);
     /* Validation: squares, dashed. */
     int vx = -1, vy = 0;
     int sq = (int)(5 * t->scale);
@@ -299,6 +314,7 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
         int x = PX(a->cur->step);
         ui_line(a->ren, x, p.y, x, p.y + p.h - 1, t->box_selected, t->line);
     }
+    draw_ghost_legend(a, p, acc);
 #undef PX
 #undef PY
 }

@@ -30,6 +30,7 @@ static char views_lesson[4096];   /* tests/ui/views.lesson: batch size 1 */
 static char channel_lesson[4096]; /* lessons/09-channel-dropout.lesson */
 static char bn_lesson[4096];      /* lessons/06-fine-tuning.lesson */
 static char mc_lesson[4096];      /* lessons/10-mc-dropout.lesson */
+static char rates_lesson[4096];   /* lessons/04-how-much-dropout.lesson */
 
 /* With DS_UI_SHOTS=DIR, a test leaves the frame it checked there as NAME.png. */
 static void keep_png(SDL_Surface *s, const char *name)
@@ -501,6 +502,27 @@ static void test_mc_batch_view(void **state)
     nn_trace_destroy(t);
 }
 
+/* Lesson 4 as a student plays it: each step resets and trains at another rate; the
+ * earlier runs stay on the chart, labelled with their rates, as the lesson compares them. */
+static void test_lesson4_ghosts(void **state)
+{
+    (void)state;
+    view_rig r;
+    open_rig(&r, rates_lesson, NULL, 1280, 800);
+    for (int k = 0; k < 3; k++) {
+        ui_app_enter_step(r.a, k);
+        ui_worker_wait_idle(r.w);
+        draw(&r);
+    }
+    keep_png(r.surf, "i12-compare-runs");
+    const char *labels[4];
+    assert_int_equal(ui_metrics_view_ghosts(r.a, labels, 4), 2);
+    assert_string_equal(labels[0], "rate 0.00");
+    assert_string_equal(labels[1], "rate 0.20");
+    assert_int_equal(r.a->cur->step, 300);
+    close_rig(&r);
+}
+
 int main(void)
 {
     SDL_setenv("SDL_VIDEODRIVER", "dummy", 1);
@@ -530,7 +552,13 @@ int main(void)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    snprintf(rel, sizeof rel, "%s/lessons/04-how-much-dropout.lesson", src && *src ? src : ".");
+    if (ui_resolve_lesson(rel, rates_lesson, sizeof rates_lesson, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lesson4_ghosts),
         cmocka_unit_test(test_bn_statistics),
         cmocka_unit_test(test_channel_tiles),
         cmocka_unit_test(test_batch_heatmap_scale),
