@@ -244,7 +244,7 @@ static bool colour_noise(const ui_app *a, const mask_frame *m, Uint32 *col)
             for (int k = m->ex >= 0 ? m->ex : 0; k < (m->ex >= 0 ? m->ex + 1 : B); k++)
                 dropped += !D->mask[(size_t)k * units + i];
             float f = m->ex >= 0 ? (float)dropped : (float)dropped / (float)B;
-            col[i] = argb(f > 0 ? ui_mix(ui_rgb(UI_OI_SKY), ui_rgb(UI_OI_BLUE), 1 - f) : t->cell_lo);
+            col[i] = argb(ui_mix(t->cell_lo, ui_rgb(UI_OI_SKY), f));
         }
     }
     return true;
@@ -419,7 +419,7 @@ static int draw_legend(ui_app *a, SDL_Rect r, const mask_frame *m)
     if (D->kind == NN_DROP_GAUSSIAN)
         return noise_legend(a, r, D->rate);
     if (D->kind == NN_DROP_ALPHA)
-        return ui_ramp_legend(a, r, ui_rgb(UI_OI_BLUE), ui_rgb(UI_OI_SKY), "kept", "dropped",
+        return ui_ramp_legend(a, r, a->theme.cell_lo, ui_rgb(UI_OI_SKY), "kept", "dropped",
                               "dropped: set to alpha', then a*x+b; no zeros");
     if (m->ex >= 0)
         return 0;
@@ -462,6 +462,12 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
                  ui_fmt_count((size_t)units, num, sizeof num),
                  100.0 * (double)dropped / units, rate < 1 ? 1.0 / (1.0 - rate) : 0.0);
         sub = "Bright = strong activation. Crossed = dropped: output 0, no gradient.";
+        if (D->kind == NN_DROP_GAUSSIAN)
+            snprintf(buf, sizeof buf, "%s: every unit times noise of mean 1, std %.2f", m->src,
+                     rate > 0 && rate < 1 ? sqrt(rate / (1 - rate)) : 0.0);
+        else if (D->kind == NN_DROP_ALPHA)
+            snprintf(buf, sizeof buf, "%s: %zu of %s set to alpha' (%.1f%%), then a*x+b", m->src,
+                     dropped, ui_fmt_count((size_t)units, num, sizeof num), 100.0 * (double)dropped / units);
         if (D->shape.rank == 3)
             sub = "One tile per channel. Dark orange: dropped; a crossed tile: the whole channel.";
     } else {

@@ -31,6 +31,7 @@ static char channel_lesson[4096]; /* lessons/09-channel-dropout.lesson */
 static char bn_lesson[4096];      /* lessons/06-fine-tuning.lesson */
 static char mc_lesson[4096];      /* lessons/10-mc-dropout.lesson */
 static char rates_lesson[4096];   /* lessons/04-how-much-dropout.lesson */
+static char noise_lesson[4096];   /* tests/ui/noise.lesson: GaussianDropout, AlphaDropout */
 
 /* With DS_UI_SHOTS=DIR, a test leaves the frame it checked there as NAME.png. */
 static void keep_png(SDL_Surface *s, const char *name)
@@ -523,6 +524,54 @@ static void test_lesson4_ghosts(void **state)
     close_rig(&r);
 }
 
+/* GaussianDropout is drawn as its multipliers on the noise scale, AlphaDropout's dropped
+ * units in their own colour; neither shows a cross (nothing is set to 0). */
+static void test_noise_colours(void **state)
+{
+    (void)state;
+    view_rig r;
+    open_rig(&r, noise_lesson, NULL, 1280, 800);
+    run_steps(&r, 1);
+    r.a->example = 1;
+    for (int which = 0; which < 2; which++) {
+        const char *name = which ? "alpha_dropout" : "gaussian_dropout";
+        int d = -1;
+        for (int i = 0; i < r.a->graph.n; i++)
+            if (!strcmp(r.a->graph.layers[i].name, name))
+                d = i;
+        assert_true(d >= 0);
+        ui_app_do(r.a, UI_ACT_SHOW_DROPOUT, d);
+        draw(&r);
+        keep_png(r.surf, which ? "i12-alpha-dropout" : "i12-gaussian-dropout");
+        const nn_trace *t = r.a->cur;
+        const nn_trace_dropout *D = NULL;
+        for (int i = 0; i < t->n_dropout; i++)
+            if (t->dropout[i].layer == d)
+                D = &t->dropout[i];
+        assert_non_null(D);
+        const ui_layout *L = &r.a->layout;
+        assert_int_equal(L->units, D->units);
+        int away = 0;
+        for (int u = 0; u < D->units; u++) {
+            SDL_Color got = cell_centre(&r, L->grid, L->cols, L->pitch, L->cell, u);
+            assert_false(same_rgb(got, r.a->theme.cross));
+            size_t e = (size_t)1 * D->units + u;
+            SDL_Color want;
+            if (which == 0) {
+                assert_non_null(D->noise);
+                want = ui_noise_colour(&r.a->theme, D->noise[e], D->rate);
+                away += fabsf(D->noise[e] - 1) > 0.3f;
+            } else {
+                want = ui_mix(r.a->theme.cell_lo, ui_rgb(UI_OI_SKY), D->mask[e] ? 0.0f : 1.0f);
+                away += !D->mask[e];
+            }
+            assert_true(same_rgb(got, want));
+        }
+        assert_true(away > 5);   /* noise did something: not a vacuous check */
+    }
+    close_rig(&r);
+}
+
 int main(void)
 {
     SDL_setenv("SDL_VIDEODRIVER", "dummy", 1);
@@ -557,7 +606,13 @@ int main(void)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    snprintf(rel, sizeof rel, "%s/tests/ui/noise.lesson", src && *src ? src : ".");
+    if (ui_resolve_lesson(rel, noise_lesson, sizeof noise_lesson, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_noise_colours),
         cmocka_unit_test(test_lesson4_ghosts),
         cmocka_unit_test(test_bn_statistics),
         cmocka_unit_test(test_channel_tiles),
