@@ -139,6 +139,7 @@ static void test_grad_grid_batch1(void **state)
     open_rig(&r, views_lesson, NULL, 1280, 800);
     run_steps(&r, 2);
     draw(&r);
+    keep_png(r.surf, "i12-gradient-grid");
     const nn_trace *t = r.a->cur;
     assert_non_null(t);
     assert_int_equal(t->batch, 1);
