@@ -573,6 +573,19 @@ static void test_noise_colours(void **state)
     close_rig(&r);
 }
 
+/* Finds a lesson of the source tree (DROPSCOPE_SOURCE_DIR) into out; false with a message. */
+static bool resolve(const char *rel_path, char *out, size_t n)
+{
+    char err[512], rel[4200];
+    const char *src = getenv("DROPSCOPE_SOURCE_DIR");
+    snprintf(rel, sizeof rel, "%s/%s", src && *src ? src : ".", rel_path);
+    if (ui_resolve_lesson(rel, out, n, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return false;
+    }
+    return true;
+}
+
 int main(void)
 {
     SDL_setenv("SDL_VIDEODRIVER", "dummy", 1);
@@ -580,38 +593,13 @@ int main(void)
         fprintf(stderr, "TTF_Init: %s\n", TTF_GetError());
         return 1;
     }
-    char err[512], rel[4200];
-    const char *src = getenv("DROPSCOPE_SOURCE_DIR");
-    snprintf(rel, sizeof rel, "%s/tests/ui/views.lesson", src && *src ? src : ".");
-    if (ui_resolve_lesson(rel, views_lesson, sizeof views_lesson, err, sizeof err) < 0) {
-        fprintf(stderr, "%s\n", err);
+    if (!resolve("tests/ui/views.lesson", views_lesson, sizeof views_lesson) ||
+        !resolve("lessons/09-channel-dropout.lesson", channel_lesson, sizeof channel_lesson) ||
+        !resolve("lessons/06-fine-tuning.lesson", bn_lesson, sizeof bn_lesson) ||
+        !resolve("lessons/10-mc-dropout.lesson", mc_lesson, sizeof mc_lesson) ||
+        !resolve("lessons/04-how-much-dropout.lesson", rates_lesson, sizeof rates_lesson) ||
+        !resolve("tests/ui/noise.lesson", noise_lesson, sizeof noise_lesson))
         return 1;
-    }
-    snprintf(rel, sizeof rel, "%s/lessons/09-channel-dropout.lesson", src && *src ? src : ".");
-    if (ui_resolve_lesson(rel, channel_lesson, sizeof channel_lesson, err, sizeof err) < 0) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
-    snprintf(rel, sizeof rel, "%s/lessons/06-fine-tuning.lesson", src && *src ? src : ".");
-    if (ui_resolve_lesson(rel, bn_lesson, sizeof bn_lesson, err, sizeof err) < 0) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
-    snprintf(rel, sizeof rel, "%s/lessons/10-mc-dropout.lesson", src && *src ? src : ".");
-    if (ui_resolve_lesson(rel, mc_lesson, sizeof mc_lesson, err, sizeof err) < 0) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
-    snprintf(rel, sizeof rel, "%s/lessons/04-how-much-dropout.lesson", src && *src ? src : ".");
-    if (ui_resolve_lesson(rel, rates_lesson, sizeof rates_lesson, err, sizeof err) < 0) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
-    snprintf(rel, sizeof rel, "%s/tests/ui/noise.lesson", src && *src ? src : ".");
-    if (ui_resolve_lesson(rel, noise_lesson, sizeof noise_lesson, err, sizeof err) < 0) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_noise_colours),
         cmocka_unit_test(test_lesson4_ghosts),
