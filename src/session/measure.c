@@ -173,11 +173,7 @@ int ls_measure(ls_session *s, const ls_expect *e, double *v)
         int first, count;
         if (ls_find_layers(s, e->layer, &first, &count) < 0)
             return -1;
-        *v = 0;
-        for (li = first; li < first + count; li++) {
-            double c = e->q == LS_Q_WEIGHT_CHANGE ? s->change_since_mark[li] : m->layers[li]->dw_max;
-            *v = c > *v || isnan(c) ? c : *v;
-        }
+        *v = nn_model_change(m, first, count, e->q == LS_Q_WEIGHT_CHANGE ? s->change_since_mark : NULL);
         return 0;
     }
     case LS_Q_PARAMS_TOTAL:

@@ -160,10 +160,9 @@ int ls_session_batch_losses(ls_session *s, double *with_dropout, double *without
     }
     if (rc == 0)
         *with_dropout = sum / LS_LOSS_MASKS;
-    if (rc == 0)
-        rc = batch_forward(s, n, false);
-    if (rc == 0)
-        *without = nn_model_loss(m, s->y, n, &correct, false);
+    double acc;   /* dropout off: the definition each step's trace uses (loss_off) */
+    if (rc == 0 && nn_model_loss_off(m, s->cache.layer, ls_cache_batch(s, n), s->x, s->y, n, without, &acc) < 0)
+        rc = ls_fail(s, "%s", nn_model_error(m));
     probe_end(s, &p);
     return rc;
 }
@@ -320,4 +319,12 @@ int ls_mc_measure(ls_session *s, ls_quantity q, double *v)
     }
     *v = q == LS_Q_MC_MAX_SPREAD ? acc : acc / r->n;
     return 0;
+}
+
+int ls_session_attach_mc(const ls_session *s, nn_trace *t)
+{
+    const ls_mc_result *r = &s->mc;
+    if (r->n <= 0 || r->n != t->batch || r->step != t->step)
+        return 0;
+    return nn_trace_set_mc(t, r->passes, r->fixed_mask, r->mean, r->spread, r->inference);
 }

@@ -429,6 +429,15 @@ static int keras3_trace(ls_session *s)
     return differ ? ls_session_compile(s) : 0;
 }
 
+/* Does m have a Dropout layer (of any kind) with a rate above 0? */
+static bool ls_has_dropout(const nn_model *m)
+{
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i]->type == NN_DROPOUT && m->layers[i]->cfg.rate > 0)
+            return true;
+    return false;
+}
+
 nn_trace *ls_session_step(ls_session *s)
 {
     nn_model *m = s->model;
@@ -453,6 +462,9 @@ nn_trace *ls_session_step(ls_session *s)
         ls_fail(s, "out of memory");
         return NULL;
     }
+    double loss_off = NAN, acc_off = NAN;   /* the batch as validation would see it */
+    if (s->training && ls_has_dropout(m) && nn_model_loss_off(m, p, act, s->x, s->y, n, &loss_off, &acc_off) < 0)
+        loss_off = acc_off = NAN;
     if (s->training) {
         rc = act ? nn_model_train_step_from(m, p, act, s->y, n, &res) : nn_model_train_step(m, s->x, s->y, n, &res);
     } else {
@@ -477,15 +489,15 @@ nn_trace *ls_session_step(ls_session *s)
         return NULL;
     if (ls_runs_step(s, res.loss) < 0)
         return NULL;
-    for (int i = 0; i < m->n_layers; i++)
-        if (m->layers[i]->dw_max > s->change_since_mark[i])
-            s->change_since_mark[i] = m->layers[i]->dw_max;
+    nn_change_fold(s->change_since_mark, m);
     nn_trace *t = nn_trace_capture(m, &res, s->x, s->y, s->src, n);
     if (!t) {
         ls_fail(s, "out of memory for a snapshot");
         return NULL;
     }
     t->training = s->training;
+    t->loss_off = loss_off;
+    t->accuracy_off = acc_off;
     ls_desc_refresh(s); /* the caller may have changed the model through ls_session_model */
     t->desc_version = s->desc.version;
     if (!t->finite)

@@ -154,6 +154,9 @@ typedef struct {
 int ls_session_mc_dropout(ls_session *s, int passes, bool fixed_mask);
 /* The last MC dropout's result (owned by the session, until the next one), or NULL. */
 const ls_mc_result *ls_session_mc(const ls_session *s);
+/* Attaches the last MC dropout to t when it ran over t's batch at t's step (what the
+ * batch view draws); 0 when attached or none applies, -1 out of memory. */
+int ls_session_attach_mc(const ls_session *s, nn_trace *t);
 
 /* Over the training steps since the last ls_session_mark: how many of the per-example
  * masks a Dropout layer drew kept each unit (kept[u] / masks is its keep frequency, near

@@ -90,6 +90,7 @@ void ui_app_destroy(ui_app *a)
         ui_course_destroy(a->course);
     ui_batch_view_forget(a);
     ui_mask_view_forget(a);
+    ui_metrics_view_forget(a);
     ui_text_destroy(a->text);
     ui_graph_free(&a->graph);
     free(a->metrics);
@@ -464,6 +465,12 @@ static bool graph_action(ui_app *a, ui_action_id act, int arg)
         break;
     case UI_ACT_SHOW_DROPOUT:
         show_dropout(a, arg);
+        break;
+    case UI_ACT_MASK_VIEW:
+        a->mask_mode = ui_mask_view_next_mode(a);
+        break;
+    case UI_ACT_CLEAR_GHOSTS:
+        ui_metrics_view_clear(a);
         break;
     default:
         return false;

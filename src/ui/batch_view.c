@@ -89,20 +89,48 @@ static const char *class_name(const ui_app *a, int c, char *buf, size_t n)
     return buf;
 }
 
+SDL_Rect ui_batch_view_mc_bar(SDL_Rect img, int scale_px)
+{
+    int h = scale_px > 6 ? scale_px : 6;
+    return (SDL_Rect){img.x, img.y + img.h - h, img.w, h};
+}
+
+/* MC dropout over example k: on a 0..1 track across the thumbnail's foot, the spread
+ * (mean -/+ one std) as a band, the mean as a white mark, the inference pass's
+ * probability as an orange one. */
+static void draw_mc_bar(ui_app *a, const nn_trace *tr, int k, SDL_Rect img)
+{
+    const ui_theme *t = &a->theme;
+    SDL_Rect b = ui_batch_view_mc_bar(img, (int)(10 * t->scale));
+    ui_fill(a->ren, b, t->bg);
+    float m = tr->mc_mean[k], s = tr->mc_spread[k];
+    float lo = m - s < 0 ? 0 : m - s, hi = m + s > 1 ? 1 : m + s;
+    int x0 = b.x + (int)(lo * (float)(b.w - 1)), x1 = b.x + (int)(hi * (float)(b.w - 1));
+    ui_fill(a->ren, (SDL_Rect){x0, b.y, x1 - x0 + 1, b.h}, ui_mix(t->bg, t->accent, 0.6f));
+    int xi = b.x + (int)(tr->mc_inference[k] * (float)(b.w - 1));
+    ui_fill(a->ren, (SDL_Rect){xi, b.y, 1, b.h}, ui_rgb(UI_OI_ORANGE));
+    int xm = b.x + (int)(m * (float)(b.w - 1));
+    ui_fill(a->ren, (SDL_Rect){xm, b.y, 1, b.h}, ui_rgb(0xffffff));
+}
+
 void ui_batch_view_draw(ui_app *a, SDL_Rect r)
 {
     const ui_theme *t = &a->theme;
     ui_layout *L = &a->layout;
     const nn_trace *tr = a->cur;
-    char buf[160], fit[64], cb[32];
+    char buf[200], fit[200], cb[32];
     int B = tr ? tr->batch : 0;
     ui_report_panel(a->report, "batch", r, tr ? tr->step : 0);
     if (tr) {
         int correct = 0;
         for (int k = 0; k < B; k++)
             correct += tr->pred && tr->labels && tr->pred[k] == tr->labels[k];
-        snprintf(buf, sizeof buf, "The batch of step %ld: %d of %d right", tr->step,
-                 correct, B);
+        if (tr->mc_passes > 0)
+            snprintf(buf, sizeof buf, "Step %ld: MC dropout, %d passes%s", tr->step, tr->mc_passes,
+                     tr->mc_fixed_mask ? ", one mask fixed" : "");
+        else
+            snprintf(buf, sizeof buf, "The batch of step %ld: %d of %d right", tr->step,
+                     correct, B);
     } else {
         snprintf(buf, sizeof buf, "The batch");
     }
@@ -115,7 +143,22 @@ void ui_batch_view_draw(ui_app *a, SDL_Rect r)
     const struct ui_batch_cache *atlas = build_atlas(a, tr);
     /* The selected example in words, at the foot. */
     int foot = t->font_small + t->pad / 2;
-    if (a->example >= 0 && a->example < B && tr->labels && tr->pred && tr->probs) {
+    if (tr->mc_passes > 0) {   /* the bars' key, above the example line */
+        ui_text_fit(a->text, UI_FONT_SANS, t->font_small,
+                    "Bars: p from 0 to 1; white: mean, band: +/- std, orange: inference", c.w, fit, sizeof fit);
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, fit, c.x, c.y + c.h - foot,
+                     UI_ALIGN_BOTTOM, 0);
+        foot *= 2;
+    }
+    if (a->example >= 0 && a->example < B && tr->mc_passes > 0) {
+        int k = a->example;
+        snprintf(buf, sizeof buf, "example %d: p %.3f +/- %.3f over %d passes (inference %.3f)", k,
+                 (double)tr->mc_mean[k], (double)tr->mc_spread[k], tr->mc_passes,
+                 (double)tr->mc_inference[k]);
+        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, buf, c.w, fit, sizeof fit);
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, c.x, c.y + c.h,
+                     UI_ALIGN_BOTTOM, 0);
+    } else if (a->example >= 0 && a->example < B && tr->labels && tr->pred && tr->probs) {
         int k = a->example;
         float p = tr->probs[k];
         if (a->graph.n_classes <= 2 && tr->pred[k] == 0)
@@ -184,6 +227,8 @@ void ui_batch_view_draw(ui_app *a, SDL_Rect r)
                          ok ? "\xe2\x9c\x93" : "\xe2\x9c\x97", bg.x + bg.w / 2, bg.y + bg.h / 2,
                          UI_ALIGN_CENTER | UI_ALIGN_MIDDLE, 0);
         }
+        if (tr->mc_passes > 0)
+            draw_mc_bar(a, tr, k, img);
         if (k == a->example)
             ui_frame(a->ren, (SDL_Rect){img.x - 3, img.y - 3, img.w + 6, img.h + 6}, t->box_selected, 3);
         if (lab_h > 0) {

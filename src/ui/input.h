@@ -48,7 +48,9 @@ typedef enum {
     UI_ACT_COURSE,          /* the course menu (C) */
     UI_ACT_OPEN_LESSON,     /* arg: a lesson of the course menu */
     UI_ACT_SAVE_LESSON,     /* W: the state as a lesson file */
-    UI_ACT_RECORD,          /* M: the next steps into a GIF clip */
+    UI_ACT_RECORD,          /* T: the next steps into a GIF clip */
+    UI_ACT_MASK_VIEW,       /* mask view: mask / gradients / keep frequency (M) */
+    UI_ACT_CLEAR_GHOSTS,    /* metrics: drop the earlier runs' ghost curves (X) */
     UI_ACT_COUNT
 } ui_action_id;
 

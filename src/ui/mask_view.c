@@ -1,7 +1,10 @@
-/* Mask view: the masked layer's units on a near-square grid (32x32 for 1024).
- * Brightness = activation (the Dropout's input); a dropped unit is dark with a cross.
- * One example, or the whole batch (brightness = how many examples dropped the unit).
- * Below: a caption with the count, and a strip of the dropped fraction over recent steps. */
+/* Mask view: the masked layer's units on a near-square grid (32x32 for 1024), or its
+ * feature maps as tiles (tile_view.c). Brightness = activation (the Dropout's input); a
+ * dropped unit is dark with a cross; GaussianDropout's noise and AlphaDropout's alpha'
+ * units on colour scales. One example, or the whole batch (colour = how many examples
+ * dropped the unit). Below: a legend, a caption with the count, and a strip of the
+ * dropped fraction over recent steps. M switches to the gradients beside the mask
+ * (grad_view.c) or the keep frequency (keep_view.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,19 +12,13 @@
 
 #include "ui/draw.h"
 #include "ui/report.h"
+#include "ui/mask_internal.h"
 #include "ui/views.h"
+
+#define argb ui_argb
 
 /* Steps the dropped-fraction strip shows. */
 #define UI_STRIP_STEPS 120
-
-static void grid_dims(int n, int *cols, int *rows)
-{
-    int c = (int)ceil(sqrt((double)n));
-    if (c < 1)
-        c = 1;
-    *cols = c;
-    *rows = (n + c - 1) / c;
-}
 
 /* Index of the trace's entry for graph layer d (by layer index, then by name). */
 static int trace_dropout(const nn_trace *t, const ui_app *a, int d)
@@ -38,94 +35,15 @@ static int trace_dropout(const nn_trace *t, const ui_app *a, int d)
     return 0;
 }
 
-static Uint32 argb(SDL_Color c)
-{
-    return 0xFF000000u | (Uint32)c.r << 16 | (Uint32)c.g << 8 | c.b;
-}
-
-/* The view's cache: the grid painted into pixels and copied as one texture. */
-struct ui_mask_cache {
-    SDL_Texture *tex;
-    Uint32 *px;
-    int w, h;                 /* of tex and px */
-    int pitch, cols;          /* geometry the gaps were painted for (pitch 0: repaint) */
-    Uint32 bg;
-};
-
 void ui_mask_view_forget(ui_app *a)
 {
     if (!a->mask_cache)
         return;
-    if (a->mask_cache->tex)
-        SDL_DestroyTexture(a->mask_cache->tex);
-    free(a->mask_cache->px);
+    ui_grid_tex_free(&a->mask_cache->main);
+    ui_grid_tex_free(&a->mask_cache->grad);
+    free(a->mask_cache->keep.kept);
     free(a->mask_cache);
     a->mask_cache = NULL;
-}
-
-/* Paints the grid (cell colours, crosses on dropped cells) into the cache's pixel buffer
- * and copies it to the renderer at grid. */
-static void paint_grid(ui_app *a, SDL_Rect grid, int cols, int pitch, int cell, int units,
-                       const Uint32 *col, const uint8_t *crossed, Uint32 cross, int th)
-{
-    int w = grid.w, h = grid.h;
-    if (w <= 0 || h <= 0)
-        return;
-    if (!a->mask_cache && !(a->mask_cache = calloc(1, sizeof *a->mask_cache)))
-        return;
-    struct ui_mask_cache *g = a->mask_cache;
-    if (!g->tex || g->w != w || g->h != h) {
-        if (g->tex)
-            SDL_DestroyTexture(g->tex);
-        free(g->px);
-        g->px = malloc((size_t)w * h * sizeof *g->px);
-        g->tex = SDL_CreateTexture(a->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING,
-                                   w, h);
-        g->w = w;
-        g->h = h;
-        g->pitch = 0;   /* repaint the gaps */
-        if (!g->px || !g->tex)
-            return;
-    }
-    if (!g->px || !g->tex)
-        return;
-    Uint32 *px = g->px;
-    Uint32 bg = argb(a->theme.panel);
-    if (g->bg != bg || g->pitch != pitch || g->cols != cols) {
-        /* The gaps between cells only change with the geometry or the theme. */
-        for (size_t i = 0; i < (size_t)w * h; i++)
-            px[i] = bg;
-        g->bg = bg;
-        g->pitch = pitch;
-        g->cols = cols;
-    }
-    int in = cell >= 8 ? cell / 6 : 0;
-    for (int i = 0; i < units; i++) {
-        int x0 = (i % cols) * pitch, y0 = (i / cols) * pitch;
-        for (int y = 0; y < cell; y++) {
-            Uint32 *row = px + (size_t)(y0 + y) * w + x0;
-            for (int x = 0; x < cell; x++)
-                row[x] = col[i];
-        }
-        if (!crossed[i] || cell < 3)
-            continue;
-        /* Two diagonals, th pixels thick; the centre pixel always carries the cross
-         * colour (what tests sample). */
-        for (int k = in; k <= cell - 1 - in; k++)
-            for (int d = 0; d < th; d++) {
-                int xa = k + d, xb = cell - 1 - k - d;
-                if (xa < cell)
-                    px[(size_t)(y0 + k) * w + x0 + xa] = cross;
-                if (xb >= 0)
-                    px[(size_t)(y0 + k) * w + x0 + xb] = cross;
-            }
-        int c0 = cell / 2 - (th > 1), cn = th > 1 ? 2 : 1;
-        for (int y = 0; y < cn; y++)
-            for (int x = 0; x < cn; x++)
-                px[(size_t)(y0 + c0 + y) * w + x0 + c0 + x] = cross;
-    }
-    SDL_UpdateTexture(g->tex, NULL, px, w * (int)sizeof *px);
-    SDL_RenderCopy(a->ren, g->tex, NULL, &grid);
 }
 
 /* The dropped fraction of Dropout ti (the trace's order) over recent steps. */
@@ -186,6 +104,8 @@ typedef struct {
     int n_drop, pos;                /* Dropout layers in the model; this one's position */
     int B, ex;                      /* batch size (0 none); example shown (-1 all) */
     bool training;                  /* the step drew a mask */
+    int mode;                       /* UI_MASK_* as drawn */
+    SDL_Rect area;                  /* where the cells go */
 } mask_frame;
 
 /* The example picker (whole batch / previous / which / next) and, with several Dropout
@@ -253,23 +173,27 @@ static int draw_controls(ui_app *a, SDL_Rect c, const mask_frame *m)
     return rows_h;
 }
 
-/* A near-square grid of m->units cells centred in area; recorded in a->layout. */
+/* The mask's grid, recorded in a->layout. */
 static void place_grid(ui_app *a, SDL_Rect area, int units)
 {
+    ui_grid_geom q = ui_grid_place(area, units);
+    ui_grid_to_layout(a, &q);
+}
+
+/* Feature maps: the layout's cells are the tiles, one per channel (a crossed tile is a
+ * channel dropped whole). */
+static void place_tiles(ui_app *a, SDL_Rect area, nn_shape shape)
+{
     ui_layout *L = &a->layout;
-    int cols, rows;
-    grid_dims(units > 0 ? units : 1024, &cols, &rows);
-    int pitch = area.w / cols < area.h / rows ? area.w / cols : area.h / rows;
-    if (pitch < 1)
-        pitch = 1;
-    int gap = pitch >= 12 ? 2 : pitch >= 5 ? 1 : 0;
-    L->grid = (SDL_Rect){area.x + (area.w - cols * pitch) / 2, area.y + (area.h - rows * pitch) / 2,
-                         cols * pitch, rows * pitch};
-    L->cols = cols;
-    L->rows = rows;
-    L->pitch = pitch;
-    L->cell = pitch - gap;
-    L->units = units;
+    ui_tile_geom q = ui_tile_place(area, shape);
+    if (q.px < 1)
+        return;
+    L->grid = q.grid;
+    L->cols = q.tcols;
+    L->rows = (shape.d[2] + q.tcols - 1) / q.tcols;
+    L->pitch = q.tpitch;
+    L->cell = q.tile;
+    L->units = shape.d[2];
 }
 
 /* Before the first step: grey cells and how to start. */
@@ -288,6 +212,43 @@ static void draw_no_step(ui_app *a)
     ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text,
                  "Space: train   S: one step", grid.x + grid.w / 2,
                  grid.y + grid.h / 2 + t->pad, UI_ALIGN_CENTER, 0);
+}
+
+/* GaussianDropout's multiplier on a diverging scale: below 1 blue, 1 the panel's grey,
+ * above 1 orange; saturated at 1 -/+ 2 standard deviations. */
+SDL_Color ui_noise_colour(const ui_theme *t, float mult, float rate)
+{
+    float sd = rate > 0 && rate < 1 ? sqrtf(rate / (1 - rate)) : 1;
+    float f = (mult - 1) / (2 * sd);
+    f = f < -1 ? -1 : f > 1 ? 1 : f;
+    SDL_Color mid = ui_mix(t->cell_lo, t->cell_hi, 0.35f);
+    return f < 0 ? ui_mix(mid, ui_rgb(UI_OI_BLUE), -f) : ui_mix(mid, ui_rgb(UI_OI_ORANGE), f);
+}
+
+/* The noise families: GaussianDropout's multiplier; AlphaDropout's dropped units (set to
+ * alpha', then the affine map) in their own colour, no cross. False for the 0/1 masks. */
+static bool colour_noise(const ui_app *a, const mask_frame *m, Uint32 *col)
+{
+    const ui_theme *t = &a->theme;
+    const nn_trace_dropout *D = m->D;
+    int units = m->units, B = m->B;
+    if (!m->training || (D->kind != NN_DROP_GAUSSIAN && D->kind != NN_DROP_ALPHA))
+        return false;
+    for (int i = 0; i < units; i++) {
+        if (D->kind == NN_DROP_GAUSSIAN && D->noise) {
+            float v = 0;
+            for (int k = m->ex >= 0 ? m->ex : 0; k < (m->ex >= 0 ? m->ex + 1 : B); k++)
+                v += D->noise[(size_t)k * units + i];
+            col[i] = argb(ui_noise_colour(t, m->ex >= 0 ? v : v / (float)B, D->rate));
+        } else if (D->kind == NN_DROP_ALPHA && D->mask) {
+            int dropped = 0;
+            for (int k = m->ex >= 0 ? m->ex : 0; k < (m->ex >= 0 ? m->ex + 1 : B); k++)
+                dropped += !D->mask[(size_t)k * units + i];
+            float f = m->ex >= 0 ? (float)dropped : (float)dropped / (float)B;
+            col[i] = argb(ui_mix(t->cell_lo, ui_rgb(UI_OI_SKY), f));
+        }
+    }
+    return true;
 }
 
 /* One example: brightness = activation; dropped units dark and crossed. */
@@ -335,7 +296,7 @@ static void colour_batch(const ui_app *a, const mask_frame *m, Uint32 *col, floa
         float v = sum[i];
         if (m->training) {
             float f = v / (float)B;
-            col[i] = argb(f <= 0 ? t->cell_lo : ui_mix(ui_rgb(UI_OI_VERMILLION), hot, f * 2.5f));
+            col[i] = argb(f <= 0 ? t->cell_lo : ui_mix(ui_rgb(UI_OI_VERMILLION), hot, f));
         } else {
             col[i] = argb(ui_mix(t->cell_lo, t->cell_hi, mx > 0 ? sqrtf(v / mx) : 0));
         }
@@ -353,7 +314,9 @@ static void draw_cells(ui_app *a, const mask_frame *m)
     float *sum = malloc((size_t)units * sizeof *sum);
     uint8_t *crossed = calloc((size_t)units, 1);
     if (col && sum && crossed) {
-        if (m->ex >= 0) {
+        if (colour_noise(a, m, col)) {
+            L->mask_drawn = false;   /* noise, not a 0/1 mask: nothing crossed */
+        } else if (m->ex >= 0) {
             colour_example(a, m, col, crossed);
             L->mask_drawn = m->training;
         } else {
@@ -361,8 +324,12 @@ static void draw_cells(ui_app *a, const mask_frame *m)
             colour_batch(a, m, col, sum);
         }
         int th = L->cell >= 14 ? 2 : 1;
-        paint_grid(a, L->grid, L->cols, L->pitch, L->cell, units, col, crossed, argb(a->theme.cross),
-                   th);
+        ui_grid_geom q = {L->grid, L->cols, L->rows, L->pitch, L->cell, units};
+        struct ui_mask_cache *mc = ui_mask_cache_get(a);
+        if (mc && m->D->shape.rank == 3)
+            ui_tile_paint(a, &mc->main, m->area, m->D->shape, col, crossed, argb(a->theme.cross));
+        else if (mc)
+            ui_grid_paint(a, &mc->main, &q, col, crossed, argb(a->theme.cross), th);
         long n_crossed = 0;
         for (int i = 0; i < units; i++)
             n_crossed += crossed[i] != 0;
@@ -403,6 +370,70 @@ static bool describe_hovered(const ui_app *a, const mask_frame *m, char *out, si
     return true;
 }
 
+/* In the gradients mode at one example: how the empty gradient cells split into dropped
+ * units and units whose activation was 0 (no gradient through ReLU either). */
+static bool grad_caption(const mask_frame *m, char *out, size_t n)
+{
+    const nn_trace_dropout *D = m->D;
+    if (!D || !D->unit_grad || !m->training || m->B != 1)
+        return false;
+    int empty = 0, dropped = 0, off = 0;
+    for (int u = 0; u < m->units; u++) {
+        if (D->unit_grad[u] != 0.0f)
+            continue;
+        empty++;
+        if (!D->mask[u])
+            dropped++;
+        else if (D->act[u] == 0.0f)
+            off++;
+    }
+    snprintf(out, n, "No gradient: %d units = %d dropped + %d with output 0%s", empty, dropped, off,
+             empty == dropped + off ? "" : " + others");
+    return true;
+}
+
+/* GaussianDropout's scale: the multiplier from 1 - 2 sd to 1 + 2 sd. */
+static int noise_legend(ui_app *a, SDL_Rect r, float rate)
+{
+    const ui_theme *t = &a->theme;
+    float sd = rate > 0 && rate < 1 ? sqrtf(rate / (1 - rate)) : 1;
+    char l[32], h[32];
+    snprintf(l, sizeof l, "x%.2f", (double)(1 - 2 * sd));
+    snprintf(h, sizeof h, "x%.2f", (double)(1 + 2 * sd));
+    int lw = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, l, r.x, r.y, 0, 0).x;
+    SDL_Rect bar = {r.x + lw + 4, r.y + 2, r.w / 3, t->font_small - 2};
+    for (int x = 0; x < bar.w; x++) {
+        float mult = 1 - 2 * sd + 4 * sd * (float)x / (float)(bar.w > 1 ? bar.w - 1 : 1);
+        ui_fill(a->ren, (SDL_Rect){bar.x + x, bar.y, 1, bar.h}, ui_noise_colour(t, mult, rate));
+    }
+    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "x1", bar.x + bar.w / 2,
+                 bar.y + bar.h, UI_ALIGN_CENTER, 0);
+    int x = bar.x + bar.w + 4;
+    x += ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, h, x, r.y, 0, 0).x + t->pad;
+    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "multiplier", x, r.y, 0, 0);
+    return t->font_small * 2;
+}
+
+/* The legend under the cells, for what colour alone says; returns the height used. */
+static int draw_legend(ui_app *a, SDL_Rect r, const mask_frame *m)
+{
+    const nn_trace_dropout *D = m->D;
+    char right[48], title[160];
+    if (!D || !m->training)
+        return 0;
+    if (D->kind == NN_DROP_GAUSSIAN)
+        return noise_legend(a, r, D->rate);
+    if (D->kind == NN_DROP_ALPHA)
+        return ui_ramp_legend(a, r, a->theme.cell_lo, ui_rgb(UI_OI_SKY), "kept", "dropped",
+                              "dropped: set to alpha', then a*x+b; no zeros");
+    if (m->ex >= 0)
+        return 0;
+    snprintf(right, sizeof right, "all %d", m->B);
+    snprintf(title, sizeof title, "examples dropping it (dark: none; expect %.0f%%)",
+             100.0 * D->rate);
+    return ui_ramp_legend(a, r, ui_rgb(UI_OI_VERMILLION), ui_rgb(UI_OI_YELLOW), "1", right, title);
+}
+
 /* Two lines under the grid: what it shows in numbers, then what that means (or the
  * unit under the pointer). */
 static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame *m)
@@ -417,6 +448,7 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
         cy = area.y + area.h + t->pad / 2;
     SDL_Color capc = t->text;
     const char *sub = NULL;
+    cy += draw_legend(a, (SDL_Rect){c.x, cy, c.w, t->font_small + 4}, m);
     if (!D || B == 0) {
         snprintf(buf, sizeof buf, "%s: %s units, rate %.2f", m->src,
                  ui_fmt_count((size_t)units, num, sizeof num), (double)m->G->rate);
@@ -437,6 +469,14 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
                  ui_fmt_count((size_t)units, num, sizeof num),
                  100.0 * (double)dropped / units, rate < 1 ? 1.0 / (1.0 - rate) : 0.0);
         sub = "Bright = strong activation. Crossed = dropped: output 0, no gradient.";
+        if (D->kind == NN_DROP_GAUSSIAN)
+            snprintf(buf, sizeof buf, "%s: every unit times noise of mean 1, std %.2f", m->src,
+                     rate > 0 && rate < 1 ? sqrt(rate / (1 - rate)) : 0.0);
+        else if (D->kind == NN_DROP_ALPHA)
+            snprintf(buf, sizeof buf, "%s: %zu of %s set to alpha' (%.1f%%), then a*x+b", m->src,
+                     dropped, ui_fmt_count((size_t)units, num, sizeof num), 100.0 * (double)dropped / units);
+        if (D->shape.rank == 3)
+            sub = "One tile per channel. Dark orange: dropped; a crossed tile: the whole channel.";
     } else {
         snprintf(buf, sizeof buf, "%s, whole batch: %s of %s dropped (%.1f%%)", m->src,
                  ui_fmt_count(D->dropped, num, sizeof num),
@@ -444,7 +484,13 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
                  100.0 * (double)D->dropped / ((double)B * units));
         sub = "Colour: in how many examples the unit was dropped (dark: in none).";
     }
-    char hover[200];
+    if (D && m->training && D->kind == NN_DROP_GAUSSIAN)
+        sub = "GaussianDropout multiplies every unit by noise N(1, rate/(1-rate)): none is dropped.";
+    else if (D && m->training && D->kind == NN_DROP_ALPHA)
+        sub = "AlphaDropout keeps mean and variance: dropped units take alpha', not 0.";
+    char hover[200], gsub[200];
+    if (m->mode == UI_MASK_GRADIENTS && grad_caption(m, gsub, sizeof gsub))
+        sub = gsub;
     if (describe_hovered(a, m, hover, sizeof hover))
         sub = hover;
     char fit[256];
@@ -457,6 +503,32 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
     ui_text_fit(a->text, UI_FONT_SANS, t->font_small, sub, c.w, fit, sizeof fit);
     ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, fit, c.x + c.w / 2, cy + h1,
                  UI_ALIGN_CENTER, 0);
+}
+
+/* Height of the gradient-flow strip: a title and a row per graph box with weights. */
+static int flow_height(ui_app *a)
+{
+    int rows = 0;
+    for (int i = 0; i < a->layout.n_boxes; i++)
+        rows += ui_weights_view_row(a, i).params > 0;
+    int h = (rows + 1) * (a->theme.font_small + 4);
+    return h > a->layout.mask.h / 4 ? a->layout.mask.h / 4 : h;
+}
+
+int ui_mask_view_mode(const ui_app *a)
+{
+    if (a->mask_mode > UI_MASK_AUTO && a->mask_mode < UI_MASK_MODES)
+        return a->mask_mode;
+    const nn_trace *tr = a->cur;
+    int ti = trace_dropout(tr, a, ui_dropout_index(a));
+    bool grads = ti >= 0 && tr->dropout[ti].unit_grad && tr->batch == 1;
+    return grads ? UI_MASK_GRADIENTS : UI_MASK_PLAIN;
+}
+
+int ui_mask_view_next_mode(const ui_app *a)
+{
+    int m = ui_mask_view_mode(a) + 1;
+    return m >= UI_MASK_MODES ? UI_MASK_PLAIN : m;
 }
 
 void ui_mask_view_draw(ui_app *a, SDL_Rect r)
@@ -493,20 +565,47 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
         ui_hit_add(a, (SDL_Rect){r.x, r.y, r.w, c.y - r.y}, UI_ACT_NEXT_DROPOUT, 0);
     int rows_h = draw_controls(a, c, &m);
 
-    int cap_h = t->font_large + t->font_small + t->pad * 2;
-    int strip_h = (int)(56 * t->scale);
-    SDL_Rect area = {c.x, c.y + rows_h, c.w, c.h - rows_h - cap_h - strip_h - t->pad};
-    place_grid(a, area, m.units);
     m.training = tr && tr->training && m.D && m.D->has_mask;
     m.ex = a->example;
     if (tr && m.ex >= tr->batch)
         m.ex = tr->batch - 1;
     m.B = tr ? tr->batch : 0;
+    int mode = m.mode = ui_mask_view_mode(a);
+    int cap_h = t->font_large + 3 * t->font_small + t->pad * 2;   /* legend, two lines */
+    int strip_h = (int)(56 * t->scale);
+    if (mode == UI_MASK_GRADIENTS)
+        strip_h = flow_height(a);
+    SDL_Rect area = {c.x, c.y + rows_h, c.w, c.h - rows_h - cap_h - strip_h - t->pad};
+    if (mode == UI_MASK_GRADIENTS) {
+        int half = (area.w - t->pad) / 2, top = t->font_small + 2, foot = t->font_small + 4;
+        SDL_Rect right = {area.x + area.w - half, area.y, half, area.h};
+        char fit[64];
+        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, "mask (crossed = dropped)", half, fit,
+                    sizeof fit);
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, area.x + half / 2, area.y,
+                     UI_ALIGN_CENTER, 0);
+        area = (SDL_Rect){area.x, area.y + top, half, area.h - top - foot};
+        ui_grad_grid_draw(a, right, tr, m.ti);
+    }
+    if (mode == UI_MASK_KEEP) {
+        ui_keep_view_draw(a, (SDL_Rect){area.x, area.y, area.w, area.h + cap_h}, d, m.units, c);
+        draw_strip(a, (SDL_Rect){c.x, c.y + c.h - strip_h, c.w, strip_h}, m.ti,
+                   m.n_drop > 1 ? m.G->name : NULL, m.D ? m.D->rate : m.G->rate, tr ? tr->step : -1);
+        return;
+    }
+    place_grid(a, area, m.units);
+    m.area = area;
+    if (m.D && m.D->shape.rank == 3)
+        place_tiles(a, area, m.D->shape);
     if (!m.D || m.B == 0)
         draw_no_step(a);
     else
         draw_cells(a, &m);
     draw_caption(a, c, area, &m);
-    draw_strip(a, (SDL_Rect){c.x, c.y + c.h - strip_h, c.w, strip_h}, m.ti,
-               m.n_drop > 1 ? m.G->name : NULL, m.D ? m.D->rate : m.G->rate, tr ? tr->step : -1);
+    SDL_Rect strip = {c.x, c.y + c.h - strip_h, c.w, strip_h};
+    if (mode == UI_MASK_GRADIENTS)
+        ui_grad_flow_draw(a, strip, tr);
+    else
+        draw_strip(a, strip, m.ti, m.n_drop > 1 ? m.G->name : NULL, m.D ? m.D->rate : m.G->rate,
+                   tr ? tr->step : -1);
 }

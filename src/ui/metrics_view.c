@@ -3,6 +3,8 @@
  * squares joined by a dashed line, so the two differ without colour. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ui/draw.h"
 #include "ui/report.h"
@@ -18,12 +20,188 @@ static void dashed(SDL_Renderer *ren, int x0, int y0, int x1, int y1, SDL_Color 
     }
 }
 
+/* Earlier runs kept across resets (the worker restarts its metrics at each reset): the
+ * current run mirrored as it grows, pushed as a labelled ghost when a reset comes. */
+#define UI_GHOSTS 4
+typedef struct {
+    ui_metric *m;
+    size_t n;
+    char label[32];
+} ui_ghost;
+
+struct ui_metrics_cache {
+    unsigned gen;
+    bool have_gen;
+    ui_ghost cur;
+    size_t cap;
+    int n_ghosts;
+    ui_ghost ghosts[UI_GHOSTS];
+};
+
+void ui_metrics_view_forget(ui_app *a)
+{
+    struct ui_metrics_cache *c = a->metrics_cache;
+    if (!c)
+        return;
+    free(c->cur.m);
+    for (int i = 0; i < c->n_ghosts; i++)
+        free(c->ghosts[i].m);
+    free(c);
+    a->metrics_cache = NULL;
+}
+
+void ui_metrics_view_clear(ui_app *a)
+{
+    struct ui_metrics_cache *c = a->metrics_cache;
+    if (!c)
+        return;
+    for (int i = 0; i < c->n_ghosts; i++)
+        free(c->ghosts[i].m);
+    c->n_ghosts = 0;
+}
+
+int ui_metrics_view_ghosts(const ui_app *a, const char **labels, int max)
+{
+    const struct ui_metrics_cache *c = a->metrics_cache;
+    int n = c ? c->n_ghosts : 0;
+    for (int i = 0; i < n && i < max; i++)
+        labels[i] = c->ghosts[i].label;
+    return n;
+}
+
+/* Follows a->metrics: a new generation pushes the mirrored run as a ghost. */
+static struct ui_metrics_cache *track_runs(ui_app *a)
+{
+    if (!a->metrics_cache && !(a->metrics_cache = calloc(1, sizeof *a->metrics_cache)))
+        return NULL;
+    struct ui_metrics_cache *c = a->metrics_cache;
+    if (c->have_gen && c->gen != a->metrics_gen && c->cur.n > 1) {
+        if (c->n_ghosts == UI_GHOSTS) {
+            free(c->ghosts[0].m);
+            memmove(c->ghosts, c->ghosts + 1, sizeof c->ghosts[0] * (UI_GHOSTS - 1));
+            c->n_ghosts--;
+        }
+        c->ghosts[c->n_ghosts++] = c->cur;
+        memset(&c->cur, 0, sizeof c->cur);
+        c->cap = 0;
+    } else if (c->have_gen && c->gen != a->metrics_gen) {
+        c->cur.n = 0;
+    }
+    c->gen = a->metrics_gen;
+    c->have_gen = true;
+    if (a->n_metrics > c->cap) {
+        ui_metric *m = realloc(c->cur.m, a->n_metrics * 2 * sizeof *m);
+        if (!m)
+            return c;
+        c->cur.m = m;
+        c->cap = a->n_metrics * 2;
+    }
+    if (a->n_metrics > c->cur.n)
+        memcpy(c->cur.m + c->cur.n, a->metrics + c->cur.n, (a->n_metrics - c->cur.n) * sizeof *c->cur.m);
+    c->cur.n = a->n_metrics;
+    const nn_trace *t = a->cur;
+    if (t && t->n_dropout > 0)
+        snprintf(c->cur.label, sizeof c->cur.label, "rate %.2f", (double)t->dropout[0].rate);
+    else if (!c->cur.label[0])
+        snprintf(c->cur.label, sizeof c->cur.label, "run %d", c->n_ghosts + 1);
+    return c;
+}
+
+/* Ghost curves: each earlier run's smoothed training curve, dim, labelled at its end. */
+static const unsigned ghost_hues[UI_GHOSTS] = {UI_OI_GREEN, UI_OI_YELLOW, UI_OI_VERMILLION, 0xBBBBBB};
+
+static void draw_ghosts(ui_app *a, SDL_Rect p, bool acc, long s0, long s1, float lo, float hi)
+{
+    const ui_theme *t = &a->theme;
+    const struct ui_metrics_cache *c = a->metrics_cache;
+    for (int g = 0; c && g < c->n_ghosts; g++) {
+        const ui_ghost *G = &c->ghosts[g];
+        SDL_Color col = ui_mix(t->bg, ui_rgb(ghost_hues[g]), 0.75f);
+        float ema = NAN;
+        int px = -1, py = 0;
+        for (size_t i = 0; i < G->n; i++) {
+            const ui_metric *m = &G->m[i];
+            float v = acc ? m->accuracy : m->loss;
+            if (!m->training || !isfinite(v) || m->step < s0 || m->step > s1)
+                continue;
+            ema = isnan(ema) ? v : 0.9f * ema + 0.1f * (v > hi ? hi : v);
+            int x = p.x + (int)((double)(m->step - s0) / (double)(s1 - s0) * (p.w - 1));
+            int y = p.y + p.h - 1 - (int)((ema - lo) / (hi - lo) * (float)(p.h - 1));
+            if (px >= 0)
+                ui_line(a->ren, px, py, x, y, col, t->line);
+            px = x;
+            py = y;
+        }
+    }
+}
+
+/* The runs' legend, over the curves: each earlier run, then the live one; top right for
+ * the loss (curves end low), bottom right for the accuracy (curves end high). */
+static void draw_ghost_legend(ui_app *a, SDL_Rect p, bool acc)
+{
+    const ui_theme *t = &a->theme;
+    const struct ui_metrics_cache *c = a->metrics_cache;
+    if (!c || c->n_ghosts == 0)
+        return;
+    int lh = t->font_small + 2, xr = p.x + p.w - 4;
+    int y = acc ? p.y + p.h - 4 - (c->n_ghosts + 1) * lh : p.y + 2;
+    for (int g = 0; g <= c->n_ghosts; g++, y += lh) {
+        bool live = g == c->n_ghosts;
+        SDL_Color col = live ? t->train : ui_mix(t->bg, ui_rgb(ghost_hues[g]), 0.75f);
+        char lab[48];
+        snprintf(lab, sizeof lab, live ? "%s (now)" : "%s", live ? c->cur.label : c->ghosts[g].label);
+        int w = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, col, lab, xr, y, UI_ALIGN_RIGHT, 0).x;
+        ui_line(a->ren, xr - w - 18, y + lh / 2, xr - w - 4, y + lh / 2, col, 2 * t->line);
+    }
+}
+
+/* The training batches' loss (or accuracy) with Dropout off, over the snapshots held
+ * (oldest first): what validation would have said of the same batches. */
+int ui_metrics_view_off(ui_app *a, long *steps, float *vals, bool acc, int max)
+{
+    int held = a->worker ? ui_worker_history(a->worker) : 0, n = 0;
+    for (int back = held - 1; back >= 0 && n < max; back--) {
+        ui_snap *s = ui_worker_acquire(a->worker, back);
+        if (!s)
+            continue;
+        const nn_trace *t = ui_snap_trace(s);
+        double v = acc ? t->accuracy_off : t->loss_off;
+        if (t->training && isfinite(v)) {
+            steps[n] = t->step;
+            vals[n++] = (float)v;
+        }
+        ui_snap_release(s);
+    }
+    return n;
+}
+
+/* The dropout-off values as a dotted purple line in the plot p. */
+static void draw_off(ui_app *a, SDL_Rect p, bool acc, long s0, long s1, float lo, float hi)
+{
+    static long steps[1024];   /* the UI thread only */
+    static float vals[1024];
+    int n = ui_metrics_view_off(a, steps, vals, acc, 1024);
+    SDL_Color c = ui_rgb(UI_OI_PURPLE);
+    float ema = NAN;
+    for (int i = 0; i < n; i++) {
+        if (steps[i] < s0 || steps[i] > s1)
+            continue;
+        float v = vals[i] > hi ? hi : vals[i];
+        ema = isnan(ema) ? v : 0.9f * ema + 0.1f * v;
+        int x = p.x + (int)((double)(steps[i] - s0) / (double)(s1 - s0) * (p.w - 1));
+        int y = p.y + p.h - 1 - (int)((ema - lo) / (hi - lo) * (float)(p.h - 1));
+        int d = (int)(3 * a->theme.scale) > 2 ? (int)(3 * a->theme.scale) : 2;
+        ui_fill(a->ren, (SDL_Rect){x - d / 2, y - d / 2, d, d}, c);
+    }
+}
+
 static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
 {
     const ui_theme *t = &a->theme;
     int n = (int)a->n_metrics;
-    char buf[96];
-    int th = ui_text_draw(a->text, UI_FONT_BOLD, t->font_small, t->text, title, r.x, r.y, 0, 0).y;
+    char buf[96], fit[160];
+    ui_text_fit(a->text, UI_FONT_BOLD, t->font_small, title, r.w, fit, sizeof fit);
+    int th = ui_text_draw(a->text, UI_FONT_BOLD, t->font_small, t->text, fit, r.x, r.y, 0, 0).y;
     SDL_Rect p = {r.x + (int)(30 * t->scale), r.y + th + 2, r.w - (int)(30 * t->scale),
                   r.h - th - 2 - t->font_small - 2};
     if (p.w < 20 || p.h < 20)
@@ -40,6 +218,12 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
             if (isfinite(m->val_loss) && m->val_loss > hi)
                 hi = m->val_loss;
         }
+        const struct ui_metrics_cache *gc = a->metrics_cache;
+        for (int g = 0; gc && g < gc->n_ghosts; g++)
+            for (size_t i = 0; i < gc->ghosts[g].n; i++)
+                if (gc->ghosts[g].m[i].training && isfinite(gc->ghosts[g].m[i].loss) &&
+                    gc->ghosts[g].m[i].loss > hi)
+                    hi = gc->ghosts[g].m[i].loss;
         if (hi <= 0)
             hi = 1;
         hi *= 1.05f;
@@ -60,6 +244,10 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
         return;
     }
     long s0 = a->metrics[0].step, s1 = a->metrics[n - 1].step;
+    const struct ui_metrics_cache *gc = a->metrics_cache;
+    for (int g = 0; gc && g < gc->n_ghosts; g++)   /* the earlier runs fit too */
+        if (gc->ghosts[g].n > 0 && gc->ghosts[g].m[gc->ghosts[g].n - 1].step > s1)
+            s1 = gc->ghosts[g].m[gc->ghosts[g].n - 1].step;
     if (s1 <= s0)
         s1 = s0 + 1;
     snprintf(buf, sizeof buf, "step %ld", s0);
@@ -69,6 +257,7 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
                  UI_ALIGN_RIGHT, 0);
 #define PX(step) (p.x + (int)((double)((step) - s0) / (double)(s1 - s0) * (p.w - 1)))
 #define PY(v) (p.y + p.h - 1 - (int)(((v) - lo) / (hi - lo) * (float)(p.h - 1)))
+    draw_ghosts(a, p, acc, s0, s1, lo, hi);
     /* Raw batch values, one point per pixel column at most. */
     SDL_Color dim = ui_mix(t->bg, t->train, 0.45f);
     int px = -1, py = 0, sx = -1, sy = 0;
@@ -81,6 +270,11 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
             continue;
         if (v > hi)
             v = hi;
+        if (!m->training) {   /* an inference pass: apart, a hollow square, not on the curve */
+            int d = (int)(6 * t->scale);
+            ui_frame(a->ren, (SDL_Rect){PX(m->step) - d / 2, PY(v) - d / 2, d, d}, t->text_dim, 1);
+            continue;
+        }
         ema = isnan(ema) ? v : 0.9f * ema + 0.1f * v;
         if (i % stride != 0 && i != n - 1)
             continue;
@@ -115,10 +309,13 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
         vy = y;
     }
     /* The step being shown when looking back. */
+    if (!acc)
+        draw_off(a, p, acc, s0, s1, lo, hi);
     if (a->history_back > 0 && a->cur) {
         int x = PX(a->cur->step);
         ui_line(a->ren, x, p.y, x, p.y + p.h - 1, t->box_selected, t->line);
     }
+    draw_ghost_legend(a, p, acc);
 #undef PX
 #undef PY
 }
@@ -127,13 +324,21 @@ void ui_metrics_view_draw(ui_app *a, SDL_Rect r)
 {
     const ui_theme *t = &a->theme;
     char title[160];
+    struct ui_metrics_cache *mc = track_runs(a);
+    char rate[48];
     if (a->status.pending > 0 || a->playing)
-        snprintf(title, sizeof title, "Metrics  %.1f steps/s", a->status.steps_per_sec);
+        snprintf(rate, sizeof rate, "%.1f steps/s", a->status.steps_per_sec);
     else
-        snprintf(title, sizeof title, "Metrics  paused");
+        snprintf(rate, sizeof rate, "paused");
+    if (mc && mc->n_ghosts > 0)
+        snprintf(title, sizeof title, "Metrics  %s  (%d earlier run%s, X clears)", rate, mc->n_ghosts,
+                 mc->n_ghosts == 1 ? "" : "s");
+    else
+        snprintf(title, sizeof title, "Metrics  %s", rate);
     SDL_Rect c = ui_panel(a, r, title);
     /* Legend, where the title leaves room for it. */
     int legend_w = ui_text_size(a->text, UI_FONT_SANS, t->font_small, "train (batch)", 0).x +
+                   ui_text_size(a->text, UI_FONT_SANS, t->font_small, "dropout off", 0).x +
                    ui_text_size(a->text, UI_FONT_SANS, t->font_small, "validation", 0).x +
                    (int)(40 * t->scale) + t->pad;
     int title_w = ui_text_size(a->text, UI_FONT_BOLD, t->font_normal, title, 0).x;
@@ -150,6 +355,12 @@ void ui_metrics_view_draw(ui_app *a, SDL_Rect r)
                      UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
     lx -= s.x + 4;
     ui_line(a->ren, lx - 16, ly, lx, ly, t->train, 2 * t->line);
+    lx -= 16 + t->pad;
+    s = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, "dropout off", lx, ly,
+                     UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
+    lx -= s.x + 4;
+    for (int k = 0; k < 3; k++)
+        ui_fill(a->ren, (SDL_Rect){lx - 14 + 5 * k, ly - 1, 3, 3}, ui_rgb(UI_OI_PURPLE));
 plots:;
 
     /* The numbers of the step the other panels show (its training step when an
@@ -173,11 +384,22 @@ plots:;
         snprintf(v2, sizeof v2, ", val %.1f%%", 100.0 * lastv->val_accuracy);
     }
     if (last) {
-        snprintf(lt, sizeof lt, "loss %.3f%s", (double)last->loss, v1);
+        if (a->cur && a->cur->step == last->step && isfinite(a->cur->loss_off))
+            snprintf(lt, sizeof lt, "loss %.3f (dropout off %.3f)%s", (double)last->loss,
+                     a->cur->loss_off, v1);
+        else
+            snprintf(lt, sizeof lt, "loss %.3f%s", (double)last->loss, v1);
         snprintf(at, sizeof at, "accuracy %.1f%%%s", 100.0 * last->accuracy, v2);
     } else {
         snprintf(lt, sizeof lt, "loss");
         snprintf(at, sizeof at, "accuracy");
+    }
+    if (ui_bn_view_layer(a) >= 0) {   /* a third column: the BN layer's moving statistics */
+        int third = (c.w - 2 * t->pad) / 3;
+        plot(a, (SDL_Rect){c.x, c.y, third, c.h}, false, lt);
+        plot(a, (SDL_Rect){c.x + third + t->pad, c.y, third, c.h}, true, at);
+        ui_bn_view_draw(a, (SDL_Rect){c.x + 2 * (third + t->pad), c.y, c.w - 2 * (third + t->pad), c.h});
+        return;
     }
     int half = (c.w - t->pad) / 2;
     plot(a, (SDL_Rect){c.x, c.y, half, c.h}, false, lt);

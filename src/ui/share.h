@@ -6,7 +6,7 @@
 
 #include "ui/state.h"
 
-/* Steps M records. */
+/* Steps T records. */
 #define UI_CLIP_STEPS 30
 
 /* W: queues the save (the worker writes it: ls_session_save_lesson) and says the name;

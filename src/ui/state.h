@@ -87,6 +87,7 @@ typedef struct ui_app {
     int speed_idx;
     int example;             /* -1 whole batch */
     int mask_dropout;        /* Dropout layer chosen with D for the mask view, -1: first */
+    int mask_mode;           /* mask view: 0 auto, else mask / gradients / keep frequency (M) */
     int history_back;        /* 0 live */
     int selected;            /* layer index, -1 none */
     bool presenter, help, quit;
@@ -130,6 +131,7 @@ typedef struct ui_app {
      * by its _forget function. NULL until then. */
     struct ui_batch_cache *batch_cache;
     struct ui_mask_cache *mask_cache;
+    struct ui_metrics_cache *metrics_cache;
 
     unsigned long long signature;   /* of what the last update saw */
 

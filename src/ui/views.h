@@ -19,10 +19,48 @@ void ui_lesson_view_draw(ui_app *a, SDL_Rect r);
 /* The course menu over the window (course_view.c). */
 void ui_course_view_draw(ui_app *a, SDL_Rect r);
 
+/* One row of the weight panel (graph box `box` of a->layout, for a->cur): the largest
+ * |dw| this step (nn_trace_change over the box's layers, the lesson's `last change`),
+ * the relative change ||dw|| / ||w||, and what is known of it. */
+typedef struct {
+    size_t params;
+    bool frozen, known;
+    double dw, rel;
+} ui_weights_row;
+ui_weights_row ui_weights_view_row(const ui_app *a, int box);
+
 /* The batch and mask views keep textures built from the snapshot (a->batch_cache,
  * a->mask_cache, created on their first draw; out of memory: drawn without). These free
  * them: when the renderer changes (the next draw rebuilds them) and with the app. */
 void ui_batch_view_forget(ui_app *a);
 void ui_mask_view_forget(ui_app *a);
+/* The mask view's mode as drawn (mask_internal.h's UI_MASK_*: a->mask_mode, or for auto
+ * the gradients beside the mask at batch size 1), and the one M moves to. */
+int ui_mask_view_mode(const ui_app *a);
+int ui_mask_view_next_mode(const ui_app *a);
+/* The metrics view keeps earlier runs (ended by a reset) as labelled ghost curves in
+ * a->metrics_cache: forget frees them (with the app), clear drops them (X); ghosts gives
+ * their labels ("rate 0.50"), oldest first, and returns how many. */
+void ui_metrics_view_forget(ui_app *a);
+/* Frozen BatchNormalization (bn_view.c, drawn by the metrics view when the model has
+ * one): the BN layer shown (the selected one if it is a BN, else the first; -1 none),
+ * its moving statistics over the snapshots held (oldest first, at most max points,
+ * returns how many), and the plot. */
+typedef struct {
+    long step;
+    float mean, var;        /* channel means of moving_mean and moving_variance */
+    bool frozen, batch_stats;
+} ui_bn_point;
+int ui_bn_view_layer(const ui_app *a);
+int ui_bn_view_series(ui_app *a, int layer, ui_bn_point *out, int max);
+void ui_bn_view_draw(ui_app *a, SDL_Rect r);
+/* Where the batch view draws example img's MC dropout bar (over the thumbnail's foot,
+ * scale_px high: 10 * theme scale); x = bar.x + p * (bar.w - 1) marks probability p. */
+SDL_Rect ui_batch_view_mc_bar(SDL_Rect img, int scale_px);
+void ui_metrics_view_clear(ui_app *a);
+int ui_metrics_view_ghosts(const ui_app *a, const char **labels, int max);
+/* The training batches' loss (acc: accuracy) with Dropout off over the snapshots held,
+ * oldest first, at most max; returns how many (nn_trace.loss_off). */
+int ui_metrics_view_off(ui_app *a, long *steps, float *vals, bool acc, int max);
 
 #endif

@@ -65,6 +65,9 @@ void fake_trace_free(nn_trace *t)
     free(t->labels);
     free(t->probs);
     free(t->pred);
+    free(t->mc_mean);
+    free(t->mc_spread);
+    free(t->mc_inference);
     free(t);
 }
 
@@ -80,6 +83,8 @@ static nn_trace *make(int batch, int units, float rate, bool training, long step
     t->accuracy = 1.0 - 0.5 * exp(-step / 30.0) - 0.05 * uni(rng);
     t->val_loss = step % 10 == 0 && step > 0 ? t->loss * 1.05 : NAN;
     t->val_accuracy = step % 10 == 0 && step > 0 ? t->accuracy * 0.98 : NAN;
+    t->loss_off = training ? t->loss * 0.8 : NAN;   /* dropout off: lower, as usual */
+    t->accuracy_off = training ? t->accuracy : NAN;
     t->lr = f ? f->lr : 1e-4f;
     t->batch = batch;
     t->n_dropout = 1;

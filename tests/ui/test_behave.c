@@ -477,7 +477,7 @@ static bool exists(const char *p)
 }
 
 /* Issue 13's keys in the window: W saves the state as a lesson (a fresh name, shown),
- * which reopens at the same step; M records the next 30 steps, one GIF frame each. */
+ * which reopens at the same step; T records the next 30 steps, one GIF frame each. */
 static void test_save_and_record(void **state)
 {
     (void)state;
@@ -508,7 +508,7 @@ static void test_save_and_record(void **state)
     assert_int_equal(live_steps(&again), 2);
     rig_free(&again);
     /* M: 30 steps, one frame each */
-    key(&r, SDLK_m, 0);
+    key(&r, SDLK_t, 0);
     assert_non_null(r.a->rec);
     assert_non_null(strstr(r.a->message, "ui-step2.gif"));
     for (int i = 0; i < 500 && r.a->rec; i++) {
