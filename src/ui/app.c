@@ -16,8 +16,9 @@
 
 static void say(ui_app *a, const char *fmt, const char *arg)
 {
-    snprintf(a->message, sizeof a->message, fmt, arg ? arg : "");
-    a->message_until = SDL_GetTicks() + 4000;
+    char msg[sizeof a->message];
+    snprintf(msg, sizeof msg, fmt, arg ? arg : "");
+    ui_say(a, msg);
 }
 
 ui_app *ui_app_create(SDL_Window *win, SDL_Renderer *ren, ui_worker *worker,
@@ -212,9 +213,10 @@ static void show_dropout(ui_app *a, int next)
     int pos, n = ui_dropout_count(a, next, &pos);
     const ui_graph_layer *L = &a->graph.layers[next];
     const char *src = L->masks < a->graph.n ? a->graph.layers[L->masks].name : "?";
-    snprintf(a->message, sizeof a->message, "Mask view: %s (Dropout %d of %d), over the outputs of %s",
-             L->name, pos + 1, n, src);
-    a->message_until = SDL_GetTicks() + 4000;
+    char msg[sizeof a->message];
+    snprintf(msg, sizeof msg, "Mask view: %s (Dropout %d of %d), over the outputs of %s", L->name,
+             pos + 1, n, src);
+    ui_say(a, msg);
 }
 
 /* D: the mask view moves to the next Dropout layer (after the last, the first). */
@@ -565,7 +567,7 @@ void ui_app_do(ui_app *a, ui_action_id act, int arg)
 {
     /* Each action belongs to one group; the group that knows it runs it. */
     static bool (*const groups[])(ui_app *, ui_action_id, int) = {
-        window_action, playback_action, graph_action, training_action, example_action,
+        ui_state_action, window_action, playback_action, graph_action, training_action, example_action,
         lesson_action};
     for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
         if (groups[i](a, act, arg))
@@ -727,8 +729,9 @@ void ui_app_draw(ui_app *a)
     };
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         SDL_Rect r = *(const SDL_Rect *)((const char *)L + views[i].off);
-        if (r.w > 0 && r.h > 0)
-            ui_report_panel(a->report, views[i].name, r, 0);
+        if (r.w <= 0 || r.h <= 0)
+            continue;   /* not shown (it shares a place with another: layout tabs) */
+        ui_report_panel(a->report, views[i].name, r, 0);
         views[i].draw(a, r);
     }
     /* The view a lesson step points at. */

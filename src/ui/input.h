@@ -44,6 +44,10 @@ typedef enum {
     UI_ACT_TOGGLE_GROUP,    /* arg: first layer of the group */
     UI_ACT_SELECT_EXAMPLE,  /* arg: example (-1: whole batch) */
     UI_ACT_SHOW_DROPOUT,    /* arg: a Dropout layer for the mask view */
+    /* panels sharing a place, messages */
+    UI_ACT_NEXT_PANEL,      /* Tab: the next of the panels sharing one place */
+    UI_ACT_MESSAGE_LOG,     /* L: show / hide the recent messages */
+    UI_ACT_SHOW_PANEL,      /* mouse, arg: a ui_tab */
     UI_ACT_COUNT
 } ui_action_id;
 

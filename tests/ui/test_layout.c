@@ -20,7 +20,143 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 
+#include "engine/trace.h"
+#include "ui/app.h"
+#include "ui/launch.h"
+#include "ui/report.h"
 #include "ui/text.h"
+
+/* ---- a window on a real session, drawn at several sizes ---- */
+
+typedef struct {
+    SDL_Surface *surf;
+    SDL_Renderer *ren;
+    ui_worker *w;
+    ui_app *a;
+    const ls_lesson *lesson;
+    ui_report rep;
+} win;
+
+/* The lesson tests/ui/NAME from the source tree. */
+static void lesson_file(const char *name, char *out, size_t n)
+{
+    const char *src = getenv("DROPSCOPE_SOURCE_DIR");
+    char rel[4200], err[512];
+    snprintf(rel, sizeof rel, "%s/%s", src && *src ? src : ".", name);
+    if (ui_resolve_lesson(rel, out, n, err, sizeof err) < 0)
+        fail_msg("%s", err);
+}
+
+static void win_size(win *v, int w, int h)
+{
+    SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    assert_non_null(surf);
+    SDL_Renderer *ren = SDL_CreateSoftwareRenderer(surf);
+    assert_non_null(ren);
+    if (v->a) {
+        char err[256];
+        assert_int_equal(ui_app_set_renderer(v->a, ren, err, sizeof err), 0);
+        SDL_DestroyRenderer(v->ren);
+        SDL_FreeSurface(v->surf);
+    }
+    v->surf = surf;
+    v->ren = ren;
+}
+
+static void win_open(win *v, const char *name, int w, int h)
+{
+    memset(v, 0, sizeof *v);
+    char path[4096], err[1024];
+    lesson_file(name, path, sizeof path);
+    win_size(v, w, h);
+    v->w = ui_launch(path, false, 0, &v->lesson, err, sizeof err);
+    if (!v->w)
+        fail_msg("ui_launch(%s): %s", path, err);
+    ui_app_options o = {.example = 0, .speed = 0};
+    v->a = ui_app_create(NULL, v->ren, v->w, v->lesson, &o, err, sizeof err);
+    if (!v->a)
+        fail_msg("ui_app_create: %s", err);
+    ui_worker_set_speed(v->w, 0);
+    v->a->report = &v->rep;
+}
+
+static void win_close(win *v)
+{
+    ui_app_destroy(v->a);
+    ui_worker_stop(v->w);
+    SDL_DestroyRenderer(v->ren);
+    SDL_FreeSurface(v->surf);
+}
+
+static void win_steps(win *v, long n)
+{
+    ui_cmd c = {.kind = UI_CMD_STEP, .n = n};
+    ui_worker_push(v->w, &c);
+    ui_worker_wait_idle(v->w);
+}
+
+/* Two frames, as the window draws them (the first measures the lesson text). */
+static void win_frame(win *v)
+{
+    for (int i = 0; i < 2; i++) {
+        ui_app_update(v->a);
+        ui_app_draw(v->a);
+        SDL_RenderPresent(v->ren);
+    }
+}
+
+static const ui_report_panel_rec *panel(const ui_report *r, const char *name)
+{
+    for (int i = 0; i < r->n_panels; i++)
+        if (!strcmp(r->panels[i].name, name))
+            return &r->panels[i];
+    return NULL;
+}
+
+static bool inside(SDL_Rect in, SDL_Rect out)
+{
+    SDL_Rect u;
+    return SDL_IntersectRect(&in, &out, &u) && u.w == in.w && u.h == in.h;
+}
+
+static void print_clips(const char *what, const ui_report *r)
+{
+    for (int i = 0; i < r->n_clipped; i++)
+        printf("# %s: cut in %s: %s\n", what, r->clipped[i].panel, r->clipped[i].text);
+}
+
+/* What a student must see whole at any size: every box of the graph (none scrolled
+ * away, each inside the graph panel), the Dropout's bracket to the layer it masks, the
+ * mask grid and its caption; no text of the graph or the mask view cut or outside its
+ * panel. */
+static void check_head_whole(win *v, const char *what)
+{
+    const ui_report *r = &v->rep;
+    const ui_layout *L = &v->a->layout;
+    print_clips(what, r);
+    const ui_report_panel_rec *g = panel(r, "graph"), *m = panel(r, "mask");
+    assert_non_null(g);
+    assert_non_null(m);
+    for (int i = 0; i < r->n_clipped; i++) {
+        assert_string_not_equal(r->clipped[i].panel, "graph");
+        assert_string_not_equal(r->clipped[i].panel, "mask");
+    }
+    assert_true(L->n_boxes >= 5);
+    /* The head: the boxes after the collapsed base (or the input). */
+    int head = 0;
+    for (int i = 0; i < L->n_boxes; i++)
+        if (L->boxes[i].group || !strcmp(v->a->graph.layers[L->boxes[i].first].type, "InputLayer"))
+            head = i + 1;
+    assert_true(L->n_boxes - head >= 5);
+    for (int i = head; i < L->n_boxes; i++) {
+        if (L->boxes[i].rect.w <= 0)
+            fail_msg("%s: box %d (%s) not drawn", what, i,
+                     v->a->graph.layers[L->boxes[i].first].name);
+        assert_true(inside(L->boxes[i].rect, g->rect));
+    }
+    assert_true(L->dropout_box >= 0 && L->source_box >= 0 && L->dropout_box != L->source_box);
+    assert_true(L->units > 0 && inside(L->grid, m->rect));
+}
 
 static const char *const words[] = {"dropout", "masks", "units", "of", "the", "frozen", "base",
                                     "a", "gradient", "scale", "Keras", "is", "1/(1-rate)"};
@@ -147,6 +283,222 @@ static void test_layout_lines(void **state)
     text_rig_close(&r);
 }
 
+/* Presenter mode and the desk at 800x600 .. 1920x1080 (issue 11, "Classroom use"):
+ * the head whole everywhere; in presenter mode every line of text at least 1/30 of the
+ * window's height, and only the graph, the mask and one tabbed place (the lesson) on
+ * screen. Before: at 800x600 dense_1's shape read "(None, ..." and the Dropout box was
+ * scrolled off; at 1920x1080 presenter text was 17 px high. */
+static void test_sizes_head_whole(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{800, 600}, {1280, 800}, {1600, 1000}, {1920, 1080}};
+    static const char *const lessons[] = {"tests/ui/ui.lesson", "tests/ui/two_dropouts.lesson"};
+    for (size_t l = 0; l < sizeof lessons / sizeof lessons[0]; l++) {
+        win v;
+        win_open(&v, lessons[l], 800, 600);
+        win_steps(&v, 3);
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+            for (int pres = 0; pres < 2; pres++) {
+                int W = sizes[i][0], H = sizes[i][1];
+                char what[160];
+                snprintf(what, sizeof what, "%s %dx%d%s", lessons[l], W, H, pres ? " presenter" : "");
+                win_size(&v, W, H);
+                v.a->presenter = pres;
+                win_frame(&v);
+                check_head_whole(&v, what);
+                printf("# %s: smallest line %d px, %d panels, graph %d px wide\n", what,
+                       v.rep.min_text_px, v.rep.n_panels, panel(&v.rep, "graph")->rect.w);
+                if (pres) {
+                    assert_true(v.rep.min_text_px >= (H + 29) / 30);
+                    assert_non_null(panel(&v.rep, "lesson"));
+                    assert_null(panel(&v.rep, "metrics"));
+                    assert_null(panel(&v.rep, "weights"));
+                    assert_null(panel(&v.rep, "batch"));
+                }
+                if (H >= 800 && !pres) {   /* the desk has room for every panel */
+                    assert_non_null(panel(&v.rep, "weights"));
+                    assert_non_null(panel(&v.rep, "metrics"));
+                }
+            }
+        win_close(&v);
+    }
+}
+
+/* Tab cycles the panels sharing a place, clicking a tab shows its panel, and a lesson
+ * step pointing at a hidden panel brings it forward. */
+static void test_tabs(void **state)
+{
+    (void)state;
+    win v;
+    win_open(&v, "tests/ui/ui.lesson", 1920, 1080);
+    win_steps(&v, 2);
+    v.a->presenter = true;
+    win_frame(&v);
+    const char *order[] = {"metrics", "weights", "batch", "lesson"};
+    for (int i = 0; i < 4; i++) {
+        SDL_Event e;
+        memset(&e, 0, sizeof e);
+        e.type = SDL_KEYDOWN;
+        e.key.keysym.sym = SDLK_TAB;
+        ui_app_event(v.a, &e);
+        win_frame(&v);
+        int shown = 0;
+        for (int k = 0; k < 4; k++)
+            shown += panel(&v.rep, order[k]) != NULL;
+        assert_int_equal(shown, 1);
+        assert_non_null(panel(&v.rep, order[i]));
+        check_head_whole(&v, order[i]);
+    }
+    /* A click on the "Batch" tab. */
+    const ui_layout *L = &v.a->layout;
+    int k = 0;
+    while (k < L->n_tabs && L->tab_list[k] != UI_TAB_BATCH)
+        k++;
+    assert_true(k < L->n_tabs);
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_MOUSEBUTTONDOWN;
+    e.button.button = SDL_BUTTON_LEFT;
+    e.button.x = L->tab_rects[k].x + L->tab_rects[k].w / 2;
+    e.button.y = L->tab_rects[k].y + L->tab_rects[k].h / 2;
+    ui_app_event(v.a, &e);
+    win_frame(&v);
+    assert_non_null(panel(&v.rep, "batch"));
+    assert_null(panel(&v.rep, "lesson"));
+    /* A lesson's focus on the metrics brings them forward. */
+    v.a->focus = UI_FOCUS_METRICS;
+    win_frame(&v);
+    assert_non_null(panel(&v.rep, "metrics"));
+    win_close(&v);
+}
+
+static void press(win *v, SDL_Keycode k)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_KEYDOWN;
+    e.key.keysym.sym = k;
+    ui_app_event(v->a, &e);
+}
+
+static bool same_rgb(SDL_Color a, SDL_Color b)
+{
+    return a.r == b.r && a.g == b.g && a.b == b.b;
+}
+
+/* Pixels of colour c inside r. */
+static int count_colour(win *v, SDL_Rect r, SDL_Color c)
+{
+    int n = 0;
+    for (int y = r.y; y < r.y + r.h; y++)
+        for (int x = r.x; x < r.x + r.w; x++) {
+            Uint32 p = ((Uint32 *)((Uint8 *)v->surf->pixels + (size_t)y * v->surf->pitch))[x];
+            SDL_Color q;
+            SDL_GetRGBA(p, v->surf->format, &q.r, &q.g, &q.b, &q.a);
+            n += same_rgb(q, c);
+        }
+    return n;
+}
+
+/* The graph and the mask are one picture: dense_1's box (the layer the Dropout masks)
+ * carries the mask in miniature, inside the box, its dropped units in the cross colour:
+ * as many as the engine dropped for the example shown (nn_trace_dropped), a pixel square
+ * each; in inference none. */
+static void test_graph_mini_mask(void **state)
+{
+    (void)state;
+    static const int sizes[][3] = {{1280, 800, 0}, {800, 600, 0}, {1920, 1080, 1}};
+    win v;
+    win_open(&v, "tests/ui/ui.lesson", 1280, 800);
+    win_steps(&v, 3);
+    for (int s = 0; s < 3; s++) {
+        win_size(&v, sizes[s][0], sizes[s][1]);
+        v.a->presenter = sizes[s][2];
+        for (int e = 0; e < 20; e += 7) {
+            v.a->example = e;
+            win_frame(&v);
+            const ui_layout *L = &v.a->layout;
+            assert_true(L->mini.w > 0 && L->source_box >= 0);
+            assert_true(inside(L->mini, L->boxes[L->source_box].rect));
+            assert_string_equal(v.a->graph.layers[L->boxes[L->source_box].first].name, "dense_1");
+            long dropped = (long)nn_trace_dropped(v.a->cur, 0, e);
+            assert_true(dropped > 100 && dropped < 320);   /* rate 0.2 of 1,024 */
+            int px = count_colour(&v, L->mini, v.a->theme.cross);
+            assert_int_equal(px, dropped * L->mini_pitch * L->mini_pitch);
+        }
+    }
+    ui_cmd c = {.kind = UI_CMD_MODE, .flag = false};
+    ui_worker_push(v.w, &c);
+    win_steps(&v, 1);
+    v.a->example = 0;
+    win_frame(&v);
+    assert_false(v.a->cur->training);
+    assert_true(v.a->layout.mini.w > 0);
+    assert_int_equal(count_colour(&v, v.a->layout.mini, v.a->theme.cross), 0);
+    win_close(&v);
+}
+
+/* Defect 7: messages were cut ("Inference mode: Dropout passes e...") and gone after 4 s.
+ * Now every message is whole (wrapped, nothing cut anywhere in the frame) at 800x600 and
+ * in presenter mode, and L lists the recent ones, newest first, after they are gone. */
+static void test_messages_whole_and_log(void **state)
+{
+    (void)state;
+    win v;
+    win_open(&v, "tests/ui/ui.lesson", 800, 600);
+    win_frame(&v);
+    press(&v, SDLK_i);   /* "Inference mode: Dropout passes everything through" */
+    const char *first = "Inference mode: Dropout passes everything through";
+    assert_string_equal(v.a->message, first);
+    ui_say(v.a, "inception_v3: RANDOM weights (file not found: /home/student/weights/"
+                "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5); the base computes "
+                "nothing a pretrained network would");
+    for (int pres = 0; pres < 2; pres++) {
+        v.a->presenter = pres;
+        win_frame(&v);
+        print_clips("message", &v.rep);
+        const ui_report_panel_rec *m = panel(&v.rep, "message");
+        assert_non_null(m);
+        assert_true(inside(m->rect, (SDL_Rect){0, 0, 800, 600}));
+        assert_true(m->rect.h >= 2 * v.rep.min_text_px);   /* wrapped: two lines or more */
+        for (int i = 0; i < v.rep.n_clipped; i++) {
+            assert_string_not_equal(v.rep.clipped[i].panel, "message");
+            assert_string_not_equal(v.rep.clipped[i].panel, "bar");
+        }
+    }
+    v.a->presenter = false;
+    /* 4 s later the message is gone from the screen, not from the log. */
+    v.a->message_until = SDL_GetTicks() - 1;
+    win_frame(&v);
+    assert_null(panel(&v.rep, "message"));
+    press(&v, SDLK_l);
+    win_frame(&v);
+    assert_true(v.a->show_log);
+    assert_non_null(panel(&v.rep, "log"));
+    assert_int_equal(v.a->n_log, 2);
+    assert_non_null(strstr(ui_log_get(v.a, 0)->text, "computes nothing a pretrained"));
+    assert_string_equal(ui_log_get(v.a, 1)->text, first);
+    assert_null(ui_log_get(v.a, 2));
+    for (int i = 0; i < v.rep.n_clipped; i++)
+        assert_string_not_equal(v.rep.clipped[i].panel, "log");
+    press(&v, SDLK_ESCAPE);   /* Esc closes the log (and only the log) */
+    assert_false(v.a->show_log);
+    press(&v, SDLK_l);
+    press(&v, SDLK_l);
+    assert_false(v.a->show_log);
+    /* The ring keeps the newest UI_LOG_MAX. */
+    char msg[64];
+    for (int i = 0; i < UI_LOG_MAX + 5; i++) {
+        snprintf(msg, sizeof msg, "message %d", i);
+        ui_say(v.a, msg);
+    }
+    assert_int_equal(v.a->n_log, UI_LOG_MAX);
+    snprintf(msg, sizeof msg, "message %d", UI_LOG_MAX + 4);
+    assert_string_equal(ui_log_get(v.a, 0)->text, msg);
+    assert_string_equal(ui_log_get(v.a, UI_LOG_MAX - 1)->text, "message 5");
+    win_close(&v);
+}
+
 int main(void)
 {
     SDL_setenv("SDL_VIDEODRIVER", "dummy", 1);
@@ -157,6 +509,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_linear),
         cmocka_unit_test(test_layout_lines),
+        cmocka_unit_test(test_sizes_head_whole),
+        cmocka_unit_test(test_tabs),
+        cmocka_unit_test(test_graph_mini_mask),
+        cmocka_unit_test(test_messages_whole_and_log),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
