@@ -222,16 +222,15 @@ static void draw_layer(ui_app *a, ui_box *b, SDL_Rect r, int x, int y, int inner
     const ui_theme *t = &a->theme;
     const ui_graph_layer *L = &a->graph.layers[b->first];
     int line = ui_box_line(t), w = r.w - 2 * t->pad;
-    char fit[160];
     int nw = ui_text_size(a->text, UI_FONT_BOLD, t->font_normal, L->name, 0).x;
     int tw = ui_text_size(a->text, UI_FONT_SANS, t->font_small, L->type, 0).x;
-    bool type = nw + t->pad + tw <= inner;   /* the name comes first */
-    ui_text_fit(a->text, UI_FONT_BOLD, t->font_normal, L->name, inner, fit, sizeof fit);
-    ui_text_draw(a->text, UI_FONT_BOLD, t->font_normal, t->text, fit, x, y, 0, 0);
+    bool type = nw + t->pad + tw <= inner;   /* the name comes first, whole (wrapped) */
+    ui_text_draw(a->text, UI_FONT_BOLD, t->font_normal, t->text, L->name, x, y, 0,
+                 nw > inner ? inner : 0);
     if (type)
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, L->type, x + inner,
                      y + (t->font_normal - t->font_small), UI_ALIGN_RIGHT, 0);
-    y += ui_box_head(t);
+    y += ui_box_name_height(a, b, r.w);
     y = draw_shape_line(a, b, r, x, y);
     if (b->frozen) {
         int used = ui_text_draw(a->text, UI_FONT_MONO, t->font_small, t->padlock, "trainable=False",

@@ -295,9 +295,10 @@ static void draw_no_step(ui_app *a)
     }
     ui_text_draw(a->text, UI_FONT_BOLD, t->font_large, t->text, "No step yet",
                  grid.x + grid.w / 2, grid.y + grid.h / 2 - t->font_large, UI_ALIGN_CENTER, 0);
-    ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text,
-                 "Space: train   S: one step", grid.x + grid.w / 2,
-                 grid.y + grid.h / 2 + t->pad, UI_ALIGN_CENTER, 0);
+    const char *how = "Space: train   S: one step";   /* wrapped when the grid is narrow */
+    int hw = ui_text_size(a->text, UI_FONT_SANS, t->font_normal, how, 0).x > grid.w ? grid.w : 0;
+    ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text, how, grid.x + grid.w / 2,
+                 grid.y + grid.h / 2 + t->pad, UI_ALIGN_CENTER, hw);
 }
 
 /* One example: brightness = activation; dropped units dark and crossed. */

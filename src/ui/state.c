@@ -292,6 +292,16 @@ int ui_box_mini_height(const ui_app *a, int units, int *pitch, int *cols)
     return rows * p > two ? rows * p : two;
 }
 
+int ui_box_name_height(ui_app *a, const ui_box *b, int w)
+{
+    const ui_theme *t = &a->theme;
+    const char *name = a->graph.layers[b->first].name;
+    int inner = ui_box_inner(a, b, w);
+    if (b->group || ui_text_size(a->text, UI_FONT_BOLD, t->font_normal, name, 0).x <= inner)
+        return ui_box_head(t);
+    return ui_text_size(a->text, UI_FONT_BOLD, t->font_normal, name, inner).y + 2;
+}
+
 int ui_box_height(ui_app *a, const ui_box *b, int w)
 {
     const ui_theme *t = &a->theme;
@@ -303,7 +313,7 @@ int ui_box_height(ui_app *a, const ui_box *b, int w)
         lines += !ui_box_count_inline(a, b, w) + 1 + a->graph.layers[b->first].random_weights;
     else
         lines += b->frozen;
-    int h = ui_box_head(t) + lines * line + t->pad;
+    int h = ui_box_name_height(a, b, w) + lines * line + t->pad;
     if (!b->group && ui_box_is_source(a, b)) {
         int p, c;
         h += ui_box_mini_height(a, ui_mask_units(a), &p, &c) + t->pad / 2;
@@ -342,10 +352,32 @@ static int graph_need(ui_app *a, int gw)
     return need;
 }
 
+/* The graph width every layer's name needs on its box's first line (at most hi). */
+static int names_width(ui_app *a, int hi)
+{
+    const ui_theme *t = &a->theme;
+    const ui_layout *L = &a->layout;
+    int need = 0;
+    for (int i = 0; i < L->n_boxes; i++) {
+        const ui_box *b = &L->boxes[i];
+        if (b->group)
+            continue;
+        int w = ui_text_size(a->text, UI_FONT_BOLD, t->font_normal, a->graph.layers[b->first].name, 0).x;
+        int box = w + 2 * t->pad + (b->frozen ? (int)(t->font_normal * 1.1f) + t->pad : 0);
+        if (box > need)
+            need = box;
+    }
+    need += 2 * t->pad + ui_graph_margin(a) + 2;
+    return need < hi ? need : hi;
+}
+
 /* The narrowest graph width in lo..hi whose boxes fit in height h (hi when none). */
 static int graph_width(ui_app *a, int lo, int hi, int h)
 {
     int step = a->w / 100 > 4 ? a->w / 100 : 4;
+    int names = names_width(a, hi);
+    if (lo < names)
+        lo = names;
     for (int gw = lo; gw < hi; gw += step)
         if (graph_need(a, gw) <= h)
             return gw;
@@ -431,6 +463,11 @@ static bool layout_desk(ui_app *a, int bar_h, bool tabbed)
         gw = W / 3;
     int rw = W - gw - cw;
     int gh = body;
+    int names = names_width(a, W * 36 / 100);
+    if (gw < names) {   /* every name whole: the mask gives the width */
+        cw -= names - gw;
+        gw = names;
+    }
     if (!tabbed) {
         int wh = weights_need(a);
         if (wh < body * 22 / 100)

@@ -208,6 +208,8 @@ bool ui_box_count_inline(ui_app *a, const ui_box *b, int w);
 bool ui_box_is_source(const ui_app *a, const ui_box *b);
 /* Height of the miniature's area, units cells of the shown Dropout; pitch in *pitch. */
 int ui_box_mini_height(const ui_app *a, int units, int *pitch, int *cols);
+/* Height of a box's name line: one, or the lines a name wider than the box wraps to. */
+int ui_box_name_height(ui_app *a, const ui_box *b, int w);
 /* Height of box b drawn w wide. */
 int ui_box_height(ui_app *a, const ui_box *b, int w);
 /* Width right of the boxes kept for the Dropout's "masks" bracket (0: no Dropout). */
