@@ -330,6 +330,8 @@ static entry *lookup(ui_text *t, int font, int size, SDL_Color c, const char *s,
     bool multi = multi_line(s, wrap);
     if (multi)   /* a layout holds no pixels: one per colour would be waste */
         c = (SDL_Color){0, 0, 0, 0};
+    if (c.a == 0)   /* invisible: measured only */
+        c = (SDL_Color){0, 0, 0, 0};
     uint64_t h = hash_key(font, size, c, wrap, s);
     entry **b = &t->buckets[h % t->n_buckets];
     for (entry *e = *b; e; e = e->next) {
@@ -354,6 +356,13 @@ static entry *lookup(ui_text *t, int font, int size, SDL_Color c, const char *s,
     TTF_Font *f = len ? get_font(t, font, size) : NULL;
     if (f && multi) {
         layout_lines(t, f, e);
+    } else if (f && c.a == 0) {   /* a measurement only (ui_text_size): no pixels */
+        int w = 0, h = 0;
+        t->work += len;
+        if (TTF_SizeUTF8(f, s, &w, &h) == 0) {
+            e->w = w;
+            e->h = h;
+        }
     } else if (f) {
         SDL_Surface *surf = TTF_RenderUTF8_Blended(f, s, c);
         t->renders++;
@@ -480,15 +489,8 @@ SDL_Point ui_text_size(ui_text *t, ui_font_kind f, int size, const char *s, int 
     TTF_Font *font = get_font(t, f, size < 4 ? 4 : size > 200 ? 200 : size);
     if (!font)
         return p;
-    if (!multi_line(s, wrap)) {
-        int w = 0, h = 0;
-        t->work += strlen(s);
-        if (TTF_SizeUTF8(font, s, &w, &h) == 0) {
-            p.x = w;
-            p.y = h;
-        }
-        return p;
-    }
+    /* Kept like a texture but without one (colour alpha 0): the views measure the same
+     * strings every frame, and shaping them each time cost milliseconds. */
     SDL_Color none = {0, 0, 0, 0};
     entry *e = lookup(t, f, size, none, s, wrap);
     if (e) {
