@@ -21,6 +21,7 @@
 #include <SDL_ttf.h>
 
 #include "engine/trace.h"
+#include "rig.h"
 #include "ui/app.h"
 #include "ui/launch.h"
 #include "ui/report.h"
@@ -82,17 +83,12 @@ static void win_open(win *v, const char *name, int w, int h)
 
 static void win_close(win *v)
 {
-    ui_app_destroy(v->a);
-    ui_worker_stop(v->w);
-    SDL_DestroyRenderer(v->ren);
-    SDL_FreeSurface(v->surf);
+    rig_close_all(v->a, v->w, v->ren, v->surf);
 }
 
 static void win_steps(win *v, long n)
 {
-    ui_cmd c = {.kind = UI_CMD_STEP, .n = n};
-    ui_worker_push(v->w, &c);
-    ui_worker_wait_idle(v->w);
+    rig_run_steps(v->w, n);
 }
 
 /* Two frames, as the window draws them (the first measures the lesson text). */

@@ -24,6 +24,7 @@
 
 #include "engine/trace.h"
 #include "fake_trace.h"
+#include "rig.h"
 #include "ui/app.h"
 #include "ui/launch.h"
 
@@ -100,17 +101,12 @@ static void rig_fake(rig *r, int w, int h, const fake_options *fo)
 
 static void rig_free(rig *r)
 {
-    ui_app_destroy(r->a);
-    ui_worker_stop(r->w);
-    SDL_DestroyRenderer(r->ren);
-    SDL_FreeSurface(r->surf);
+    rig_close_all(r->a, r->w, r->ren, r->surf);
 }
 
 static void steps(rig *r, long n)
 {
-    ui_cmd c = {.kind = UI_CMD_STEP, .n = n};
-    ui_worker_push(r->w, &c);
-    ui_worker_wait_idle(r->w);
+    rig_run_steps(r->w, n);
 }
 
 static void frame(rig *r)
