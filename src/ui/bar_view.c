@@ -229,58 +229,103 @@ void ui_bar_view_draw(ui_app *a, SDL_Rect r)
     draw_log(a);
 }
 
+/* The key table's entries F1 lists: each action once (alternative keys left out). */
+static bool help_listed(const ui_key *k, int i)
+{
+    return k[i].label[0] && k[i].what[0] &&
+           !(i > 0 && k[i - 1].act == k[i].act && k[i - 1].arg == k[i].arg);
+}
+
+/* Lays the entries from index `from` out in ncols columns of width colw from (x0, y0)
+ * down to ybot, each description wrapped beside its key; draws when draw is set.
+ * Returns the index of the first entry left for another page (n: all placed). */
+static int help_flow(ui_app *a, const ui_key *k, int n, int from, int x0, int y0, int ybot,
+                     int colw, int keyw, int ncols, bool draw)
+{
+    const ui_theme *t = &a->theme;
+    int col = 0, y = y0;
+    for (int i = from; i < n; i++) {
+        if (!help_listed(k, i))
+            continue;
+        int h = ui_text_size(a->text, UI_FONT_SANS, t->font_normal, k[i].what, colw - keyw).y;
+        if (y + h > ybot && y > y0) {
+            col++;
+            y = y0;
+        }
+        if (col >= ncols)
+            return i;
+        int x = x0 + col * (colw + t->pad);
+        if (draw) {
+            ui_text_draw(a->text, UI_FONT_MONO, t->font_normal, t->accent, k[i].label, x, y, 0, 0);
+            ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text, k[i].what, x + keyw, y, 0,
+                         colw - keyw);
+        }
+        y += h + t->pad / 3;
+    }
+    return n;
+}
+
 void ui_help_view_draw(ui_app *a, SDL_Rect r)
 {
     const ui_theme *t = &a->theme;
-    SDL_SetRenderDrawBlendMode(a->ren, SDL_BLENDMODE_BLEND);
     ui_report_panel(a->report, "help", r, a->cur ? a->cur->step : 0);
+    SDL_SetRenderDrawBlendMode(a->ren, SDL_BLENDMODE_BLEND);
     SDL_Color shade = t->bg;
     shade.a = 215;
     ui_fill(a->ren, r, shade);
     int n;
     const ui_key *k = ui_keys(&n);
-    int shown = 0;
-    for (int i = 0; i < n; i++)
-        shown += k[i].label[0] && k[i].what[0] && (i == 0 || k[i - 1].act != k[i].act || k[i - 1].arg != k[i].arg);
-    int lh = t->font_normal + t->font_normal / 2;
-    int per_col = (shown + 1) / 2;
-    int pw = r.w * 80 / 100, ph = per_col * lh + 4 * t->font_title;
-    if (ph > r.h - 2 * t->pad)
-        ph = r.h - 2 * t->pad;
-    SDL_Rect p = {r.x + (r.w - pw) / 2, r.y + (r.h - ph) / 2, pw, ph};
+    SDL_Rect p = {r.x + t->pad, r.y + t->pad, r.w - 2 * t->pad, r.h - 2 * t->pad};
+    if (!t->presenter && r.w > 900)   /* at the desk a framed card, when there is room */
+        p = (SDL_Rect){r.x + r.w / 10, r.y + t->pad, r.w * 8 / 10, r.h - 2 * t->pad};
     ui_fill(a->ren, p, t->panel);
     ui_frame(a->ren, p, t->accent, 2);
-    ui_text_draw(a->text, UI_FONT_BOLD, t->font_title, t->text, "Keys (F1 or Esc to close)",
-                 p.x + p.w / 2, p.y + t->pad, UI_ALIGN_CENTER, 0);
-    int y0 = p.y + t->pad + t->font_title * 2;
-    /* Keys as wide as the widest label; what each does fitted into the rest of its column
-     * (at the smallest window the longest descriptions ran into the next column). */
-    int colw = (p.w - 3 * t->pad) / 2, keyw = 0;
+    const char *title = "Keys (F1 or Esc to close)";
+    int tw = ui_text_size(a->text, UI_FONT_BOLD, t->font_title, title, 0).x > p.w / 2 ? p.w / 2 : 0;
+    int th = ui_text_draw(a->text, UI_FONT_BOLD, t->font_title, t->text, title, p.x + t->pad,
+                          p.y + t->pad / 2, 0, tw).y;
+    const char *mouse = "Mouse: click a layer to select it, the frozen base to open it, a thumbnail, "
+                        "a tab or a Dropout tab to show it; the wheel scrolls.";
+    int mh = ui_text_size(a->text, UI_FONT_SANS, t->font_small, mouse, p.w - 2 * t->pad).y;
+    int y0 = p.y + t->pad + th, ybot = p.y + p.h - mh - t->pad;
+    /* Keys as wide as the widest label; what each does wrapped beside it, in as few
+     * columns as hold them all (nothing is cut: at presenter size it takes three). */
+    int keyw = 0;
     for (int i = 0; i < n; i++) {
         int w = ui_text_size(a->text, UI_FONT_MONO, t->font_normal, k[i].label, 0).x;
-        if (k[i].what[0] && w > keyw)
+        if (help_listed(k, i) && w > keyw)
             keyw = w;
     }
     keyw += t->pad;
-    int j = 0;
-    for (int i = 0; i < n; i++) {
-        if (!k[i].label[0] || !k[i].what[0])
-            continue;
-        if (i > 0 && k[i - 1].act == k[i].act && k[i - 1].arg == k[i].arg)
-            continue;   /* alternative key, same action: listed once */
-        int col = j / per_col, row = j % per_col;
-        int x = p.x + t->pad + col * (colw + t->pad), y = y0 + row * lh;
-        char fit[160];
-        ui_text_draw(a->text, UI_FONT_MONO, t->font_normal, t->accent, k[i].label, x, y, 0, 0);
-        ui_text_fit(a->text, UI_FONT_SANS, t->font_normal, k[i].what, colw - keyw, fit, sizeof fit);
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text, fit, x + keyw, y, 0, 0);
-        j++;
+    /* In as few columns (up to 3) as hold them all; else pages (Left/Right). */
+    int ncols = 2, colw = 0, x0 = p.x + t->pad;
+    for (; ncols <= 3; ncols++) {
+        colw = (p.w - (ncols + 1) * t->pad) / ncols;
+        if (help_flow(a, k, n, 0, x0, y0, ybot, colw, keyw, ncols, false) == n)
+            break;
     }
-    char mouse[256];
-    ui_text_fit(a->text, UI_FONT_SANS, t->font_small,
-                "Mouse: click a layer to select it, the frozen base to open it, a thumbnail or a "
-                "Dropout tab to show its mask; the wheel scrolls.",
-                p.w - 2 * t->pad, mouse, sizeof mouse);
-    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, mouse, p.x + p.w / 2,
-                 p.y + p.h - t->pad, UI_ALIGN_CENTER | UI_ALIGN_BOTTOM, 0);
+    if (ncols > 3)
+        ncols = 3;
+    colw = (p.w - (ncols + 1) * t->pad) / ncols;
+    int start[16] = {0}, pages = 0;
+    for (int from = 0; from < n && pages < 16;) {
+        start[pages++] = from;
+        int next = help_flow(a, k, n, from, x0, y0, ybot, colw, keyw, ncols, false);
+        from = next > from ? next : n;
+    }
+    if (pages == 0)
+        pages = 1;
+    if (a->help_page >= pages)
+        a->help_page = pages - 1;
+    if (a->help_page < 0)
+        a->help_page = 0;
+    help_flow(a, k, n, start[a->help_page], x0, y0, ybot, colw, keyw, ncols, true);
+    if (pages > 1) {
+        char pg[64];
+        snprintf(pg, sizeof pg, "page %d of %d: Left/Right", a->help_page + 1, pages);
+        ui_text_draw(a->text, UI_FONT_BOLD, t->font_small, t->val, pg, p.x + p.w - t->pad,
+                     p.y + t->pad / 2, UI_ALIGN_RIGHT, 0);
+    }
+    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, mouse, p.x + t->pad,
+                 p.y + p.h - mh - t->pad / 2, 0, p.w - 2 * t->pad);
 }

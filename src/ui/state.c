@@ -117,6 +117,14 @@ bool ui_state_action(ui_app *a, ui_action_id act, int arg)
     case UI_ACT_MESSAGE_LOG:
         a->show_log = !a->show_log;
         break;
+    case UI_ACT_HIST_BACK:   /* with the keys shown: their pages */
+    case UI_ACT_HIST_FWD:
+        if (!a->help)
+            return false;
+        a->help_page += act == UI_ACT_HIST_FWD ? 1 : -1;
+        if (a->help_page < 0)
+            a->help_page = 0;
+        break;
     case UI_ACT_HELP:   /* Esc closes the log first */
         if (arg < 0 && a->show_log) {
             a->show_log = false;

@@ -118,6 +118,7 @@ typedef struct ui_app {
     int selected;            /* layer index, -1 none */
     bool presenter, help, quit;
     bool show_log;           /* the message log (L) is open */
+    int help_page;           /* page of the key list shown (F1) when it takes several */
     ui_tab tab;              /* the panel chosen to show where panels share a place */
     bool *open_group;        /* per layer: the group starting here is opened */
     int n_open;

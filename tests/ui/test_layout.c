@@ -528,6 +528,47 @@ static void test_messages_whole_and_log(void **state)
     win_close(&v);
 }
 
+/* F1 at 800x600 and in presenter mode: every key and what it does, whole (wrapped,
+ * in as many columns as they need), the presenter's lines at their size. Before, the
+ * descriptions were cut to their column and at presenter size the rows ran off the
+ * screen. With DS_UI_SHOTS=DIR the frames are left there. */
+static void test_help_whole(void **state)
+{
+    (void)state;
+    static const int sizes[][3] = {{800, 600, 0}, {800, 600, 1}, {1280, 800, 1}, {1920, 1080, 1}};
+    win v;
+    win_open(&v, "tests/ui/ui.lesson", 800, 600);
+    press(&v, SDLK_F1);
+    for (int i = 0; i < 4; i++) {
+        win_size(&v, sizes[i][0], sizes[i][1]);
+        v.a->presenter = sizes[i][2];
+        win_frame(&v);
+        char what[64];
+        snprintf(what, sizeof what, "help %dx%d%s", sizes[i][0], sizes[i][1], sizes[i][2] ? " presenter" : "");
+        print_clips(what, &v.rep);
+        assert_non_null(panel(&v.rep, "help"));
+        for (int c = 0; c < v.rep.n_clipped; c++)
+            assert_string_not_equal(v.rep.clipped[c].panel, "help");
+        if (sizes[i][2])
+            assert_true(v.rep.min_text_px >= (sizes[i][1] + 29) / 30);
+        /* Where it takes pages, Right shows the next (and so up to the last). */
+        for (int pg = 0; pg < 6; pg++) {
+            press(&v, SDLK_RIGHT);
+            win_frame(&v);
+            for (int c = 0; c < v.rep.n_clipped; c++)
+                assert_string_not_equal(v.rep.clipped[c].panel, "help");
+        }
+        const char *dir = getenv("DS_UI_SHOTS");
+        if (dir && *dir) {
+            char path[4096], err[256];
+            snprintf(path, sizeof path, "%s/help-%dx%d%s.png", dir, sizes[i][0], sizes[i][1],
+                     sizes[i][2] ? "-presenter" : "");
+            assert_int_equal(ui_save_png(v.surf, path, err, sizeof err), 0);
+        }
+    }
+    win_close(&v);
+}
+
 int main(void)
 {
     SDL_setenv("SDL_VIDEODRIVER", "dummy", 1);
@@ -543,6 +584,7 @@ int main(void)
         cmocka_unit_test(test_tabs),
         cmocka_unit_test(test_graph_mini_mask),
         cmocka_unit_test(test_messages_whole_and_log),
+        cmocka_unit_test(test_help_whole),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
