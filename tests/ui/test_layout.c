@@ -467,6 +467,32 @@ static void test_graph_mini_mask(void **state)
     win_close(&v);
 }
 
+/* Looking back (Left): the graph's miniature shows the mask of the step looked at, not
+ * the live one. With DS_UI_SHOTS=DIR the frame is left there as lookback.png. */
+static void test_mini_looks_back(void **state)
+{
+    (void)state;
+    win v;
+    win_open(&v, "tests/ui/ui.lesson", 1280, 800);
+    win_steps(&v, 6);
+    win_frame(&v);
+    long live = v.a->cur->step;
+    press(&v, SDLK_LEFT);
+    press(&v, SDLK_LEFT);
+    win_frame(&v);
+    assert_int_equal(v.a->cur->step, live - 2);
+    long dropped = (long)nn_trace_dropped(v.a->cur, 0, 0);
+    int px = count_colour(&v, v.a->layout.mini, v.a->theme.cross);
+    assert_int_equal(px, dropped * v.a->layout.mini_pitch * v.a->layout.mini_pitch);
+    const char *dir = getenv("DS_UI_SHOTS");
+    if (dir && *dir) {
+        char path[4096], err[256];
+        snprintf(path, sizeof path, "%s/lookback.png", dir);
+        assert_int_equal(ui_save_png(v.surf, path, err, sizeof err), 0);
+    }
+    win_close(&v);
+}
+
 /* Defect 7: messages were cut ("Inference mode: Dropout passes e...") and gone after 4 s.
  * Now every message is whole (wrapped, nothing cut anywhere in the frame) at 800x600 and
  * in presenter mode, and L lists the recent ones, newest first, after they are gone. */
@@ -583,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_shipped_lessons),
         cmocka_unit_test(test_tabs),
         cmocka_unit_test(test_graph_mini_mask),
+        cmocka_unit_test(test_mini_looks_back),
         cmocka_unit_test(test_messages_whole_and_log),
         cmocka_unit_test(test_help_whole),
     };
