@@ -19,8 +19,9 @@
 
 static void say(ui_app *a, const char *fmt, const char *arg)
 {
-    snprintf(a->message, sizeof a->message, fmt, arg ? arg : "");
-    a->message_until = SDL_GetTicks() + 4000;
+    char msg[sizeof a->message];
+    snprintf(msg, sizeof msg, fmt, arg ? arg : "");
+    ui_say(a, msg);
 }
 
 ui_app *ui_app_create(SDL_Window *win, SDL_Renderer *ren, ui_worker *worker,
@@ -246,9 +247,10 @@ static void show_dropout(ui_app *a, int next)
     int pos, n = ui_dropout_count(a, next, &pos);
     const ui_graph_layer *L = &a->graph.layers[next];
     const char *src = L->masks < a->graph.n ? a->graph.layers[L->masks].name : "?";
-    snprintf(a->message, sizeof a->message, "Mask view: %s (Dropout %d of %d), over the outputs of %s",
-             L->name, pos + 1, n, src);
-    a->message_until = SDL_GetTicks() + 4000;
+    char msg[sizeof a->message];
+    snprintf(msg, sizeof msg, "Mask view: %s (Dropout %d of %d), over the outputs of %s", L->name,
+             pos + 1, n, src);
+    ui_say(a, msg);
 }
 
 /* D: the mask view moves to the next Dropout layer (after the last, the first). */
@@ -669,7 +671,7 @@ void ui_app_do(ui_app *a, ui_action_id act, int arg)
         return;
     /* Each action belongs to one group; the group that knows it runs it. */
     static bool (*const groups[])(ui_app *, ui_action_id, int) = {
-        window_action, playback_action, graph_action, training_action, example_action,
+        ui_state_action, window_action, playback_action, graph_action, training_action, example_action,
         lesson_action};
     if (a->reset_asked && act != UI_ACT_RESET && act != UI_ACT_CONFIRM) {
         a->reset_asked = false;   /* anything else is a no */
@@ -884,12 +886,13 @@ void ui_app_draw(ui_app *a)
     };
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         SDL_Rect r = *(const SDL_Rect *)((const char *)L + views[i].off);
+        if (r.w <= 0 || r.h <= 0)
+            continue;   /* not shown (it shares a place with another: layout tabs) */
         /* The graph draws the live structure with the shown snapshot's padlocks
          * (update_graph) and mask: its step is the snapshot's. The other views record
          * the step they drew themselves. */
         long step = views[i].draw == ui_graph_view_draw && a->cur ? a->cur->step : 0;
-        if (r.w > 0 && r.h > 0)
-            ui_report_panel(a->report, views[i].name, r, step);
+        ui_report_panel(a->report, views[i].name, r, step);
         views[i].draw(a, r);
     }
     /* The view a lesson step points at. */

@@ -21,7 +21,8 @@ void ui_hatch(SDL_Renderer *ren, SDL_Rect r, SDL_Color c, int spacing);
 void ui_padlock(SDL_Renderer *ren, SDL_Rect r, SDL_Color body, SDL_Color hole);
 void ui_arrow(SDL_Renderer *ren, int x0, int y0, int x1, int y1, SDL_Color c, int thick,
               int head);
-/* Draws a panel with a title; returns the content rect below the title. */
+/* Draws a panel with a title (wrapped when wider than the panel); returns the content
+ * rect below the title. */
 SDL_Rect ui_panel(ui_app *a, SDL_Rect r, const char *title);
 /* The width ui_button would take. */
 int ui_button_width(ui_app *a, const char *label, const char *key);

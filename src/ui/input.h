@@ -51,6 +51,10 @@ typedef enum {
     UI_ACT_RECORD,          /* T: the next steps into a GIF clip */
     UI_ACT_MASK_VIEW,       /* mask view: mask / gradients / keep frequency (M) */
     UI_ACT_CLEAR_GHOSTS,    /* metrics: drop the earlier runs' ghost curves (X) */
+    /* panels sharing a place, messages */
+    UI_ACT_NEXT_PANEL,      /* Tab: the next of the panels sharing one place */
+    UI_ACT_MESSAGE_LOG,     /* L: show / hide the recent messages */
+    UI_ACT_SHOW_PANEL,      /* mouse, arg: a ui_tab */
     UI_ACT_COUNT
 } ui_action_id;
 

@@ -56,6 +56,8 @@ static void draw_strip(ui_app *a, SDL_Rect r, int ti, const char *name, float ra
         snprintf(buf, sizeof buf, "dropped fraction of %s, last %d steps", name, UI_STRIP_STEPS);
     else
         snprintf(buf, sizeof buf, "dropped fraction, last %d steps", UI_STRIP_STEPS);
+    if (ui_text_size(a->text, UI_FONT_SANS, t->font_small, buf, 0).x > r.w)   /* narrow: shorter */
+        snprintf(buf, sizeof buf, "dropped fraction");
     int lh = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, buf, r.x, r.y, 0, 0).y;
     SDL_Rect s = {r.x, r.y + lh + 2, r.w, r.h - lh - 2};
     if (s.h < 6)
@@ -150,7 +152,11 @@ static int draw_controls(ui_app *a, SDL_Rect c, const mask_frame *m)
         /* A second row: one tab per Dropout layer (click one, or D for the next), so a
          * model with several shows which one this is and how to see the others. */
         int y2 = c.y + bh + t->pad / 2, tx = c.x;
-        tx += ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "Dropout layer:", tx,
+        const char *lead = "Dropout layer:";   /* left out when the row is narrow */
+        if (ui_text_size(a->text, UI_FONT_SANS, t->font_small, lead, 0).x +
+                ui_button_width(a, "9 of 9 \xe2\x96\xb8", "") + t->pad > c.w)
+            lead = "";
+        tx += ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, lead, tx,
                            y2 + bh / 2, UI_ALIGN_MIDDLE, 0).x + t->pad / 2;
         int need = 0;
         for (int i = 0; i < a->graph.n; i++)
@@ -166,7 +172,12 @@ static int draw_controls(ui_app *a, SDL_Rect c, const mask_frame *m)
         } else {   /* too many to list: where we are, and the way on */
             char lab[NN_NAME_MAX + 40];
             snprintf(lab, sizeof lab, "%s (%d of %d) \xe2\x96\xb8", m->G->name, m->pos + 1, m->n_drop);
-            ui_button(a, tx, y2, bh, lab, "D", UI_ACT_NEXT_DROPOUT, 0, true);
+            const char *kd = "D";   /* narrow: the key hint, then the name give way */
+            if (tx + ui_button_width(a, lab, kd) > c.x + c.w)
+                kd = "";
+            if (tx + ui_button_width(a, lab, kd) > c.x + c.w)
+                snprintf(lab, sizeof lab, "%d of %d \xe2\x96\xb8", m->pos + 1, m->n_drop);
+            ui_button(a, tx, y2, bh, lab, kd, UI_ACT_NEXT_DROPOUT, 0, true);
         }
         rows_h += bh + t->pad / 2;
     }
@@ -209,9 +220,10 @@ static void draw_no_step(ui_app *a)
     }
     ui_text_draw(a->text, UI_FONT_BOLD, t->font_large, t->text, "No step yet",
                  grid.x + grid.w / 2, grid.y + grid.h / 2 - t->font_large, UI_ALIGN_CENTER, 0);
-    ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text,
-                 "Space: train   S: one step", grid.x + grid.w / 2,
-                 grid.y + grid.h / 2 + t->pad, UI_ALIGN_CENTER, 0);
+    const char *how = "Space: train   S: one step";   /* wrapped when the grid is narrow */
+    int hw = ui_text_size(a->text, UI_FONT_SANS, t->font_normal, how, 0).x > grid.w ? grid.w : 0;
+    ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text, how, grid.x + grid.w / 2,
+                 grid.y + grid.h / 2 + t->pad, UI_ALIGN_CENTER, hw);
 }
 
 /* GaussianDropout's multiplier on a diverging scale: below 1 blue, 1 the panel's grey,
@@ -434,6 +446,12 @@ static int draw_legend(ui_app *a, SDL_Rect r, const mask_frame *m)
     return ui_ramp_legend(a, r, ui_rgb(UI_OI_VERMILLION), ui_rgb(UI_OI_YELLOW), "1", right, title);
 }
 
+/* Height of the dropped-fraction strip at the foot of the view. */
+static int caption_strip_h(const ui_theme *t)
+{
+    return (int)(56 * t->scale);
+}
+
 /* Two lines under the grid: what it shows in numbers, then what that means (or the
  * unit under the pointer). */
 static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame *m)
@@ -493,16 +511,19 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
         sub = gsub;
     if (describe_hovered(a, m, hover, sizeof hover))
         sub = hover;
-    char fit[256];
+    /* Whole, never cut: the count line shrinks to the small size, then wraps; the
+     * explanation wraps into the room reserved for the caption or is left out. */
     int fs = t->font_large;
     while (fs > t->font_small && ui_text_size(a->text, UI_FONT_BOLD, fs, buf, 0).x > c.w)
         fs--;
-    ui_text_fit(a->text, UI_FONT_BOLD, fs, buf, c.w, fit, sizeof fit);
-    int h1 = ui_text_draw(a->text, UI_FONT_BOLD, fs, capc, fit, c.x + c.w / 2, cy,
-                          UI_ALIGN_CENTER, 0).y;
-    ui_text_fit(a->text, UI_FONT_SANS, t->font_small, sub, c.w, fit, sizeof fit);
-    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, fit, c.x + c.w / 2, cy + h1,
-                 UI_ALIGN_CENTER, 0);
+    int wrap = ui_text_size(a->text, UI_FONT_BOLD, fs, buf, 0).x > c.w ? c.w : 0;
+    int h1 = ui_text_draw(a->text, UI_FONT_BOLD, fs, capc, buf, c.x + c.w / 2, cy, UI_ALIGN_CENTER,
+                          wrap).y;
+    int room = c.y + c.h - caption_strip_h(t) - (cy + h1);
+    int sw = ui_text_size(a->text, UI_FONT_SANS, t->font_small, sub, 0).x > c.w ? c.w : 0;
+    if (ui_text_size(a->text, UI_FONT_SANS, t->font_small, sub, sw).y <= room)
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, sub, c.x + c.w / 2, cy + h1,
+                     UI_ALIGN_CENTER, sw);
 }
 
 /* Height of the gradient-flow strip: a title and a row per graph box with weights. */
@@ -571,8 +592,9 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
         m.ex = tr->batch - 1;
     m.B = tr ? tr->batch : 0;
     int mode = m.mode = ui_mask_view_mode(a);
-    int cap_h = t->font_large + 3 * t->font_small + t->pad * 2;   /* legend, two lines */
-    int strip_h = (int)(56 * t->scale);
+    /* the caption: the count (wrapped on two lines when narrow), a legend, a line of meaning */
+    int cap_h = t->font_large * 6 / 5 + 3 * (t->font_small * 6 / 5) + t->pad * 2;
+    int strip_h = caption_strip_h(t);
     if (mode == UI_MASK_GRADIENTS)
         strip_h = flow_height(a);
     SDL_Rect area = {c.x, c.y + rows_h, c.w, c.h - rows_h - cap_h - strip_h - t->pad};

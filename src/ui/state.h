@@ -46,6 +46,18 @@ typedef struct {
     int arg;
 } ui_hit;
 
+/* Panels that share one place when the window is small or presenting: a row of tabs
+ * over it, Tab (or a click) shows the next. */
+typedef enum { UI_TAB_LESSON = 0, UI_TAB_METRICS, UI_TAB_WEIGHTS, UI_TAB_BATCH, UI_TABS } ui_tab;
+
+/* Recent messages of the status line, kept for the message log (L). */
+#define UI_LOG_MAX 32
+typedef struct {
+    char text[256];
+    long step;               /* live step when it was said */
+    Uint32 ticks;            /* SDL_GetTicks() then */
+} ui_log_entry;
+
 typedef struct {
     /* panels */
     SDL_Rect bar, graph, mask, metrics, weights, batch, lesson;
@@ -68,6 +80,21 @@ typedef struct {
     int n_bars;
     SDL_Rect bars[UI_MAX_HITS];
     int bar_box[UI_MAX_HITS];
+    /* the graph's miniature of the mask (on the box of the layer the Dropout masks):
+     * unit i at mini.x + (i % mini_cols) * mini_pitch, mini.y + (i / mini_cols) *
+     * mini_pitch; mini.w == 0: none drawn */
+    SDL_Rect mini;
+    int mini_cols, mini_pitch;
+    /* panels sharing one place: the tab row, what it offers and which one shows */
+    bool tabbed;             /* metrics, weights and batch (and in presenter mode the
+                                lesson) share one place */
+    SDL_Rect tabs;           /* the row of tabs; w == 0: none */
+    int n_tabs;
+    ui_tab tab_list[UI_TABS];
+    SDL_Rect tab_rects[UI_TABS];
+    ui_tab tab_shown;
+    ui_focus seen_focus;     /* a lesson's focus, once seen, brings its tab forward */
+    SDL_Rect message;        /* the message box drawn this frame; w == 0: none */
     /* clickable regions, registered while drawing */
     int n_hits;
     ui_hit hits[UI_MAX_HITS];
@@ -91,6 +118,9 @@ typedef struct ui_app {
     int history_back;        /* 0 live */
     int selected;            /* layer index, -1 none */
     bool presenter, help, quit;
+    bool show_log;           /* the message log (L) is open */
+    int help_page;           /* page of the key list shown (F1) when it takes several */
+    ui_tab tab;              /* the panel chosen to show where panels share a place */
     bool *open_group;        /* per layer: the group starting here is opened */
     int n_open;
     int graph_scroll;        /* boxes scrolled off the top */
@@ -125,6 +155,8 @@ typedef struct ui_app {
     const nn_trace *cur;     /* its trace */
     char message[256];       /* status line message (errors, confirmations) */
     Uint32 message_until;
+    ui_log_entry log[UI_LOG_MAX];   /* ring of recent messages, newest at log_head - 1 */
+    int n_log, log_head;
     unsigned long seen_error;
 
     /* Each view's cache, owned by the view (views.h): created on its first draw, freed
@@ -167,12 +199,53 @@ int ui_dropout_count(const ui_app *a, int d, int *pos);
 void ui_status_step(const ui_app *a, char *out, size_t n);
 void ui_status_mode(const ui_app *a, char *out, size_t n);
 void ui_status_state(const ui_app *a, char *out, size_t n);
+/* Sets the status line's message (shown whole for a few seconds) and keeps it in the
+ * message log. */
+void ui_say(ui_app *a, const char *msg);
+/* The k-th most recent message (0: newest), NULL past the last kept. */
+const ui_log_entry *ui_log_get(const ui_app *a, int k);
+/* Tab, the message log and clicks on tabs; false for any other action. */
+bool ui_state_action(ui_app *a, ui_action_id act, int arg);
+
+/* Graph box geometry, shared by the layout (how tall the graph must be) and the graph
+ * view (which draws it). Line pitch of a box's small and first lines: */
+int ui_box_line(const ui_theme *t);
+int ui_box_head(const ui_theme *t);
+/* The output shape a box shows (a group's: its last layer's). */
+const char *ui_box_shape(const ui_app *a, const ui_box *b);
+/* The text right of the shape ("rate 0.20" for a Dropout, else "1,049,600 params"). */
+void ui_box_right_text(const ui_app *a, const ui_box *b, char *buf, size_t n);
+/* Width of a box's first line beside its padlock, for a box w wide. */
+int ui_box_inner(const ui_app *a, const ui_box *b, int w);
+/* The shape and that text need a line each in a box w wide. */
+bool ui_box_split(ui_app *a, const ui_box *b, int w);
+/* A group's layer count ("4 layers"), and whether it fits on the name line. */
+void ui_box_count_text(const ui_box *b, char *buf, size_t n);
+bool ui_box_count_inline(ui_app *a, const ui_box *b, int w);
+/* b holds the layer the shown Dropout masks (it carries the mask in miniature). */
+bool ui_box_is_source(const ui_app *a, const ui_box *b);
+/* Height of the miniature's area, units cells of the shown Dropout; pitch in *pitch. */
+int ui_box_mini_height(const ui_app *a, int units, int *pitch, int *cols);
+/* Height of a box's name line: one, or the lines a name wider than the box wraps to. */
+int ui_box_name_height(ui_app *a, const ui_box *b, int w);
+/* Height of box b drawn w wide. */
+int ui_box_height(ui_app *a, const ui_box *b, int w);
+/* Width right of the boxes kept for the Dropout's "masks" bracket (0: no Dropout). */
+int ui_graph_margin(ui_app *a);
+/* Units the shown Dropout masks (its output size), 0 when none. */
+int ui_mask_units(const ui_app *a);
 
 /* Graph grouping shared by the graph and weights views: fills a->layout.boxes
  * (rects empty) from a->graph, honouring opened groups. Out of memory: fewer boxes. */
 void ui_graph_group(ui_app *a);
+/* Height of the top bar for theme t. */
+int ui_bar_height(const ui_theme *t);
 /* Places the panels (a->layout.bar, graph, weights, mask, lesson, metrics, batch) for
- * a->w x a->h, the theme and the boxes ui_graph_group left. */
+ * a->w x a->h, the theme and the boxes ui_graph_group left. Every box of the graph gets
+ * its room before anything else: when the weights panel under the graph would leave it
+ * too little, metrics, weights and batch share one tabbed place (a->tab chooses); in
+ * presenter mode the graph, the mask and one tabbed place (lesson first) share the
+ * screen. A panel not shown gets an empty rect. */
 void ui_layout_compute(ui_app *a);
 
 #endif

@@ -23,8 +23,10 @@ typedef struct ui_text ui_text;
 /* Opens the fonts (TTF_Init must have been called). NULL with the font path in err. */
 ui_text *ui_text_create(SDL_Renderer *ren, char *err, size_t errlen);
 void ui_text_destroy(ui_text *t);   /* NULL is fine */
-/* Draws s with its anchor at (x, y); wrap > 0 wraps lines at wrap pixels.
- * Returns the drawn size (0, 0 for an empty string or a render failure). */
+/* Draws s with its anchor at (x, y); wrap > 0 wraps lines at wrap pixels (at spaces; a
+ * word wider than that is cut), a newline always starts a line. Only lines inside the
+ * renderer's clip rect (or output) are rendered, so a long paragraph costs what shows.
+ * Returns the whole text's size (0, 0 for an empty string or a render failure). */
 SDL_Point ui_text_draw(ui_text *t, ui_font_kind f, int size, SDL_Color c, const char *s,
                        int x, int y, int align, int wrap);
 /* Size s would have, without drawing (uses the same cache). */
@@ -38,6 +40,9 @@ struct ui_report;
 void ui_text_set_report(ui_text *t, struct ui_report *r);
 /* End of a frame: evicts entries unused for many frames. */
 void ui_text_end_frame(ui_text *t);
+/* Bytes of text measured or rendered so far: the work text layout did (tests bound it
+ * to show layout runs in time linear in the text). */
+unsigned long long ui_text_work(const ui_text *t);
 /* Number of TTF renders done so far (tests check text is not re-rendered per frame). */
 unsigned long ui_text_render_count(const ui_text *t);
 

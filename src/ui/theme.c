@@ -1,6 +1,8 @@
 /* Palettes: see theme.h. */
 #include "ui/theme.h"
 
+#include <math.h>
+
 SDL_Color ui_rgb(unsigned hex)
 {
     SDL_Color c = {(Uint8)(hex >> 16), (Uint8)(hex >> 8), (Uint8)hex, 255};
@@ -18,20 +20,41 @@ SDL_Color ui_mix(SDL_Color a, SDL_Color b, float f)
     return c;
 }
 
+/* Point size whose DejaVu line is at least px pixels high (DejaVu's line is 1.164 em,
+ * rounded up; 1.16 leaves a margin). */
+static int size_for_line(int px)
+{
+    return (int)ceilf((float)px / 1.16f);
+}
+
 void ui_theme_make(ui_theme *t, bool presenter, int h)
 {
-    /* Type grows a little with tall windows so a projected 1080p screen stays legible. */
-    float s = h > 900 ? (float)h / 900.0f : 1.0f;
-    if (presenter)
-        s *= 1.25f;
+    int small;
+    if (presenter) {
+        /* A projected screen read from the back of a room: every line of text at least
+         * 1/30 of the window's height (36 px at 1080p), the smallest size included. */
+        t->min_line = (h + 29) / 30;
+        small = size_for_line(t->min_line);
+        t->font_small = small;
+        t->font_normal = small + small / 10;
+        t->font_large = small * 5 / 4;
+        t->font_title = small * 3 / 2;
+        t->pad = small / 3;
+        t->line = 2;
+    } else {
+        /* Type grows a little with tall windows so a 1080p desk screen stays legible. */
+        float s = h > 900 ? (float)h / 900.0f : 1.0f;
+        t->min_line = 0;
+        small = (int)(12 * s + 0.5f);
+        t->font_small = small;
+        t->font_normal = (int)(14 * s + 0.5f);
+        t->font_large = (int)(17 * s + 0.5f);
+        t->font_title = (int)(20 * s + 0.5f);
+        t->pad = (int)(8 * s + 0.5f);
+        t->line = 1;
+    }
     t->presenter = presenter;
-    t->scale = s;
-    t->font_small = (int)(12 * s + 0.5f);
-    t->font_normal = (int)(14 * s + 0.5f);
-    t->font_large = (int)(17 * s + 0.5f);
-    t->font_title = (int)(20 * s + 0.5f);
-    t->pad = (int)(8 * s + 0.5f);
-    t->line = presenter ? 2 : 1;
+    t->scale = (float)small / 12.0f;   /* lengths drawn beside the type grow with it */
 
     if (!presenter) {
         t->bg = ui_rgb(0x15181d);

@@ -22,6 +22,7 @@ typedef struct {
     bool presenter;
     float scale;            /* type and line scale: 1 at the desk, larger when presenting */
     int font_small, font_normal, font_large, font_title;
+    int min_line;           /* presenter: smallest line of text allowed, px (h/30); 0 */
     int pad;                /* panel padding */
     int line;               /* line thickness */
     SDL_Color bg, panel, panel_edge, text, text_dim, accent;
@@ -32,7 +33,8 @@ typedef struct {
     SDL_Color bar, bar_frozen, good, bad, button, button_edge;
 } ui_theme;
 
-/* Fills t for desk or presenter mode, sizes scaled for a window of height h. */
+/* Fills t for desk or presenter mode, sizes scaled for a window of height h. In
+ * presenter mode every size makes a line of at least h/30 pixels (t->min_line). */
 void ui_theme_make(ui_theme *t, bool presenter, int h);
 SDL_Color ui_rgb(unsigned hex);
 SDL_Color ui_mix(SDL_Color a, SDL_Color b, float f);   /* f=0: a, f=1: b */
