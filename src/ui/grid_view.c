@@ -116,11 +116,9 @@ int ui_ramp_legend(ui_app *a, SDL_Rect r, SDL_Color lo, SDL_Color hi, const char
     int x = bar.x + bar.w + 4;
     ui_text_draw(a->text, UI_FONT_SANS, fh, t->text, right, x, r.y, 0, 0);
     x += rw + t->pad;
-    if (title && x < r.x + r.w) {
-        char fit[200];
-        ui_text_fit(a->text, UI_FONT_SANS, fh, title, r.x + r.w - x, fit, sizeof fit);
-        ui_text_draw(a->text, UI_FONT_SANS, fh, t->text_dim, fit, x, r.y, 0, 0);
-    }
+    /* the title whole beside the bar, or not at all (the panel's caption says it) */
+    if (title && ui_text_size(a->text, UI_FONT_SANS, fh, title, 0).x <= r.x + r.w - x)
+        ui_text_draw(a->text, UI_FONT_SANS, fh, t->text_dim, title, x, r.y, 0, 0);
     return fh + 2;
 }
 

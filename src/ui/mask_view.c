@@ -542,7 +542,10 @@ int ui_mask_view_mode(const ui_app *a)
         return a->mask_mode;
     const nn_trace *tr = a->cur;
     int ti = trace_dropout(tr, a, ui_dropout_index(a));
-    bool grads = ti >= 0 && tr->dropout[ti].unit_grad && tr->batch == 1;
+    /* two grids side by side need room: on a narrow panel (800x600) the mask alone,
+     * the gradients one key (M) away */
+    bool wide = a->layout.mask.w >= (int)(400 * a->theme.scale);
+    bool grads = wide && ti >= 0 && tr->dropout[ti].unit_grad && tr->batch == 1;
     return grads ? UI_MASK_GRADIENTS : UI_MASK_PLAIN;
 }
 

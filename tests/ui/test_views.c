@@ -30,7 +30,7 @@ static char views_lesson[4096];   /* tests/ui/views.lesson: batch size 1 */
 static char channel_lesson[4096]; /* lessons/09-channel-dropout.lesson */
 static char bn_lesson[4096];      /* lessons/06-fine-tuning.lesson */
 static char mc_lesson[4096];      /* lessons/10-mc-dropout.lesson */
-static char rates_lesson[4096];   /* lessons/04-how-much-dropout.lesson */
+static char rates_lesson[4096];   /* tests/ui/rates.lesson: runs that reset, one rate each */
 static char noise_lesson[4096];   /* tests/ui/noise.lesson: GaussianDropout, AlphaDropout */
 
 /* With DS_UI_SHOTS=DIR, a test leaves the frame it checked there as NAME.png. */
@@ -597,7 +597,7 @@ int main(void)
         !resolve("lessons/09-channel-dropout.lesson", channel_lesson, sizeof channel_lesson) ||
         !resolve("lessons/06-fine-tuning.lesson", bn_lesson, sizeof bn_lesson) ||
         !resolve("lessons/10-mc-dropout.lesson", mc_lesson, sizeof mc_lesson) ||
-        !resolve("lessons/04-how-much-dropout.lesson", rates_lesson, sizeof rates_lesson) ||
+        !resolve("tests/ui/rates.lesson", rates_lesson, sizeof rates_lesson) ||
         !resolve("tests/ui/noise.lesson", noise_lesson, sizeof noise_lesson))
         return 1;
     const struct CMUnitTest tests[] = {
