@@ -1,67 +1,35 @@
 /* InceptionV3 without top, as keras/applications/inception_v3.py builds it.
  *
- * The architecture is first written down as a graph of nodes in Keras's creation order,
- * which is what fixes the automatic names (conv2d_5 is the sixth Conv2D created). The
- * nodes the cut layer depends on are then added to the model in the order Keras's
- * functional Model lists them (model.layers, and so the layer_names of a saved .h5):
- * sorted by depth (longest path to the output, deepest first), ties broken by the order
- * in which a depth-first walk from the output, visiting inputs in order, first meets
- * them. That is keras.engine.functional._map_graph_network. */
+ * The architecture is written down as a graph in Keras's creation order, which fixes the
+ * automatic names (conv2d_5 is the sixth Conv2D created); graph.c then adds the nodes
+ * the cut layer depends on in the order Keras's functional Model lists them. */
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "graph.h"
 #include "inception.h"
 #include "internal.h"
 
-#define MAX_NODES 320   /* the full base has 311 layers besides the Input */
-
-typedef struct {
-    nn_layer_type type;
-    char name[NN_NAME_MAX];
-    int filters, kh, kw, stride;
-    nn_padding padding;
-    int n_in;
-    int in[4];          /* node indices; -1 = the model's input layer */
-} node;
-
-typedef struct {
-    node nodes[MAX_NODES];
-    int n;
-    int counter[NN_LAYER_TYPE_COUNT]; /* next automatic-name number per layer type */
-} graph;
-
-static int new_node(graph *g, nn_layer_type t, const char *name, const int *in, int n_in)
-{
-    node *nd = &g->nodes[g->n];
-    memset(nd, 0, sizeof *nd);
-    nd->type = t;
-    if (name) {
-        snprintf(nd->name, sizeof nd->name, "%s", name);
-    } else {
-        int k = g->counter[t]++;
-        if (k == 0)
-            snprintf(nd->name, sizeof nd->name, "%s", nn_layer_type_prefix(t));
-        else
-            snprintf(nd->name, sizeof nd->name, "%s_%d", nn_layer_type_prefix(t), k);
-    }
-    nd->n_in = n_in;
-    memcpy(nd->in, in, sizeof(int) * (size_t)n_in);
-    return g->n++;
-}
+typedef nn_graph graph;
 
 /* conv2d_bn(x, filters, rows, cols, padding, strides): Conv2D -> BN -> ReLU. */
 static int conv_bn(graph *g, int x, int filters, int kh, int kw, nn_padding pad, int stride)
 {
-    int c = new_node(g, NN_CONV2D, NULL, &x, 1);
-    g->nodes[c].filters = filters;
-    g->nodes[c].kh = kh;
-    g->nodes[c].kw = kw;
-    g->nodes[c].stride = stride;
-    g->nodes[c].padding = pad;
-    int b = new_node(g, NN_BATCHNORM, NULL, &c, 1);
-    return new_node(g, NN_ACTIVATION, NULL, &b, 1);
+    nn_layer_cfg c = nn_layer_cfg_default(NN_CONV2D);
+    c.filters = filters;
+    c.kh = kh;
+    c.kw = kw;
+    c.sh = c.sw = stride;
+    c.padding = pad;
+    c.use_bias = false;
+    x = nn_graph_add1(g, &c, NULL, x);
+    c = nn_layer_cfg_default(NN_BATCHNORM);
+    c.scale = false;
+    c.eps = 1e-3f;
+    c.momentum = 0.99f;
+    x = nn_graph_add1(g, &c, NULL, x);
+    return nn_graph_act(g, x, NN_ACT_RELU, NULL);
 }
 
 /* Same padding, stride 1: the common case. */
@@ -72,16 +40,14 @@ static int cbn(graph *g, int x, int filters, int kh, int kw)
 
 static int pool(graph *g, nn_layer_type t, int x)
 {
-    int p = new_node(g, t, NULL, &x, 1);
-    g->nodes[p].kh = g->nodes[p].kw = 3;
-    g->nodes[p].stride = t == NN_MAXPOOL2D ? 2 : 1;
-    g->nodes[p].padding = t == NN_MAXPOOL2D ? NN_PAD_VALID : NN_PAD_SAME;
-    return p;
+    bool mx = t == NN_MAXPOOL2D;
+    return nn_graph_pool(g, x, t, 3, mx ? 2 : 1, mx ? NN_PAD_VALID : NN_PAD_SAME, NULL);
 }
 
 static int concat(graph *g, const char *name, const int *in, int n_in)
 {
-    return new_node(g, NN_CONCAT, name, in, n_in);
+    nn_layer_cfg c = nn_layer_cfg_default(NN_CONCAT);
+    return nn_graph_add(g, &c, name, in, n_in);
 }
 
 /* mixed0-2 (35x35 at 299): 1x1, 5x5, double 3x3, pool projection. */
@@ -141,7 +107,7 @@ static int block_e(graph *g, int x, int i)
     return concat(g, nm, in, 4);
 }
 
-static void build_graph(graph *g)
+static int build_graph(graph *g)
 {
     int x = -1; /* the input */
     x = conv_bn(g, x, 32, 3, 3, NN_PAD_VALID, 2);
@@ -182,166 +148,23 @@ static void build_graph(graph *g)
     x = concat(g, "mixed8", in8, 3);
 
     x = block_e(g, x, 0);
-    block_e(g, x, 1);
-}
-
-/* Keras's model.layers order for the nodes `out` depends on. */
-typedef struct {
-    int *depth;     /* -1: not an ancestor of the output */
-    int *visit;     /* pre-order index of the depth-first walk from the output */
-    int next;
-} order_ctx;
-
-static void walk(const graph *g, order_ctx *o, int v)
-{
-    if (o->visit[v] >= 0)
-        return;
-    o->visit[v] = o->next++;
-    for (int k = 0; k < g->nodes[v].n_in; k++)
-        if (g->nodes[v].in[k] >= 0)
-            walk(g, o, g->nodes[v].in[k]);
-}
-
-static bool before(const order_ctx *o, int i, int j)
-{
-    if (o->depth[i] != o->depth[j])
-        return o->depth[i] > o->depth[j];
-    return o->visit[i] < o->visit[j];
-}
-
-/* Insertion sort: a few hundred nodes, and no global state for a comparator. */
-static void sort_keras_order(const order_ctx *o, int *v, int n)
-{
-    for (int i = 1; i < n; i++) {
-        int x = v[i], j = i;
-        for (; j > 0 && before(o, x, v[j - 1]); j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
-/* 1 + the largest k among existing names "prefix" (k = 0) and "prefix_k": Keras's
- * name counters continue from layers made before the base. */
-static int first_free(const nn_model *m, const char *prefix)
-{
-    int next = 0;
-    size_t pl = strlen(prefix);
-    for (int i = 0; i < m->n_layers; i++) {
-        const char *nm = m->layers[i]->name;
-        if (strncmp(nm, prefix, pl) != 0)
-            continue;
-        int k = -1;
-        if (nm[pl] == '\0') {
-            k = 0;
-        } else if (nm[pl] == '_' && nm[pl + 1] >= '0' && nm[pl + 1] <= '9') {
-            char *end;
-            long v = strtol(nm + pl + 1, &end, 10);
-            if (*end == '\0' && v < 100000)
-                k = (int)v;
-        }
-        if (k >= next)
-            next = k + 1;
-    }
-    return next;
+    return block_e(g, x, 1);
 }
 
 int nn_base_inception_v3(nn_model *m, int input, const char *cut)
 {
-    char sb[64];
-    if (input < 0 || input >= m->n_layers)
-        return nn_model_fail(m, "inception_v3: no input layer");
-    const nn_layer *in = m->layers[input];
-    nn_shape_str(in->out_shape, false, sb, sizeof sb);
-    if (in->out_shape.rank != 3 || in->out_shape.d[2] != 3)
-        return nn_model_fail(m, "inception_v3: the input '%s' must have shape (height, width, 3), got %s", in->name, sb);
-    if (in->out_shape.d[0] < NN_INCEPTION_MIN_SIZE || in->out_shape.d[1] < NN_INCEPTION_MIN_SIZE)
-        return nn_model_fail(m, "inception_v3: input '%s' is %s, but height and width must be at least %d (as in Keras)",
-                             in->name, sb, NN_INCEPTION_MIN_SIZE);
-    graph *g = calloc(1, sizeof *g);
-    int *mem = malloc(sizeof(int) * MAX_NODES * 4);
-    if (!g || !mem) {
-        free(g);
-        free(mem);
-        return nn_model_fail(m, "inception_v3: out of memory");
-    }
-    for (int t = 0; t < NN_LAYER_TYPE_COUNT; t++)
-        g->counter[t] = first_free(m, nn_layer_type_prefix(t));
-    build_graph(g);
-
+    if (nn_base_check_input(m, input, "inception_v3", NN_INCEPTION_MIN_SIZE) < 0)
+        return -1;
+    graph g;
+    nn_graph_init(&g, m);
+    build_graph(&g);
     const char *want = (cut && *cut) ? cut : "mixed10";
     int out = -1;
-    for (int i = 0; i < g->n; i++)
-        if (!strcmp(g->nodes[i].name, want))
+    for (int i = 0; i < g.n; i++)
+        if (!strcmp(g.nodes[i].name, want))
             out = i;
-    int rc = -1;
-    if (out < 0) {
-        nn_model_fail(m, "inception_v3: no layer named '%s' to cut at (use a layer name such as mixed0 .. mixed10)", want);
-        goto done;
-    }
-
-    order_ctx o = {mem, mem + MAX_NODES, 0};
-    int *order = mem + 2 * MAX_NODES, *index = mem + 3 * MAX_NODES;
-    for (int i = 0; i < g->n; i++)
-        o.depth[i] = o.visit[i] = index[i] = -1;
-    /* creation order is topological, so one backward sweep gives longest paths */
-    o.depth[out] = 0;
-    for (int i = out; i >= 0; i--) {
-        if (o.depth[i] < 0)
-            continue;
-        for (int k = 0; k < g->nodes[i].n_in; k++) {
-            int j = g->nodes[i].in[k];
-            if (j >= 0 && o.depth[j] < o.depth[i] + 1)
-                o.depth[j] = o.depth[i] + 1;
-        }
-    }
-    walk(g, &o, out);
-    int n = 0;
-    for (int i = 0; i <= out; i++)
-        if (o.depth[i] >= 0)
-            order[n++] = i;
-    sort_keras_order(&o, order, n);
-
-    for (int k = 0; k < n; k++) {
-        const node *nd = &g->nodes[order[k]];
-        nn_layer_cfg c = nn_layer_cfg_default(nd->type);
-        c.name = nd->name;
-        int ins[4];
-        for (int j = 0; j < nd->n_in; j++)
-            ins[j] = nd->in[j] < 0 ? input : index[nd->in[j]];
-        switch (nd->type) {
-        case NN_CONV2D:
-            c.filters = nd->filters;
-            c.kh = nd->kh;
-            c.kw = nd->kw;
-            c.sh = c.sw = nd->stride;
-            c.padding = nd->padding;
-            c.use_bias = false;
-            break;
-        case NN_BATCHNORM:
-            c.scale = false;
-            c.eps = 1e-3f;
-            c.momentum = 0.99f;
-            break;
-        case NN_ACTIVATION:
-            c.act = NN_ACT_RELU;
-            break;
-        case NN_MAXPOOL2D:
-        case NN_AVGPOOL2D:
-            c.kh = c.kw = nd->kh;
-            c.sh = c.sw = nd->stride;
-            c.padding = nd->padding;
-            break;
-        default:
-            break;
-        }
-        int li = nn_model_add(m, &c, ins, nd->n_in);
-        if (li < 0)
-            goto done; /* the model's error names the layer */
-        index[order[k]] = li;
-    }
-    rc = index[out];
-done:
-    free(g);
-    free(mem);
+    int rc = out < 0 ? nn_model_fail(m, "inception_v3: no layer named '%s' to cut at (use a layer name such as mixed0 .. mixed10)", want)
+                     : nn_graph_emit(m, &g, input, out);
+    nn_graph_free(&g);
     return rc;
 }

@@ -60,4 +60,7 @@ int nn_extra_layer_alloc(nn_model *m, nn_layer *l, int n);
 int nn_extra_layer_forward(nn_model *m, nn_layer *l, int n);
 void nn_extra_layer_backward(nn_model *m, nn_layer *l, int n, const float *dy, bool train);
 
+/* Optimizer state tensors per trainable weight tensor (optimizer.c). */
+int nn_opt_slots(const nn_optimizer_cfg *o);
+
 #endif

@@ -117,13 +117,13 @@ nn_layer_cfg nn_layer_cfg_default(nn_layer_type type)
     return c;
 }
 
-static const char *opt_names[] = {"sgd", "rmsprop", "adam"};
+static const char *opt_names[NN_OPT_COUNT] = {"sgd", "rmsprop", "adam", "adagrad", "adadelta"};
 
-const char *nn_opt_name(nn_opt_kind k) { return (unsigned)k < 3 ? opt_names[k] : "?"; }
+const char *nn_opt_name(nn_opt_kind k) { return (unsigned)k < NN_OPT_COUNT ? opt_names[k] : "?"; }
 
 int nn_opt_parse(const char *s)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < NN_OPT_COUNT; i++)
         if (!strcasecmp(s, opt_names[i]))
             return i;
     return -1;
@@ -160,6 +160,18 @@ nn_optimizer_cfg nn_optimizer_default(nn_opt_kind kind)
         o.beta1 = 0.9f;
         o.beta2 = 0.999f;
         o.eps = 1e-7f;
+        break;
+    case NN_OPT_ADAGRAD:
+        o.lr = 0.001f;
+        o.initial_accumulator = 0.1f;
+        o.eps = 1e-7f;
+        break;
+    case NN_OPT_ADADELTA:
+        o.lr = 0.001f;
+        o.rho = 0.95f;
+        o.eps = 1e-7f;
+        break;
+    case NN_OPT_COUNT:
         break;
     }
     return o;

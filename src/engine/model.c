@@ -601,6 +601,26 @@ static int snapshot_frozen(nn_model *m)
     return 0;
 }
 
+void nn_model_set_from_logits(nn_model *m, bool on)
+{
+    m->from_logits = on;
+}
+
+static int compile_checked(nn_model *m, const nn_optimizer_cfg *opt, nn_loss_kind loss);
+
+/* from_logits=True: a linear output, one unit (binary) or one per class. */
+static int compile_from_logits(nn_model *m, const nn_optimizer_cfg *opt, nn_loss_kind loss, const nn_layer *out,
+                               nn_act act)
+{
+    if (loss == NN_LOSS_BCE && (out->out_size != 1 || act != NN_ACT_LINEAR))
+        return nn_model_fail(m, "compile: BinaryCrossentropy(from_logits=True) needs an output of 1 unit with no activation (linear), but '%s' has %zu units and activation %s",
+                    out->name, out->out_size, nn_act_name(act));
+    if (loss == NN_LOSS_SCCE && (out->out_size < 2 || act != NN_ACT_LINEAR || out->out_shape.rank != 1))
+        return nn_model_fail(m, "compile: SparseCategoricalCrossentropy(from_logits=True) needs a flat output of 2 or more units with no activation (linear), but '%s' has %zu units and activation %s",
+                    out->name, out->out_size, nn_act_name(act));
+    return compile_checked(m, opt, loss);
+}
+
 int nn_model_compile(nn_model *m, const nn_optimizer_cfg *opt, nn_loss_kind loss)
 {
     if (!m->finalized)
@@ -608,17 +628,24 @@ int nn_model_compile(nn_model *m, const nn_optimizer_cfg *opt, nn_loss_kind loss
     const nn_layer *out = m->layers[m->output];
     bool is_dense_like = out->type == NN_DENSE || out->type == NN_CONV2D || out->type == NN_ACTIVATION;
     nn_act act = is_dense_like ? out->cfg.act : NN_ACT_LINEAR;
+    if (m->from_logits)
+        return compile_from_logits(m, opt, loss, out, act);
     if (loss == NN_LOSS_BCE && (out->out_size != 1 || act != NN_ACT_SIGMOID))
         return nn_model_fail(m, "compile: binary_crossentropy needs an output of 1 unit with a sigmoid activation, but '%s' has %zu units and activation %s",
                     out->name, out->out_size, nn_act_name(act));
     if (loss == NN_LOSS_SCCE && (out->out_size < 2 || act != NN_ACT_SOFTMAX || out->out_shape.rank != 1))
         return nn_model_fail(m, "compile: sparse_categorical_crossentropy needs a flat output of 2 or more units with a softmax activation, but '%s' has %zu units and activation %s",
                     out->name, out->out_size, nn_act_name(act));
+    return compile_checked(m, opt, loss);
+}
+
+/* compile once the loss is known to fit the output. */
+static int compile_checked(nn_model *m, const nn_optimizer_cfg *opt, nn_loss_kind loss)
+{
     if (!(opt->lr >= 0) || !isfinite(opt->lr))
         return nn_model_fail(m, "compile: learning rate must be a finite number >= 0");
     /* optimizer state (allocated at the first update) counts against the budget too */
-    int slots = opt->kind == NN_OPT_ADAM ? 2 : opt->kind == NN_OPT_RMSPROP ? (opt->momentum != 0.0f ? 2 : 1)
-                                                                           : (opt->momentum != 0.0f ? 1 : 0);
+    int slots = nn_opt_slots(opt);
     size_t slot_bytes = 0;
     for (int i = 0; i < m->n_layers; i++)
         if (m->layers[i]->trainable)
@@ -767,6 +794,17 @@ static const float *output_logits(const nn_model *m)
     return m->layers[m->output]->logits;
 }
 
+/* Keras's binary accuracy: sigmoid(z) > 0.5, or with from_logits the raw z > 0.5. */
+static int binary_correct(const nn_model *m, const float *z, const int32_t *labels, int n)
+{
+    if (!m->from_logits)
+        return nn_binary_correct(z, labels, n);
+    int c = 0;
+    for (int i = 0; i < n; i++)
+        c += (z[i] > 0.5f) == (labels[i] == 1);
+    return c;
+}
+
 double nn_model_loss(nn_model *m, const int32_t *labels, int n, int *correct, bool want_grad)
 {
     nn_layer *out = m->layers[m->output];
@@ -775,7 +813,7 @@ double nn_model_loss(nn_model *m, const int32_t *labels, int n, int *correct, bo
     if (m->loss == NN_LOSS_BCE) {
         loss = nn_bce_logits(d, output_logits(m), labels, n);
         if (correct)
-            *correct = nn_binary_correct(output_logits(m), labels, n);
+            *correct = binary_correct(m, output_logits(m), labels, n);
     } else {
         int k = (int)out->out_size;
         loss = nn_scce_logits(d, output_logits(m), labels, n, k);
@@ -796,7 +834,7 @@ double nn_model_loss_sum(nn_model *m, const int32_t *labels, int n, int *correct
         sum += m->loss == NN_LOSS_BCE ? nn_bce_logits(NULL, z + i, labels + i, 1)
                                       : nn_scce_logits(NULL, z + (size_t)i * k, labels + i, 1, k);
     if (correct)
-        *correct = m->loss == NN_LOSS_BCE ? nn_binary_correct(z, labels, n)
+        *correct = m->loss == NN_LOSS_BCE ? binary_correct(m, z, labels, n)
                                           : nn_categorical_correct(z, labels, n, k);
     return sum;
 }

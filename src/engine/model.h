@@ -175,7 +175,7 @@ typedef struct nn_layer {
     float **frozen_copy;    /* per param, for frozen layers */
 } nn_layer;
 
-typedef enum { NN_OPT_SGD = 0, NN_OPT_RMSPROP, NN_OPT_ADAM } nn_opt_kind;
+typedef enum { NN_OPT_SGD = 0, NN_OPT_RMSPROP, NN_OPT_ADAM, NN_OPT_ADAGRAD, NN_OPT_ADADELTA, NN_OPT_COUNT } nn_opt_kind;
 typedef enum { NN_LOSS_BCE = 0, NN_LOSS_SCCE } nn_loss_kind;
 
 typedef struct {
@@ -187,13 +187,21 @@ typedef struct {
     float eps;              /* RMSprop, Adam */
     bool eps_inside_sqrt;   /* RMSprop: false = Keras 2 (TF <= 2.10), true = TF 2.11+/Keras 3 */
     float beta1, beta2;     /* Adam */
+    float initial_accumulator; /* Adagrad: initial_accumulator_value (Keras 0.1) */
+    /* Keras 2's decay= (all optimizers): the step at iteration t (0 first) uses
+     * lr / (1 + decay * t). 0 = none. */
+    float decay;
 } nn_optimizer_cfg;
 
 /* Keras defaults for kind (SGD lr 0.01; RMSprop lr 1e-3 rho 0.9 eps 1e-7; Adam 1e-3,
- * 0.9, 0.999, 1e-7). */
+ * 0.9, 0.999, 1e-7; Adagrad lr 1e-3, initial_accumulator_value 0.1, eps 1e-7; Adadelta
+ * lr 1e-3, rho 0.95, eps 1e-7). Update rules (TF's kernels):
+ * Adagrad: acc += g^2; w -= lr * g / (sqrt(acc) + eps).
+ * Adadelta: acc = rho acc + (1 - rho) g^2; u = sqrt(acc_u + eps) / sqrt(acc + eps) * g;
+ *           acc_u = rho acc_u + (1 - rho) u^2; w -= lr * u. */
 nn_optimizer_cfg nn_optimizer_default(nn_opt_kind kind);
 const char *nn_opt_name(nn_opt_kind k);
-int nn_opt_parse(const char *s);          /* "sgd", "rmsprop", "adam", any case; -1 */
+int nn_opt_parse(const char *s);          /* "sgd", "rmsprop", "adam", "adagrad", "adadelta", any case; -1 */
 const char *nn_loss_name(nn_loss_kind k); /* "binary_crossentropy", ... */
 int nn_loss_parse(const char *s);
 
@@ -206,6 +214,10 @@ typedef struct nn_model {
     bool compiled;
     nn_optimizer_cfg opt;
     nn_loss_kind loss;
+    /* Keras's from_logits=True: the output layer is linear and the loss reads its raw
+     * outputs; 'accuracy' then thresholds them at 0.5 as Keras's binary_accuracy does
+     * (on logits, not probabilities). Set before compile; kept by later compiles. */
+    bool from_logits;
     long iterations;        /* optimizer steps taken (Adam's t) */
     int batch_cap;          /* examples the buffers hold */
     int lowest_trainable;   /* lowest layer index that trains, or n_layers */
@@ -258,6 +270,9 @@ void nn_model_seed_dropout(nn_model *m, uint64_t seed);
  * state of tensors that stay trainable is kept. Checks the loss fits the output
  * (BCE: one unit; SCCE: >= 2 units). */
 int nn_model_compile(nn_model *m, const nn_optimizer_cfg *opt, nn_loss_kind loss);
+
+/* from_logits for the next compile (see nn_model.from_logits). */
+void nn_model_set_from_logits(nn_model *m, bool on);
 
 /* Ensures buffers for batches up to n. */
 int nn_model_reserve(nn_model *m, int n);

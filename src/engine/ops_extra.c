@@ -181,12 +181,24 @@ void nn_merge_forward(float *out, const float *const *ins, const int *in_dims, i
                 out[e] = op == NN_MERGE_ADD ? out[e] + ins[i][e] : out[e] * ins[i][e];
         return;
     }
-    for (long e = 0; e < total; e++) {
-        merge_offsets(off, e, st, n_in, out_dims, rank);
-        float v = ins[0][off[0]];
-        for (int i = 1; i < n_in; i++)
-            v = op == NN_MERGE_ADD ? v + ins[i][off[i]] : v * ins[i][off[i]];
-        out[e] = v;
+    /* row by row over the last axis: offsets once per row, then stride 0 or 1 */
+    const int last = out_dims[rank - 1];
+    for (long row = 0; row < total / last; row++) {
+        merge_offsets(off, row * last, st, n_in, out_dims, rank);
+        float *o = out + row * last;
+        const long s0 = st[rank - 1];
+        for (int k = 0; k < last; k++)
+            o[k] = ins[0][off[0] + s0 * k];
+        for (int i = 1; i < n_in; i++) {
+            const float *x = ins[i] + off[i];
+            const long si = st[i * rank + rank - 1];
+            if (op == NN_MERGE_ADD)
+                for (int k = 0; k < last; k++)
+                    o[k] += x[si * k];
+            else
+                for (int k = 0; k < last; k++)
+                    o[k] *= x[si * k];
+        }
     }
 }
 
@@ -197,17 +209,27 @@ void nn_merge_backward(float *const *dins, const float *dout, const float *const
     const long total = merge_total(out_dims, rank);
     for (int i = 0; i < n_in; i++)
         merge_strides(st + i * rank, in_dims + i * rank, rank);
-    for (long e = 0; e < total; e++) {
-        merge_offsets(off, e, st, n_in, out_dims, rank);
+    const int last = out_dims[rank - 1];
+    for (long row = 0; row < total / last; row++) {
+        merge_offsets(off, row * last, st, n_in, out_dims, rank);
+        const float *g = dout + row * last;
         for (int i = 0; i < n_in; i++) {
             if (!dins[i])
                 continue;
-            float g = dout[e];
-            if (op == NN_MERGE_MUL)
+            float *d = dins[i] + off[i];
+            const long si = st[i * rank + rank - 1];
+            if (op == NN_MERGE_ADD || n_in == 1) {
+                for (int k = 0; k < last; k++)
+                    d[si * k] += g[k];
+                continue;
+            }
+            for (int k = 0; k < last; k++) {
+                float v = g[k];
                 for (int j = 0; j < n_in; j++)
                     if (j != i)
-                        g *= ins[j][off[j]];
-            dins[i][off[i]] += g;
+                        v *= ins[j][off[j] + st[j * rank + rank - 1] * k];
+                d[si * k] += v;
+            }
         }
     }
 }

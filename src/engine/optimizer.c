@@ -10,7 +10,7 @@
 
 #include "internal.h"
 
-static int slots_needed(const nn_optimizer_cfg *o)
+int nn_opt_slots(const nn_optimizer_cfg *o)
 {
     switch (o->kind) {
     case NN_OPT_SGD:
@@ -18,7 +18,12 @@ static int slots_needed(const nn_optimizer_cfg *o)
     case NN_OPT_RMSPROP:
         return o->momentum != 0.0f ? 2 : 1;
     case NN_OPT_ADAM:
+    case NN_OPT_ADADELTA:
         return 2;
+    case NN_OPT_ADAGRAD:
+        return 1;
+    case NN_OPT_COUNT:
+        break;
     }
     return 0;
 }
@@ -134,6 +139,20 @@ MULTIVERSION static void update_chunk(const nn_optimizer_cfg *o, long t, float *
                    nw = old - lr_t * s0[i] / (sqrtf(s1[i]) + eps));
         break;
     }
+    case NN_OPT_ADAGRAD: {
+        const float eps = o->eps;
+        FUSED_LOOP(s0[i] += g[i] * g[i]; nw = old - lr * g[i] / (sqrtf(s0[i]) + eps));
+        break;
+    }
+    case NN_OPT_ADADELTA: {
+        const float rho = o->rho, eps = o->eps;
+        FUSED_LOOP(s0[i] = rho * s0[i] + (1.0f - rho) * g[i] * g[i];
+                   float u = sqrtf(s1[i] + eps) / sqrtf(s0[i] + eps) * g[i];
+                   s1[i] = rho * s1[i] + (1.0f - rho) * u * u; nw = old - lr * u);
+        break;
+    }
+    case NN_OPT_COUNT:
+        break;
     }
     st->mx = 0.0f;
     st->ss = 0.0;
@@ -321,7 +340,11 @@ int nn_model_update(nn_model *m)
     if (!m->compiled)
         return nn_model_fail(m, "update: the model is not compiled");
     m->iterations++;
-    int ns = slots_needed(&m->opt);
+    int ns = nn_opt_slots(&m->opt);
+    /* Keras 2's decay: lr / (1 + decay * iterations), iterations counted before this step */
+    nn_optimizer_cfg opt = m->opt;
+    if (opt.decay > 0.0f)
+        opt.lr = (float)(opt.lr / (1.0 + (double)opt.decay * (double)(m->iterations - 1)));
     bool *bad_before = calloc((size_t)m->n_layers * 2, sizeof(bool)), *bad_after = bad_before + m->n_layers;
     if (!bad_before)
         return nn_model_fail(m, "out of memory in update");
@@ -342,13 +365,18 @@ int nn_model_update(nn_model *m)
             if (pr->is_stat)
                 continue;
             for (int s = 0; s < ns; s++) {
-                if (!pr->slot[s] && !(pr->slot[s] = calloc(pr->size, sizeof(float)))) {
+                if (pr->slot[s])
+                    continue;
+                if (!(pr->slot[s] = calloc(pr->size, sizeof(float)))) {
                     nn_model_fail(m, "out of memory for optimizer state of '%s.%s'", l->name, pr->name);
                     free(bad_before);
                     return -1;
                 }
+                if (opt.kind == NN_OPT_ADAGRAD) /* Keras's initial_accumulator_value */
+                    for (size_t k = 0; k < pr->size; k++)
+                        pr->slot[s][k] = opt.initial_accumulator;
             }
-            float mx = update_tensor(&m->opt, m->iterations, pr->data, pr->grad, ns > 0 ? pr->slot[0] : NULL,
+            float mx = update_tensor(&opt, m->iterations, pr->data, pr->grad, ns > 0 ? pr->slot[0] : NULL,
                                      ns > 1 ? pr->slot[1] : NULL, pr->size, &ss, &bad, &bad_before[i]);
             l->dw_max = mx > l->dw_max ? mx : l->dw_max;
         }

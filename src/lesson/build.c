@@ -33,6 +33,17 @@ static const struct {
     {"inception_v3", nn_base_inception_v3},
 };
 
+/* "fashion_cnn, inception_v3, vgg16, ...": every base a lesson can name. */
+static void base_list(char *out, size_t n)
+{
+    size_t k = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof builders / sizeof builders[0] && k < n; i++)
+        k += (size_t)snprintf(out + k, n - k, "%s%s", i ? ", " : "", builders[i].name);
+    for (const nn_base_info *b = nn_base_table; b->name && k < n; b++)
+        k += (size_t)snprintf(out + k, n - k, ", %s", b->name);
+}
+
 #if defined(__GNUC__)
 __attribute__((format(printf, 5, 6)))
 #endif
@@ -89,10 +100,14 @@ static int expand_base(nn_model *m, const ls_lesson *l, const ls_decl *d, int in
             fn = builders[i].fn;
             known = true;
         }
-    if (!fn) {
+    const nn_base_info *app = nn_base_find(d->base);
+    if (!fn && !app) {
+        char known_list[256];
+        base_list(known_list, sizeof known_list);
         *unavailable = known;
-        return fail(err, errlen, l, d->loc, "the base '%s' is %s", d->base,
-                    known ? "not available in this build of dropscope yet" : "unknown (known: fashion_cnn, inception_v3)");
+        return fail(err, errlen, l, d->loc, "the base '%s' is %s%s%s", d->base,
+                    known ? "not available in this build of dropscope yet" : "unknown (known: ", known ? "" : known_list,
+                    known ? "" : ")");
     }
     nn_shape in = m->layers[input]->out_shape;
     if (d->cfg.shape.rank > 0 && !nn_shape_equal(d->cfg.shape, in)) {
@@ -109,7 +124,8 @@ static int expand_base(nn_model *m, const ls_lesson *l, const ls_decl *d, int in
         fail(err, errlen, l, d->loc, "out of memory");
         goto done;
     }
-    int last = add_input(s, in) < 0 ? -1 : fn(s, 0, d->cut[0] ? d->cut : NULL);
+    nn_base_opts opts = {d->pooling, d->alpha};
+    int last = add_input(s, in) < 0 ? -1 : fn ? fn(s, 0, d->cut[0] ? d->cut : NULL) : app->build(s, 0, &opts);
     if (last < 0) {
         fail(err, errlen, l, d->loc, "base '%s': %s", d->base, nn_model_error(s));
         goto done;

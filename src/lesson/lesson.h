@@ -47,6 +47,10 @@ typedef struct {
     char base[32];
     char cut[LS_NAME_MAX];
     char *weights;
+    /* keras.applications bases (issue 15): pooling "" (None), "avg" or "max"; alpha
+     * (MobileNetV2's width, 0 = Keras's 1.0) */
+    char pooling[4];
+    float alpha;
     ls_loc loc;
     /* Filled by ls_lesson_parse from the model it builds to check names (the build is
      * deterministic, so ls_lesson_build_model gives the same indices): this
@@ -66,6 +70,7 @@ typedef struct {
     nn_optimizer_cfg opt;
     bool lr_alias;          /* written as lr= (ignored under LS_KERAS_TF211) */
     nn_loss_kind loss;
+    bool from_logits;       /* BinaryCrossentropy(from_logits=True), ... (issue 15) */
     bool accuracy;          /* metrics=['accuracy'] */
     ls_profile profile;
     ls_loc loc;

@@ -9,6 +9,7 @@
 
 #include "data/dataset.h"
 #include "lesson/parse_internal.h"
+#include "engine/bases.h"
 #include "lesson/vocab.h"
 
 /* ------------------------------------------------------------------------------------ */
@@ -274,6 +275,10 @@ static void opt_arg(parser *p, void *vctx, const tok *key, int pos, const char *
         p->l->compile.lr_alias = alias;
     } else if (!strcmp(nm, "momentum")) {
         o->momentum = (float)lsp_read_real(p, "momentum", where, 0, 1);
+    } else if (!strcmp(nm, "decay")) {
+        o->decay = (float)lsp_read_real(p, "decay", where, 0, 1e6);
+    } else if (!strcmp(nm, "initial_accumulator_value")) {
+        o->initial_accumulator = (float)lsp_read_real(p, "initial_accumulator_value", where, 0, 1e6);
     } else if (!strcmp(nm, "rho")) {
         o->rho = (float)lsp_read_real(p, "rho", where, 0, 1);
     } else if (!strcmp(nm, "epsilon")) {
@@ -323,7 +328,7 @@ static void read_optimizer(parser *p, const char *ctx)
         }
     }
     const char *words[LS_VOCAB_OPTIMIZERS + 1];
-    char list[32];
+    char list[64];
     optimizer_words(words);
     lsp_join(list, sizeof list, words, -1);
     if (!tword(p, &t, &s, &n)) {
@@ -392,9 +397,16 @@ static void read_loss(parser *p, const char *ctx)
     }
     next(p);
     tok u = peek(p);
-    if (t.kind == T_IDENT && is_punct(&u, '(')) { /* BinaryCrossentropy() */
+    p->l->compile.from_logits = false;
+    if (t.kind == T_IDENT && is_punct(&u, '(')) { /* BinaryCrossentropy() or (from_logits=True) */
         next(p);
-        lsp_expect_punct(p, ')', "')' (the loss takes no arguments here)");
+        tok v = peek(p), v2 = peek2(p);
+        if (is_kw(p, &v, "from_logits") && is_punct(&v2, '=')) {
+            next(p);
+            next(p);
+            p->l->compile.from_logits = lsp_read_bool(p, "after 'from_logits='");
+        }
+        lsp_expect_punct(p, ')', "')' (the loss takes only from_logits= here)");
     }
     p->l->compile.loss = entry[k]->kind;
     p->loss_given = true;
@@ -866,11 +878,36 @@ static void read_inputs(parser *p, ls_decl *d, int di)
     lsp_expect_punct(p, ')', "')' after the layer's inputs");
 }
 
+/* pooling= (None, 'avg', 'max') and alpha= (MobileNetV2) of the keras.applications bases. */
+static void base_app_arg(parser *p, ls_decl *d, bool pooling, const char *where)
+{
+    tok t = peek(p);
+    if (!nn_base_find(d->base))
+        FAIL_TOK(p, &t, "the base '%s' takes no %s= (the keras.applications bases do)", d->base, pooling ? "pooling" : "alpha");
+    if (pooling) {
+        if (is_kw(p, &t, "None")) {
+            next(p);
+            d->pooling[0] = '\0';
+            return;
+        }
+        static const char *const modes[] = {"avg", "max", NULL};
+        int k = lsp_read_choice(p, "pooling", where, modes);
+        snprintf(d->pooling, sizeof d->pooling, "%s", modes[k]);
+        return;
+    }
+    if (strcmp(d->base, "mobilenet_v2") != 0)
+        FAIL_TOK(p, &t, "alpha= belongs to mobilenet_v2, not to '%s'", d->base);
+    double a = lsp_read_real(p, "alpha", where, 0, 10);
+    if (!(a > 0))
+        FAIL_TOK(p, &t, "alpha must be above 0 (Keras's weights exist for 0.35, 0.5, 0.75, 1.0, 1.3, 1.4)");
+    d->alpha = (float)a;
+}
+
 static void base_arg(parser *p, void *vctx, const tok *key, int pos, const char *where)
 {
     layer_ctx *c = vctx;
     static const char *const args[] = {"input_shape", "cut", "weights", "include_top", "trainable", "name",
-                                       "trainable_from", NULL};
+                                       "trainable_from", "pooling", "alpha", NULL};
     int idx = lsp_arg_index(p, key, pos, c->d->base, args, 0, &c->seen);
     tok t = peek(p);
     switch (idx) {
@@ -906,10 +943,26 @@ static void base_arg(parser *p, void *vctx, const tok *key, int pos, const char 
         c->name_tok = lsp_read_name(p, "a name", where, c->d->name);
         break;
     case 6: lsp_read_name(p, "a layer name", where, c->d->trainable_from); break;
+    case 7:
+    case 8:
+        base_app_arg(p, c->d, idx == 7, where);
+        break;
     }
 }
 
-static const char *const base_names[] = {"fashion_cnn", "inception_v3", NULL};
+/* The lesson's names of the bases: the two built-in ones, then the keras.applications ones. */
+#define N_BASE_NAMES 16
+static const char *const *base_words(void)
+{
+    static const char *names[N_BASE_NAMES + 1];
+    int n = 0;
+    names[n++] = "fashion_cnn";
+    names[n++] = "inception_v3";
+    for (const nn_base_info *b = nn_base_table; b->name && n < N_BASE_NAMES; b++)
+        names[n++] = b->name;
+    names[n] = NULL;
+    return names;
+}
 
 static void base_line(parser *p, const tok *kw)
 {
@@ -929,19 +982,24 @@ static void base_line(parser *p, const tok *kw)
         t = peek(p);
     }
     if (t.kind != T_IDENT && t.kind != T_STR)
-        lsp_expected(p, &t, "a base (fashion_cnn or inception_v3) after 'base'");
+        lsp_expected(p, &t, "a base (fashion_cnn, inception_v3, vgg16, resnet50, mobilenet_v2, ...) after 'base'");
     const char *s = t.kind == T_STR ? tstr(p, &t) : ttext(p, &t);
     int n = t.kind == T_STR ? t.slen : t.len;
+    const char *const *base_names = base_words();
     int k = -1;
     for (int i = 0; base_names[i]; i++)
         if (eq_nocase(s, (size_t)n, base_names[i]))
             k = i;
     if (eq_nocase(s, (size_t)n, "InceptionV3"))
         k = 1;
+    for (int i = 2; base_names[i] && k < 0; i++) /* Keras's class names: VGG16, MobileNetV2, ... */
+        if (eq_nocase(s, (size_t)n, nn_base_find(base_names[i])->keras))
+            k = i;
     if (k < 0) {
-        char sg[80];
-        FAIL_TOK(p, &t, "unknown base '%.*s'%s (known: fashion_cnn, inception_v3)", n > 40 ? 40 : n, s,
-                 suggest(sg, sizeof sg, s, (size_t)n, base_names));
+        char sg[80], list[200];
+        lsp_join(list, sizeof list, base_names, -1);
+        FAIL_TOK(p, &t, "unknown base '%.*s'%s (known: %s)", n > 40 ? 40 : n, s,
+                 suggest(sg, sizeof sg, s, (size_t)n, base_names), list);
     }
     next(p);
     snprintf(d.base, sizeof d.base, "%s", base_names[k]);

@@ -177,14 +177,24 @@ static const char *const k_rms[] = {"learning_rate", "rho", "momentum", "epsilon
 static const char *const k_adam[] = {"learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad", "name", "lr",
                                      "decay", "clipnorm", "clipvalue", "global_clipnorm", "weight_decay", "use_ema",
                                      "jit_compile", NULL};
-static const char *const l_sgd[] = {"learning_rate", "lr", "momentum", "nesterov", NULL};
-static const char *const l_rms[] = {"learning_rate", "lr", "rho", "momentum", "epsilon", "centered", NULL};
-static const char *const l_adam[] = {"learning_rate", "lr", "beta_1", "beta_2", "epsilon", "amsgrad", NULL};
+static const char *const k_adagrad[] = {"learning_rate", "initial_accumulator_value", "epsilon", "name", "lr",
+                                        "decay", "clipnorm", "clipvalue", "global_clipnorm", "weight_decay",
+                                        "use_ema", "jit_compile", NULL};
+static const char *const k_adadelta[] = {"learning_rate", "rho", "epsilon", "name", "lr", "decay", "clipnorm",
+                                         "clipvalue", "global_clipnorm", "weight_decay", "use_ema", "jit_compile",
+                                         NULL};
+static const char *const l_sgd[] = {"learning_rate", "lr", "momentum", "nesterov", "decay", NULL};
+static const char *const l_rms[] = {"learning_rate", "lr", "rho", "momentum", "epsilon", "centered", "decay", NULL};
+static const char *const l_adam[] = {"learning_rate", "lr", "beta_1", "beta_2", "epsilon", "amsgrad", "decay", NULL};
+static const char *const l_adagrad[] = {"learning_rate", "lr", "initial_accumulator_value", "epsilon", "decay", NULL};
+static const char *const l_adadelta[] = {"learning_rate", "lr", "rho", "epsilon", "decay", NULL};
 
 const ls_vocab_optimizer ls_vocab_optimizers[LS_VOCAB_OPTIMIZERS] = {
     [NN_OPT_SGD] = {"sgd", "SGD", k_sgd, 4, l_sgd, 1},
     [NN_OPT_RMSPROP] = {"rmsprop", "RMSprop", k_rms, 6, l_rms, 1},
     [NN_OPT_ADAM] = {"adam", "Adam", k_adam, 6, l_adam, 1},
+    [NN_OPT_ADAGRAD] = {"adagrad", "Adagrad", k_adagrad, 4, l_adagrad, 1},
+    [NN_OPT_ADADELTA] = {"adadelta", "Adadelta", k_adadelta, 4, l_adadelta, 1},
 };
 
 static const char *const k_bce[] = {"from_logits", "label_smoothing", "axis", "reduction", "name", NULL};

@@ -55,7 +55,7 @@ typedef struct {
     int lesson_pos;                 /* how many of lesson_args a lesson takes positionally */
 } ls_vocab_optimizer;
 
-#define LS_VOCAB_OPTIMIZERS 3
+#define LS_VOCAB_OPTIMIZERS 5
 extern const ls_vocab_optimizer ls_vocab_optimizers[LS_VOCAB_OPTIMIZERS];
 
 /* Losses, in the order the importer numbers them. A lesson knows the ones marked

@@ -331,6 +331,7 @@ static int init_model(ls_session *s)
         return -1;
     nn_model_seed_dropout(s->model, s->seed);
     nn_optimizer_cfg o = lesson_optimizer(s);
+    nn_model_set_from_logits(s->model, s->lesson->compile.from_logits);
     if (nn_model_compile(s->model, &o, s->lesson->compile.loss) < 0)
         return ls_fail(s, "%s:%d:%d: %s", s->lesson->path, s->lesson->compile.loc.line,
                        s->lesson->compile.loc.col, nn_model_error(s->model));

@@ -5,6 +5,7 @@
  *   VGG16 14,714,688 (all trainable)          VGG19 20,024,384
  *   ResNet50 23,587,712 (53,120 non-trainable: BN moving statistics)
  *   MobileNetV2 2,257,984 (34,112 non-trainable)  Xception 20,861,480 (54,528)
+ *   EfficientNetB0 4,049,571 (42,023)
  * MobileNetV2(alpha=0.35) is derived from mobilenet_v2.py by hand below. */
 #include <math.h>
 #include <setjmp.h>
@@ -77,6 +78,11 @@ static void test_counts(void **state)
          * = 7,040, so 14,080 moving statistics; 410,208 in all (1,691,208 with Keras's
          * 1000-class top, the "1.7M" of the published 0.35 model) */
         {"mobilenet_v2", 224, 0.35f, 154, {3, {7, 7, 1280}}, 410208, 14080},
+        /* EfficientNetB0: 4,049,571 of which 42,023 non-trainable (BN statistics 42,016 and
+         * the Normalization's mean, variance and count, 7); 237 layers (blocks of 10 to 15
+         * layers, see bases_efficientnet.c; Keras adds a 238th, a Rescaling, only for
+         * weights='imagenet') */
+        {"efficientnet_b0", 224, 1.0f, 237, {3, {7, 7, 1280}}, 4049571, 42023},
     };
     for (size_t i = 0; i < sizeof es / sizeof es[0]; i++)
         check(&es[i]);
@@ -137,11 +143,56 @@ static void test_names_and_order(void **state)
     assert_string_equal(m->layers[last]->name, "block14_sepconv2_act");
     nn_model_destroy(m);
 
+    m = build("efficientnet_b0", 224, 1.0f, "max", &last);
+    static const char *const ef[] = {"block1a_dwconv", "block1a_bn", "block1a_activation", "block1a_se_squeeze",
+                                     "block1a_se_reshape", "block1a_se_reduce", "block1a_se_expand",
+                                     "block1a_se_excite", "block1a_project_conv", "block1a_project_bn",
+                                     "block2a_expand_conv"};
+    expect_order(m, ef, 11);
+    assert_string_equal(m->layers[1]->name, "rescaling");
+    assert_string_equal(m->layers[2]->name, "normalization");
+    assert_string_equal(m->layers[last]->name, "max_pool");
+    assert_int_equal(nn_model_find(m, "block1a_drop"), -1); /* rate 0 * 0 / 16: no Dropout */
+    int di = nn_model_find(m, "block6d_drop"); /* the 15th block (b = 14): rate 0.2 * 14 / 16 */
+    assert_true(di > 0);
+    assert_float_equal(m->layers[di]->cfg.rate, 0.2 * 14 / 16, 1e-12);
+    assert_int_equal(m->layers[di]->cfg.noise_rank, 4);
+    nn_model_destroy(m);
+
     m = build("vgg16", 64, 1.0f, "avg", &last);
     assert_string_equal(m->layers[last]->name, "global_average_pooling2d");
     assert_string_equal(m->layers[last - 1]->name, "block5_pool");
     assert_true(nn_shape_equal(m->layers[last - 1]->out_shape, nn_shape3(2, 2, 512)));
     nn_model_destroy(m);
+}
+
+/* Every base runs a forward (inference and training) at its least input size: finite
+ * outputs of the right size. */
+static void test_forward_all(void **state)
+{
+    (void)state;
+    for (const nn_base_info *b = nn_base_table; b->name; b++) {
+        int last;
+        nn_model *m = build(b->name, b->min_size, 1.0f, "avg", &last);
+        nn_rng r;
+        nn_rng_seed(&r, 3);
+        assert_int_equal(nn_model_finalize(m, &r), 0);
+        size_t in = nn_model_input_size(m) * 2;
+        float *x = malloc(in * sizeof(float));
+        assert_non_null(x);
+        for (size_t i = 0; i < in; i++)
+            x[i] = 255.0f * nn_rng_uniform(&r);
+        for (int training = 0; training < 2; training++) {
+            if (nn_model_forward(m, x, 2, training) != 0)
+                fail_msg("%s: %s", b->name, nn_model_error(m));
+            const nn_layer *l = m->layers[last];
+            for (size_t i = 0; i < 2 * l->out_size; i++)
+                if (!isfinite(l->out[i]))
+                    fail_msg("%s: output %zu is %g", b->name, i, l->out[i]);
+        }
+        free(x);
+        nn_model_destroy(m);
+    }
 }
 
 static void test_bad_inputs(void **state)
@@ -189,6 +240,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts),
         cmocka_unit_test(test_names_and_order),
+        cmocka_unit_test(test_forward_all),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_preprocess),
     };

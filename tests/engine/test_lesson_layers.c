@@ -131,11 +131,85 @@ static void test_layer_errors(void **state)
     expect_error(HEAD "  Dense(4, activation='gelu')\n" TAIL, "activation");
 }
 
+/* The keras.applications bases in a lesson: names as Keras's classes or the lesson's
+ * words, pooling= and alpha=, the counts test_bases.c checks at 224 (here at 96). */
+static void test_bases_in_lessons(void **state)
+{
+    (void)state;
+    nn_model *m = build("title T\ndata fashion_mnist\n  classes sneaker, ankle boot\n  resize 96x96x3\nmodel\n"
+                        "  base base_model = MobileNetV2(input_shape=(96, 96, 3), alpha=0.35, pooling='avg', include_top=False, weights=None) frozen\n"
+                        "  Dense(1, activation='sigmoid')\ncompile\n  loss binary_crossentropy\n");
+    const nn_layer *gap = layer(m, "global_average_pooling2d");
+    expect_shape(gap, nn_shape1(1280), 0);
+    nn_param_counts pc = nn_model_count_params(m);
+    /* the base's 410,208 (alpha 0.35; the count does not depend on the input size) + 1,281 */
+    assert_int_equal(pc.total, 410208 + 1281);
+    assert_int_equal(pc.trainable, 1281);
+    nn_model_destroy(m);
+    m = build("title T\ndata fashion_mnist\n  classes sneaker, ankle boot\n  resize 64x64x3\nmodel\n"
+              "  base vgg16(pooling=max)\n  Dense(1, activation='sigmoid')\ncompile\n  loss binary_crossentropy\n");
+    expect_shape(layer(m, "global_max_pooling2d"), nn_shape1(512), 0);
+    assert_int_equal(nn_model_count_params(m).total, 14714688 + 513);
+    nn_model_destroy(m);
+    expect_error(HEAD "  base resnet50(alpha=0.5)\n" TAIL, "alpha= belongs to mobilenet_v2");
+    expect_error(HEAD "  base inception_v3(pooling='avg')\n" TAIL, "takes no pooling=");
+    expect_error(HEAD "  base resnet(pooling='avg')\n" TAIL, "unknown base 'resnet'");
+    expect_error(HEAD "  base xception\n" TAIL, "at least 71");
+}
+
+/* Optimizers by their lowercase strings and Keras classes, Adagrad/Adadelta arguments, decay=. */
+static void test_optimizers_in_lessons(void **state)
+{
+    (void)state;
+    static const char *const words[] = {"'rmsprop'", "'adam'", "'sgd'", "'adadelta'", "'adagrad'"};
+    static const nn_opt_kind kinds[] = {NN_OPT_RMSPROP, NN_OPT_ADAM, NN_OPT_SGD, NN_OPT_ADADELTA, NN_OPT_ADAGRAD};
+    char text[512];
+    for (int i = 0; i < 5; i++) {
+        snprintf(text, sizeof text, HEAD "  Flatten()\n  Dense(1, activation='sigmoid')\ncompile\n  optimizer %s\n"
+                 "  loss binary_crossentropy\n", words[i]);
+        ls_lesson *l = ls_lesson_parse("t.lesson", text, strlen(text), err, sizeof err);
+        if (!l)
+            fail_msg("%s", err);
+        assert_int_equal(l->compile.opt.kind, kinds[i]);
+        ls_lesson_destroy(l);
+    }
+    snprintf(text, sizeof text, HEAD "  Flatten()\n  Dense(1, activation='sigmoid')\ncompile\n"
+             "  optimizer tf.keras.optimizers.Adagrad(lr=0.01, initial_accumulator_value=0.5, decay=1e-4)\n"
+             "  loss binary_crossentropy\n");
+    ls_lesson *l = ls_lesson_parse("t.lesson", text, strlen(text), err, sizeof err);
+    if (!l)
+        fail_msg("%s", err);
+    assert_float_equal(l->compile.opt.lr, 0.01, 1e-9);
+    assert_float_equal(l->compile.opt.initial_accumulator, 0.5, 1e-9);
+    assert_float_equal(l->compile.opt.decay, 1e-4, 1e-10);
+    assert_float_equal(l->compile.opt.eps, 1e-7, 1e-12);
+    ls_lesson_destroy(l);
+    snprintf(text, sizeof text, HEAD "  Flatten()\n  Dense(1, activation='sigmoid')\ncompile\n"
+             "  optimizer Adadelta(rho=0.9)\n  loss binary_crossentropy\n");
+    l = ls_lesson_parse("t.lesson", text, strlen(text), err, sizeof err);
+    assert_non_null(l);
+    assert_float_equal(l->compile.opt.rho, 0.9, 1e-7);
+    assert_float_equal(l->compile.opt.lr, 0.001, 1e-9);
+    ls_lesson_destroy(l);
+    snprintf(text, sizeof text, HEAD "  Flatten()\n  Dense(1)\ncompile\n"
+             "  loss BinaryCrossentropy(from_logits=True)\n");
+    l = ls_lesson_parse("t.lesson", text, strlen(text), err, sizeof err);
+    if (!l)
+        fail_msg("%s", err);
+    assert_true(l->compile.from_logits);
+    assert_int_equal(l->compile.loss, NN_LOSS_BCE);
+    ls_lesson_destroy(l);
+    expect_error(HEAD "  Flatten()\n  Dense(1, activation='sigmoid')\ncompile\n  optimizer Adadelta(momentum=0.9)\n"
+                 "  loss binary_crossentropy\n", "momentum");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layers_parse_and_build),
         cmocka_unit_test(test_layer_errors),
+        cmocka_unit_test(test_bases_in_lessons),
+        cmocka_unit_test(test_optimizers_in_lessons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -601,7 +601,7 @@ static const bad_case bad_cases[] = {
     {"unknown mode", HEAD MODEL COMPILE STEP "  mode train\n", 0, 10, 8, "unknown mode 'train'"},
     {"unknown view", HEAD MODEL COMPILE STEP "  focus view masks\n", 0, 10, 14, "did you mean 'mask'?"},
     {"junk after an action", HEAD MODEL COMPILE STEP "  play now\n", 0, 10, 8, "expected the end of the line after 'play' but found 'now'"},
-    {"unknown base", HEAD "model\n  base resnet50\n", 0, 5, 8, "unknown base 'resnet50'"},
+    {"unknown base", HEAD "model\n  base resnet152\n", 0, 5, 8, "unknown base 'resnet152'"},
     {"unknown cut", HEAD "model\n  base fashion_cnn(cut=conv9)\n  Flatten()\n  Dense(1)\n" COMPILE, 0, 5, 3, "has no layer named 'conv9'"},
     {"imagenet weights", HEAD "model\n  base inception_v3(weights='imagenet')\n", 0, 5, 29, "cannot be downloaded here"},
     {"Dropout seed", HEAD "model\n  Flatten()\n  Dropout(0.2, seed=3)\n", 0, 6, 21, "Dropout's seed is not supported"},
