@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/bases.h"
 #include "keras/api.h"
 #include "keras/layers.h"
 #include "keras/runtime.h"
@@ -55,8 +56,38 @@ static const struct {
     {"keras.models.Model", S_MODEL, 0},
     {"keras.Sequential", S_SEQUENTIAL, 0},
     {"keras.models.Sequential", S_SEQUENTIAL, 0},
-    {"keras.applications.InceptionV3", S_INCEPTION, 0},
-    {"keras.applications.inception_v3.InceptionV3", S_INCEPTION, 0},
+    {"keras.applications.InceptionV3", S_INCEPTION, -1},
+    {"keras.applications.inception_v3.InceptionV3", S_INCEPTION, -1},
+    /* the keras.applications bases: sub is the index in nn_base_table */
+    {"keras.applications.vgg16", S_MODULE, M_APPS},
+    {"keras.applications.vgg19", S_MODULE, M_APPS},
+    {"keras.applications.resnet50", S_MODULE, M_APPS},
+    {"keras.applications.resnet", S_MODULE, M_APPS},
+    {"keras.applications.mobilenet_v2", S_MODULE, M_APPS},
+    {"keras.applications.xception", S_MODULE, M_APPS},
+    {"keras.applications.efficientnet", S_MODULE, M_APPS},
+    {"keras.applications.VGG16", S_INCEPTION, 0},
+    {"keras.applications.vgg16.VGG16", S_INCEPTION, 0},
+    {"keras.applications.VGG19", S_INCEPTION, 1},
+    {"keras.applications.vgg19.VGG19", S_INCEPTION, 1},
+    {"keras.applications.ResNet50", S_INCEPTION, 2},
+    {"keras.applications.resnet50.ResNet50", S_INCEPTION, 2},
+    {"keras.applications.resnet.ResNet50", S_INCEPTION, 2},
+    {"keras.applications.MobileNetV2", S_INCEPTION, 3},
+    {"keras.applications.mobilenet_v2.MobileNetV2", S_INCEPTION, 3},
+    {"keras.applications.Xception", S_INCEPTION, 4},
+    {"keras.applications.xception.Xception", S_INCEPTION, 4},
+    {"keras.applications.EfficientNetB0", S_INCEPTION, 5},
+    {"keras.applications.efficientnet.EfficientNetB0", S_INCEPTION, 5},
+    /* preprocess_input: sub is the nn_preprocess_mode (Keras's imagenet_utils modes) */
+    {"keras.applications.inception_v3.preprocess_input", S_PREPROCESS, NN_PREP_TF},
+    {"keras.applications.vgg16.preprocess_input", S_PREPROCESS, NN_PREP_CAFFE},
+    {"keras.applications.vgg19.preprocess_input", S_PREPROCESS, NN_PREP_CAFFE},
+    {"keras.applications.resnet50.preprocess_input", S_PREPROCESS, NN_PREP_CAFFE},
+    {"keras.applications.resnet.preprocess_input", S_PREPROCESS, NN_PREP_CAFFE},
+    {"keras.applications.mobilenet_v2.preprocess_input", S_PREPROCESS, NN_PREP_TF},
+    {"keras.applications.xception.preprocess_input", S_PREPROCESS, NN_PREP_TF},
+    {"keras.applications.efficientnet.preprocess_input", S_PREPROCESS, NN_PREP_NONE},
     {"keras.optimizers.SGD", S_OPT, NN_OPT_SGD},
     {"keras.optimizers.RMSprop", S_OPT, NN_OPT_RMSPROP},
     {"keras.optimizers.Adam", S_OPT, NN_OPT_ADAM},
@@ -66,6 +97,12 @@ static const struct {
     {"keras.optimizers.experimental.SGD", S_OPT, NN_OPT_SGD},
     {"keras.optimizers.experimental.RMSprop", S_OPT, NN_OPT_RMSPROP},
     {"keras.optimizers.experimental.Adam", S_OPT, NN_OPT_ADAM},
+    {"keras.optimizers.Adagrad", S_OPT, NN_OPT_ADAGRAD},
+    {"keras.optimizers.Adadelta", S_OPT, NN_OPT_ADADELTA},
+    {"keras.optimizers.legacy.Adagrad", S_OPT, NN_OPT_ADAGRAD},
+    {"keras.optimizers.legacy.Adadelta", S_OPT, NN_OPT_ADADELTA},
+    {"keras.optimizers.experimental.Adagrad", S_OPT, NN_OPT_ADAGRAD},
+    {"keras.optimizers.experimental.Adadelta", S_OPT, NN_OPT_ADADELTA},
     {"keras.losses.BinaryCrossentropy", S_LOSS_CLASS, 0},
     {"keras.losses.SparseCategoricalCrossentropy", S_LOSS_CLASS, 1},
     {"keras.losses.CategoricalCrossentropy", S_LOSS_CLASS, 2},
@@ -84,8 +121,10 @@ static const struct {
 
 /* Functions of Keras's model modules that are not the model itself (read, noted). */
 static const char *const outside_names[] = {
-    "keras.applications.inception_v3.preprocess_input", "keras.applications.inception_v3.decode_predictions",
-    NULL};
+    "keras.applications.inception_v3.decode_predictions", "keras.applications.vgg16.decode_predictions",
+    "keras.applications.vgg19.decode_predictions", "keras.applications.resnet50.decode_predictions",
+    "keras.applications.resnet.decode_predictions", "keras.applications.mobilenet_v2.decode_predictions",
+    "keras.applications.xception.decode_predictions", "keras.applications.efficientnet.decode_predictions", NULL};
 
 static const char *const layer_list =
     "Dense, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Activation, Concatenate, Rescaling, Input";
@@ -224,13 +263,13 @@ kval *ka_resolve(kparser *p, const char *path, const char *spelled, const ktok *
                 preprocessing_layer(p, name, at);
                 ki_fail(p, at->line, at->col, "the layer '%s' is not supported%s (dropscope has %s)", name, sg, layer_list);
             case M_APPS:
-                ki_fail(p, at->line, at->col, "'%s' is not supported%s: the only pretrained base dropscope has is InceptionV3",
+                ki_fail(p, at->line, at->col, "'%s' is not supported%s: the pretrained bases dropscope has are InceptionV3, VGG16, VGG19, ResNet50, MobileNetV2, Xception and EfficientNetB0",
                         name, sg);
             case M_OPT:
                 if (!strcmp(name, "schedules"))
                     ki_fail(p, at->line, at->col,
                             "learning-rate schedules are not supported: give a number (a lesson step can change it: learning rate X)");
-                ki_fail(p, at->line, at->col, "the optimizer '%s' is not supported%s (dropscope has SGD, RMSprop and Adam)",
+                ki_fail(p, at->line, at->col, "the optimizer '%s' is not supported%s (dropscope has SGD, RMSprop, Adam, Adagrad and Adadelta)",
                         name, sg);
             case M_LOSS:
                 ki_fail(p, at->line, at->col,

@@ -429,6 +429,29 @@ static void test_rescaling(void **state)
     ls_lesson_destroy(l);
 }
 
+/* TensorFlow's transfer-learning tutorial with MobileNetV2 (alpha 0.35 at 96x96):
+ * preprocess_input inside the model becomes Rescaling(2, offset=-1), the base keeps
+ * alpha, the linear Dense(1) trains with BinaryCrossentropy(from_logits=True); Keras's
+ * counts 410,208 (14,080 moving statistics) + 1,281, the base frozen. */
+static void test_tutorial_mobilenet(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("tutorial_mobilenet.py", &notes);
+    assert_non_null(strstr(notes, "tutorial_mobilenet.py:31: note: preprocess_input is read as the layer rescaling, Rescaling(2, offset=-1)"));
+    const ls_decl *b = base_decl(l);
+    assert_string_equal(b->base, "mobilenet_v2");
+    assert_true(b->alpha == 0.35f);
+    assert_true(b->frozen);
+    assert_int_equal(l->decls[1].cfg.type, NN_RESCALING);
+    assert_true(l->compile.from_logits);
+    assert_int_equal(l->compile.loss, NN_LOSS_BCE);
+    assert_int_equal(l->compile.opt.kind, NN_OPT_ADAM);
+    expect_counts(l, 411489, 1281, 410208);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_base_on_data),
         cmocka_unit_test(test_shape_from_data),
         cmocka_unit_test(test_rescaling),
+        cmocka_unit_test(test_tutorial_mobilenet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
