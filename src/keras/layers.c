@@ -869,7 +869,8 @@ kval *ka_preprocess(kparser *p, int mode, kargs *a, int line, int col)
     }
     kval *x = b.v[0];
     if (x->k != V_TENSOR) {
-        ki_need_known(p, x, ka_vline(&b, 0), ka_vcol(&b, 0), "as preprocess_input's images");
+        if (!ka_is_data(x))
+            ki_need_known(p, x, ka_vline(&b, 0), ka_vcol(&b, 0), "as preprocess_input's images");
         ki_event(p, C_DATA, NULL);
         ki_note(p->pg, line,
                 "preprocess_input on data is not part of the model: the lesson feeds its stand-in images scaled to 0..1 (put preprocess_input inside the model, x = preprocess_input(inputs), to have it in the lesson)");
