@@ -1011,20 +1011,22 @@ kval *ka_call(kparser *p, kval *callee, kargs *a, int line, int col)
         switch (callee->sym) {
         case S_LAYER: return ka_make_layer(p, (nn_layer_type)callee->sub, a, line, col);
         case S_INPUT_FN: return ka_make_input(p, a, line, col);
-        case S_CONCAT_FN: {
+        case S_CONCAT_FN: { /* layers.concatenate, add, multiply ([a, b]) */
             static const char *const names[] = {"inputs", "axis", "name", NULL};
+            static const char *const names2[] = {"inputs", "name", NULL};
+            bool cat = callee->sub == NN_CONCAT;
+            const char *fn = cat ? "concatenate" : callee->sub == NN_ADD ? "add" : "multiply";
             kbound b;
-            ka_bind_args(p, a, "concatenate", names, 2, &b);
+            ka_bind_args(p, a, fn, cat ? names : names2, cat ? 2 : 1, &b);
             if (!b.v[0])
-                ki_fail(p, line, col, "concatenate needs a list of layer outputs");
+                ki_fail(p, line, col, "%s needs a list of layer outputs", fn);
             kargs la = {0}, ca = {0};
             int k = 0;
-            if (b.v[1])
-                la.a[k++] = *b.g[1];
-            if (b.v[2])
-                la.a[k++] = *b.g[2];
+            for (int i = 1; i < (cat ? 3 : 2); i++)
+                if (b.v[i])
+                    la.a[k++] = *b.g[i];
             la.n = k;
-            kval *layer = ka_make_layer(p, NN_CONCAT, &la, line, col);
+            kval *layer = ka_make_layer(p, (nn_layer_type)callee->sub, &la, line, col);
             ca.a[0] = *b.g[0];
             ca.a[0].key = NULL;
             ca.n = 1;

@@ -108,7 +108,7 @@ static void decl_text(const plan *pl, int i, char *out, size_t n)
         bool prev = i > 0 && nd->n_in == 1 && kp_ref_eq(nd->in[0], pl->d[i - 1].out);
         if (i == 0 && nd->n_in == 1 && pl->d[0].kind != D_INPUT)
             prev = true;
-        if (!prev || (nd->kind == KN_LAYER && nd->type == NN_CONCAT)) {
+        if (!prev || (nd->kind == KN_LAYER && ka_is_merge(nd->type))) {
             size_t k = 0;
             k += (size_t)snprintf(ins + k, sizeof ins - k, "(%s", nd->n_in > 1 ? "[" : "");
             for (int j = 0; j < nd->n_in && k < sizeof ins; j++)

@@ -74,6 +74,8 @@ void ka_bind_args(kparser *p, kargs *a, const char *callee, const char *const *n
     int n_names = 0;
     while (names[n_names])
         n_names++;
+    if (n_names > (int)(sizeof b->v / sizeof b->v[0])) /* a signature longer than kbound holds */
+        ki_fail(p, 1, 1, "internal error: %s has %d arguments, more than the importer holds", callee, n_names);
     int pos = 0;
     for (int i = 0; i < a->n; i++) {
         karg *g = &a->a[i];
@@ -381,11 +383,74 @@ static int arg_index(const char *const *names, const char *name)
 
 static const char *init_default(const char *name)
 {
-    if (!strcmp(name, "kernel_initializer"))
+    if (!strcmp(name, "kernel_initializer") || !strcmp(name, "depthwise_initializer") ||
+        !strcmp(name, "pointwise_initializer"))
         return "glorot_uniform";
     if (!strcmp(name, "gamma_initializer") || !strcmp(name, "moving_variance_initializer"))
         return "ones";
     return "zeros";
+}
+
+/* v as the lesson writes it: a number, or a tuple of them (nested to depth 2):
+ * (1, 1), ((0, 1), (0, 1)), (1, 1, -1). Whole numbers only when ints. */
+static void num_tree(kparser *p, const kval *v, int line, int col, const char *what, bool ints, int depth, sbuf *o)
+{
+    if (is_num(v)) {
+        if (ints && !v->is_int)
+            ki_fail(p, line, col, "%s takes whole numbers", what);
+        char t[64];
+        fmt_num(v->num, v->is_int, t, sizeof t);
+        sb_add(p, o, "%s", t);
+        return;
+    }
+    ki_need_known(p, (kval *)v, line, col, what);
+    if (v->k != V_SEQ || depth >= 2 || v->n < 1 || v->n > 8)
+        ki_fail(p, line, col, "%s must be a number or a tuple of numbers, found %s", what, ki_kind_name(v));
+    sb_add(p, o, "(");
+    for (int i = 0; i < v->n; i++) {
+        if (i)
+            sb_add(p, o, ", ");
+        num_tree(p, v->items[i], line, col, what, ints, depth + 1, o);
+    }
+    sb_add(p, o, "%s)", v->n == 1 ? "," : "");
+}
+
+/* The arguments of ZeroPadding2D, DepthwiseConv2D, SeparableConv2D, ReLU, Reshape and
+ * Normalization: written as the lesson reads them (its parser checks the values).
+ * Returns whether nm was one of them. */
+static bool layer_arg_new(kparser *p, kbound *b, int k, const char *nm, nn_layer_type type, sbuf *out)
+{
+    kval *v = b->v[k];
+    int l = ka_vline(b, k), c = ka_vcol(b, k);
+    sbuf t = {.n = 0};
+    if ((type == NN_ZEROPAD2D && !strcmp(nm, "padding")) || (type == NN_RESHAPE && !strcmp(nm, "target_shape"))) {
+        num_tree(p, v, l, c, nm, true, 0, &t);
+        sb_arg(p, out, type == NN_RESHAPE ? NULL : nm, t.s);
+    } else if (!strcmp(nm, "depth_multiplier")) {
+        num_tree(p, v, l, c, nm, true, 1, &t);
+        sb_arg(p, out, nm, t.s);
+    } else if (type == NN_RELU && (!strcmp(nm, "max_value") || !strcmp(nm, "negative_slope") || !strcmp(nm, "threshold"))) {
+        if (v->k == V_NONE)
+            return true;
+        num_tree(p, v, l, c, nm, false, 1, &t);
+        sb_arg(p, out, nm, t.s);
+    } else if (type == NN_NORMALIZATION && (!strcmp(nm, "mean") || !strcmp(nm, "variance"))) {
+        if (v->k == V_NONE)
+            return true;
+        if (v->k == V_OPAQUE)
+            ki_fail(p, l, c, "%s= computed from data is not supported: give numbers, or leave it out and adapt() is noted", nm);
+        num_tree(p, v, l, c, nm, false, v->k == V_SEQ ? 1 : 0, &t);
+        sb_arg(p, out, nm, t.s);
+    } else if (type == NN_NORMALIZATION && !strcmp(nm, "invert")) {
+        if (ka_need_bool(p, b, k, nm))
+            ki_fail(p, l, c, "invert=True is not supported");
+    } else if (type == NN_NORMALIZATION && !strcmp(nm, "axis")) {
+        if (v->k != V_NONE && !(is_num(v) && v->is_int && v->num == -1))
+            ki_fail(p, l, c, "axis other than -1 is not supported: Normalization works per channel");
+    } else {
+        return false;
+    }
+    return true;
 }
 
 /* Checks one given argument of a layer class (names[k]) against what dropscope does,
@@ -426,6 +491,8 @@ static void layer_arg(kparser *p, kbound *b, int k, const char *nm, nn_layer_typ
         int a1, a2;
         need_pair(p, b, k, nm, val, sizeof val, &a1, &a2);
         sb_arg(p, out, nm, val);
+    } else if (layer_arg_new(p, b, k, nm, type, out)) {
+        /* the keras.applications layers' own arguments */
     } else if (!strcmp(nm, "padding")) {
         const char *s = ka_need_str(p, b, k, "padding", false);
         char lo[16];
@@ -536,7 +603,11 @@ kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
                     {NN_CONV2D, "kernel_size", "Conv2D(32, (3, 3))"},
                     {NN_DROPOUT, "rate", "Dropout(0.2)"},
                     {NN_ACTIVATION, "activation", "Activation('relu')"},
-                    {NN_RESCALING, "scale", "Rescaling(1./255)"}};
+                    {NN_RESCALING, "scale", "Rescaling(1./255)"},
+                    {NN_DEPTHWISE_CONV2D, "kernel_size", "DepthwiseConv2D((3, 3))"},
+                    {NN_SEPARABLE_CONV2D, "filters", "SeparableConv2D(32, (3, 3))"},
+                    {NN_SEPARABLE_CONV2D, "kernel_size", "SeparableConv2D(32, (3, 3))"},
+                    {NN_RESHAPE, "target_shape", "Reshape((1, 1, 64))"}};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (required[i].t == type && !b.v[arg_index(names, required[i].arg)])
             ki_fail(p, line, col, "%s needs %s, e.g. %s", sig->keras, required[i].arg, required[i].example);
@@ -599,6 +670,11 @@ kval *ka_make_input(kparser *p, kargs *a, int line, int col)
     return ka_tensor_val(p, ka_node_ref(ni), line, col);
 }
 
+bool ka_is_merge(nn_layer_type t)
+{
+    return t == NN_CONCAT || t == NN_ADD || t == NN_MULTIPLY;
+}
+
 /* layer(x) / layer([a, b]) */
 bool ka_is_data(const kval *v)
 {
@@ -651,20 +727,21 @@ kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
     ki_need_known(p, x, xl, xc, "as a layer's input");
     kref ins[LS_MAX_INPUTS];
     int n_in = 0;
+    bool merge = ka_is_merge(n->type);
+    const char *mname = nn_layer_type_name(n->type);
     if (x->k == V_SEQ) {
-        if (n->type != NN_CONCAT)
-            ki_fail(p, xl, xc, "%s takes one input, found a list (only Concatenate joins several)",
-                    nn_layer_type_name(n->type));
+        if (!merge)
+            ki_fail(p, xl, xc, "%s takes one input, found a list (only Concatenate, Add and Multiply join several)", mname);
         if (x->n < 2 || x->n > LS_MAX_INPUTS)
-            ki_fail(p, xl, xc, "Concatenate joins 2 to %d inputs, found %d", LS_MAX_INPUTS, x->n);
+            ki_fail(p, xl, xc, "%s joins 2 to %d inputs, found %d", mname, LS_MAX_INPUTS, x->n);
         for (int i = 0; i < x->n; i++) {
             if (x->items[i]->k != V_TENSOR)
-                ki_fail(p, xl, xc, "Concatenate joins layer outputs, found %s", ki_kind_name(x->items[i]));
+                ki_fail(p, xl, xc, "%s joins layer outputs, found %s", mname, ki_kind_name(x->items[i]));
             ins[n_in++] = x->items[i]->ref;
         }
     } else if (x->k == V_TENSOR) {
-        if (n->type == NN_CONCAT)
-            ki_fail(p, xl, xc, "Concatenate joins a list of layer outputs, e.g. Concatenate()([a, b])");
+        if (merge)
+            ki_fail(p, xl, xc, "%s joins a list of layer outputs, e.g. %s()([a, b])", mname, mname);
         ins[n_in++] = x->ref;
     } else {
         ki_fail(p, xl, xc, "a layer is called on a layer's output (a tensor), found %s", ki_kind_name(x));

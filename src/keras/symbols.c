@@ -49,9 +49,20 @@ static const struct {
     {"keras.layers.Rescaling", S_LAYER, NN_RESCALING},
     {"keras.layers.GlobalMaxPooling2D", S_LAYER, NN_GMP2D},
     {"keras.layers.GlobalMaxPool2D", S_LAYER, NN_GMP2D},
+    {"keras.layers.ZeroPadding2D", S_LAYER, NN_ZEROPAD2D},
+    {"keras.layers.DepthwiseConv2D", S_LAYER, NN_DEPTHWISE_CONV2D},
+    {"keras.layers.SeparableConv2D", S_LAYER, NN_SEPARABLE_CONV2D},
+    {"keras.layers.SeparableConvolution2D", S_LAYER, NN_SEPARABLE_CONV2D},
+    {"keras.layers.Add", S_LAYER, NN_ADD},
+    {"keras.layers.Multiply", S_LAYER, NN_MULTIPLY},
+    {"keras.layers.ReLU", S_LAYER, NN_RELU},
+    {"keras.layers.Reshape", S_LAYER, NN_RESHAPE},
+    {"keras.layers.Normalization", S_LAYER, NN_NORMALIZATION},
     {"keras.layers.Input", S_INPUT_FN, 0},
     {"keras.Input", S_INPUT_FN, 0},
-    {"keras.layers.concatenate", S_CONCAT_FN, 0},
+    {"keras.layers.concatenate", S_CONCAT_FN, NN_CONCAT},
+    {"keras.layers.add", S_CONCAT_FN, NN_ADD},
+    {"keras.layers.multiply", S_CONCAT_FN, NN_MULTIPLY},
     {"keras.Model", S_MODEL, 0},
     {"keras.models.Model", S_MODEL, 0},
     {"keras.Sequential", S_SEQUENTIAL, 0},
@@ -127,7 +138,7 @@ static const char *const outside_names[] = {
     "keras.applications.xception.decode_predictions", "keras.applications.efficientnet.decode_predictions", NULL};
 
 static const char *const layer_list =
-    "Dense, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Activation, Concatenate, Rescaling, Input";
+    "Dense, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Activation, Concatenate, Rescaling, Input, ZeroPadding2D, DepthwiseConv2D, SeparableConv2D, Add, Multiply, ReLU, Reshape, Normalization";
 
 /* Keras's modules inside keras.layers (keras.layers.normalization.batch_normalization,
  * keras.layers.experimental.preprocessing, keras.layers.core ...): their classes are
@@ -137,7 +148,7 @@ static const char *const layer_submodules[] = {
     "reshaping", "activation", "advanced_activations", "batch_normalization", "normalization_v2", "dense", "dropout",
     "flatten", "conv2d", "max_pooling2d", "average_pooling2d", "global_average_pooling2d", "merging",
     "input_layer", "image_preprocessing", "rescaling", "random_flip", "random_rotation", "random_zoom",
-    "random_translation", NULL};
+    "random_translation", "zero_padding2d", "depthwise_conv2d", "separable_conv2d", NULL};
 
 static bool is_layer_submodule(const char *s, size_t n)
 {
@@ -215,7 +226,7 @@ static void preprocessing_layer(kparser *p, const char *name, const ktok *at)
     static const char *const random[] = {"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
                                          "RandomContrast", "RandomCrop", "RandomHeight", "RandomWidth",
                                          "RandomBrightness", NULL};
-    static const char *const fixed[] = {"Normalization", "Resizing", "CenterCrop", NULL};
+    static const char *const fixed[] = {"Resizing", "CenterCrop", NULL};
     for (int i = 0; random[i]; i++)
         if (!strcmp(random[i], name))
             ki_fail(p, at->line, at->col,

@@ -544,6 +544,25 @@ static void test_base_spellings(void **state)
     }
 }
 
+/* The layers the bases are made of, in a functional script (mobile_blocks.py): each read
+ * into the lesson language with its arguments; Keras's counts by hand in the fixture. */
+static void test_mobile_blocks(void **state)
+{
+    (void)state;
+    ls_lesson *l = import_fixture("mobile_blocks.py", NULL);
+    static const nn_layer_type want[] = {NN_INPUT, NN_NORMALIZATION, NN_ZEROPAD2D, NN_CONV2D, NN_BATCHNORM, NN_RELU,
+                                         NN_DEPTHWISE_CONV2D, NN_RELU, NN_CONV2D, NN_ADD, NN_GAP2D, NN_RESHAPE,
+                                         NN_CONV2D, NN_CONV2D, NN_MULTIPLY, NN_SEPARABLE_CONV2D, NN_GMP2D, NN_DENSE};
+    assert_int_equal(l->n_decls, (int)(sizeof want / sizeof want[0]));
+    for (int i = 0; i < l->n_decls; i++)
+        assert_int_equal(l->decls[i].cfg.type, want[i]);
+    assert_int_equal(l->decls[9].n_inputs, 2);
+    assert_int_equal(l->decls[14].n_inputs, 2);
+    assert_int_equal(l->compile.opt.kind, NN_OPT_ADAGRAD);
+    expect_counts(l, 2462, 2430, 32);
+    ls_lesson_destroy(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_xception_max),
         cmocka_unit_test(test_efficientnet_head),
         cmocka_unit_test(test_base_spellings),
+        cmocka_unit_test(test_mobile_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
