@@ -31,7 +31,7 @@ int kp_efail(char *err, size_t errlen, const char *path, int line, int col, cons
 
 static bool has_weights(nn_layer_type t)
 {
-    return t == NN_DENSE || t == NN_CONV2D || t == NN_BATCHNORM;
+    return t == NN_DENSE || t == NN_CONV2D || t == NN_BATCHNORM || t == NN_DEPTHWISE_CONV2D || t == NN_SEPARABLE_CONV2D;
 }
 
 bool kp_ref_eq(kref a, kref b)

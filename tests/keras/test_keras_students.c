@@ -563,6 +563,23 @@ static void test_mobile_blocks(void **state)
     ls_lesson_destroy(l);
 }
 
+/* The tutorial's fine-tuning: MobileNetV2's layers[:100] frozen. Its DepthwiseConv2D
+ * layers hold weights, so the base trains from block_11_depthwise (layers[101], the
+ * first layer with weights after the frozen ones), not from its BatchNormalization;
+ * the counts are those the tutorial's summary prints (2,259,265 / 1,862,721 / 396,544;
+ * before the fix 1,857,537 trainable). */
+static void test_tutorial_fine_tune(void **state)
+{
+    (void)state;
+    ls_lesson *l = import_fixture("tutorial_fine_tune.py", NULL);
+    const ls_decl *b = base_decl(l);
+    assert_string_equal(b->trainable_from, "block_11_depthwise");
+    assert_false(b->frozen);
+    assert_int_equal(l->compile.opt.kind, NN_OPT_RMSPROP);
+    expect_counts(l, 2259265, 1862721, 396544);
+    ls_lesson_destroy(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -588,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_efficientnet_head),
         cmocka_unit_test(test_base_spellings),
         cmocka_unit_test(test_mobile_blocks),
+        cmocka_unit_test(test_tutorial_fine_tune),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
