@@ -16,6 +16,7 @@
 
 #include "keras/layers.h"
 #include "keras/runtime.h"
+#include "lesson/vocab.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* Models */
@@ -70,10 +71,10 @@ static void seq_add(kparser *p, int mi, kval *x, int line, int col)
     } else if (x->k == V_BASE) {
         kbase *bs = &pg->bases[x->idx];
         if (bs->node >= 0)
-            ki_fail(p, line, col, "InceptionV3 is used a second time: dropscope supports it once");
+            ki_fail(p, line, col, "%s is used a second time: dropscope supports it once", bs->keras);
         ni = ka_new_node(p, KN_BASE, NN_INPUT, line, col);
         pg->nodes[ni].base = x->idx;
-        snprintf(pg->nodes[ni].name, sizeof pg->nodes[ni].name, "inception_v3");
+        snprintf(pg->nodes[ni].name, sizeof pg->nodes[ni].name, "%s", pg->bases[x->idx].word);
         pg->nodes[ni].args = strdup("");
         pg->bases[x->idx].node = ni;
     } else if (x->k == V_MODEL) {
@@ -558,9 +559,12 @@ static void compile_model(kparser *p, int mi, kargs *a, int line, int col)
         if (o->k == V_STR) {
             char lo[32];
             ka_str_lower(o->s, lo, sizeof lo);
-            if (strcmp(lo, "sgd") && strcmp(lo, "rmsprop") && strcmp(lo, "adam"))
-                ki_fail(p, ka_vline(&b, 0), ka_vcol(&b, 0), "the optimizer '%.40s' is not supported (dropscope has sgd, rmsprop and adam)",
-                        o->s);
+            bool known = false;
+            for (int i = 0; i < LS_VOCAB_OPTIMIZERS; i++)
+                known = known || !strcmp(lo, ls_vocab_optimizers[i].name);
+            if (!known)
+                ki_fail(p, ka_vline(&b, 0), ka_vcol(&b, 0),
+                        "the optimizer '%.40s' is not supported (dropscope has sgd, rmsprop, adam, adagrad and adadelta)", o->s);
             snprintf(c.opt, sizeof c.opt, "%s", lo);
         } else if (o->k == V_OPT) {
             snprintf(c.opt, sizeof c.opt, "%s", o->s);
@@ -596,6 +600,7 @@ static void compile_model(kparser *p, int mi, kargs *a, int line, int col)
         lk = l->sub;
     } else if (l->k == V_LOSS) {
         lk = l->b ? 2 : l->sub == NN_LOSS_BCE ? 0 : 1;
+        c.from_logits = l->is_int;
     } else if (l->k == V_SYM && l->sym == S_LOSS_CLASS) {
         ki_fail(p, c.loss_line, c.loss_col, "give a loss object, e.g. %s() (with parentheses)", l->s);
     } else {
@@ -740,7 +745,7 @@ kval *ka_getattr(kparser *p, kval *obj, const ktok *name)
             return v;
         }
         if (!strcmp(nb, "name"))
-            return str_val(p, "inception_v3", line, col);
+            return str_val(p, bs->word, line, col);
         if (!strcmp(nb, "optimizer"))
             ki_fail(p, line, col, "model.optimizer is not supported: give the optimizer in compile()");
         return method(p, obj, nb, line, col);
@@ -814,8 +819,8 @@ static kval *get_layer(kparser *p, kval *self, kargs *a, int line, int col)
     char sg[96];
     ka_suggest(s, cand, n, sg, sizeof sg);
     if (self->k == V_BASE)
-        ki_fail(p, ka_vline(&b, 0), ka_vcol(&b, 0), "InceptionV3 has no layer named '%.60s'%s (its layers run from '%s' to '%s')",
-                s, sg, cand[1 < n ? 1 : 0], cand[n - 1]);
+        ki_fail(p, ka_vline(&b, 0), ka_vcol(&b, 0), "%s has no layer named '%.60s'%s (its layers run from '%s' to '%s')",
+                pg->bases[self->idx].keras, s, sg, cand[1 < n ? 1 : 0], cand[n - 1]);
     ki_fail(p, ka_vline(&b, 0), ka_vcol(&b, 0), "the model has no layer named '%.60s'%s", s, sg);
 }
 
@@ -826,7 +831,7 @@ static kval *load_weights(kparser *p, kval *self, kargs *a, int line, int col)
     ka_bind_args(p, a, "load_weights", names, 4, &b);
     if (self->k != V_BASE)
         ki_fail(p, line, col,
-                "load_weights on the whole model is not supported: dropscope loads weights into the InceptionV3 base only");
+                "load_weights on the whole model is not supported: dropscope loads weights into the pretrained base only");
     if (!b.v[0])
         ki_fail(p, line, col, "load_weights needs a file, e.g. load_weights('weights.h5')");
     const char *w = ka_need_str(p, &b, 0, "the weights file", false);
@@ -854,13 +859,13 @@ static kval *load_weights(kparser *p, kval *self, kargs *a, int line, int col)
     return ki_val(p, V_NONE, line, col);
 }
 
-/* base(x) / base(x, training=False): InceptionV3 as one layer of the model. */
+/* base(x) / base(x, training=False): the pretrained base as one layer of the model. */
 static kval *apply_base(kparser *p, int bi, kargs *a, int line, int col)
 {
     kprog *pg = p->pg;
     kbase *bs = &pg->bases[bi];
     if (bs->node >= 0)
-        ki_fail(p, line, col, "InceptionV3 is called a second time: dropscope supports it once");
+        ki_fail(p, line, col, "%s is called a second time: dropscope supports it once", bs->keras);
     kval *x = NULL;
     int xl = line, xc = col, tl = bs->training_line, tc = bs->training_col;
     for (int i = 0; i < a->n; i++) {
@@ -880,11 +885,11 @@ static kval *apply_base(kparser *p, int bi, kargs *a, int line, int col)
             bs->training_line = g->line;
             bs->training_col = g->col;
         } else {
-            ki_fail(p, g->line, g->col, "calling InceptionV3 with %s is not supported", k ? k : "a second input");
+            ki_fail(p, g->line, g->col, "calling %s with %s is not supported", bs->keras, k ? k : "a second input");
         }
     }
     if (!x)
-        ki_fail(p, line, col, "InceptionV3 is called without an input");
+        ki_fail(p, line, col, "%s is called without an input", bs->keras);
     if (ka_is_data(x)) { /* feature_batch = base_model(image_batch): not the model */
         bs->training_line = tl;
         bs->training_col = tc;
@@ -892,12 +897,12 @@ static kval *apply_base(kparser *p, int bi, kargs *a, int line, int col)
     }
     ki_need_known(p, x, xl, xc, "as the base's input");
     if (x->k != V_TENSOR)
-        ki_fail(p, xl, xc, "InceptionV3 is called on a layer's output (a tensor), found %s", ki_kind_name(x));
+        ki_fail(p, xl, xc, "%s is called on a layer's output (a tensor), found %s", bs->keras, ki_kind_name(x));
     ki_effect(p);
     int ni = ka_new_node(p, KN_BASE, NN_INPUT, line, col);
     knode *n = &pg->nodes[ni];
     n->base = bi;
-    snprintf(n->name, sizeof n->name, "inception_v3");
+    snprintf(n->name, sizeof n->name, "%s", bs->word);
     n->args = strdup("");
     n->n_in = 1;
     n->in[0] = x->ref;
@@ -928,7 +933,8 @@ static kval *call_method(kparser *p, kval *m, kargs *a, int line, int col)
         return load_weights(p, self, a, line, col);
     if (!strcmp(name, "compile")) {
         if (is_base)
-            ki_fail(p, line, col, "compiling InceptionV3 itself is not supported: build a model on top of it and compile that");
+            ki_fail(p, line, col, "compiling %s itself is not supported: build a model on top of it and compile that",
+                    p->pg->bases[self->idx].keras);
         compile_model(p, self->idx, a, line, col);
         return ki_val(p, V_NONE, line, col);
     }
@@ -1005,26 +1011,29 @@ kval *ka_call(kparser *p, kval *callee, kargs *a, int line, int col)
         switch (callee->sym) {
         case S_LAYER: return ka_make_layer(p, (nn_layer_type)callee->sub, a, line, col);
         case S_INPUT_FN: return ka_make_input(p, a, line, col);
-        case S_CONCAT_FN: {
+        case S_CONCAT_FN: { /* layers.concatenate, add, multiply ([a, b]) */
             static const char *const names[] = {"inputs", "axis", "name", NULL};
+            static const char *const names2[] = {"inputs", "name", NULL};
+            bool cat = callee->sub == NN_CONCAT;
+            const char *fn = cat ? "concatenate" : callee->sub == NN_ADD ? "add" : "multiply";
             kbound b;
-            ka_bind_args(p, a, "concatenate", names, 2, &b);
+            ka_bind_args(p, a, fn, cat ? names : names2, cat ? 2 : 1, &b);
             if (!b.v[0])
-                ki_fail(p, line, col, "concatenate needs a list of layer outputs");
+                ki_fail(p, line, col, "%s needs a list of layer outputs", fn);
             kargs la = {0}, ca = {0};
             int k = 0;
-            if (b.v[1])
-                la.a[k++] = *b.g[1];
-            if (b.v[2])
-                la.a[k++] = *b.g[2];
+            for (int i = 1; i < (cat ? 3 : 2); i++)
+                if (b.v[i])
+                    la.a[k++] = *b.g[i];
             la.n = k;
-            kval *layer = ka_make_layer(p, NN_CONCAT, &la, line, col);
+            kval *layer = ka_make_layer(p, (nn_layer_type)callee->sub, &la, line, col);
             ca.a[0] = *b.g[0];
             ca.a[0].key = NULL;
             ca.n = 1;
             return ka_apply_layer(p, layer->ref.node, &ca, line, col);
         }
-        case S_INCEPTION: return ka_make_inception(p, a, line, col);
+        case S_INCEPTION: return ka_make_base(p, callee->sub, a, line, col);
+        case S_PREPROCESS: return ka_preprocess(p, callee->sub, a, line, col);
         case S_MODEL: return make_model(p, a, line, col);
         case S_SEQUENTIAL: return make_sequential(p, a, line, col);
         case S_OPT: return ka_make_optimizer(p, callee->sub, a, line, col);
@@ -1048,7 +1057,7 @@ kval *ka_call(kparser *p, kval *callee, kargs *a, int line, int col)
         }
     case V_LAYER:
         if (callee->ref.node < 0)
-            ki_fail(p, line, col, "calling a layer of InceptionV3 on its own is not supported");
+            ki_fail(p, line, col, "calling a layer of the pretrained base on its own is not supported");
         if (p->pg->nodes[callee->ref.node].kind == KN_BASE)
             return apply_base(p, p->pg->nodes[callee->ref.node].base, a, line, col);
         return ka_apply_layer(p, callee->ref.node, a, line, col);

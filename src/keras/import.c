@@ -20,6 +20,7 @@
 
 #include "keras/keras.h"
 #include "keras/internal.h"
+#include "lesson/vocab.h"
 #include "keras/layers.h"
 #include "keras/plan.h"
 #include "lesson/lesson.h"
@@ -107,7 +108,7 @@ static void decl_text(const plan *pl, int i, char *out, size_t n)
         bool prev = i > 0 && nd->n_in == 1 && kp_ref_eq(nd->in[0], pl->d[i - 1].out);
         if (i == 0 && nd->n_in == 1 && pl->d[0].kind != D_INPUT)
             prev = true;
-        if (!prev || (nd->kind == KN_LAYER && nd->type == NN_CONCAT)) {
+        if (!prev || (nd->kind == KN_LAYER && ka_is_merge(nd->type))) {
             size_t k = 0;
             k += (size_t)snprintf(ins + k, sizeof ins - k, "(%s", nd->n_in > 1 ? "[" : "");
             for (int j = 0; j < nd->n_in && k < sizeof ins; j++)
@@ -138,8 +139,12 @@ static void decl_text(const plan *pl, int i, char *out, size_t n)
         if (bs->weights && k < sizeof args)
             k += (size_t)snprintf(args + k, sizeof args - k, ", weights=\"%s\"", bs->weights);
         if (d->from > 0 && k < sizeof args)
-            snprintf(args + k, sizeof args - k, ", trainable_from=%s", bs->full->layers[d->from]->name);
-        snprintf(out, n, "base inception_v3(%s)%s%s", args, ins, d->frozen ? " frozen" : "");
+            k += (size_t)snprintf(args + k, sizeof args - k, ", trainable_from=%s", bs->full->layers[d->from]->name);
+        if (bs->pooling[0] && k < sizeof args)
+            k += (size_t)snprintf(args + k, sizeof args - k, ", pooling='%s'", bs->pooling);
+        if (bs->alpha > 0 && k < sizeof args)
+            snprintf(args + k, sizeof args - k, ", alpha=%g", (double)bs->alpha);
+        snprintf(out, n, "base %s(%s)%s%s", bs->word, args, ins, d->frozen ? " frozen" : "");
         break;
     }
     default: {
@@ -238,7 +243,10 @@ static void write_head(wbuf *w, plan *pl)
     w_line(w, 0, 0, "%s", "");
     w_line(w, c->line, c->col, "compile%s", c->assumed ? "      # the script never compiles: Keras's defaults, chosen by dropscope" : "");
     w_line(w, c->opt_line, c->opt_col, "  optimizer %s", c->opt);
-    w_line(w, c->loss_line, c->loss_col, "  loss %s", nn_loss_name(c->loss));
+    if (c->from_logits)
+        w_line(w, c->loss_line, c->loss_col, "  loss %s(from_logits=True)", ls_vocab_losses[c->loss == NN_LOSS_BCE ? 0 : 1].keras);
+    else
+        w_line(w, c->loss_line, c->loss_col, "  loss %s", nn_loss_name(c->loss));
     w_line(w, c->line, c->col, "  metrics %s", c->accuracy ? "accuracy" : "none");
     w_line(w, c->line, c->col, "  keras 2      # TF 2.4-2.10; 'keras 2.11' shows TF 2.11-2.15 (lr= ignored there)");
     w_line(w, 0, 0, "%s", "");
@@ -280,7 +288,7 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
         char cut[96] = "";
         if (d->cut != bs->full->n_layers - 1)
             snprintf(cut, sizeof cut, ", cut at %s", bs->full->layers[d->cut]->name);
-        w_line(w, 0, 0, "  > Imported from %s: InceptionV3 (%dx%dx%d input%s) and %d layers of your own.", file, bs->h,
+        w_line(w, 0, 0, "  > Imported from %s: %s (%dx%dx%d input%s) and %d layers of your own.", file, bs->keras, bs->h,
                bs->w, bs->c, cut, n_layers);
         if (d->frozen)
             w_line(w, 0, 0, "  > The base is frozen (trainable=False): its weights will not move, and its BatchNormalization layers run in inference mode.");

@@ -115,7 +115,12 @@ typedef struct {
 
 typedef struct {
     int line, col;
-    nn_model *full;         /* Input + the whole InceptionV3: names, order, inputs */
+    int app;                /* index in nn_base_table (VGG16 ...), or -1: InceptionV3 */
+    char keras[24];         /* Keras's class: "InceptionV3", "MobileNetV2" */
+    char word[LS_NAME_MAX]; /* the lesson's word and the base's name: "inception_v3", "mobilenet_v2" */
+    char pooling[8];        /* pooling= ("avg", "max") or "" */
+    float alpha;            /* MobileNetV2's alpha= (0: not given) */
+    nn_model *full;         /* Input + the whole base: names, order, inputs */
     char input_name[LS_NAME_MAX]; /* Keras's name of its Input (input_1, ...) */
     int h, w, c;
     char *weights;          /* a file to load, or NULL */
@@ -147,6 +152,7 @@ typedef struct {
     char opt[512];          /* "rmsprop" or "RMSprop(lr=0.0001)" */
     int opt_line, opt_col;
     nn_loss_kind loss;
+    bool from_logits;       /* BinaryCrossentropy(from_logits=True), SparseCategoricalCrossentropy(...) */
     int loss_line, loss_col;
     bool accuracy;
     bool assumed;           /* the script never compiles: Keras's defaults, the loss its output calls for */

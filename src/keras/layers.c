@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/bases.h"
 #include "engine/inception.h"
 #include "keras/layers.h"
 #include "keras/runtime.h"
@@ -73,6 +74,8 @@ void ka_bind_args(kparser *p, kargs *a, const char *callee, const char *const *n
     int n_names = 0;
     while (names[n_names])
         n_names++;
+    if (n_names > (int)(sizeof b->v / sizeof b->v[0])) /* a signature longer than kbound holds */
+        ki_fail(p, 1, 1, "internal error: %s has %d arguments, more than the importer holds", callee, n_names);
     int pos = 0;
     for (int i = 0; i < a->n; i++) {
         karg *g = &a->a[i];
@@ -380,11 +383,74 @@ static int arg_index(const char *const *names, const char *name)
 
 static const char *init_default(const char *name)
 {
-    if (!strcmp(name, "kernel_initializer"))
+    if (!strcmp(name, "kernel_initializer") || !strcmp(name, "depthwise_initializer") ||
+        !strcmp(name, "pointwise_initializer"))
         return "glorot_uniform";
     if (!strcmp(name, "gamma_initializer") || !strcmp(name, "moving_variance_initializer"))
         return "ones";
     return "zeros";
+}
+
+/* v as the lesson writes it: a number, or a tuple of them (nested to depth 2):
+ * (1, 1), ((0, 1), (0, 1)), (1, 1, -1). Whole numbers only when ints. */
+static void num_tree(kparser *p, const kval *v, int line, int col, const char *what, bool ints, int depth, sbuf *o)
+{
+    if (is_num(v)) {
+        if (ints && !v->is_int)
+            ki_fail(p, line, col, "%s takes whole numbers", what);
+        char t[64];
+        fmt_num(v->num, v->is_int, t, sizeof t);
+        sb_add(p, o, "%s", t);
+        return;
+    }
+    ki_need_known(p, (kval *)v, line, col, what);
+    if (v->k != V_SEQ || depth >= 2 || v->n < 1 || v->n > 8)
+        ki_fail(p, line, col, "%s must be a number or a tuple of numbers, found %s", what, ki_kind_name(v));
+    sb_add(p, o, "(");
+    for (int i = 0; i < v->n; i++) {
+        if (i)
+            sb_add(p, o, ", ");
+        num_tree(p, v->items[i], line, col, what, ints, depth + 1, o);
+    }
+    sb_add(p, o, "%s)", v->n == 1 ? "," : "");
+}
+
+/* The arguments of ZeroPadding2D, DepthwiseConv2D, SeparableConv2D, ReLU, Reshape and
+ * Normalization: written as the lesson reads them (its parser checks the values).
+ * Returns whether nm was one of them. */
+static bool layer_arg_new(kparser *p, kbound *b, int k, const char *nm, nn_layer_type type, sbuf *out)
+{
+    kval *v = b->v[k];
+    int l = ka_vline(b, k), c = ka_vcol(b, k);
+    sbuf t = {.n = 0};
+    if ((type == NN_ZEROPAD2D && !strcmp(nm, "padding")) || (type == NN_RESHAPE && !strcmp(nm, "target_shape"))) {
+        num_tree(p, v, l, c, nm, true, 0, &t);
+        sb_arg(p, out, type == NN_RESHAPE ? NULL : nm, t.s);
+    } else if (!strcmp(nm, "depth_multiplier")) {
+        num_tree(p, v, l, c, nm, true, 1, &t);
+        sb_arg(p, out, nm, t.s);
+    } else if (type == NN_RELU && (!strcmp(nm, "max_value") || !strcmp(nm, "negative_slope") || !strcmp(nm, "threshold"))) {
+        if (v->k == V_NONE)
+            return true;
+        num_tree(p, v, l, c, nm, false, 1, &t);
+        sb_arg(p, out, nm, t.s);
+    } else if (type == NN_NORMALIZATION && (!strcmp(nm, "mean") || !strcmp(nm, "variance"))) {
+        if (v->k == V_NONE)
+            return true;
+        if (v->k == V_OPAQUE)
+            ki_fail(p, l, c, "%s= computed from data is not supported: give numbers, or leave it out and adapt() is noted", nm);
+        num_tree(p, v, l, c, nm, false, v->k == V_SEQ ? 1 : 0, &t);
+        sb_arg(p, out, nm, t.s);
+    } else if (type == NN_NORMALIZATION && !strcmp(nm, "invert")) {
+        if (ka_need_bool(p, b, k, nm))
+            ki_fail(p, l, c, "invert=True is not supported");
+    } else if (type == NN_NORMALIZATION && !strcmp(nm, "axis")) {
+        if (v->k != V_NONE && !(is_num(v) && v->is_int && v->num == -1))
+            ki_fail(p, l, c, "axis other than -1 is not supported: Normalization works per channel");
+    } else {
+        return false;
+    }
+    return true;
 }
 
 /* Checks one given argument of a layer class (names[k]) against what dropscope does,
@@ -425,6 +491,8 @@ static void layer_arg(kparser *p, kbound *b, int k, const char *nm, nn_layer_typ
         int a1, a2;
         need_pair(p, b, k, nm, val, sizeof val, &a1, &a2);
         sb_arg(p, out, nm, val);
+    } else if (layer_arg_new(p, b, k, nm, type, out)) {
+        /* the keras.applications layers' own arguments */
     } else if (!strcmp(nm, "padding")) {
         const char *s = ka_need_str(p, b, k, "padding", false);
         char lo[16];
@@ -535,7 +603,11 @@ kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
                     {NN_CONV2D, "kernel_size", "Conv2D(32, (3, 3))"},
                     {NN_DROPOUT, "rate", "Dropout(0.2)"},
                     {NN_ACTIVATION, "activation", "Activation('relu')"},
-                    {NN_RESCALING, "scale", "Rescaling(1./255)"}};
+                    {NN_RESCALING, "scale", "Rescaling(1./255)"},
+                    {NN_DEPTHWISE_CONV2D, "kernel_size", "DepthwiseConv2D((3, 3))"},
+                    {NN_SEPARABLE_CONV2D, "filters", "SeparableConv2D(32, (3, 3))"},
+                    {NN_SEPARABLE_CONV2D, "kernel_size", "SeparableConv2D(32, (3, 3))"},
+                    {NN_RESHAPE, "target_shape", "Reshape((1, 1, 64))"}};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (required[i].t == type && !b.v[arg_index(names, required[i].arg)])
             ki_fail(p, line, col, "%s needs %s, e.g. %s", sig->keras, required[i].arg, required[i].example);
@@ -598,6 +670,11 @@ kval *ka_make_input(kparser *p, kargs *a, int line, int col)
     return ka_tensor_val(p, ka_node_ref(ni), line, col);
 }
 
+bool ka_is_merge(nn_layer_type t)
+{
+    return t == NN_CONCAT || t == NN_ADD || t == NN_MULTIPLY;
+}
+
 /* layer(x) / layer([a, b]) */
 bool ka_is_data(const kval *v)
 {
@@ -650,20 +727,21 @@ kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
     ki_need_known(p, x, xl, xc, "as a layer's input");
     kref ins[LS_MAX_INPUTS];
     int n_in = 0;
+    bool merge = ka_is_merge(n->type);
+    const char *mname = nn_layer_type_name(n->type);
     if (x->k == V_SEQ) {
-        if (n->type != NN_CONCAT)
-            ki_fail(p, xl, xc, "%s takes one input, found a list (only Concatenate joins several)",
-                    nn_layer_type_name(n->type));
+        if (!merge)
+            ki_fail(p, xl, xc, "%s takes one input, found a list (only Concatenate, Add and Multiply join several)", mname);
         if (x->n < 2 || x->n > LS_MAX_INPUTS)
-            ki_fail(p, xl, xc, "Concatenate joins 2 to %d inputs, found %d", LS_MAX_INPUTS, x->n);
+            ki_fail(p, xl, xc, "%s joins 2 to %d inputs, found %d", mname, LS_MAX_INPUTS, x->n);
         for (int i = 0; i < x->n; i++) {
             if (x->items[i]->k != V_TENSOR)
-                ki_fail(p, xl, xc, "Concatenate joins layer outputs, found %s", ki_kind_name(x->items[i]));
+                ki_fail(p, xl, xc, "%s joins layer outputs, found %s", mname, ki_kind_name(x->items[i]));
             ins[n_in++] = x->items[i]->ref;
         }
     } else if (x->k == V_TENSOR) {
-        if (n->type == NN_CONCAT)
-            ki_fail(p, xl, xc, "Concatenate joins a list of layer outputs, e.g. Concatenate()([a, b])");
+        if (merge)
+            ki_fail(p, xl, xc, "%s joins a list of layer outputs, e.g. %s()([a, b])", mname, mname);
         ins[n_in++] = x->ref;
     } else {
         ki_fail(p, xl, xc, "a layer is called on a layer's output (a tensor), found %s", ki_kind_name(x));
@@ -678,7 +756,7 @@ kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* InceptionV3 */
+/* Pretrained bases (InceptionV3, keras.applications) and preprocess_input */
 
 /* A path a lesson string can hold as is: 1..1000 bytes, no quote, backslash or
  * control character (the text is UTF-8 already). */
@@ -702,45 +780,96 @@ bool ka_plain_path(const char *w)
     return true;
 }
 
-kval *ka_make_inception(kparser *p, kargs *a, int line, int col)
+/* pooling= of a base: None, 'avg' or 'max' into out. */
+static void base_pooling(kparser *p, const kbound *b, int k, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (!b->v[k] || b->v[k]->k == V_NONE)
+        return;
+    const char *s = ka_need_str(p, b, k, "pooling", true);
+    if (strcmp(s, "avg") && strcmp(s, "max"))
+        ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "pooling must be None, 'avg' or 'max', found '%.20s'", s);
+    snprintf(out, n, "%s", s);
+}
+
+/* The automatic names (prefix, prefix_N) of the base's layers: Keras takes them from the
+ * session's counters, so layers made before the base would shift them; the counters
+ * move past them, as Keras's do. */
+static void base_counters(kparser *p, const kbase *bs, int line, int col)
+{
+    kprog *pg = p->pg;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 1; i < bs->full->n_layers; i++) {
+            const nn_layer *ly = bs->full->layers[i];
+            const char *pre = nn_layer_type_prefix(ly->type);
+            size_t pl = strlen(pre);
+            int k = -1;
+            if (!strcmp(ly->name, pre))
+                k = 0;
+            else if (!strncmp(ly->name, pre, pl) && ly->name[pl] == '_' && ly->name[pl + 1]) {
+                k = atoi(ly->name + pl + 1);
+                for (const char *s = ly->name + pl + 1; *s; s++)
+                    if (*s < '0' || *s > '9')
+                        k = -1;
+            }
+            int *c = k >= 0 ? uid_slot(pg, pre) : NULL;
+            if (pass == 0 && c && *c > 0)
+                ki_fail(p, line, col, "layers made before %s (a %s) would shift its layer names in Keras; create %s first",
+                        bs->keras, pre, bs->keras);
+            if (pass == 1 && c && *c < k + 1)
+                *c = k + 1;
+        }
+}
+
+/* InceptionV3 (app -1) or nn_base_table[app] (VGG16, ResNet50, MobileNetV2, ...) without
+ * its top: include_top=False, weights, input_shape, pooling (alpha for MobileNetV2). */
+kval *ka_make_base(kparser *p, int app, kargs *a, int line, int col)
 {
     static const char *const names[] = {"include_top", "weights", "input_tensor", "input_shape", "pooling",
                                         "classes", "classifier_activation", NULL};
+    static const char *const names_mn[] = {"input_shape", "alpha", "include_top", "weights", "input_tensor",
+                                           "pooling", "classes", "classifier_activation", NULL};
+    const nn_base_info *info = app >= 0 ? &nn_base_table[app] : NULL;
+    const char *cls = info ? info->keras : "InceptionV3";
+    bool mn = info && !strcmp(info->name, "mobilenet_v2");
+    /* argument positions: MobileNetV2 takes input_shape and alpha first */
+    int K_TOP = mn ? 2 : 0, K_W = mn ? 3 : 1, K_IT = mn ? 4 : 2, K_SHAPE = mn ? 0 : 3, K_POOL = mn ? 5 : 4, K_CL = mn ? 6 : 5;
     kbound b;
-    ka_bind_args(p, a, "InceptionV3", names, 7, &b);
+    ka_bind_args(p, a, cls, mn ? names_mn : names, 7, &b);
     kprog *pg = p->pg;
     if (pg->n_bases >= 1)
-        ki_fail(p, line, col, "a second InceptionV3 is not supported: a lesson has one base");
-    if (!b.v[0] || ka_need_bool(p, &b, 0, "include_top"))
-        ki_fail(p, b.v[0] ? ka_vline(&b, 0) : line, b.v[0] ? ka_vcol(&b, 0) : col,
-                "InceptionV3 with its classifier on top (include_top=True%s) is not supported: write include_top=False",
-                b.v[0] ? "" : ", Keras's default");
-    if (b.v[2] && b.v[2]->k != V_NONE)
-        ki_fail(p, ka_vline(&b, 2), ka_vcol(&b, 2), "input_tensor= is not supported: give InceptionV3 an input_shape=");
-    if (!b.v[3] || b.v[3]->k == V_NONE)
-        ki_fail(p, line, col, "InceptionV3 needs input_shape=, e.g. input_shape=(150, 150, 3): dropscope needs the image size");
-    if (b.v[4] && b.v[4]->k != V_NONE) {
-        const char *s = ka_need_str(p, &b, 4, "pooling", true);
-        ki_fail(p, ka_vline(&b, 4), ka_vcol(&b, 4), "pooling='%.20s' is not supported: add layers.%s() after the base instead", s,
-                !strcmp(s, "avg") ? "GlobalAveragePooling2D" : "GlobalMaxPooling2D (not in dropscope) or Flatten");
+        ki_fail(p, line, col, "a second pretrained base (%s) is not supported: a lesson has one base", cls);
+    if (!b.v[K_TOP] || ka_need_bool(p, &b, K_TOP, "include_top"))
+        ki_fail(p, b.v[K_TOP] ? ka_vline(&b, K_TOP) : line, b.v[K_TOP] ? ka_vcol(&b, K_TOP) : col,
+                "%s with its classifier on top (include_top=True%s) is not supported: write include_top=False", cls,
+                b.v[K_TOP] ? "" : ", Keras's default");
+    if (b.v[K_IT] && b.v[K_IT]->k != V_NONE)
+        ki_fail(p, ka_vline(&b, K_IT), ka_vcol(&b, K_IT), "input_tensor= is not supported: give %s an input_shape=", cls);
+    char pooling[8];
+    base_pooling(p, &b, K_POOL, pooling, sizeof pooling);
+    if (!info && pooling[0])
+        ki_fail(p, ka_vline(&b, K_POOL), ka_vcol(&b, K_POOL), "pooling='%s' is not supported for InceptionV3: add layers.%s() after the base instead",
+                pooling, pooling[0] == 'a' ? "GlobalAveragePooling2D" : "GlobalMaxPooling2D");
+    float alpha = 0;
+    if (mn && b.v[1]) {
+        double x = need_number(p, &b, 1, "alpha");
+        if (!(x > 0 && x <= 10))
+            ki_fail(p, ka_vline(&b, 1), ka_vcol(&b, 1), "alpha must be above 0 (Keras's weights exist for 0.35, 0.5, 0.75, 1.0, 1.3, 1.4)");
+        alpha = (float)x;
     }
-    for (int k = 5; k < 7; k++)
+    for (int k = K_CL; k < K_CL + 2; k++)
         if (b.v[k])
-            ki_note(pg, ka_vline(&b, k), "InceptionV3's %s= has no effect without the top (include_top=False)", names[k]);
+            ki_note(pg, ka_vline(&b, k), "%s's %s= has no effect without the top (include_top=False)", cls, (mn ? names_mn : names)[k]);
     int dims[3];
-    int rank = need_shape(p, b.v[3], ka_vline(&b, 3), ka_vcol(&b, 3), "input_shape", dims);
-    if (rank != 3)
-        ki_fail(p, ka_vline(&b, 3), ka_vcol(&b, 3), "InceptionV3's input_shape is (height, width, channels)");
-    /* Keras names InceptionV3's layers with the session's counters: they match the
-     * engine's names (conv2d, batch_normalization, ...) only in a fresh session */
-    static const char *const prefixes[] = {"conv2d", "batch_normalization", "activation", "max_pooling2d",
-                                           "average_pooling2d", "concatenate", NULL};
-    for (int i = 0; prefixes[i]; i++) {
-        int *c = uid_slot(pg, prefixes[i]);
-        if (c && *c > 0)
-            ki_fail(p, line, col,
-                    "layers made before InceptionV3 (a %s) would shift its layer names in Keras; create InceptionV3 first",
-                    prefixes[i]);
+    if (!b.v[K_SHAPE] || b.v[K_SHAPE]->k == V_NONE) {
+        if (!info)
+            ki_fail(p, line, col, "InceptionV3 needs input_shape=, e.g. input_shape=(150, 150, 3): dropscope needs the image size");
+        dims[0] = dims[1] = info->default_size;
+        dims[2] = 3;
+        ki_note(pg, line, "%s has no input_shape: Keras builds it for any image size; the lesson uses its default, (%d, %d, 3)",
+                cls, info->default_size, info->default_size);
+    } else if (need_shape(p, b.v[K_SHAPE], ka_vline(&b, K_SHAPE), ka_vcol(&b, K_SHAPE), "input_shape", dims) != 3) {
+        ki_fail(p, ka_vline(&b, K_SHAPE), ka_vcol(&b, K_SHAPE), "%s's input_shape is (height, width, channels)", cls);
     }
     ki_effect(p);
     kbase *bs = &pg->bases[pg->n_bases];
@@ -748,36 +877,27 @@ kval *ka_make_inception(kparser *p, kargs *a, int line, int col)
     bs->line = line;
     bs->col = col;
     bs->node = -1;
+    bs->app = app;
+    snprintf(bs->keras, sizeof bs->keras, "%s", cls);
+    snprintf(bs->word, sizeof bs->word, "%s", info ? info->name : "inception_v3");
+    snprintf(bs->pooling, sizeof bs->pooling, "%s", pooling);
+    bs->alpha = alpha;
     bs->h = dims[0];
     bs->w = dims[1];
     bs->c = dims[2];
-    bs->full = nn_model_create("inception_v3");
+    bs->full = nn_model_create(bs->word);
     if (!bs->full)
         ki_fail(p, line, col, "out of memory");
     pg->n_bases++;
     nn_layer_cfg in = nn_layer_cfg_default(NN_INPUT);
     in.shape = nn_shape3(dims[0], dims[1], dims[2]);
-    if (nn_model_add(bs->full, &in, NULL, 0) < 0 || nn_base_inception_v3(bs->full, 0, NULL) < 0)
-        ki_fail(p, ka_vline(&b, 3), ka_vcol(&b, 3), "InceptionV3: %s", nn_model_error(bs->full));
+    nn_base_opts opts = {pooling, alpha > 0 ? alpha : 1.0f};
+    int sl = b.v[K_SHAPE] ? ka_vline(&b, K_SHAPE) : line, sc = b.v[K_SHAPE] ? ka_vcol(&b, K_SHAPE) : col;
+    if (nn_model_add(bs->full, &in, NULL, 0) < 0 ||
+        (info ? info->build(bs->full, 0, &opts) : nn_base_inception_v3(bs->full, 0, NULL)) < 0)
+        ki_fail(p, sl, sc, "%s: %s", cls, nn_model_error(bs->full));
+    base_counters(p, bs, line, col);
     ki_keras_name(pg, "input", true, bs->input_name, sizeof bs->input_name);
-    /* the counters InceptionV3 used */
-    for (int i = 1; i < bs->full->n_layers; i++) {
-        const nn_layer *ly = bs->full->layers[i];
-        const char *pre = nn_layer_type_prefix(ly->type);
-        size_t pl = strlen(pre);
-        int k = -1;
-        if (!strcmp(ly->name, pre))
-            k = 0;
-        else if (!strncmp(ly->name, pre, pl) && ly->name[pl] == '_' && ly->name[pl + 1]) {
-            k = atoi(ly->name + pl + 1);
-            for (const char *s = ly->name + pl + 1; *s; s++)
-                if (*s < '0' || *s > '9')
-                    k = -1;
-        }
-        int *c = k >= 0 ? uid_slot(pg, pre) : NULL;
-        if (c && *c < k + 1)
-            *c = k + 1;
-    }
     int n = bs->full->n_layers;
     bs->tr = calloc((size_t)n, sizeof *bs->tr);
     bs->tr_c = calloc((size_t)n, sizeof *bs->tr_c);
@@ -786,25 +906,77 @@ kval *ka_make_inception(kparser *p, kargs *a, int line, int col)
     for (int i = 0; i < n; i++)
         bs->tr[i] = bs->tr_c[i] = true;
     bs->self_tr = bs->self_tr_c = true;
-    if (b.v[1] && b.v[1]->k != V_NONE) {
-        const char *w = ka_need_str(p, &b, 1, "weights", true);
+    if (b.v[K_W] && b.v[K_W]->k != V_NONE) {
+        const char *w = ka_need_str(p, &b, K_W, "weights", true);
         if (!strcmp(w, "imagenet")) {
             bs->imagenet = true;
-            bs->imagenet_line = ka_vline(&b, 1);
+            bs->imagenet_line = ka_vline(&b, K_W);
         } else {
-            ka_need_path_length(p, w, ka_vline(&b, 1), ka_vcol(&b, 1));
+            ka_need_path_length(p, w, ka_vline(&b, K_W), ka_vcol(&b, K_W));
             if (!ka_plain_path(w))
-                ki_fail(p, ka_vline(&b, 1), ka_vcol(&b, 1), "weights= must be 'imagenet', None or a plain file path (no quotes, backslashes or control characters)");
+                ki_fail(p, ka_vline(&b, K_W), ka_vcol(&b, K_W), "weights= must be 'imagenet', None or a plain file path (no quotes, backslashes or control characters)");
             bs->weights = strdup(w);
-            bs->weights_line = ka_vline(&b, 1);
+            bs->weights_line = ka_vline(&b, K_W);
         }
-    } else if (!b.v[1]) {
+    } else if (!b.v[K_W]) {
         bs->imagenet = true; /* Keras's default */
         bs->imagenet_line = line;
     }
     kval *v = ki_val(p, V_BASE, line, col);
     v->idx = pg->n_bases - 1;
     return v;
+}
+
+/* keras.applications.<module>.preprocess_input(x). On a layer's output (the TF tutorial's
+ * x = preprocess_input(inputs)) Keras adds its operations to the model; the lesson gets a
+ * Rescaling that gives the stand-in images (0..1, grey: the same in R, G and B) what
+ * preprocess_input gives the same images in 0..255: tf x/127.5 - 1 = 2*x01 - 1; caffe
+ * (RGB to BGR, minus the ImageNet means) 255*x01 - mean[c]. On data it is noted. */
+kval *ka_preprocess(kparser *p, int mode, kargs *a, int line, int col)
+{
+    static const char *const names[] = {"x", "data_format", NULL};
+    kbound b;
+    ka_bind_args(p, a, "preprocess_input", names, 2, &b);
+    if (!b.v[0])
+        ki_fail(p, line, col, "preprocess_input needs the images, e.g. preprocess_input(inputs)");
+    if (b.v[1] && b.v[1]->k != V_NONE) {
+        const char *s = ka_need_str(p, &b, 1, "data_format", true);
+        if (s && strcmp(s, "channels_last"))
+            ki_fail(p, ka_vline(&b, 1), ka_vcol(&b, 1), "data_format='%.40s' is not supported: dropscope is channels_last only", s);
+    }
+    kval *x = b.v[0];
+    if (x->k != V_TENSOR) {
+        if (!ka_is_data(x))
+            ki_need_known(p, x, ka_vline(&b, 0), ka_vcol(&b, 0), "as preprocess_input's images");
+        ki_event(p, C_DATA, NULL);
+        ki_note(p->pg, line,
+                "preprocess_input on data is not part of the model: the lesson feeds its stand-in images scaled to 0..1 (put preprocess_input inside the model, x = preprocess_input(inputs), to have it in the lesson)");
+        kval *r = ki_opaque(p, "preprocess_input", "preprocessed images", line, col);
+        r->origin = x->origin ? x->origin : line;
+        return r;
+    }
+    if (mode == NN_PREP_NONE) { /* EfficientNet's: the identity (its model rescales) */
+        ki_note(p->pg, line, "EfficientNet's preprocess_input returns its input unchanged: the base's own Rescaling and Normalization layers scale the images");
+        return x;
+    }
+    if (mode != NN_PREP_TF && mode != NN_PREP_CAFFE)
+        ki_fail(p, line, col, "this preprocess_input (mode 'torch') is not supported");
+    ki_effect(p);
+    int ni = ka_new_node(p, KN_LAYER, NN_RESCALING, line, col);
+    knode *n = &p->pg->nodes[ni];
+    n->args = strdup(mode == NN_PREP_TF ? "2, offset=-1" : "255, offset=(-103.939, -116.779, -123.68)");
+    if (!n->args)
+        ki_fail(p, line, col, "out of memory");
+    set_node_name(p, ni, &b, -1);
+    n = &p->pg->nodes[ni];
+    n->n_in = 1;
+    n->in[0] = x->ref;
+    n->applied = true;
+    n->order = ++p->pg->applied;
+    ki_note(p->pg, line,
+            "preprocess_input is read as the layer %s, %s: on the stand-in images (0..1, grey) it gives what preprocess_input gives them in 0..255 (Keras adds TFOpLambda layers without weights here)",
+            n->name, mode == NN_PREP_TF ? "Rescaling(2, offset=-1) (x / 127.5 - 1)" : "Rescaling(255, offset=(-103.939, -116.779, -123.68)) (caffe: BGR minus the ImageNet means; R, G and B are equal in grey images)");
+    return ka_tensor_val(p, ka_node_ref(ni), line, col);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -836,7 +1008,7 @@ kval *ka_make_optimizer(kparser *p, int kind, kargs *a, int line, int col)
             fmt_num(x, false, val, sizeof val);
             sb_arg(p, &out, nm, val);
         } else if (!strcmp(nm, "momentum") || !strcmp(nm, "rho") || !strcmp(nm, "beta_1") || !strcmp(nm, "beta_2") ||
-                   !strcmp(nm, "epsilon")) {
+                   !strcmp(nm, "epsilon") || !strcmp(nm, "initial_accumulator_value") || !strcmp(nm, "decay")) {
             if (v->k == V_NONE && !strcmp(nm, "epsilon"))
                 continue; /* old Keras: None means the backend's 1e-7 */
             double x = need_number(p, &b, k, nm);
@@ -849,10 +1021,6 @@ kval *ka_make_optimizer(kparser *p, int kind, kargs *a, int line, int col)
             sb_arg(p, &out, nm, x ? "True" : "False");
         } else if (!strcmp(nm, "name")) {
             ka_need_str(p, &b, k, "the optimizer's name", true);
-        } else if (!strcmp(nm, "decay")) {
-            double x = need_number(p, &b, k, "decay");
-            if (x != 0)
-                ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "decay= is not supported: dropscope keeps the learning rate fixed");
         } else if (!strcmp(nm, "use_ema")) {
             if (ka_need_bool(p, &b, k, nm))
                 ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "use_ema=True is not supported");
@@ -879,14 +1047,16 @@ kval *ka_make_loss(kparser *p, int kind, kargs *a, int line, int col)
     const char *const *names = sig->args;
     kbound b;
     ka_bind_args(p, a, sig->keras, names, sig->n_pos, &b);
+    bool logits = false;
     for (int k = 0; names[k]; k++) {
         if (!b.v[k])
             continue;
         const char *nm = names[k];
         if (!strcmp(nm, "from_logits")) {
-            if (ka_need_bool(p, &b, k, nm))
+            logits = ka_need_bool(p, &b, k, nm);
+            if (logits && sig->one_hot)
                 ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k),
-                        "from_logits=True is not supported: end the model with a sigmoid (or softmax) layer and use from_logits=False");
+                        "CategoricalCrossentropy(from_logits=True) is not supported: use SparseCategoricalCrossentropy(from_logits=True) with class numbers");
         } else if (!strcmp(nm, "label_smoothing")) {
             if (need_number(p, &b, k, nm) != 0)
                 ki_fail(p, ka_vline(&b, k), ka_vcol(&b, k), "label_smoothing is not supported");
@@ -906,5 +1076,6 @@ kval *ka_make_loss(kparser *p, int kind, kargs *a, int line, int col)
     kval *v = ki_val(p, V_LOSS, line, col);
     v->sub = sig->kind;
     v->b = sig->one_hot;
+    v->is_int = logits; /* from_logits=True */
     return v;
 }

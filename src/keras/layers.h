@@ -13,8 +13,8 @@
 
 /* A call's arguments bound to names: v[k] (NULL if not given) and where it was written. */
 typedef struct {
-    kval *v[24];
-    karg *g[24];
+    kval *v[48];
+    karg *g[48];
 } kbound;
 
 /* Binds a call's arguments to names (the first n_pos may be positional, in order);
@@ -47,7 +47,12 @@ kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col);
 kval *ka_call_on_data(kparser *p, const kval *data, int line, int col);
 /* Whether v is data the script computed (not a layer's output, not an undefined name). */
 bool ka_is_data(const kval *v);
-kval *ka_make_inception(kparser *p, kargs *a, int line, int col);
+/* Concatenate, Add, Multiply: layers called on a list of outputs. */
+bool ka_is_merge(nn_layer_type t);
+/* InceptionV3 (app -1) or the keras.applications base nn_base_table[app], without top. */
+kval *ka_make_base(kparser *p, int app, kargs *a, int line, int col);
+/* keras.applications.<module>.preprocess_input(x): a Rescaling on a layer's output, noted on data. */
+kval *ka_preprocess(kparser *p, int mode, kargs *a, int line, int col);
 kval *ka_make_optimizer(kparser *p, int kind, kargs *a, int line, int col);
 kval *ka_make_loss(kparser *p, int kind, kargs *a, int line, int col);
 

@@ -31,7 +31,7 @@ int kp_efail(char *err, size_t errlen, const char *path, int line, int col, cons
 
 static bool has_weights(nn_layer_type t)
 {
-    return t == NN_DENSE || t == NN_CONV2D || t == NN_BATCHNORM;
+    return t == NN_DENSE || t == NN_CONV2D || t == NN_BATCHNORM || t == NN_DEPTHWISE_CONV2D || t == NN_SEPARABLE_CONV2D;
 }
 
 bool kp_ref_eq(kref a, kref b)
@@ -237,8 +237,8 @@ static int mark_used(plan *pl, bool **direct)
             const kbase *bs = &pg->bases[r.base];
             if (!(m->in.node < 0 && m->in.base == r.base)) {
                 kp_efail(pl->err, pl->errlen, path, m->line, m->col,
-                      "the model uses InceptionV3's layer '%s' but its input is not InceptionV3's input (Keras: graph disconnected); write Model(base.input, outputs)",
-                      bs->full->layers[r.sub]->name);
+                      "the model uses %s's layer '%s' but its input is not %s's input (Keras: graph disconnected); write Model(base.input, outputs)",
+                      bs->keras, bs->full->layers[r.sub]->name, bs->keras);
                 goto done;
             }
             if (!direct[r.base]) {
@@ -272,7 +272,7 @@ static int cut_bases(plan *pl, bool *const *direct)
         bool nested = bs->node >= 0 && pl->node_used[bs->node];
         if (direct[b] && nested)
             return kp_efail(pl->err, pl->errlen, pl->path, bs->line, bs->col,
-                         "InceptionV3 is used both as one layer and through its own layers: dropscope supports one of the two");
+                         "%s is used both as one layer and through its own layers: dropscope supports one of the two", bs->keras);
         if (nested)
             pl->nested_base = b;
         if (!direct[b])
@@ -293,8 +293,8 @@ static int cut_bases(plan *pl, bool *const *direct)
         for (int i = 0; i < bs->full->n_layers; i++)
             if (direct[b][i] && !pl->base_need[i])
                 return kp_efail(pl->err, pl->errlen, pl->path, bs->line, bs->col,
-                             "the model uses InceptionV3's layers '%s' and '%s', which are on different branches: dropscope cuts the base at one layer",
-                             bs->full->layers[i]->name, bs->full->layers[cut]->name);
+                             "the model uses %s's layers '%s' and '%s', which are on different branches: dropscope cuts the base at one layer",
+                             bs->keras, bs->full->layers[i]->name, bs->full->layers[cut]->name);
     }
     return 0;
 }
@@ -391,7 +391,7 @@ static int plan_flat_base(plan *pl)
     for (int i = 0; i < bs->full->n_layers; i++)
         if (pl->base_need[i])
             d->cut = i;
-    snprintf(d->name, sizeof d->name, "inception_v3");
+    snprintf(d->name, sizeof d->name, "%s", bs->word);
     d->out = (kref){-1, pl->flat_base, d->cut};
     d->line = bs->line;
     d->col = bs->col;
@@ -400,7 +400,7 @@ static int plan_flat_base(plan *pl)
             int j = name_index(pl, bs->full->layers[i]->name);
             if (j >= 0)
                 return kp_efail(pl->err, pl->errlen, pl->path, pl->names_line[j], 1,
-                             "the name '%s' is also the name of an InceptionV3 layer: rename it", pl->names[j]);
+                             "the name '%s' is also the name of a layer of %s: rename it", pl->names[j], bs->keras);
             if (add_name(pl, bs->full->layers[i]->name, bs->line) < 0)
                 return oom(pl);
         }
@@ -415,15 +415,15 @@ static int plan_nested_base(plan *pl, pdecl *d, const knode *n)
     d->base = n->base;
     d->cut = bs->full->n_layers - 1;
     if (name_index(pl, n->name) >= 0)
-        return kp_efail(pl->err, pl->errlen, pl->path, n->line, n->col, "the name 'inception_v3' is used twice");
+        return kp_efail(pl->err, pl->errlen, pl->path, n->line, n->col, "the name '%s' is used twice", n->name);
     if (add_name(pl, n->name, n->line) < 0)
         return oom(pl);
     for (int i = 1; i < bs->full->n_layers; i++) {
         int j = name_index(pl, bs->full->layers[i]->name);
         if (j >= 0)
             return kp_efail(pl->err, pl->errlen, pl->path, pl->names_line[j], 1,
-                         "the name '%s' is also the name of one of InceptionV3's layers, which the lesson holds: rename it",
-                         pl->names[j]);
+                         "the name '%s' is also the name of one of %s's layers, which the lesson holds: rename it",
+                         pl->names[j], bs->keras);
         if (add_name(pl, bs->full->layers[i]->name, n->line) < 0)
             return oom(pl);
     }
@@ -525,8 +525,8 @@ int kp_plan_frozen(plan *pl)
                 int s = st[live] = base_frozen(pl, d->base, !d->flat, live, &fr, &w, &from[live]);
                 if (s < 0)
                     return kp_efail(pl->err, pl->errlen, pl->path, bs->flag_line, bs->flag_col,
-                                 "this leaves InceptionV3 partly frozen (%d of the %d layers with weights the model uses) with a frozen layer after a trainable one: dropscope freezes a base up to a layer (base.layers[:N]); unfreeze single layers in a lesson step instead (unfreeze LAYER)",
-                                 fr, w);
+                                 "this leaves %s partly frozen (%d of the %d layers with weights the model uses) with a frozen layer after a trainable one: dropscope freezes a base up to a layer (base.layers[:N]); unfreeze single layers in a lesson step instead (unfreeze LAYER)",
+                                 bs->keras, fr, w);
                 if (live)
                     d->frozen_live = s == 1;
                 else
@@ -534,7 +534,7 @@ int kp_plan_frozen(plan *pl)
             }
             if ((st[0] == 2 || st[1] == 2) && (st[0] != st[1] || from[0] != from[1]))
                 return kp_efail(pl->err, pl->errlen, pl->path, bs->flag_line, bs->flag_col,
-                             "this changes which of InceptionV3's layers are frozen after compile(): with part of a base frozen, dropscope needs the flags of the last compile() to be the flags at the end (compile again after changing them)");
+                             "this changes which of %s's layers are frozen after compile(): with part of a base frozen, dropscope needs the flags of the last compile() to be the flags at the end (compile again after changing them)", bs->keras);
             d->from = st[0] == 2 ? from[0] : -1;
             if (bs->training_line > 0 && !d->frozen)
                 return kp_efail(pl->err, pl->errlen, pl->path, bs->training_line, bs->training_col,

@@ -195,7 +195,7 @@ const char *ki_kind_name(const kval *v)
     case V_FUNC: return "a Python function";
     case V_LAYER: return "a layer";
     case V_TENSOR: return "a layer's output";
-    case V_BASE: return "an InceptionV3 model";
+    case V_BASE: return "a pretrained base model";
     case V_MODEL: return "a model";
     case V_OPT: return "an optimizer";
     case V_LOSS: return "a loss";

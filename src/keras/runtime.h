@@ -26,7 +26,7 @@ typedef enum {
     V_BASE,     /* an InceptionV3: idx */
     V_MODEL,    /* a Model or Sequential: idx */
     V_OPT,      /* an optimizer: sub = kind, s = lesson text */
-    V_LOSS,     /* a loss: sub = nn_loss_kind; b: written as categorical_crossentropy */
+    V_LOSS,     /* a loss: sub = nn_loss_kind; b: written as categorical_crossentropy; is_int: from_logits=True */
     V_ACT,      /* an activation function: sub = nn_act */
     V_METHOD,   /* self.meth */
     V_LAYERS,   /* a list of layers (model.layers): refs */
@@ -38,6 +38,7 @@ typedef enum {
 enum {
     S_MODULE = 0, S_LAYER, S_INPUT_FN, S_CONCAT_FN, S_INCEPTION, S_MODEL, S_SEQUENTIAL, S_OPT,
     S_LOSS_CLASS, S_LOSS_FN, S_ACT, S_CLEAR_SESSION,
+    S_PREPROCESS, /* keras.applications.<module>.preprocess_input: sub = nn_preprocess_mode */
 };
 /* S_MODULE strictness: unknown names in these modules are errors, not opaque values */
 enum { M_LOOSE = 0, M_LAYERS, M_APPS, M_OPT, M_LOSS, M_ACT, M_MODELS };

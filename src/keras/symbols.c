@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/bases.h"
 #include "keras/api.h"
 #include "keras/layers.h"
 #include "keras/runtime.h"
@@ -48,15 +49,56 @@ static const struct {
     {"keras.layers.Rescaling", S_LAYER, NN_RESCALING},
     {"keras.layers.GlobalMaxPooling2D", S_LAYER, NN_GMP2D},
     {"keras.layers.GlobalMaxPool2D", S_LAYER, NN_GMP2D},
+    {"keras.layers.ZeroPadding2D", S_LAYER, NN_ZEROPAD2D},
+    {"keras.layers.DepthwiseConv2D", S_LAYER, NN_DEPTHWISE_CONV2D},
+    {"keras.layers.SeparableConv2D", S_LAYER, NN_SEPARABLE_CONV2D},
+    {"keras.layers.SeparableConvolution2D", S_LAYER, NN_SEPARABLE_CONV2D},
+    {"keras.layers.Add", S_LAYER, NN_ADD},
+    {"keras.layers.Multiply", S_LAYER, NN_MULTIPLY},
+    {"keras.layers.ReLU", S_LAYER, NN_RELU},
+    {"keras.layers.Reshape", S_LAYER, NN_RESHAPE},
+    {"keras.layers.Normalization", S_LAYER, NN_NORMALIZATION},
     {"keras.layers.Input", S_INPUT_FN, 0},
     {"keras.Input", S_INPUT_FN, 0},
-    {"keras.layers.concatenate", S_CONCAT_FN, 0},
+    {"keras.layers.concatenate", S_CONCAT_FN, NN_CONCAT},
+    {"keras.layers.add", S_CONCAT_FN, NN_ADD},
+    {"keras.layers.multiply", S_CONCAT_FN, NN_MULTIPLY},
     {"keras.Model", S_MODEL, 0},
     {"keras.models.Model", S_MODEL, 0},
     {"keras.Sequential", S_SEQUENTIAL, 0},
     {"keras.models.Sequential", S_SEQUENTIAL, 0},
-    {"keras.applications.InceptionV3", S_INCEPTION, 0},
-    {"keras.applications.inception_v3.InceptionV3", S_INCEPTION, 0},
+    {"keras.applications.InceptionV3", S_INCEPTION, -1},
+    {"keras.applications.inception_v3.InceptionV3", S_INCEPTION, -1},
+    /* the keras.applications bases: sub is the index in nn_base_table */
+    {"keras.applications.vgg16", S_MODULE, M_APPS},
+    {"keras.applications.vgg19", S_MODULE, M_APPS},
+    {"keras.applications.resnet50", S_MODULE, M_APPS},
+    {"keras.applications.resnet", S_MODULE, M_APPS},
+    {"keras.applications.mobilenet_v2", S_MODULE, M_APPS},
+    {"keras.applications.xception", S_MODULE, M_APPS},
+    {"keras.applications.efficientnet", S_MODULE, M_APPS},
+    {"keras.applications.VGG16", S_INCEPTION, 0},
+    {"keras.applications.vgg16.VGG16", S_INCEPTION, 0},
+    {"keras.applications.VGG19", S_INCEPTION, 1},
+    {"keras.applications.vgg19.VGG19", S_INCEPTION, 1},
+    {"keras.applications.ResNet50", S_INCEPTION, 2},
+    {"keras.applications.resnet50.ResNet50", S_INCEPTION, 2},
+    {"keras.applications.resnet.ResNet50", S_INCEPTION, 2},
+    {"keras.applications.MobileNetV2", S_INCEPTION, 3},
+    {"keras.applications.mobilenet_v2.MobileNetV2", S_INCEPTION, 3},
+    {"keras.applications.Xception", S_INCEPTION, 4},
+    {"keras.applications.xception.Xception", S_INCEPTION, 4},
+    {"keras.applications.EfficientNetB0", S_INCEPTION, 5},
+    {"keras.applications.efficientnet.EfficientNetB0", S_INCEPTION, 5},
+    /* preprocess_input: sub is the nn_preprocess_mode (Keras's imagenet_utils modes) */
+    {"keras.applications.inception_v3.preprocess_input", S_PREPROCESS, NN_PREP_TF},
+    {"keras.applications.vgg16.preprocess_input", S_PREPROCESS, NN_PREP_CAFFE},
+    {"keras.applications.vgg19.preprocess_input", S_PREPROCESS, NN_PREP_CAFFE},
+    {"keras.applications.resnet50.preprocess_input", S_PREPROCESS, NN_PREP_CAFFE},
+    {"keras.applications.resnet.preprocess_input", S_PREPROCESS, NN_PREP_CAFFE},
+    {"keras.applications.mobilenet_v2.preprocess_input", S_PREPROCESS, NN_PREP_TF},
+    {"keras.applications.xception.preprocess_input", S_PREPROCESS, NN_PREP_TF},
+    {"keras.applications.efficientnet.preprocess_input", S_PREPROCESS, NN_PREP_NONE},
     {"keras.optimizers.SGD", S_OPT, NN_OPT_SGD},
     {"keras.optimizers.RMSprop", S_OPT, NN_OPT_RMSPROP},
     {"keras.optimizers.Adam", S_OPT, NN_OPT_ADAM},
@@ -66,6 +108,12 @@ static const struct {
     {"keras.optimizers.experimental.SGD", S_OPT, NN_OPT_SGD},
     {"keras.optimizers.experimental.RMSprop", S_OPT, NN_OPT_RMSPROP},
     {"keras.optimizers.experimental.Adam", S_OPT, NN_OPT_ADAM},
+    {"keras.optimizers.Adagrad", S_OPT, NN_OPT_ADAGRAD},
+    {"keras.optimizers.Adadelta", S_OPT, NN_OPT_ADADELTA},
+    {"keras.optimizers.legacy.Adagrad", S_OPT, NN_OPT_ADAGRAD},
+    {"keras.optimizers.legacy.Adadelta", S_OPT, NN_OPT_ADADELTA},
+    {"keras.optimizers.experimental.Adagrad", S_OPT, NN_OPT_ADAGRAD},
+    {"keras.optimizers.experimental.Adadelta", S_OPT, NN_OPT_ADADELTA},
     {"keras.losses.BinaryCrossentropy", S_LOSS_CLASS, 0},
     {"keras.losses.SparseCategoricalCrossentropy", S_LOSS_CLASS, 1},
     {"keras.losses.CategoricalCrossentropy", S_LOSS_CLASS, 2},
@@ -84,11 +132,13 @@ static const struct {
 
 /* Functions of Keras's model modules that are not the model itself (read, noted). */
 static const char *const outside_names[] = {
-    "keras.applications.inception_v3.preprocess_input", "keras.applications.inception_v3.decode_predictions",
-    NULL};
+    "keras.applications.inception_v3.decode_predictions", "keras.applications.vgg16.decode_predictions",
+    "keras.applications.vgg19.decode_predictions", "keras.applications.resnet50.decode_predictions",
+    "keras.applications.resnet.decode_predictions", "keras.applications.mobilenet_v2.decode_predictions",
+    "keras.applications.xception.decode_predictions", "keras.applications.efficientnet.decode_predictions", NULL};
 
 static const char *const layer_list =
-    "Dense, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Activation, Concatenate, Rescaling, Input";
+    "Dense, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Activation, Concatenate, Rescaling, Input, ZeroPadding2D, DepthwiseConv2D, SeparableConv2D, Add, Multiply, ReLU, Reshape, Normalization";
 
 /* Keras's modules inside keras.layers (keras.layers.normalization.batch_normalization,
  * keras.layers.experimental.preprocessing, keras.layers.core ...): their classes are
@@ -98,7 +148,7 @@ static const char *const layer_submodules[] = {
     "reshaping", "activation", "advanced_activations", "batch_normalization", "normalization_v2", "dense", "dropout",
     "flatten", "conv2d", "max_pooling2d", "average_pooling2d", "global_average_pooling2d", "merging",
     "input_layer", "image_preprocessing", "rescaling", "random_flip", "random_rotation", "random_zoom",
-    "random_translation", NULL};
+    "random_translation", "zero_padding2d", "depthwise_conv2d", "separable_conv2d", NULL};
 
 static bool is_layer_submodule(const char *s, size_t n)
 {
@@ -176,7 +226,7 @@ static void preprocessing_layer(kparser *p, const char *name, const ktok *at)
     static const char *const random[] = {"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
                                          "RandomContrast", "RandomCrop", "RandomHeight", "RandomWidth",
                                          "RandomBrightness", NULL};
-    static const char *const fixed[] = {"Normalization", "Resizing", "CenterCrop", NULL};
+    static const char *const fixed[] = {"Resizing", "CenterCrop", NULL};
     for (int i = 0; random[i]; i++)
         if (!strcmp(random[i], name))
             ki_fail(p, at->line, at->col,
@@ -224,13 +274,13 @@ kval *ka_resolve(kparser *p, const char *path, const char *spelled, const ktok *
                 preprocessing_layer(p, name, at);
                 ki_fail(p, at->line, at->col, "the layer '%s' is not supported%s (dropscope has %s)", name, sg, layer_list);
             case M_APPS:
-                ki_fail(p, at->line, at->col, "'%s' is not supported%s: the only pretrained base dropscope has is InceptionV3",
+                ki_fail(p, at->line, at->col, "'%s' is not supported%s: the pretrained bases dropscope has are InceptionV3, VGG16, VGG19, ResNet50, MobileNetV2, Xception and EfficientNetB0",
                         name, sg);
             case M_OPT:
                 if (!strcmp(name, "schedules"))
                     ki_fail(p, at->line, at->col,
                             "learning-rate schedules are not supported: give a number (a lesson step can change it: learning rate X)");
-                ki_fail(p, at->line, at->col, "the optimizer '%s' is not supported%s (dropscope has SGD, RMSprop and Adam)",
+                ki_fail(p, at->line, at->col, "the optimizer '%s' is not supported%s (dropscope has SGD, RMSprop, Adam, Adagrad and Adadelta)",
                         name, sg);
             case M_LOSS:
                 ki_fail(p, at->line, at->col,

@@ -429,6 +429,157 @@ static void test_rescaling(void **state)
     ls_lesson_destroy(l);
 }
 
+/* TensorFlow's transfer-learning tutorial with MobileNetV2 (alpha 0.35 at 96x96):
+ * preprocess_input inside the model becomes Rescaling(2, offset=-1), the base keeps
+ * alpha, the linear Dense(1) trains with BinaryCrossentropy(from_logits=True); Keras's
+ * counts 410,208 (14,080 moving statistics) + 1,281, the base frozen. */
+static void test_tutorial_mobilenet(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("tutorial_mobilenet.py", &notes);
+    assert_non_null(strstr(notes, "tutorial_mobilenet.py:31: note: preprocess_input is read as the layer rescaling, Rescaling(2, offset=-1)"));
+    const ls_decl *b = base_decl(l);
+    assert_string_equal(b->base, "mobilenet_v2");
+    assert_true(b->alpha == 0.35f);
+    assert_true(b->frozen);
+    assert_int_equal(l->decls[1].cfg.type, NN_RESCALING);
+    assert_true(l->compile.from_logits);
+    assert_int_equal(l->compile.loss, NN_LOSS_BCE);
+    assert_int_equal(l->compile.opt.kind, NN_OPT_ADAM);
+    expect_counts(l, 411489, 1281, 410208);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+/* One script per base family, each in a student's spelling, against Keras's counts
+ * (the bases' own counts are the engine's tests; the heads derived by hand in each
+ * fixture's comment). */
+static void test_vgg16_cifar(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("vgg16_cifar.py", &notes);
+    /* preprocess_input on the data: noted, not a layer */
+    assert_int_equal(count(notes, "note: preprocess_input on data is not part of the model"), 2);
+    assert_string_equal(base_decl(l)->base, "vgg16");
+    assert_true(base_decl(l)->frozen);
+    assert_int_equal(l->compile.opt.kind, NN_OPT_ADAGRAD);
+    expect_counts(l, 14848586, 133898, 14714688);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+static void test_resnet50_logits(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("resnet50_logits.py", &notes);
+    assert_non_null(strstr(notes, "resnet50_logits.py:14: note: preprocess_input is read as the layer rescaling, Rescaling(255, offset=(-103.939, -116.779, -123.68))"));
+    const ls_decl *b = base_decl(l);
+    assert_string_equal(b->base, "resnet50");
+    assert_string_equal(b->pooling, "avg");
+    assert_false(b->frozen);
+    assert_int_equal(l->compile.opt.kind, NN_OPT_ADADELTA);
+    assert_true(l->compile.opt.lr == 1.0f);
+    assert_true(l->compile.opt.decay == 1e-4f);
+    assert_int_equal(l->compile.loss, NN_LOSS_SCCE);
+    assert_true(l->compile.from_logits);
+    expect_counts(l, 23608202, 23555082, 53120);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+static void test_xception_max(void **state)
+{
+    (void)state;
+    ls_lesson *l = import_fixture("xception_max.py", NULL);
+    const ls_decl *b = base_decl(l);
+    assert_string_equal(b->base, "xception");
+    assert_string_equal(b->pooling, "max");
+    assert_true(b->frozen);
+    assert_int_equal(l->compile.opt.kind, NN_OPT_SGD);
+    assert_true(l->compile.opt.decay == 1e-6f);
+    expect_counts(l, 20863529, 2049, 20861480);
+    ls_lesson_destroy(l);
+}
+
+static void test_efficientnet_head(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("efficientnet_head.py", &notes);
+    assert_non_null(strstr(notes, "efficientnet_head.py:12: note: EfficientNet's preprocess_input returns its input unchanged"));
+    assert_string_equal(base_decl(l)->base, "efficientnet_b0");
+    expect_counts(l, 4062381, 12810, 4049571);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+/* The spellings students use for a base: the class from applications, from its module,
+ * the module through tf; each gives the same base (VGG19: Keras's 20,024,384, no
+ * BatchNormalization; Flatten at 32x32 gives 512 features, Dense(2, softmax) 1,026). */
+static void test_base_spellings(void **state)
+{
+    (void)state;
+    static const char *const spell[] = {
+        "from tensorflow.keras.applications import VGG19\nb = VGG19(",
+        "import tensorflow as tf\nb = tf.keras.applications.vgg19.VGG19(",
+        "from tensorflow.keras.applications import vgg19\nb = vgg19.VGG19(",
+        "import keras\nb = keras.applications.VGG19(",
+    };
+    for (size_t i = 0; i < sizeof spell / sizeof spell[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "%sinclude_top=False, weights=None, input_shape=(32, 32, 3))\n"
+                 "from tensorflow.keras import layers, models\n"
+                 "m = models.Sequential([b, layers.Flatten(), layers.Dense(2, activation='softmax')])\n"
+                 "m.compile(optimizer='adadelta', loss='sparse_categorical_crossentropy')\n",
+                 spell[i]);
+        ls_lesson *l = import_text("spell.py", text, NULL);
+        assert_string_equal(base_decl(l)->base, "vgg19");
+        assert_int_equal(l->compile.opt.kind, NN_OPT_ADADELTA);
+        expect_counts(l, 20025410, 20025410, 0);
+        ls_lesson_destroy(l);
+    }
+}
+
+/* The layers the bases are made of, in a functional script (mobile_blocks.py): each read
+ * into the lesson language with its arguments; Keras's counts by hand in the fixture. */
+static void test_mobile_blocks(void **state)
+{
+    (void)state;
+    ls_lesson *l = import_fixture("mobile_blocks.py", NULL);
+    static const nn_layer_type want[] = {NN_INPUT, NN_NORMALIZATION, NN_ZEROPAD2D, NN_CONV2D, NN_BATCHNORM, NN_RELU,
+                                         NN_DEPTHWISE_CONV2D, NN_RELU, NN_CONV2D, NN_ADD, NN_GAP2D, NN_RESHAPE,
+                                         NN_CONV2D, NN_CONV2D, NN_MULTIPLY, NN_SEPARABLE_CONV2D, NN_GMP2D, NN_DENSE};
+    assert_int_equal(l->n_decls, (int)(sizeof want / sizeof want[0]));
+    for (int i = 0; i < l->n_decls; i++)
+        assert_int_equal(l->decls[i].cfg.type, want[i]);
+    assert_int_equal(l->decls[9].n_inputs, 2);
+    assert_int_equal(l->decls[14].n_inputs, 2);
+    assert_int_equal(l->compile.opt.kind, NN_OPT_ADAGRAD);
+    expect_counts(l, 2462, 2430, 32);
+    ls_lesson_destroy(l);
+}
+
+/* The tutorial's fine-tuning: MobileNetV2's layers[:100] frozen. Its DepthwiseConv2D
+ * layers hold weights, so the base trains from block_11_depthwise (layers[101], the
+ * first layer with weights after the frozen ones), not from its BatchNormalization;
+ * the counts are those the tutorial's summary prints (2,259,265 / 1,862,721 / 396,544;
+ * before the fix 1,857,537 trainable). */
+static void test_tutorial_fine_tune(void **state)
+{
+    (void)state;
+    ls_lesson *l = import_fixture("tutorial_fine_tune.py", NULL);
+    const ls_decl *b = base_decl(l);
+    assert_string_equal(b->trainable_from, "block_11_depthwise");
+    assert_false(b->frozen);
+    assert_int_equal(l->compile.opt.kind, NN_OPT_RMSPROP);
+    expect_counts(l, 2259265, 1862721, 396544);
+    ls_lesson_destroy(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +598,14 @@ int main(void)
         cmocka_unit_test(test_base_on_data),
         cmocka_unit_test(test_shape_from_data),
         cmocka_unit_test(test_rescaling),
+        cmocka_unit_test(test_tutorial_mobilenet),
+        cmocka_unit_test(test_vgg16_cifar),
+        cmocka_unit_test(test_resnet50_logits),
+        cmocka_unit_test(test_xception_max),
+        cmocka_unit_test(test_efficientnet_head),
+        cmocka_unit_test(test_base_spellings),
+        cmocka_unit_test(test_mobile_blocks),
+        cmocka_unit_test(test_tutorial_fine_tune),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
