@@ -775,6 +775,39 @@ static void overlay_snapshot_frozen(ui_app *a)
     ui_graph_group(a);
 }
 
+/* Notes go to the message log (L) one line each: what an import did not read (the
+ * lesson's `notes` block) is also shown as the message, said in the window and not in a
+ * step's text; the session's (weights loaded or not found, the frozen base's cache) are
+ * logged, and the ones that matter are in their panels already. */
+static void say_notes(ui_app *a, const char *notes, bool show)
+{
+    char line[256];
+    for (const char *p = notes; p && *p;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n > 0) {
+            snprintf(line, sizeof line, "Note: %.*s", (int)(n < 240 ? n : 240), p);
+            if (show)
+                ui_say(a, line);
+            else
+                ui_log_add(a, line);
+        }
+        p = e ? e + 1 : p + n;
+    }
+}
+
+static void update_notes(ui_app *a)
+{
+    if (!a->lesson_notes_said && a->lesson) {
+        a->lesson_notes_said = true;
+        say_notes(a, a->lesson->notes, true);
+    }
+    if (strcmp(a->graph.notes, a->notes_seen)) {
+        snprintf(a->notes_seen, sizeof a->notes_seen, "%s", a->graph.notes);
+        say_notes(a, a->graph.notes, false);
+    }
+}
+
 static void update_graph(ui_app *a)
 {
     bool back = a->history_back > 0 && a->cur;
@@ -792,6 +825,7 @@ static void update_graph(ui_app *a)
         if (!ui_is_dropout(a, a->mask_dropout))
             a->mask_dropout = -1;
         ui_graph_group(a);
+        update_notes(a);
     }
     overlay_snapshot_frozen(a);
 }

@@ -71,19 +71,24 @@ int ui_dropout_count(const ui_app *a, int d, int *pos)
 
 /* ---- messages ---- */
 
-void ui_say(ui_app *a, const char *msg)
+void ui_log_add(ui_app *a, const char *msg)
 {
-    snprintf(a->message, sizeof a->message, "%s", msg ? msg : "");
-    a->message_until = SDL_GetTicks() + 4000;
-    if (!a->message[0])
+    if (!msg || !msg[0])
         return;
     ui_log_entry *e = &a->log[a->log_head];
-    snprintf(e->text, sizeof e->text, "%s", a->message);
+    snprintf(e->text, sizeof e->text, "%s", msg);
     e->step = a->status.steps;
     e->ticks = SDL_GetTicks();
     a->log_head = (a->log_head + 1) % UI_LOG_MAX;
     if (a->n_log < UI_LOG_MAX)
         a->n_log++;
+}
+
+void ui_say(ui_app *a, const char *msg)
+{
+    snprintf(a->message, sizeof a->message, "%s", msg ? msg : "");
+    a->message_until = SDL_GetTicks() + 4000;
+    ui_log_add(a, a->message);
 }
 
 const ui_log_entry *ui_log_get(const ui_app *a, int k)

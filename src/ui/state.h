@@ -154,6 +154,8 @@ typedef struct ui_app {
     ui_snap *snap;           /* the snapshot drawn */
     const nn_trace *cur;     /* its trace */
     char message[256];       /* status line message (errors, confirmations) */
+    char notes_seen[1024];   /* the session's notes already put in the message log */
+    bool lesson_notes_said;  /* the lesson's import notes (its `notes` block) put there */
     Uint32 message_until;
     ui_log_entry log[UI_LOG_MAX];   /* ring of recent messages, newest at log_head - 1 */
     int n_log, log_head;
@@ -202,6 +204,8 @@ void ui_status_state(const ui_app *a, char *out, size_t n);
 /* Sets the status line's message (shown whole for a few seconds) and keeps it in the
  * message log. */
 void ui_say(ui_app *a, const char *msg);
+/* Puts msg in the message log (L) without showing it as the message. */
+void ui_log_add(ui_app *a, const char *msg);
 /* The k-th most recent message (0: newest), NULL past the last kept. */
 const ui_log_entry *ui_log_get(const ui_app *a, int k);
 /* Tab, the message log and clicks on tabs; false for any other action. */

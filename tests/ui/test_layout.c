@@ -502,6 +502,7 @@ static void test_messages_whole_and_log(void **state)
     win v;
     win_open(&v, "tests/ui/ui.lesson", 800, 600);
     win_frame(&v);
+    int n0 = v.a->n_log;   /* the session's notes, logged at the first frame */
     press(&v, SDLK_i);   /* "Inference mode: Dropout passes everything through" */
     const char *first = "Inference mode: Dropout passes everything through";
     assert_string_equal(v.a->message, first);
@@ -530,10 +531,10 @@ static void test_messages_whole_and_log(void **state)
     win_frame(&v);
     assert_true(v.a->show_log);
     assert_non_null(panel(&v.rep, "log"));
-    assert_int_equal(v.a->n_log, 2);
+    assert_int_equal(v.a->n_log, n0 + 2);
     assert_non_null(strstr(ui_log_get(v.a, 0)->text, "computes nothing a pretrained"));
     assert_string_equal(ui_log_get(v.a, 1)->text, first);
-    assert_null(ui_log_get(v.a, 2));
+    assert_null(ui_log_get(v.a, n0 + 2));
     for (int i = 0; i < v.rep.n_clipped; i++)
         assert_string_not_equal(v.rep.clipped[i].panel, "log");
     press(&v, SDLK_ESCAPE);   /* Esc closes the log (and only the log) */
@@ -551,6 +552,36 @@ static void test_messages_whole_and_log(void **state)
     snprintf(msg, sizeof msg, "message %d", UI_LOG_MAX + 4);
     assert_string_equal(ui_log_get(v.a, 0)->text, msg);
     assert_string_equal(ui_log_get(v.a, UI_LOG_MAX - 1)->text, "message 5");
+    win_close(&v);
+}
+
+/* An import's notes (the lesson's `notes` block) are said in the window, one message
+ * each in the log, never in a step's text (issue 13). */
+static void test_import_notes_in_log(void **state)
+{
+    (void)state;
+    win v;
+    win_open(&v, "tests/ui/notes.lesson", 1280, 800);
+    win_frame(&v);
+    int found = 0;
+    for (int k = 0; ui_log_get(v.a, k); k++) {
+        const char *t = ui_log_get(v.a, k)->text;
+        found += !strcmp(t, "Note: line 36: RMSprop is not imported; read as tensorflow.keras.optimizers.RMSprop; "
+                            "Python would stop here with NameError");
+        found += !strcmp(t, "Note: line 3: import os is not read (not Keras)");
+    }
+    assert_int_equal(found, 2);
+    /* the import's last note is the message shown; the session's are in the log only */
+    assert_string_equal(v.a->message, "Note: line 3: import os is not read (not Keras)");
+    int loaded = 0;
+    for (int k = 0; ui_log_get(v.a, k); k++)
+        loaded += !strncmp(ui_log_get(v.a, k)->text, "Note: fashion_cnn: loaded ", 26);
+    assert_int_equal(loaded, 1);
+    win_frame(&v);   /* said once, not at every frame */
+    int n = 0;
+    for (int k = 0; ui_log_get(v.a, k); k++)
+        n += !strncmp(ui_log_get(v.a, k)->text, "Note: line 36", 13);
+    assert_int_equal(n, 1);
     win_close(&v);
 }
 
@@ -612,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_mini_looks_back),
         cmocka_unit_test(test_messages_whole_and_log),
         cmocka_unit_test(test_help_whole),
+        cmocka_unit_test(test_import_notes_in_log),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
