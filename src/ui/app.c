@@ -781,18 +781,27 @@ static void overlay_snapshot_frozen(ui_app *a)
  * logged, and the ones that matter are in their panels already. */
 static void say_notes(ui_app *a, const char *notes, bool show)
 {
-    char line[256];
+    char line[256], first[256] = "";
+    int n_lines = 0;
     for (const char *p = notes; p && *p;) {
         const char *e = strchr(p, '\n');
         size_t n = e ? (size_t)(e - p) : strlen(p);
         if (n > 0) {
             snprintf(line, sizeof line, "Note: %.*s", (int)(n < 240 ? n : 240), p);
-            if (show)
-                ui_say(a, line);
-            else
-                ui_log_add(a, line);
+            ui_log_add(a, line);
+            if (!n_lines++)
+                snprintf(first, sizeof first, "%s", line);
         }
         p = e ? e + 1 : p + n;
+    }
+    if (!show || !n_lines)
+        return;
+    if (n_lines == 1) {
+        ui_show_message(a, first);
+    } else {   /* the first, and where the others are */
+        snprintf(line, sizeof line, "%s (and %d more note%s from the import: L lists them)", first,
+                 n_lines - 1, n_lines > 2 ? "s" : "");
+        ui_show_message(a, line);
     }
 }
 

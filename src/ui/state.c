@@ -84,10 +84,15 @@ void ui_log_add(ui_app *a, const char *msg)
         a->n_log++;
 }
 
-void ui_say(ui_app *a, const char *msg)
+void ui_show_message(ui_app *a, const char *msg)
 {
     snprintf(a->message, sizeof a->message, "%s", msg ? msg : "");
     a->message_until = SDL_GetTicks() + 4000;
+}
+
+void ui_say(ui_app *a, const char *msg)
+{
+    ui_show_message(a, msg);
     ui_log_add(a, a->message);
 }
 

@@ -204,6 +204,8 @@ void ui_status_state(const ui_app *a, char *out, size_t n);
 /* Sets the status line's message (shown whole for a few seconds) and keeps it in the
  * message log. */
 void ui_say(ui_app *a, const char *msg);
+/* Shows msg as the message for 4 s without putting it in the log. */
+void ui_show_message(ui_app *a, const char *msg);
 /* Puts msg in the message log (L) without showing it as the message. */
 void ui_log_add(ui_app *a, const char *msg);
 /* The k-th most recent message (0: newest), NULL past the last kept. */
