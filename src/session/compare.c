@@ -32,6 +32,7 @@ static void run_label(const ls_session *s, char *out, size_t n)
 static void run_free(ls_run_history *r)
 {
     free(r->loss);
+    free(r->accuracy);
     free(r->val_loss);
     free(r->val_accuracy);
     memset(r, 0, sizeof *r);
@@ -46,7 +47,7 @@ void ls_runs_free(ls_session *s)
 }
 
 /* After a step: its batch loss; the validation of this step, when there was one. */
-int ls_runs_step(ls_session *s, double loss)
+int ls_runs_step(ls_session *s, double loss, double accuracy)
 {
     ls_run_history *r = &s->cur_run;
     if (r->n == s->cur_cap) {
@@ -54,7 +55,10 @@ int ls_runs_step(ls_session *s, double loss)
         float *a = realloc(r->loss, (size_t)cap * sizeof *a);
         if (a)
             r->loss = a;
-        float *b = a ? realloc(r->val_loss, (size_t)cap * sizeof *b) : NULL;
+        float *d = a ? realloc(r->accuracy, (size_t)cap * sizeof *d) : NULL;
+        if (d)
+            r->accuracy = d;
+        float *b = d ? realloc(r->val_loss, (size_t)cap * sizeof *b) : NULL;
         if (b)
             r->val_loss = b;
         float *c = b ? realloc(r->val_accuracy, (size_t)cap * sizeof *c) : NULL;
@@ -64,6 +68,7 @@ int ls_runs_step(ls_session *s, double loss)
         s->cur_cap = cap;
     }
     r->loss[r->n] = (float)loss;
+    r->accuracy[r->n] = (float)accuracy;
     r->val_loss[r->n] = r->val_accuracy[r->n] = NAN;
     r->n++;
     run_label(s, r->label, sizeof r->label);
@@ -132,13 +137,19 @@ static int run_twin(ls_session *s, const ls_action *a, double rate, ls_twin *tw)
 {
     if (ls_session_set_rate(s, a->layer, rate) < 0 || ls_session_reset(s) < 0)
         return -1;
+    nn_trace *last = NULL;   /* the twin's last step, kept for a window to show */
     for (long i = 0; i < a->n; i++) {
         nn_trace *t = ls_session_step(s);
         bool ok = t && t->finite;
-        nn_trace_destroy(t);
-        if (!ok)
+        nn_trace_destroy(last);
+        last = t;
+        if (!ok) {
+            nn_trace_destroy(last);
             return -1;
+        }
     }
+    nn_trace_destroy(s->compare_trace);
+    s->compare_trace = last;
     tw->rate = rate;
     tw->steps = a->n;
     if (evaluate_train(s, &tw->train_loss, &tw->train_acc) < 0)
@@ -148,12 +159,18 @@ static int run_twin(ls_session *s, const ls_action *a, double rate, ls_twin *tw)
     if (s->data.val.n == 0)
         tw->val_loss = tw->val_acc = NAN;
     tw->valid = true;
+    if (last) {   /* its validation is this step's */
+        last->val_loss = tw->val_loss;
+        last->val_accuracy = tw->val_acc;
+    }
     return 0;
 }
 
 int ls_session_compare(ls_session *s, const ls_action *a)
 {
     memset(s->twins, 0, sizeof s->twins);
+    nn_trace_destroy(s->compare_trace);
+    s->compare_trace = NULL;
     if (s->data.val.n == 0)
         return ls_fail(s, "%s:%d:%d: 'compare' measures the validation loss: the lesson needs 'val N' in data",
                        s->lesson->path, a->loc.line, a->loc.col);
@@ -205,4 +222,11 @@ int ls_twin_measure(ls_session *s, ls_quantity q, double *v)
     default:
         return ls_fail(s, "unknown twin quantity %d", (int)q);
     }
+}
+
+nn_trace *ls_session_take_compare_trace(ls_session *s)
+{
+    nn_trace *t = s->compare_trace;
+    s->compare_trace = NULL;
+    return t;
 }

@@ -91,6 +91,7 @@ void ls_session_destroy(ls_session *s)
     ls_mc_free(s);
     ls_keep_free(s);  /* these read the model's layer count: before it goes */
     ls_runs_free(s);
+    nn_trace_destroy(s->compare_trace);
     ls_bn_free(s);
     nn_model_destroy(s->model);
     ls_lesson_destroy(s->lesson);
@@ -487,7 +488,7 @@ nn_trace *ls_session_step(ls_session *s)
     s->last_acc = res.accuracy;
     if (s->training && rc == 0 && ls_keep_add(s, n) < 0)
         return NULL;
-    if (ls_runs_step(s, res.loss) < 0)
+    if (ls_runs_step(s, res.loss, res.accuracy) < 0)
         return NULL;
     nn_change_fold(s->change_since_mark, m);
     nn_trace *t = nn_trace_capture(m, &res, s->x, s->y, s->src, n);

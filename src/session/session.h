@@ -172,7 +172,7 @@ int ls_session_keep_stats(ls_session *s, const char *layer, ls_keep_stats *out);
 
 /* The metric history of each run: the runs a reset ended (oldest first, at most
  * LS_MAX_RUNS), then the current one. Per step k (0-based, step k + 1 of the run): the
- * batch loss as trained, and the validation loss and accuracy when that step validated
+ * batch loss and accuracy as trained, and the validation loss and accuracy when that step validated
  * (NAN otherwise). Labelled by the Dropout rates the run ended with ("rate 0.5"), for
  * the window's ghost curves. The arrays are the session's, valid until its next step,
  * reset or compare. */
@@ -180,7 +180,7 @@ int ls_session_keep_stats(ls_session *s, const char *layer, ls_keep_stats *out);
 typedef struct {
     char label[48];
     long n;
-    float *loss, *val_loss, *val_accuracy;
+    float *loss, *accuracy, *val_loss, *val_accuracy;
 } ls_run_history;
 int ls_session_runs(ls_session *s, const ls_run_history **runs);
 /* Forgets the runs a reset ended (the current one stays). */
@@ -200,6 +200,10 @@ typedef struct {
 int ls_session_compare(ls_session *s, const ls_action *a);
 /* The last compare's two twins, or NULL. */
 const ls_twin *ls_session_twins(const ls_session *s);
+/* The snapshot of the second twin's last step (its validation at the end filled in),
+ * handed over once: the caller owns it; NULL when there is none to hand over. A window
+ * shows it, so that after a compare every panel draws the run the session is left at. */
+nn_trace *ls_session_take_compare_trace(ls_session *s);
 
 /* A BatchNormalization layer's moving mean and variance as they are now (the model's
  * own arrays, `channels` each; read on the session's thread), for the window to draw

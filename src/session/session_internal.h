@@ -67,6 +67,7 @@ struct ls_session {
     int n_runs;
     long cur_cap;
     ls_twin twins[2];
+    nn_trace *compare_trace;  /* the second twin's last step, until taken */
     float **bn_at_mark;     /* bnstats.c: per BN layer, moving mean then variance at the mark */
 };
 
@@ -82,7 +83,7 @@ void ls_mc_free(ls_session *s);
 int ls_mc_measure(ls_session *s, ls_quantity q, double *v);
 
 /* compare.c */
-int ls_runs_step(ls_session *s, double loss);
+int ls_runs_step(ls_session *s, double loss, double accuracy);
 void ls_runs_validated(ls_session *s, double loss, double acc);
 void ls_runs_archive(ls_session *s);
 void ls_runs_free(ls_session *s);

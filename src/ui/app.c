@@ -842,6 +842,9 @@ static void update_graph(ui_app *a)
 bool ui_app_update(ui_app *a)
 {
     ui_worker_metrics(a->worker, &a->metrics, &a->n_metrics, &a->cap_metrics, &a->metrics_gen);
+    ui_run twin;
+    if (ui_worker_take_ghost(a->worker, &twin, &a->ghost_seq))
+        ui_metrics_view_add_run(a, &twin);   /* takes twin.m */
     a->status = ui_worker_get_status(a->worker);
     /* The worker decides: a lesson run plays, and stops when it is done. */
     a->playing = a->status.playing;

@@ -135,6 +135,45 @@ static int b_command(void *ctx, const ui_cmd *c, char *err, size_t n)
     return rc;
 }
 
+/* One run's history as curves: step k + 1, the batch's loss and accuracy, the
+ * validation where that step made one. NULL when out of memory. */
+static ui_metric *run_curves(const ls_run_history *r)
+{
+    ui_metric *m = r->n > 0 ? malloc((size_t)r->n * sizeof *m) : NULL;
+    for (long k = 0; m && k < r->n; k++) {
+        m[k] = (ui_metric){.step = k + 1, .loss = r->loss[k], .accuracy = r->accuracy[k],
+                           .val_loss = r->val_loss[k], .val_accuracy = r->val_accuracy[k],
+                           .training = true};
+        for (int d = 0; d < UI_METRIC_DROPOUTS; d++)
+            m[k].dropped[d] = NAN;
+    }
+    return m;
+}
+
+/* The last compare's twins: the two newest runs (the first twin ended by the second's
+ * reset; the second is the current run), labelled by the rate each ran at. */
+static int b_twins(void *ctx, ui_run *out, nn_trace **last)
+{
+    backend *b = ctx;
+    *last = ls_session_take_compare_trace(b->s);
+    const ls_twin *tw = ls_session_twins(b->s);
+    const ls_run_history *r;
+    int n = ls_session_runs(b->s, &r);
+    if (!tw || !tw[0].valid || !tw[1].valid || n < 2)
+        return 0;
+    for (int k = 0; k < 2; k++) {
+        out[k].n = (size_t)r[n - 2 + k].n;
+        out[k].m = run_curves(&r[n - 2 + k]);
+        snprintf(out[k].label, sizeof out[k].label, "rate %.2f", tw[k].rate);
+        if (!out[k].m) {
+            free(out[0].m);
+            out[0].m = NULL;
+            return 0;
+        }
+    }
+    return 2;
+}
+
 static int b_validate(void *ctx, double *loss, double *acc, char *err, size_t n)
 {
     backend *b = ctx;
@@ -251,6 +290,7 @@ ui_backend *ui_backend_session(struct ls_session *s, uint64_t seed)
     u->expect = b_expect;
     u->last_validation = b_last_validation;
     u->describe = b_describe;
+    u->twins = b_twins;
     u->free_trace = b_free_trace;
     u->destroy = b_destroy;
     u->lesson = ls_session_lesson(s);

@@ -69,6 +69,16 @@ int ui_metrics_view_ghosts(const ui_app *a, const char **labels, int max)
     return n;
 }
 
+const ui_metric *ui_metrics_view_ghost(const ui_app *a, int g, size_t *n)
+{
+    const struct ui_metrics_cache *c = a->metrics_cache;
+    *n = 0;
+    if (!c || g < 0 || g >= c->n_ghosts)
+        return NULL;
+    *n = c->ghosts[g].n;
+    return c->ghosts[g].m;
+}
+
 /* Follows a->metrics: a new generation pushes the mirrored run as a ghost. */
 static struct ui_metrics_cache *track_runs(ui_app *a)
 {
@@ -107,7 +117,28 @@ static struct ui_metrics_cache *track_runs(ui_app *a)
     return c;
 }
 
-/* Ghost curves: each earlier run's smoothed training curve, dim, labelled at its end. */
+void ui_metrics_view_add_run(ui_app *a, ui_run *r)
+{
+    struct ui_metrics_cache *c = track_runs(a);   /* the run before it goes first */
+    if (!c || !r->m || r->n < 2) {
+        free(r->m);
+        r->m = NULL;
+        return;
+    }
+    if (c->n_ghosts == UI_GHOSTS) {
+        free(c->ghosts[0].m);
+        memmove(c->ghosts, c->ghosts + 1, sizeof c->ghosts[0] * (UI_GHOSTS - 1));
+        c->n_ghosts--;
+    }
+    ui_ghost *g = &c->ghosts[c->n_ghosts++];
+    g->m = r->m;
+    g->n = r->n;
+    snprintf(g->label, sizeof g->label, "%s", r->label);
+    r->m = NULL;
+}
+
+/* Ghost curves: each earlier run's smoothed training curve, dim, and its validations as
+ * hollow squares joined by a dashed line (a compare's first twin: the gap to read). */
 static const unsigned ghost_hues[UI_GHOSTS] = {UI_OI_GREEN, UI_OI_YELLOW, UI_OI_VERMILLION, 0xBBBBBB};
 
 static void draw_ghosts(ui_app *a, SDL_Rect p, bool acc, long s0, long s1, float lo, float hi)
@@ -132,26 +163,112 @@ static void draw_ghosts(ui_app *a, SDL_Rect p, bool acc, long s0, long s1, float
             px = x;
             py = y;
         }
+        int sq = (int)(5 * t->scale);
+        px = -1;
+        for (size_t i = 0; i < G->n; i++) {
+            const ui_metric *m = &G->m[i];
+            float v = acc ? m->val_accuracy : m->val_loss;
+            if (!isfinite(v) || m->step < s0 || m->step > s1)
+                continue;
+            int x = p.x + (int)((double)(m->step - s0) / (double)(s1 - s0) * (p.w - 1));
+            int y = p.y + p.h - 1 - (int)(((v > hi ? hi : v) - lo) / (hi - lo) * (float)(p.h - 1));
+            if (px >= 0)
+                dashed(a->ren, px, py, x, y, col, t->line);
+            ui_frame(a->ren, (SDL_Rect){x - sq / 2, y - sq / 2, sq, sq}, col, t->line);
+            px = x;
+            py = y;
+        }
     }
 }
 
-/* The runs' legend, over the curves: each earlier run, then the live one; top right for
- * the loss (curves end low), bottom right for the accuracy (curves end high). */
-static void draw_ghost_legend(ui_app *a, SDL_Rect p, bool acc)
+/* How much of what is plotted a box would hide: the smoothed curves' points (the live
+ * run's and the ghosts'), and the validations, which weigh four (each is a measurement
+ * the lesson reads; the raw batch values are noise around the curves). */
+static int points_inside(const ui_app *a, SDL_Rect p, SDL_Rect box, bool acc, long s0, long s1, float lo,
+                         float hi)
+{
+    const struct ui_metrics_cache *c = a->metrics_cache;
+    int inside = 0;
+    for (int g = -1; g < (c ? c->n_ghosts : 0); g++) {
+        const ui_metric *m = g < 0 ? a->metrics : c->ghosts[g].m;
+        size_t n = g < 0 ? a->n_metrics : c->ghosts[g].n;
+        float ema = NAN;
+        for (size_t i = 0; i < n; i++) {
+            float v = acc ? m[i].accuracy : m[i].loss;
+            if (m[i].training && isfinite(v))
+                ema = isnan(ema) ? v : 0.9f * ema + 0.1f * (v > hi ? hi : v);
+            float vs[2] = {m[i].training ? ema : NAN, acc ? m[i].val_accuracy : m[i].val_loss};
+            for (int k = 0; k < 2; k++) {
+                if (!isfinite(vs[k]) || m[i].step < s0 || m[i].step > s1)
+                    continue;
+                float u = vs[k] > hi ? hi : vs[k] < lo ? lo : vs[k];
+                SDL_Point q = {p.x + (int)((double)(m[i].step - s0) / (double)(s1 - s0) * (p.w - 1)),
+                               p.y + p.h - 1 - (int)((u - lo) / (hi - lo) * (float)(p.h - 1))};
+                inside += SDL_PointInRect(&q, &box) ? (k ? 4 : 1) : 0;
+            }
+        }
+    }
+    return inside;
+}
+
+/* The runs' legend, over the curves: each earlier run, then the live one, in the corner
+ * of the plot with the fewest points under it (the usual: top right for the loss, whose
+ * curves end low, bottom right for the accuracy), so that it hides no run's ending,
+ * such as a twin's validation loss climbing to the top. */
+static void draw_ghost_legend(ui_app *a, SDL_Rect p, bool acc, long s0, long s1, float lo, float hi)
 {
     const ui_theme *t = &a->theme;
     const struct ui_metrics_cache *c = a->metrics_cache;
     if (!c || c->n_ghosts == 0)
         return;
-    int lh = t->font_small + 2, xr = p.x + p.w - 4;
-    int y = acc ? p.y + p.h - 4 - (c->n_ghosts + 1) * lh : p.y + 2;
+    int lh = t->font_small + 2, wmax = 0;
+    char lab[UI_GHOSTS + 1][48];
+    /* the labels whole with a line sample ("-- rate 0.50 (now)"), or shorter where the
+     * plot is narrow, in the curves' colours ("rate 0.50 now", then "0.50 now"): a
+     * legend wider than its plot would write over the next one */
+    int form = 0, sample = 26;
+    for (; form < 3; form++) {
+        wmax = 0;
+        sample = form == 0 ? 26 : 8;
+        for (int g = 0; g <= c->n_ghosts; g++) {
+            bool live = g == c->n_ghosts;
+            const char *l = live ? c->cur.label : c->ghosts[g].label;
+            if (form == 2 && !strncmp(l, "rate ", 5))
+                l += 5;
+            snprintf(lab[g], sizeof lab[g], live ? (form ? "%s now" : "%s (now)") : "%s", l);
+            int w = ui_text_size(a->text, UI_FONT_SANS, t->font_small, lab[g], 0).x;
+            if (w > wmax)
+                wmax = w;
+        }
+        if (wmax + sample <= p.w)
+            break;
+    }
+    if (form == 3)
+        return;   /* no room even so: the panel's title says how many runs there are */
+    int bw = wmax + sample, bh = (c->n_ghosts + 1) * lh + 4;
+    /* corners in order of preference: the usual one first */
+    SDL_Rect corner[4] = {
+        {p.x + p.w - bw, acc ? p.y + p.h - bh : p.y, bw, bh},
+        {p.x + p.w - bw, acc ? p.y : p.y + p.h - bh, bw, bh},
+        {p.x, acc ? p.y + p.h - bh : p.y, bw, bh},
+        {p.x, acc ? p.y : p.y + p.h - bh, bw, bh},
+    };
+    int best = 0, best_n = -1;
+    for (int k = 0; k < 4; k++) {
+        int n = points_inside(a, p, corner[k], acc, s0, s1, lo, hi);
+        if (best_n < 0 || n < best_n) {
+            best = k;
+            best_n = n;
+        }
+    }
+    SDL_Rect b = corner[best];
+    int xr = b.x + b.w - 4, y = b.y + 2;
     for (int g = 0; g <= c->n_ghosts; g++, y += lh) {
         bool live = g == c->n_ghosts;
         SDL_Color col = live ? t->train : ui_mix(t->bg, ui_rgb(ghost_hues[g]), 0.75f);
-        char lab[48];
-        snprintf(lab, sizeof lab, live ? "%s (now)" : "%s", live ? c->cur.label : c->ghosts[g].label);
-        int w = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, col, lab, xr, y, UI_ALIGN_RIGHT, 0).x;
-        ui_line(a->ren, xr - w - 18, y + lh / 2, xr - w - 4, y + lh / 2, col, 2 * t->line);
+        int w = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, col, lab[g], xr, y, UI_ALIGN_RIGHT, 0).x;
+        if (form == 0)
+            ui_line(a->ren, xr - w - 18, y + lh / 2, xr - w - 4, y + lh / 2, col, 2 * t->line);
     }
 }
 
@@ -221,9 +338,13 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
         const struct ui_metrics_cache *gc = a->metrics_cache;
         for (int g = 0; gc && g < gc->n_ghosts; g++)
             for (size_t i = 0; i < gc->ghosts[g].n; i++)
-                if (gc->ghosts[g].m[i].training && isfinite(gc->ghosts[g].m[i].loss) &&
-                    gc->ghosts[g].m[i].loss > hi)
-                    hi = gc->ghosts[g].m[i].loss;
+            {
+                const ui_metric *m = &gc->ghosts[g].m[i];
+                if (m->training && isfinite(m->loss) && m->loss > hi)
+                    hi = m->loss;
+                if (isfinite(m->val_loss) && m->val_loss > hi)
+                    hi = m->val_loss;
+            }
         if (hi <= 0)
             hi = 1;
         hi *= 1.05f;
@@ -315,7 +436,10 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
         int x = PX(a->cur->step);
         ui_line(a->ren, x, p.y, x, p.y + p.h - 1, t->box_selected, t->line);
     }
-    draw_ghost_legend(a, p, acc);
+    if (acc)   /* one legend for both plots: the accuracy's, whose curves end high and leave
+                * a corner free, where the loss plot's ending (a twin's validation loss
+                * climbing to the top) would be hidden under it */
+        draw_ghost_legend(a, p, acc, s0, s1, lo, hi);
 #undef PX
 #undef PY
 }

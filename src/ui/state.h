@@ -150,6 +150,7 @@ typedef struct ui_app {
     ui_metric *metrics;
     size_t n_metrics, cap_metrics;
     unsigned metrics_gen;
+    unsigned ghost_seq;      /* the worker's finished runs (a compare's first twin) taken */
     ui_worker_status status;
     ui_snap *snap;           /* the snapshot drawn */
     const nn_trace *cur;     /* its trace */

@@ -58,7 +58,12 @@ void ui_bn_view_draw(ui_app *a, SDL_Rect r);
  * scale_px high: 10 * theme scale); x = bar.x + p * (bar.w - 1) marks probability p. */
 SDL_Rect ui_batch_view_mc_bar(SDL_Rect img, int scale_px);
 void ui_metrics_view_clear(ui_app *a);
+/* A finished run drawn as a ghost beside the live one (a compare's first twin): after
+ * the runs the live metrics' generations already ended. Takes r->m. */
+void ui_metrics_view_add_run(ui_app *a, ui_run *r);
 int ui_metrics_view_ghosts(const ui_app *a, const char **labels, int max);
+/* Ghost g's curves (oldest first) and their length in *n; NULL when there is no such. */
+const ui_metric *ui_metrics_view_ghost(const ui_app *a, int g, size_t *n);
 /* The training batches' loss (acc: accuracy) with Dropout off over the snapshots held,
  * oldest first, at most max; returns how many (nn_trace.loss_off). */
 int ui_metrics_view_off(ui_app *a, long *steps, float *vals, bool acc, int max);

@@ -60,6 +60,8 @@ struct ui_worker {
     ui_metric *m;
     size_t m_len, m_cap;
     unsigned m_gen;
+    ui_run ghost;               /* a compare's first twin, until the window takes it */
+    unsigned ghost_seq;
 
     ui_expect_result res[64];
     int n_res;
@@ -308,6 +310,63 @@ static void record_validation(ui_worker *w)
     pthread_mutex_unlock(&w->mu);
 }
 
+/* Outside the lock, after a `compare`: the session is left at the end of the second
+ * twin, so the curves become its run (a new generation, its last step published as the
+ * newest snapshot, the step count its), and the first twin is handed to the window as a
+ * finished run beside it. Without this the panels went on showing the run before the
+ * compare ("no steps yet") next to a lesson text about the twins' curves. */
+static void show_twins(ui_worker *w)
+{
+    ui_run r[2];
+    memset(r, 0, sizeof r);
+    nn_trace *last = NULL;
+    if (!w->b->twins || w->b->twins(w->b->ctx, r, &last) != 2) {
+        if (last)
+            w->b->free_trace(last);
+        return;
+    }
+    pthread_mutex_lock(&w->mu);
+    ring_clear(w);
+    w->m_gen++;
+    w->m_len = 0;
+    w->n_stamps = 0;
+    /* all but the last step here; the last comes with its snapshot */
+    size_t keep = last && last->training && r[1].n > 0 ? r[1].n - 1 : r[1].n;
+    if (keep > w->m_cap) {
+        ui_metric *m = realloc(w->m, keep * sizeof *m);
+        if (m) {
+            w->m = m;
+            w->m_cap = keep;
+        }
+    }
+    if (keep <= w->m_cap) {
+        memcpy(w->m, r[1].m, keep * sizeof *w->m);
+        w->m_len = keep;
+    }
+    w->steps = (long)r[1].n;
+    if (last)
+        publish(w, last);
+    free(w->ghost.m);
+    w->ghost = r[0];
+    w->ghost_seq++;
+    pthread_mutex_unlock(&w->mu);
+    free(r[1].m);
+}
+
+bool ui_worker_take_ghost(ui_worker *w, ui_run *out, unsigned *seq)
+{
+    bool took = false;
+    pthread_mutex_lock(&w->mu);
+    if (*seq != w->ghost_seq && w->ghost.m) {
+        *out = w->ghost;
+        memset(&w->ghost, 0, sizeof w->ghost);
+        took = true;
+    }
+    *seq = w->ghost_seq;
+    pthread_mutex_unlock(&w->mu);
+    return took;
+}
+
 /* Runs outside the lock. */
 static void apply(ui_worker *w, ui_cmd *c)
 {
@@ -344,6 +403,8 @@ static void apply(ui_worker *w, ui_cmd *c)
         rc = w->b->command(w->b->ctx, c, err, sizeof err);
         if (rc == 0 && c->action.kind == LS_ACT_MODE && !c->action.flag)
             rc = show_inference(w, err, sizeof err);
+        if (rc == 0 && c->action.kind == LS_ACT_COMPARE)
+            show_twins(w);
         break;
     case UI_CMD_EXPECT: {
         ui_expect_result r = {.tag = c->tag};
@@ -626,6 +687,7 @@ void ui_worker_stop(ui_worker *w)
     free(w->ring);
     free(w->q);
     free(w->m);
+    free(w->ghost.m);
     free(w);
 }
 

@@ -91,6 +91,7 @@ typedef struct {
 /* The model side, as the worker drives it. The session backend (backend_session.c)
  * wraps an ls_session; tests and benches may plug in others. All calls happen on the
  * worker thread (or before it starts). */
+struct ui_run;
 typedef struct ui_backend {
     void *ctx;
     /* One step; the caller owns the result. NULL on error, reason in err. */
@@ -117,6 +118,10 @@ typedef struct ui_backend {
     /* The long work under way inside a step or command ("base outputs, validation set:
      * 0 of 100 examples"), "" when none. Safe from any thread. May be NULL. */
     void (*progress_text)(void *ctx, char *out, size_t n);
+    /* After a `compare`: the two twins' curves, first then second (out[k].m malloc'd,
+     * the caller frees), and the snapshot of the second twin's last step (the caller
+     * owns it; NULL: none). Return 2, or 0 when there is nothing to show. May be NULL. */
+    int (*twins)(void *ctx, struct ui_run *out, nn_trace **last);
 } ui_backend;
 
 struct ls_session;
@@ -147,6 +152,13 @@ typedef struct {
     float dropped[UI_METRIC_DROPOUTS];
     bool training;
 } ui_metric;
+
+/* A whole run's curves, labelled ("rate 0.50"): a compare's twin. */
+typedef struct ui_run {
+    char label[32];
+    size_t n;
+    ui_metric *m;
+} ui_run;
 
 typedef struct {
     ui_expect_tag tag;
@@ -207,6 +219,10 @@ bool ui_worker_graph(ui_worker *w, ui_graph *dst, unsigned *version);
  * after a reset). Returns the new count in *have. */
 int ui_worker_metrics(ui_worker *w, ui_metric **arr, size_t *have, size_t *cap,
                       unsigned *gen);
+/* A finished run to draw beside the live one (a compare's first twin), when its
+ * sequence number differs from *seq: moved into *out (the caller frees out->m) and
+ * true. The live metrics are then the second twin's. */
+bool ui_worker_take_ghost(ui_worker *w, ui_run *out, unsigned *seq);
 /* CPU time the worker thread has used, in seconds (benchmarks); -1 if unknown. */
 double ui_worker_cpu_seconds(ui_worker *w);
 /* Takes expectation results not yet taken; returns how many (<= max). */

@@ -21,6 +21,7 @@
 #include "ui/app.h"
 #include "ui/launch.h"
 #include "ui/mask_internal.h"
+#include "ui/report.h"
 #include "ui/views.h"
 #include "lesson/lesson.h"
 #include "session/load.h"
@@ -30,7 +31,8 @@ static char views_lesson[4096];   /* tests/ui/views.lesson: batch size 1 */
 static char channel_lesson[4096]; /* lessons/09-channel-dropout.lesson */
 static char bn_lesson[4096];      /* lessons/06-fine-tuning.lesson */
 static char mc_lesson[4096];      /* lessons/10-mc-dropout.lesson */
-static char rates_lesson[4096];   /* tests/ui/rates.lesson: runs that reset, one rate each */
+static char rates_lesson[4096];
+static char twins_lesson[4096];   /* tests/ui/twins.lesson: one compare of 40 steps */   /* tests/ui/rates.lesson: runs that reset, one rate each */
 static char noise_lesson[4096];   /* tests/ui/noise.lesson: GaussianDropout, AlphaDropout */
 
 /* With DS_UI_SHOTS=DIR, a test leaves the frame it checked there as NAME.png. */
@@ -525,6 +527,103 @@ static void test_lesson4_ghosts(void **state)
     close_rig(&r);
 }
 
+/* One twin by hand through the session's public calls, as a student would: the rate,
+ * a reset, n steps (each batch's loss and accuracy kept), a validation at every
+ * `every` steps. */
+static void twin_by_hand(ls_session *s, double rate, int n, int every, float *loss, float *acc,
+                         float *vloss)
+{
+    assert_int_equal(ls_session_set_rate(s, "dropout", rate), 0);
+    assert_int_equal(ls_session_reset(s), 0);
+    for (int k = 0; k < n; k++) {
+        nn_trace *t = ls_session_step(s);
+        assert_non_null(t);
+        loss[k] = (float)t->loss;
+        acc[k] = (float)t->accuracy;
+        vloss[k] = (float)t->val_loss;   /* the step's own validation, every `every` */
+        nn_trace_destroy(t);
+        assert_true(((k + 1) % every == 0) == isfinite(vloss[k]));
+    }
+}
+
+/* Lesson 4's `compare` in the window. Before, the twins ran inside one command and the
+ * window went on showing the run before them: "step 0", "no steps yet" and "No step
+ * yet" beside a text about the twins' curves. Now the second twin is the live run (its
+ * 40 steps on the chart, its last step the snapshot every panel draws) and the first is
+ * a ghost labelled with its rate; both are the numbers the same twins give when run by
+ * hand through the session. */
+static void test_compare_twins_drawn(void **state)
+{
+    (void)state;
+    enum { N = 40, EVERY = 10 };
+    char err[1024];
+    ls_lesson *l = ls_lesson_load_any(twins_lesson, err, sizeof err);
+    if (!l)
+        fail_msg("%s", err);
+    ls_options opt = ls_options_default();
+    opt.quiet = true;
+    ls_session *s = ls_session_create(l, &opt, err, sizeof err);
+    if (!s)
+        fail_msg("%s", err);
+    float loss[2][N], acc[2][N], vloss[2][N];
+    twin_by_hand(s, 0.0, N, EVERY, loss[0], acc[0], vloss[0]);
+    twin_by_hand(s, 0.5, N, EVERY, loss[1], acc[1], vloss[1]);
+    double vl_end, va_end;   /* compare validates each twin at its end */
+    assert_int_equal(ls_session_validate(s, &vl_end, &va_end), 0);
+    ls_session_destroy(s);
+
+    view_rig r;
+    open_rig(&r, twins_lesson, NULL, 1280, 800);
+    ui_report rep;
+    r.a->report = &rep;
+    draw(&r);
+    assert_int_equal(r.a->n_metrics, 0);   /* nothing trained yet */
+    ui_app_enter_step(r.a, 0);
+    ui_worker_wait_idle(r.w);
+    draw(&r);
+    draw(&r);
+    keep_png(r.surf, "i12-compare-twins");
+    /* the live run is the second twin, every panel at its last step */
+    assert_int_equal(r.a->status.steps, N);
+    assert_non_null(r.a->cur);
+    assert_int_equal(r.a->cur->step, N);
+    assert_true(r.a->cur->training);
+    assert_int_equal(r.a->cur->dropout[0].rate * 100 + 0.5, 50);
+    assert_int_equal(r.a->n_metrics, N);
+    for (int k = 0; k < N; k++) {
+        assert_int_equal(r.a->metrics[k].step, k + 1);
+        assert_true(r.a->metrics[k].loss == loss[1][k]);
+        assert_true(r.a->metrics[k].accuracy == acc[1][k]);
+        if (k < N - 1)
+            assert_true(isfinite(vloss[1][k]) ? r.a->metrics[k].val_loss == vloss[1][k]
+                                              : isnan(r.a->metrics[k].val_loss));
+    }
+    assert_float_equal(r.a->metrics[N - 1].val_loss, vl_end, 1e-6);
+    /* the first twin beside it, labelled by its rate */
+    const char *labels[4];
+    assert_int_equal(ui_metrics_view_ghosts(r.a, labels, 4), 1);
+    assert_string_equal(labels[0], "rate 0.00");
+    size_t gn = 0;
+    const ui_metric *g = ui_metrics_view_ghost(r.a, 0, &gn);
+    assert_int_equal(gn, N);
+    for (int k = 0; k < N; k++) {
+        assert_true(g[k].loss == loss[0][k]);
+        if (k < N - 1)
+            assert_true(isfinite(vloss[0][k]) ? g[k].val_loss == vloss[0][k] : isnan(g[k].val_loss));
+    }
+    assert_true(isfinite(g[N - 1].val_loss));   /* the first twin's validation at its end */
+    /* every panel drew that step */
+    int seen = 0;
+    for (int i = 0; i < rep.n_panels; i++)
+        if (!strcmp(rep.panels[i].name, "metrics") || !strcmp(rep.panels[i].name, "mask")) {
+            assert_int_equal(rep.panels[i].step, N);
+            seen++;
+        }
+    assert_int_equal(seen, 2);
+    r.a->report = NULL;
+    close_rig(&r);
+}
+
 /* GaussianDropout is drawn as its multipliers on the noise scale, AlphaDropout's dropped
  * units in their own colour; neither shows a cross (nothing is set to 0). */
 static void test_noise_colours(void **state)
@@ -598,11 +697,13 @@ int main(void)
         !resolve("lessons/06-fine-tuning.lesson", bn_lesson, sizeof bn_lesson) ||
         !resolve("lessons/10-mc-dropout.lesson", mc_lesson, sizeof mc_lesson) ||
         !resolve("tests/ui/rates.lesson", rates_lesson, sizeof rates_lesson) ||
+        !resolve("tests/ui/twins.lesson", twins_lesson, sizeof twins_lesson) ||
         !resolve("tests/ui/noise.lesson", noise_lesson, sizeof noise_lesson))
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_noise_colours),
         cmocka_unit_test(test_lesson4_ghosts),
+        cmocka_unit_test(test_compare_twins_drawn),
         cmocka_unit_test(test_bn_statistics),
         cmocka_unit_test(test_channel_tiles),
         cmocka_unit_test(test_batch_heatmap_scale),
