@@ -150,6 +150,17 @@ static ui_metric *run_curves(const ls_run_history *r)
     return m;
 }
 
+static nn_trace *b_with_mc(void *ctx, const nn_trace *t)
+{
+    backend *b = ctx;
+    nn_trace *c = nn_trace_clone(t);
+    if (c && (ls_session_attach_mc(b->s, c) < 0 || c->mc_passes == 0)) {
+        nn_trace_destroy(c);
+        c = NULL;
+    }
+    return c;
+}
+
 /* The last compare's twins: the two newest runs (the first twin ended by the second's
  * reset; the second is the current run), labelled by the rate each ran at. */
 static int b_twins(void *ctx, ui_run *out, nn_trace **last)
@@ -291,6 +302,7 @@ ui_backend *ui_backend_session(struct ls_session *s, uint64_t seed)
     u->last_validation = b_last_validation;
     u->describe = b_describe;
     u->twins = b_twins;
+    u->with_mc = b_with_mc;
     u->free_trace = b_free_trace;
     u->destroy = b_destroy;
     u->lesson = ls_session_lesson(s);

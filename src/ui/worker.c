@@ -353,6 +353,44 @@ static void show_twins(ui_worker *w)
     free(r[1].m);
 }
 
+/* Outside the lock, after an MC dropout: the newest snapshot (the batch the passes ran
+ * over) is replaced by a copy carrying their mean and spread, so that the batch view
+ * draws them at once; the curves are not touched (it is the same step). */
+static void show_mc(ui_worker *w)
+{
+    if (!w->b->with_mc)
+        return;
+    pthread_mutex_lock(&w->mu);
+    ui_snap *s = w->ring_len > 0 ? w->ring[(w->ring_head - 1 + w->ring_max) % w->ring_max] : NULL;
+    if (s)
+        atomic_fetch_add(&s->refs, 1);
+    pthread_mutex_unlock(&w->mu);
+    if (!s)
+        return;
+    nn_trace *t = w->b->with_mc(w->b->ctx, s->t);
+    ui_snap *n = t ? malloc(sizeof *n) : NULL;
+    if (n) {
+        n->t = t;
+        n->free_trace = w->b->free_trace;
+        atomic_init(&n->refs, 1);
+        pthread_mutex_lock(&w->mu);
+        int k = (w->ring_head - 1 + w->ring_max) % w->ring_max;
+        if (w->ring_len > 0 && w->ring[k] == s) {   /* still the newest: replaced */
+            ui_snap_release(s);
+            w->ring[k] = n;
+            w->published++;
+            n = NULL;
+        }
+        pthread_mutex_unlock(&w->mu);
+    } else if (t) {
+        w->b->free_trace(t);
+    }
+    if (n) {   /* a step came in between: the passes belong to an older batch */
+        ui_snap_release(n);
+    }
+    ui_snap_release(s);
+}
+
 bool ui_worker_take_ghost(ui_worker *w, ui_run *out, unsigned *seq)
 {
     bool took = false;
@@ -405,6 +443,8 @@ static void apply(ui_worker *w, ui_cmd *c)
             rc = show_inference(w, err, sizeof err);
         if (rc == 0 && c->action.kind == LS_ACT_COMPARE)
             show_twins(w);
+        if (rc == 0 && c->action.kind == LS_ACT_MC)
+            show_mc(w);
         break;
     case UI_CMD_EXPECT: {
         ui_expect_result r = {.tag = c->tag};

@@ -122,6 +122,10 @@ typedef struct ui_backend {
      * the caller frees), and the snapshot of the second twin's last step (the caller
      * owns it; NULL: none). Return 2, or 0 when there is nothing to show. May be NULL. */
     int (*twins)(void *ctx, struct ui_run *out, nn_trace **last);
+    /* After an MC dropout (`mc dropout N passes`): a copy of t with the passes' mean and
+     * spread attached when they ran over t's batch at t's step (the caller owns it);
+     * NULL when they did not. May be NULL. */
+    nn_trace *(*with_mc)(void *ctx, const nn_trace *t);
 } ui_backend;
 
 struct ls_session;

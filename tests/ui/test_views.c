@@ -449,11 +449,12 @@ static void test_loss_dropout_off(void **state)
     close_rig(&r);
 }
 
-/* MC dropout in the batch view, on lesson 10 through the window's worker: the session's
- * result attached to the snapshot of the step it ran at (ls_session_attach_mc, the same
- * numbers), and each thumbnail's bar marks the mean (white) and the inference probability
- * (orange) where those numbers put them. (The worker does not publish such a snapshot
- * by itself yet: the test sets it as the one drawn.) */
+/* MC dropout in the batch view, on lesson 10 through the window's worker: the lesson's
+ * `mc dropout 30 passes` as the window sends it; the worker replaces the newest snapshot
+ * by one carrying the session's result (the same numbers, the same step), and each
+ * thumbnail's bar marks the mean (white) and the inference probability (orange) where
+ * those numbers put them. Before, the worker published nothing after the passes and the
+ * batch view drew no bar. */
 static void test_mc_batch_view(void **state)
 {
     (void)state;
@@ -470,21 +471,22 @@ static void test_mc_batch_view(void **state)
     assert_non_null(b);
     view_rig r;
     open_rig(&r, NULL, b, 1280, 800);
-    run_steps(&r, 60);   /* the worker is idle now: the session may be probed here */
-    assert_int_equal(ls_session_mc_dropout(s, 30, false), 0);
-    ui_snap *sn = ui_worker_acquire(r.w, 0);
-    nn_trace *t = nn_trace_clone(ui_snap_trace(sn));
-    ui_snap_release(sn);
-    assert_non_null(t);
-    assert_int_equal(ls_session_attach_mc(s, t), 0);
+    run_steps(&r, 60);
+    ui_cmd c = {.kind = UI_CMD_ACTION, .action = {.kind = LS_ACT_MC, .n = 30}};
+    ui_worker_push(r.w, &c);
+    ui_worker_wait_idle(r.w);   /* idle: the session may be read here */
     const ls_mc_result *mc = ls_session_mc(s);
+    assert_non_null(mc);
+    assert_int_equal(mc->step, 60);
+    draw(&r);
+    const nn_trace *t = r.a->cur;   /* what the window draws now */
+    assert_non_null(t);
+    assert_int_equal(t->step, 60);
     assert_int_equal(t->mc_passes, 30);
     assert_int_equal(t->batch, 20);
     assert_memory_equal(t->mc_mean, mc->mean, 20 * sizeof(float));
     assert_memory_equal(t->mc_spread, mc->spread, 20 * sizeof(float));
     assert_memory_equal(t->mc_inference, mc->inference, 20 * sizeof(float));
-    draw(&r);
-    r.a->cur = t;   /* draw that snapshot, as the window will once the worker publishes it */
     r.a->example = 2;
     ui_app_draw(r.a);
     SDL_RenderPresent(r.ren);
@@ -501,9 +503,7 @@ static void test_mc_batch_view(void **state)
         spread += t->mc_spread[k];
     }
     assert_true(spread > 0);   /* fresh masks: the passes disagree */
-    r.a->cur = NULL;
     close_rig(&r);
-    nn_trace_destroy(t);
 }
 
 /* Lesson 4 as a student plays it: each step resets and trains at another rate; the
