@@ -148,10 +148,19 @@ const float *ls_cache_val(ls_session *s, const float *x)
     if (p < 0 || !s->cache.val)
         return NULL;
     if (!s->cache.val_ok) {
-        ls_progress(s, "base outputs, validation set", 0, s->data.val.n);
-        if (nn_model_prefix_outputs(s->model, p, x, s->data.val.n, s->cache.val) < 0)
+        /* in the slices nn_model_prefix_outputs would cut anyway (the same forwards, the
+         * same numbers), saying how far it got after each: "k of n examples" */
+        int n = s->data.val.n, chunk = nn_model_eval_chunk(s->model);
+        if (chunk < 1)
             return NULL;
-        ls_progress(s, "base outputs, validation set", s->data.val.n, s->data.val.n);
+        size_t in = nn_model_input_size(s->model), per = s->cache.per;
+        ls_progress(s, "base outputs, validation set", 0, n);
+        for (int i = 0; i < n; i += chunk) {
+            int k = n - i < chunk ? n - i : chunk;
+            if (nn_model_prefix_outputs(s->model, p, x + (size_t)i * in, k, s->cache.val + (size_t)i * per) < 0)
+                return NULL;
+            ls_progress(s, "base outputs, validation set", i + k, n);
+        }
         s->cache.val_ok = true;
     }
     return s->cache.val;
