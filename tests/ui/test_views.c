@@ -449,6 +449,21 @@ static void test_loss_dropout_off(void **state)
     close_rig(&r);
 }
 
+/* A session of the lesson at path, quiet (no progress in its notes). */
+static ls_session *quiet_session(const char *path)
+{
+    char err[1024];
+    ls_lesson *l = ls_lesson_load_any(path, err, sizeof err);
+    if (!l)
+        fail_msg("%s", err);
+    ls_options opt = ls_options_default();
+    opt.quiet = true;
+    ls_session *s = ls_session_create(l, &opt, err, sizeof err);
+    if (!s)
+        fail_msg("%s", err);
+    return s;
+}
+
 /* MC dropout in the batch view, on lesson 10 through the window's worker: the lesson's
  * `mc dropout 30 passes` as the window sends it; the worker replaces the newest snapshot
  * by one carrying the session's result (the same numbers, the same step), and each
@@ -458,15 +473,7 @@ static void test_loss_dropout_off(void **state)
 static void test_mc_batch_view(void **state)
 {
     (void)state;
-    char err[1024];
-    ls_lesson *l = ls_lesson_load_any(mc_lesson, err, sizeof err);
-    if (!l)
-        fail_msg("%s", err);
-    ls_options opt = ls_options_default();
-    opt.quiet = true;
-    ls_session *s = ls_session_create(l, &opt, err, sizeof err);
-    if (!s)
-        fail_msg("%s", err);
+    ls_session *s = quiet_session(mc_lesson);
     ui_backend *b = ui_backend_session(s, ls_session_seed(s));
     assert_non_null(b);
     view_rig r;
@@ -556,15 +563,7 @@ static void test_compare_twins_drawn(void **state)
 {
     (void)state;
     enum { N = 40, EVERY = 10 };
-    char err[1024];
-    ls_lesson *l = ls_lesson_load_any(twins_lesson, err, sizeof err);
-    if (!l)
-        fail_msg("%s", err);
-    ls_options opt = ls_options_default();
-    opt.quiet = true;
-    ls_session *s = ls_session_create(l, &opt, err, sizeof err);
-    if (!s)
-        fail_msg("%s", err);
+    ls_session *s = quiet_session(twins_lesson);
     float loss[2][N], acc[2][N], vloss[2][N];
     twin_by_hand(s, 0.0, N, EVERY, loss[0], acc[0], vloss[0]);
     twin_by_hand(s, 0.5, N, EVERY, loss[1], acc[1], vloss[1]);
