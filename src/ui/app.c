@@ -775,22 +775,31 @@ static void overlay_snapshot_frozen(ui_app *a)
     ui_graph_group(a);
 }
 
-/* Notes go to the message log (L) one line each: what an import did not read (the
- * lesson's `notes` block) is also shown as the message, said in the window and not in a
- * step's text; the session's (weights loaded or not found, the frozen base's cache) are
- * logged, and the ones that matter are in their panels already. */
+/* Notes are kept one line each at the head of the message log (L), where messages do
+ * not push them out: what an import did not read (the lesson's `notes` block) and the
+ * session's (weights loaded or not found, the frozen base's cache). The import's are
+ * also said at once, the first with how many more there are: said in the window, never
+ * in a step's text. */
 static void say_notes(ui_app *a, const char *notes, bool show)
 {
-    char line[256], first[256] = "";
+    char line[256], first[264] = "";
     int n_lines = 0;
     for (const char *p = notes; p && *p;) {
         const char *e = strchr(p, '\n');
         size_t n = e ? (size_t)(e - p) : strlen(p);
         if (n > 0) {
-            snprintf(line, sizeof line, "Note: %.*s", (int)(n < 240 ? n : 240), p);
-            ui_log_add(a, line);
-            if (!n_lines++)
-                snprintf(first, sizeof first, "%s", line);
+            snprintf(line, sizeof line, "%.*s", (int)(n < 250 ? n : 250), p);
+            bool kept = false;   /* a note said again (after a reset) is kept once */
+            for (int k = 0; k < a->n_notes && !kept; k++)
+                kept = !strcmp(a->notes[k].text, line);
+            if (!kept && a->n_notes < UI_NOTES_MAX) {
+                ui_log_entry *k = &a->notes[a->n_notes++];
+                snprintf(k->text, sizeof k->text, "%s", line);
+                k->step = a->status.steps;
+                k->ticks = SDL_GetTicks();
+            }
+            if (!n_lines++)   /* room left in the message for how many more there are */
+                snprintf(first, sizeof first, "Note: %.190s%s", line, strlen(line) > 190 ? "..." : "");
         }
         p = e ? e + 1 : p + n;
     }
@@ -799,9 +808,10 @@ static void say_notes(ui_app *a, const char *notes, bool show)
     if (n_lines == 1) {
         ui_show_message(a, first);
     } else {   /* the first, and where the others are */
-        snprintf(line, sizeof line, "%s (and %d more note%s from the import: L lists them)", first,
+        char both[320];
+        snprintf(both, sizeof both, "%s (and %d more note%s from the import: L lists them)", first,
                  n_lines - 1, n_lines > 2 ? "s" : "");
-        ui_show_message(a, line);
+        ui_show_message(a, both);
     }
 }
 

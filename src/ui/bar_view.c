@@ -137,7 +137,9 @@ static void draw_message(ui_app *a)
                  0, w - 2 * t->pad);
 }
 
-/* L: the recent messages, newest first, each whole, with the step it was said at. */
+/* L: the notes (what the import did not read, the session's), kept whole for the
+ * session, then the recent messages, newest first, each whole, with the step it was
+ * said at. */
 static void draw_log(ui_app *a)
 {
     const ui_theme *t = &a->theme;
@@ -146,16 +148,26 @@ static void draw_log(ui_app *a)
     SDL_Rect r = {a->w / 10, a->layout.bar.y + a->layout.bar.h + t->pad, a->w * 8 / 10,
                   a->h - a->layout.bar.h - 2 * t->pad};
     ui_report_panel(a->report, "log", r, a->cur ? a->cur->step : 0);
-    SDL_Rect c = ui_panel(a, r, "Recent messages (L or Esc to close)");
+    SDL_Rect c = ui_panel(a, r, a->n_notes ? "Notes and recent messages (L or Esc to close)"
+                                           : "Recent messages (L or Esc to close)");
     ui_frame(a->ren, r, t->accent, 2);
     ui_hit_add(a, r, UI_ACT_MESSAGE_LOG, 0);
-    if (a->n_log == 0) {
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text_dim, "No messages yet.", c.x, c.y,
-                     0, c.w);
-        return;
-    }
     SDL_RenderSetClipRect(a->ren, &c);
     int y = c.y;
+    if (a->n_notes > 0) {
+        y += ui_text_draw(a->text, UI_FONT_BOLD, t->font_normal, t->text, "Notes", c.x, y, 0, c.w).y;
+        int bw = ui_text_size(a->text, UI_FONT_SANS, t->font_normal, "\xe2\x80\xa2 ", 0).x;
+        for (int k = 0; k < a->n_notes && y < c.y + c.h; k++) {
+            ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text_dim, "\xe2\x80\xa2", c.x, y, 0, 0);
+            y += ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text, a->notes[k].text, c.x + bw, y,
+                              0, c.w - bw).y + t->pad / 4;
+        }
+        ui_report_panel(a->report, "notes", (SDL_Rect){c.x, c.y, c.w, y - c.y}, a->cur ? a->cur->step : 0);
+        y += t->pad;
+        y += ui_text_draw(a->text, UI_FONT_BOLD, t->font_normal, t->text, "Recent messages", c.x, y, 0, c.w).y;
+    }
+    if (a->n_log == 0)
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, t->text_dim, "No messages yet.", c.x, y, 0, c.w);
     char step[48];
     for (int k = 0; k < a->n_log && y < c.y + c.h; k++) {
         const ui_log_entry *e = ui_log_get(a, k);

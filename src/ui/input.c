@@ -22,7 +22,7 @@ static const ui_key keys[] = {
     {SDLK_RIGHTBRACKET, 0, UI_ACT_RATE_UP, 0, "]", "dropout rate + 0.05"},
     {SDLK_DOWN, KMOD_SHIFT, UI_ACT_LR_DOWN, 0, "Shift+Down", "learning rate down (1-2-5 steps)"},
     {SDLK_UP, KMOD_SHIFT, UI_ACT_LR_UP, 0, "Shift+Up", "learning rate up (1-2-5 steps)"},
-    {SDLK_l, 0, UI_ACT_MESSAGE_LOG, 0, "L", "show / hide the recent messages"},
+    {SDLK_l, 0, UI_ACT_MESSAGE_LOG, 0, "L", "show / hide the notes and recent messages"},
     {SDLK_TAB, 0, UI_ACT_NEXT_PANEL, 0, "Tab", "next of the panels sharing a place"},
     {SDLK_r, 0, UI_ACT_RESET, 0, "R", "reset: re-initialise the weights (R again or Y confirms)"},
     {SDLK_y, 0, UI_ACT_CONFIRM, 0, "Y", "yes: confirm the reset R asked about"},

@@ -52,6 +52,7 @@ typedef enum { UI_TAB_LESSON = 0, UI_TAB_METRICS, UI_TAB_WEIGHTS, UI_TAB_BATCH, 
 
 /* Recent messages of the status line, kept for the message log (L). */
 #define UI_LOG_MAX 32
+#define UI_NOTES_MAX 48
 typedef struct {
     char text[256];
     long step;               /* live step when it was said */
@@ -155,8 +156,12 @@ typedef struct ui_app {
     ui_snap *snap;           /* the snapshot drawn */
     const nn_trace *cur;     /* its trace */
     char message[256];       /* status line message (errors, confirmations) */
-    char notes_seen[1024];   /* the session's notes already put in the message log */
-    bool lesson_notes_said;  /* the lesson's import notes (its `notes` block) put there */
+    char notes_seen[1024];   /* the session's notes already kept in notes[] */
+    bool lesson_notes_said;  /* the lesson's import notes (its `notes` block) kept there */
+    /* Notes, kept for the whole session at the head of the message log (L), never
+     * pushed out by messages: the import's, then the session's (weights, cache). */
+    ui_log_entry notes[UI_NOTES_MAX];
+    int n_notes;
     Uint32 message_until;
     ui_log_entry log[UI_LOG_MAX];   /* ring of recent messages, newest at log_head - 1 */
     int n_log, log_head;

@@ -555,36 +555,58 @@ static void test_messages_whole_and_log(void **state)
     win_close(&v);
 }
 
-/* An import's notes (the lesson's `notes` block) are said in the window, one message
- * each in the log, never in a step's text (issue 13). */
+/* An import's notes (the lesson's `notes` block) are said in the window and kept, with
+ * the session's, at the head of the message log (L) for the whole session, never in a
+ * step's text and never pushed out by later messages (issue 13). */
 static void test_import_notes_in_log(void **state)
 {
     (void)state;
     win v;
     win_open(&v, "tests/ui/notes.lesson", 1280, 800);
     win_frame(&v);
-    int found = 0;
-    for (int k = 0; ui_log_get(v.a, k); k++) {
-        const char *t = ui_log_get(v.a, k)->text;
-        found += !strcmp(t, "Note: line 36: RMSprop is not imported; read as tensorflow.keras.optimizers.RMSprop; "
-                            "Python would stop here with NameError");
-        found += !strcmp(t, "Note: line 3: import os is not read (not Keras)");
-    }
-    assert_int_equal(found, 2);
-    /* the import's first note is the message shown, with how many more the log holds;
-     * the session's are in the log only */
-    assert_string_equal(v.a->message, "Note: line 36: RMSprop is not imported; read as "
-                        "tensorflow.keras.optimizers.RMSprop; Python would stop here with NameError "
-                        "(and 1 more note from the import: L lists them)");
-    int loaded = 0;
-    for (int k = 0; ui_log_get(v.a, k); k++)
-        loaded += !strncmp(ui_log_get(v.a, k)->text, "Note: fashion_cnn: loaded ", 26);
+    const char *rms = "line 36: RMSprop is not imported; read as tensorflow.keras.optimizers.RMSprop; "
+                      "Python would stop here with NameError";
+    assert_true(v.a->n_notes >= 3);
+    assert_string_equal(v.a->notes[0].text, rms);
+    assert_string_equal(v.a->notes[1].text, "line 3: import os is not read (not Keras)");
+    int loaded = 0;   /* the session's notes after the import's */
+    for (int k = 2; k < v.a->n_notes; k++)
+        loaded += !strncmp(v.a->notes[k].text, "fashion_cnn: loaded ", 20);
     assert_int_equal(loaded, 1);
-    win_frame(&v);   /* said once, not at every frame */
-    int n = 0;
+    /* the import's first note is the message shown, with how many more there are */
+    char msg[400];
+    snprintf(msg, sizeof msg, "Note: %s (and 1 more note from the import: L lists them)", rms);
+    assert_string_equal(v.a->message, msg);
+    /* kept once, however many frames and messages come after */
+    int n = v.a->n_notes;
+    char m[32];
+    for (int i = 0; i < UI_LOG_MAX + 3; i++) {
+        snprintf(m, sizeof m, "message %d", i);
+        ui_say(v.a, m);
+        win_frame(&v);
+    }
+    assert_int_equal(v.a->n_notes, n);
+    assert_string_equal(v.a->notes[0].text, rms);
     for (int k = 0; ui_log_get(v.a, k); k++)
-        n += !strncmp(ui_log_get(v.a, k)->text, "Note: line 36", 13);
-    assert_int_equal(n, 1);
+        assert_null(strstr(ui_log_get(v.a, k)->text, "RMSprop"));
+    /* L shows them, whole, in their own part of the log */
+    press(&v, SDLK_l);
+    win_frame(&v);
+    const ui_report_panel_rec *notes = panel(&v.rep, "notes"), *log = panel(&v.rep, "log");
+    assert_non_null(notes);
+    assert_non_null(log);
+    assert_true(inside(notes->rect, log->rect));
+    assert_true(notes->rect.h >= n * v.rep.min_text_px);
+    for (int i = 0; i < v.rep.n_clipped; i++)
+        assert_string_not_equal(v.rep.clipped[i].panel, "log");
+    win_close(&v);
+    /* a lesson without notes has no such part */
+    win_open(&v, "tests/ui/ui.lesson", 1280, 800);
+    win_frame(&v);
+    int import_notes = 0;
+    for (int k = 0; k < v.a->n_notes; k++)
+        import_notes += !strncmp(v.a->notes[k].text, "line ", 5);
+    assert_int_equal(import_notes, 0);
     win_close(&v);
 }
 
