@@ -85,9 +85,9 @@ static void w_line(wbuf *w, int line, int col, const char *fmt, ...)
 
 /* ---- writing ---- */
 
-static const char *type_word(nn_layer_type t)
+static const char *type_word(const knode *n)
 {
-    return t == NN_INPUT ? "Input" : nn_layer_type_name(t);
+    return n->type == NN_INPUT ? "Input" : ka_node_class(n);
 }
 
 static void shape_str(const int *s, char *out, size_t n)
@@ -152,7 +152,7 @@ static void decl_text(const plan *pl, int i, char *out, size_t n)
         char pre[LS_NAME_MAX + 16] = "";
         if (d->explicit_name)
             snprintf(pre, sizeof pre, "layer %s = ", d->name);
-        snprintf(out, n, "%s%s(%s)%s%s", pre, type_word(nd->type), nd->args ? nd->args : "", ins,
+        snprintf(out, n, "%s%s(%s)%s%s", pre, type_word(nd), nd->args ? nd->args : "", ins,
                  d->frozen ? " frozen" : "");
     }
     }
