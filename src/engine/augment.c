@@ -6,10 +6,12 @@
  * a point maps where Keras maps it: the matrix takes each OUTPUT pixel to the input point
  * it reads. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "augment.h"
+#include "trace.h"
 
 static const char *fill_names[NN_FILL_COUNT] = {"reflect", "wrap", "constant", "nearest"};
 static const char *interp_names[NN_INTERP_COUNT] = {"bilinear", "nearest"};
@@ -184,4 +186,31 @@ void nn_warp_backward(float *din, const float *dout, const float t[8], const nn_
                     di[ch] += wt[k] * d[ch];
             }
         }
+}
+
+void nn_augment_describe(const nn_augment_draw *d, int kind, char *buf, size_t n)
+{
+    switch (kind) {
+    case NN_AUG_FLIP:
+        snprintf(buf, n, "%s", d->flip == (NN_FLIP_HORIZONTAL | NN_FLIP_VERTICAL) ? "flipped both ways"
+                               : d->flip == NN_FLIP_HORIZONTAL                   ? "flipped left-right"
+                               : d->flip == NN_FLIP_VERTICAL                     ? "flipped up-down"
+                                                                                 : "not flipped");
+        break;
+    case NN_AUG_ROTATION: {
+        double deg = d->angle * 180.0 / M_PI;
+        snprintf(buf, n, "rotated %.0f\xc2\xb0 %s", fabs(deg), deg >= 0 ? "anticlockwise" : "clockwise");
+        break;
+    }
+    case NN_AUG_ZOOM:
+        if (d->zoom_x == d->zoom_y)
+            snprintf(buf, n, "zoomed %s x%.2f", d->zoom_x > 1.0f ? "out" : "in", (double)d->zoom_x);
+        else
+            snprintf(buf, n, "zoomed x%.2f wide, x%.2f high", (double)d->zoom_x, (double)d->zoom_y);
+        break;
+    default:
+        snprintf(buf, n, "shifted %.1f px %s, %.1f px %s", fabs(d->dx), d->dx >= 0 ? "right" : "left", fabs(d->dy),
+                 d->dy >= 0 ? "down" : "up");
+        break;
+    }
 }
