@@ -143,6 +143,18 @@ static void test_bilinear_and_zoom(void **state)
     expect_close(out, zoomed, 5, 0.0f, "zoom out x2");
 }
 
+/* Reference case k's draw, its matrix set. */
+static nn_augment_draw ref_draw(int k)
+{
+    nn_augment_draw d = no_draw();
+    d.flip = (uint8_t)aref_case[k].flip;
+    d.angle = aref_case[k].angle;
+    d.zoom_x = aref_case[k].zoom_x, d.zoom_y = aref_case[k].zoom_y;
+    d.dx = aref_case[k].dx, d.dy = aref_case[k].dy;
+    nn_augment_matrix(&d, (nn_augment_kind)aref_case[k].kind, AREF_H, AREF_W);
+    return d;
+}
+
 /* Every kind x fill x interpolation against the NumPy reference: the matrix and the image. */
 static void test_numpy_reference(void **state)
 {
@@ -151,12 +163,7 @@ static void test_numpy_reference(void **state)
     float out[AREF_H * AREF_W * AREF_C];
     for (int k = 0; k < AREF_CASES; k++) {
         char what[96];
-        nn_augment_draw d = no_draw();
-        d.flip = (uint8_t)aref_case[k].flip;
-        d.angle = aref_case[k].angle;
-        d.zoom_x = aref_case[k].zoom_x, d.zoom_y = aref_case[k].zoom_y;
-        d.dx = aref_case[k].dx, d.dy = aref_case[k].dy;
-        nn_augment_matrix(&d, (nn_augment_kind)aref_case[k].kind, AREF_H, AREF_W);
+        nn_augment_draw d = ref_draw(k);
         snprintf(what, sizeof what, "case %d (kind %d, %s, %s) matrix", k, aref_case[k].kind,
                  nn_fill_mode_name((nn_fill_mode)aref_case[k].fill), nn_interp_name((nn_interp)aref_case[k].interp));
         expect_close(d.t, aref_t + 6 * k, 6, 1e-5f, what);
@@ -341,12 +348,7 @@ static void test_adjoint(void **state)
     float r[SZ], wx[SZ], wtr[SZ];
     fill_input(r, SZ, 31);
     for (int k = 0; k < AREF_CASES; k++) {
-        nn_augment_draw d = no_draw();
-        d.flip = (uint8_t)aref_case[k].flip;
-        d.angle = aref_case[k].angle;
-        d.zoom_x = aref_case[k].zoom_x, d.zoom_y = aref_case[k].zoom_y;
-        d.dx = aref_case[k].dx, d.dy = aref_case[k].dy;
-        nn_augment_matrix(&d, (nn_augment_kind)aref_case[k].kind, AREF_H, AREF_W);
+        nn_augment_draw d = ref_draw(k);
         /* fill_value 0: the warp is then linear, not affine */
         nn_warp_dims g = {AREF_H, AREF_W, AREF_C, (nn_fill_mode)aref_case[k].fill, (nn_interp)aref_case[k].interp, 0.0f};
         nn_warp_forward(wx, aref_in, d.t, &g);
