@@ -30,6 +30,16 @@ int nn_dropout_layer_infer(nn_model *m, nn_layer *l, nn_shape in);
 int nn_dropout_layer_forward(nn_model *m, nn_layer *l, const float *in, int n, bool training);
 void nn_dropout_layer_backward(const nn_layer *l, float *din, const float *dy, int n);
 
+/* The augmentation layers (augment_layer.c), handed over by layer_extra.c. Infer: checks
+ * the (H, W, C) input, the mode, the factor ranges; 0 or -1 naming the layer. Bytes/alloc:
+ * the per-example draws (l->aug). Forward: identity in inference; in training one draw per
+ * example from m->dropout_rng (mask_valid then set). Backward adds into din. */
+int nn_augment_layer_infer(nn_model *m, nn_layer *l, nn_shape in);
+size_t nn_augment_layer_bytes(const nn_layer *l, int n);
+int nn_augment_layer_alloc(nn_model *m, nn_layer *l, int n);
+int nn_augment_layer_forward(nn_model *m, nn_layer *l, const float *in, int n, bool training);
+void nn_augment_layer_backward(const nn_layer *l, float *din, const float *dy, int n);
+
 /* Declares parameter name of the given shape on l (rank 0: a scalar). */
 void nn_layer_add_param(nn_layer *l, const char *name, nn_shape shape, bool is_stat);
 /* The convolution dims of l (Conv2D, DepthwiseConv2D, SeparableConv2D's depthwise step)
@@ -46,7 +56,7 @@ bool nn_layer_type_has_act(nn_layer_type t);
 int nn_extra_layer_infer(nn_model *m, nn_layer *l, nn_shape in);
 size_t nn_extra_layer_bytes(const nn_model *m, const nn_layer *l, int n);
 int nn_extra_layer_alloc(nn_model *m, nn_layer *l, int n);
-int nn_extra_layer_forward(nn_model *m, nn_layer *l, int n);
+int nn_extra_layer_forward(nn_model *m, nn_layer *l, int n, bool training);
 void nn_extra_layer_backward(nn_model *m, nn_layer *l, int n, const float *dy, bool train);
 
 /* Optimizer state tensors per trainable weight tensor (optimizer.c). */

@@ -29,6 +29,7 @@ static const struct {
     [NN_GMP2D] = {"GlobalMaxPooling2D", "global_max_pooling2d", "GlobalMaxPool2D"},
     [NN_RESCALING] = {"Rescaling", "rescaling", "rescaling"},
     [NN_NORMALIZATION] = {"Normalization", "normalization", "normalization"},
+    [NN_AUGMENT] = {"RandomFlip", "random_flip", "random_flip"},
 };
 
 const char *nn_layer_type_name(nn_layer_type t)
@@ -62,10 +63,21 @@ static const struct {
     [NN_DROP_ALPHA] = {"AlphaDropout", "alpha_dropout"},
 };
 
+static const struct {
+    const char *keras, *prefix;
+} aug_names[NN_AUG_KIND_COUNT] = {
+    [NN_AUG_FLIP] = {"RandomFlip", "random_flip"},
+    [NN_AUG_ROTATION] = {"RandomRotation", "random_rotation"},
+    [NN_AUG_ZOOM] = {"RandomZoom", "random_zoom"},
+    [NN_AUG_TRANSLATION] = {"RandomTranslation", "random_translation"},
+};
+
 const char *nn_layer_class_name(const nn_layer_cfg *c)
 {
     if (c->type == NN_DROPOUT && (unsigned)c->drop_kind < NN_DROP_KIND_COUNT)
         return drop_names[c->drop_kind].keras;
+    if (c->type == NN_AUGMENT && (unsigned)c->aug_kind < NN_AUG_KIND_COUNT)
+        return aug_names[c->aug_kind].keras;
     return nn_layer_type_name(c->type);
 }
 
@@ -73,6 +85,8 @@ const char *nn_layer_class_prefix(const nn_layer_cfg *c)
 {
     if (c->type == NN_DROPOUT && (unsigned)c->drop_kind < NN_DROP_KIND_COUNT)
         return drop_names[c->drop_kind].prefix;
+    if (c->type == NN_AUGMENT && (unsigned)c->aug_kind < NN_AUG_KIND_COUNT)
+        return aug_names[c->aug_kind].prefix;
     return nn_layer_type_prefix(c->type);
 }
 
@@ -109,6 +123,8 @@ nn_layer_cfg nn_layer_cfg_default(nn_layer_type type)
     c.depth_multiplier = 1;
     c.max_value = INFINITY;
     c.coef_n = type == NN_NORMALIZATION ? 0 : 1; /* Normalization(): adapted weights */
+    c.aug_flip = NN_FLIP_HORIZONTAL | NN_FLIP_VERTICAL; /* RandomFlip()'s mode */
+    c.aug_width_same = true; /* RandomZoom(width_factor=None) */
     c.coef_a[0] = 1.0f; /* Rescaling's scale has no default in Keras; the lesson requires it */
     c.eps = 1e-3f;
     c.momentum = 0.99f;

@@ -167,6 +167,8 @@ int nn_extra_layer_infer(nn_model *m, nn_layer *l, nn_shape in)
     case NN_RESCALING:
     case NN_NORMALIZATION:
         return infer_affine(m, l, in);
+    case NN_AUGMENT:
+        return nn_augment_layer_infer(m, l, in);
     default:
         return nn_model_fail(m, "layer '%s': unknown layer type %d", l->name, (int)l->type);
     }
@@ -190,6 +192,8 @@ static int channels(const nn_layer *l)
 size_t nn_extra_layer_bytes(const nn_model *m, const nn_layer *l, int n)
 {
     size_t b = aux_floats(m, l, n) * sizeof(float);
+    if (l->type == NN_AUGMENT)
+        b += nn_augment_layer_bytes(l, n);
     if (l->type == NN_GMP2D)
         b += (size_t)n * l->out_size * sizeof(int32_t);
     if (l->type == NN_RESCALING || l->type == NN_NORMALIZATION)
@@ -204,6 +208,8 @@ int nn_extra_layer_alloc(nn_model *m, nn_layer *l, int n)
     size_t a = aux_floats(m, l, n);
     if (a && !(l->aux = malloc(a * sizeof(float))))
         return nn_model_fail(m, "out of memory for layer '%s' scratch", l->name);
+    if (l->type == NN_AUGMENT && nn_augment_layer_alloc(m, l, n) < 0)
+        return -1;
     if (l->type == NN_GMP2D && !(l->argmax = malloc((size_t)n * l->out_size * sizeof(int32_t))))
         return nn_model_fail(m, "out of memory");
     if ((l->type == NN_RESCALING || l->type == NN_NORMALIZATION) &&
@@ -271,7 +277,7 @@ static void separable_forward(const nn_model *m, nn_layer *l, int n, const float
     nn_conv2d_forward(l->out, l->aux, l->params[1].data, l->cfg.use_bias ? l->params[2].data : NULL, &p, NULL);
 }
 
-int nn_extra_layer_forward(nn_model *m, nn_layer *l, int n)
+int nn_extra_layer_forward(nn_model *m, nn_layer *l, int n, bool training)
 {
     const float *x = m->layers[l->inputs[0]]->out;
     size_t total = (size_t)n * l->out_size;
@@ -322,6 +328,8 @@ int nn_extra_layer_forward(nn_model *m, nn_layer *l, int n)
             nn_norm_forward(l->out, x, l->aux2, l->aux2 + ch, total / (size_t)ch, ch);
         break;
     }
+    case NN_AUGMENT:
+        return nn_augment_layer_forward(m, l, x, n, training);
     default:
         return nn_model_fail(m, "layer '%s': no forward", l->name);
     }
@@ -404,6 +412,10 @@ void nn_extra_layer_backward(nn_model *m, nn_layer *l, int n, const float *dy, b
             else
                 nn_norm_backward(din, dy, l->aux2 + ch, total / (size_t)ch, ch);
         }
+        break;
+    case NN_AUGMENT:
+        if (din)
+            nn_augment_layer_backward(l, din, dy, n);
         break;
     default:
         break;

@@ -40,7 +40,9 @@ static void free_buffers(nn_layer *l)
     free(l->argmax);
     free(l->noise);
     free(l->preact);
+    free(l->aug);
     l->preact = NULL;
+    l->aug = NULL;
     l->out = l->dout = l->logits = l->aux = l->aux2 = l->noise = NULL;
     l->mask = NULL;
     l->argmax = NULL;
@@ -773,7 +775,7 @@ static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool t
         break;
     }
     default:
-        if (nn_extra_layer_forward(m, l, n) < 0)
+        if (nn_extra_layer_forward(m, l, n, training) < 0)
             return -1;
         if (nn_layer_type_has_act(l->type))
             apply_act(m, l, n);

@@ -48,6 +48,7 @@ typedef enum {
     NN_GMP2D,
     NN_RESCALING,
     NN_NORMALIZATION,
+    NN_AUGMENT,         /* RandomFlip, RandomRotation, RandomZoom, RandomTranslation (augment_layer.c) */
     NN_LAYER_TYPE_COUNT
 } nn_layer_type;
 
@@ -63,6 +64,37 @@ typedef enum {
     NN_DROP_ALPHA,          /* AlphaDropout: dropped units set to alpha_p, then affine */
     NN_DROP_KIND_COUNT
 } nn_dropout_kind;
+
+/* Which Keras class an NN_AUGMENT layer is. The four random image augmentations share
+ * one layer type: each draws one affine map per example in training (and is the identity
+ * in inference, like Dropout); the kind says how the map is drawn (src/engine/augment.c). */
+typedef enum {
+    NN_AUG_FLIP = 0,        /* RandomFlip(mode) */
+    NN_AUG_ROTATION,        /* RandomRotation(factor): fractions of a full turn */
+    NN_AUG_ZOOM,            /* RandomZoom(height_factor, width_factor) */
+    NN_AUG_TRANSLATION,     /* RandomTranslation(height_factor, width_factor) */
+    NN_AUG_KIND_COUNT
+} nn_augment_kind;
+
+/* RandomFlip's mode as bits: 'horizontal' = left-right, 'vertical' = up-down. */
+#define NN_FLIP_HORIZONTAL 1
+#define NN_FLIP_VERTICAL 2
+
+/* Where a point outside the image reads (Keras's fill_mode), and how a point between
+ * pixels is read (interpolation); TF's ImageProjectiveTransformV3 semantics. */
+typedef enum { NN_FILL_REFLECT = 0, NN_FILL_WRAP, NN_FILL_CONSTANT, NN_FILL_NEAREST, NN_FILL_COUNT } nn_fill_mode;
+typedef enum { NN_INTERP_BILINEAR = 0, NN_INTERP_NEAREST, NN_INTERP_COUNT } nn_interp;
+
+/* What an augmentation layer drew for one example in a training forward, and the
+ * projective transform [a0 a1 a2 b0 b1 b2 c0 c1] it applied: output pixel (x, y) reads
+ * the input at ((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k), k = c0 x + c1 y + 1. */
+typedef struct {
+    uint8_t flip;           /* NN_FLIP_* bits that were applied */
+    float angle;            /* radians; positive turns the image counter-clockwise */
+    float zoom_x, zoom_y;   /* 1 = none; > 1 zoomed out (shows more), < 1 zoomed in */
+    float dx, dy;           /* pixels; the image moves right and down */
+    float t[8];
+} nn_augment_draw;
 
 /* Keras class name ("Dense", "Conv2D", "InputLayer", ...). */
 const char *nn_layer_type_name(nn_layer_type t);
@@ -109,6 +141,17 @@ typedef struct {
      * (mean, variance, count: non-trainable, loaded from a weights file). */
     int coef_n;
     float coef_a[NN_MAX_COEF], coef_b[NN_MAX_COEF];
+    /* Random augmentation (NN_AUGMENT). aug_flip: RandomFlip's NN_FLIP_* bits. Factor
+     * ranges [aug_lo, aug_hi], as Keras turns a float f into (-f, f): [0] RandomRotation's
+     * factor (fractions of 2 pi) or the height_factor, [1] the width_factor; aug_width_same:
+     * RandomZoom's width_factor=None (the width zooms as the height). */
+    nn_augment_kind aug_kind;
+    int aug_flip;
+    float aug_lo[2], aug_hi[2];
+    bool aug_width_same;
+    nn_fill_mode fill_mode;
+    nn_interp interp;
+    float fill_value;
 } nn_layer_cfg;
 
 nn_layer_cfg nn_layer_cfg_default(nn_layer_type type);
@@ -165,6 +208,9 @@ typedef struct nn_layer {
      * the caller) instead of drawing one: for reference tests and replays. */
     const uint8_t *mask_override;
     bool needs_grad;        /* backward reaches this layer (set at compile) */
+    /* Augmentation: each example's draw in the last forward (batch_cap entries), valid
+     * when mask_valid (a training forward drew them); NULL for other layers. */
+    nn_augment_draw *aug;
 
     /* Weight change in the last step, over all this layer's weights (not statistics
      * for dw_max, statistics included in stat_max). Frozen layers are compared against

@@ -25,6 +25,10 @@ void nn_trace_destroy(nn_trace *t)
     free(t->mc_mean);
     free(t->mc_spread);
     free(t->mc_inference);
+    for (int i = 0; t->augment && i < t->n_augment; i++)
+        free(t->augment[i].draws);
+    free(t->augment);
+    free(t->aug_images);
     free(t);
 }
 
@@ -130,6 +134,37 @@ static bool channelwise(const nn_layer *l)
     return true;
 }
 
+/* The augmentation layers' draws and the images after the last one (training only). */
+static int capture_augment(const nn_model *m, nn_trace *t, int n)
+{
+    const nn_layer *last = NULL;
+    for (int i = 0; i < m->n_layers; i++)
+        t->n_augment += m->layers[i]->type == NN_AUGMENT;
+    if (t->n_augment == 0)
+        return 0;
+    if (!(t->augment = calloc((size_t)t->n_augment, sizeof *t->augment)))
+        return -1;
+    int k = 0;
+    for (int i = 0; i < m->n_layers; i++) {
+        const nn_layer *l = m->layers[i];
+        if (l->type != NN_AUGMENT)
+            continue;
+        nn_trace_augment *a = &t->augment[k++];
+        a->layer = i;
+        memcpy(a->name, l->name, sizeof a->name);
+        a->kind = (int)l->cfg.aug_kind;
+        a->active = l->mask_valid;
+        if (a->active && !(a->draws = dup(l->aug, (size_t)n * sizeof *l->aug)))
+            return -1;
+        if (a->active)
+            last = l;
+    }
+    if (last && nn_shape_equal(last->out_shape, m->layers[0]->out_shape) &&
+        !(t->aug_images = dup(last->out, (size_t)n * last->out_size * sizeof(float))))
+        return -1;
+    return 0;
+}
+
 nn_trace *nn_trace_capture(const nn_model *m, const nn_step_result *res, const float *x,
                            const int32_t *labels, const int32_t *indices, int n)
 {
@@ -194,6 +229,8 @@ nn_trace *nn_trace_capture(const nn_model *m, const nn_step_result *res, const f
         if (d->has_mask)
             d->unit_grad = dense_unit_grad(src);
     }
+    if (capture_augment(m, t, n) < 0)
+        goto oom;
     t->opt_kind = (int)m->opt.kind;
     t->opt_rho = m->opt.rho;
     t->opt_beta1 = m->opt.beta1;
@@ -201,6 +238,8 @@ nn_trace *nn_trace_capture(const nn_model *m, const nn_step_result *res, const f
     t->training = false;
     for (int i = 0; i < t->n_dropout; i++)
         t->training |= t->dropout[i].has_mask;
+    for (int i = 0; i < t->n_augment; i++)
+        t->training |= t->augment[i].active;
     const nn_layer *in = m->layers[0];
     if (in->out_shape.rank == 3) {
         t->img_h = in->out_shape.d[0];
@@ -266,6 +305,15 @@ nn_trace *nn_trace_clone(const nn_trace *s)
               (t->mc_spread || !s->mc_spread) && (t->mc_inference || !s->mc_inference);
     if (!t->dropout) /* nothing of s's may be freed through t */
         t->n_dropout = 0;
+    t->aug_images = dup(s->aug_images, (size_t)n * img * sizeof(float));
+    t->augment = dup(s->augment, sizeof *s->augment * (size_t)s->n_augment);
+    ok &= (t->aug_images || !s->aug_images) && (t->augment || !s->augment);
+    if (!t->augment)
+        t->n_augment = 0;
+    for (int i = 0; i < t->n_augment; i++) {
+        t->augment[i].draws = dup(s->augment[i].draws, (size_t)n * sizeof *s->augment[i].draws);
+        ok &= t->augment[i].draws || !s->augment[i].draws;
+    }
     for (int i = 0; i < t->n_dropout; i++) {
         size_t total = (size_t)n * s->dropout[i].units;
         t->dropout[i].mask = dup(s->dropout[i].mask, total);

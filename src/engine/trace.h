@@ -31,6 +31,17 @@ typedef struct {
     float *unit_grad;
 } nn_trace_dropout;
 
+/* A random augmentation layer (RandomFlip, RandomRotation, RandomZoom, RandomTranslation)
+ * in the step: what it drew for each example, or nothing in inference (it passed the
+ * images through, as Keras does outside training). */
+typedef struct {
+    int layer;
+    char name[NN_NAME_MAX];
+    int kind;               /* nn_augment_kind */
+    bool active;            /* a training forward drew transforms */
+    nn_augment_draw *draws; /* [batch] when active, else NULL */
+} nn_trace_augment;
+
 typedef struct {
     char name[NN_NAME_MAX];
     bool frozen;            /* not train_active in the step */
@@ -70,6 +81,12 @@ typedef struct nn_trace {
     float *probs;
     int32_t *pred;
     int32_t *indices;       /* each example's index in its source file, or NULL */
+    /* Random augmentation layers, in model order, and the batch as the model saw it after
+     * the last of them when they drew (training): [batch * img] in images' shape, NULL in
+     * inference or without augmentation (the model then saw `images` as they are). */
+    int n_augment;
+    nn_trace_augment *augment;
+    float *aug_images;
     bool finite;
     char nonfinite_layer[NN_NAME_MAX];
     /* Version of the model description the step ran under (the session's
@@ -90,6 +107,11 @@ typedef struct nn_trace {
     bool mc_fixed_mask;     /* one mask held for every pass (the spread is then 0) */
     float *mc_mean, *mc_spread, *mc_inference;   /* [batch] */
 } nn_trace;
+
+/* One augmentation draw in words for a caption: "flipped left-right", "rotated 12 degrees
+ * anticlockwise", "zoomed out x1.15", "shifted 2.0 px right, 1.0 px up"; "not flipped",
+ * ... when it drew the identity. */
+void nn_augment_describe(const nn_augment_draw *d, int kind, char *buf, size_t n);
 
 /* Captures the model's state after a step (the last forward's masks and activations,
  * the last update's weight changes). x and labels are the step's batch (x may be

@@ -1010,6 +1010,7 @@ kval *ka_call(kparser *p, kval *callee, kargs *a, int line, int col)
     case V_SYM:
         switch (callee->sym) {
         case S_LAYER: return ka_make_layer(p, (nn_layer_type)callee->sub, a, line, col);
+        case S_AUGMENT: return ka_make_augment(p, (nn_augment_kind)callee->sub, a, line, col);
         case S_INPUT_FN: return ka_make_input(p, a, line, col);
         case S_CONCAT_FN: { /* layers.concatenate, add, multiply ([a, b]) */
             static const char *const names[] = {"inputs", "axis", "name", NULL};
@@ -1064,7 +1065,7 @@ kval *ka_call(kparser *p, kval *callee, kargs *a, int line, int col)
     case V_BASE:
         return apply_base(p, callee->idx, a, line, col);
     case V_MODEL:
-        ki_fail(p, line, col, "calling a model on an input (a model inside a model) is not supported");
+        return ka_apply_sequential(p, callee->idx, a, line, col);
     case V_METHOD:
         return call_method(p, callee, a, line, col);
     default:

@@ -85,9 +85,9 @@ static void w_line(wbuf *w, int line, int col, const char *fmt, ...)
 
 /* ---- writing ---- */
 
-static const char *type_word(nn_layer_type t)
+static const char *type_word(const knode *n)
 {
-    return t == NN_INPUT ? "Input" : nn_layer_type_name(t);
+    return n->type == NN_INPUT ? "Input" : ka_node_class(n);
 }
 
 static void shape_str(const int *s, char *out, size_t n)
@@ -152,7 +152,7 @@ static void decl_text(const plan *pl, int i, char *out, size_t n)
         char pre[LS_NAME_MAX + 16] = "";
         if (d->explicit_name)
             snprintf(pre, sizeof pre, "layer %s = ", d->name);
-        snprintf(out, n, "%s%s(%s)%s%s", pre, type_word(nd->type), nd->args ? nd->args : "", ins,
+        snprintf(out, n, "%s%s(%s)%s%s", pre, type_word(nd), nd->args ? nd->args : "", ins,
                  d->frozen ? " frozen" : "");
     }
     }
@@ -344,6 +344,9 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
         snprintf(di->feeder, sizeof di->feeder, "%s", f ? f->name : "?");
         di->feeder_units = f ? f->out_size : 0;
     }
+    int na = 0; /* random augmentation layers: training-only, like Dropout */
+    for (int i = 0; i < m->n_layers; i++)
+        na += m->layers[i]->type == NN_AUGMENT;
     w_line(w, 0, 0, "%s", "");
     w_line(w, 0, 0, "step \"Train\"");
     if (pg->compile.assumed)
@@ -351,6 +354,8 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
                nn_loss_name(pg->compile.loss));
     w_line(w, 0, 0, "  > 20 training steps of %d images each.%s", pl->batch,
            nd ? " Each Dropout draws a new random mask at every step." : "");
+    if (na > 0)
+        w_line(w, 0, 0, "  > The augmentation layers draw a new flip, angle, zoom or shift for every image at every step: the batch view shows the images as the model saw them.");
     w_line(w, 0, 0, "  focus view %s", nd ? "mask" : "metrics");
     w_line(w, 0, 0, "  run 20 steps");
     w_line(w, 0, 0, "  expect steps == 20");
@@ -395,13 +400,15 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
         w_line(w, 0, 0, "  > Dropout multiplies the outputs of the layer that feeds it (%s) by a fresh random 0/1 mask", di->feeder);
         w_line(w, 0, 0, "  > at each training step, scaled by 1/(1 - %s) = %s. It has no weights and touches no weights.", r, sc);
     }
-    if (nd > 0) {
+    if (nd > 0 || na > 0) {
         w_line(w, 0, 0, "%s", "");
         w_line(w, 0, 0, "step \"Inference\"");
-        w_line(w, 0, 0, "  > predict and evaluate run without Dropout: no mask is drawn.");
+        w_line(w, 0, 0, "  > predict and evaluate run without %s%s.", nd ? "Dropout: no mask is drawn" : "",
+               na ? (nd ? ", and without the augmentation: the images go in as they are" : "the augmentation: the images go in as they are") : "");
         w_line(w, 0, 0, "  mode inference");
         w_line(w, 0, 0, "  predict");
-        w_line(w, 0, 0, "  expect mask of %s inactive", m->layers[drops[0].layer]->name);
+        if (nd > 0)
+            w_line(w, 0, 0, "  expect mask of %s inactive", m->layers[drops[0].layer]->name);
         w_line(w, 0, 0, "  mode training");
     }
 }

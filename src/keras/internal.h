@@ -104,6 +104,7 @@ typedef struct {
     int units;              /* Dense */
     nn_act act;             /* Dense, Activation */
     double rate;            /* Dropout */
+    nn_augment_kind aug_kind; /* NN_AUGMENT: RandomFlip, RandomRotation, ... */
     bool trainable, trainable_c; /* live; as of the last compile */
     int line, col;          /* where it was created */
     bool applied;
@@ -143,6 +144,7 @@ typedef struct {
     int n_seq, cap_seq;
     bool self_tr, self_tr_c;
     int n_compiles;
+    bool called;            /* Sequential called on a tensor: its layers spliced in there */
 } kmodel;
 
 typedef struct {

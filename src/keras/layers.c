@@ -349,7 +349,7 @@ static void set_node_name(kparser *p, int ni, const kbound *b, int k_name)
         n->named = true;
         return;
     }
-    ki_keras_name(p->pg, nn_layer_type_prefix(n->type), n->type == NN_INPUT, n->name, sizeof n->name);
+    ki_keras_name(p->pg, ka_node_prefix(n), n->type == NN_INPUT, n->name, sizeof n->name);
 }
 
 kval *ka_tensor_val(kparser *p, kref r, int line, int col)
@@ -453,6 +453,103 @@ static bool layer_arg_new(kparser *p, kbound *b, int k, const char *nm, nn_layer
     return true;
 }
 
+/* ---- the random augmentations (RandomFlip, RandomRotation, RandomZoom, RandomTranslation) ---- */
+
+const char *ka_node_class(const knode *n)
+{
+    nn_layer_cfg c = nn_layer_cfg_default(n->type);
+    c.aug_kind = n->aug_kind;
+    return nn_layer_class_name(&c);
+}
+
+const char *ka_node_prefix(const knode *n)
+{
+    nn_layer_cfg c = nn_layer_cfg_default(n->type);
+    c.aug_kind = n->aug_kind;
+    return nn_layer_class_prefix(&c);
+}
+
+/* A factor: a number f >= 0, meaning (-f, f) as Keras reads it, or a pair (lower, upper). */
+static void augment_factor(kparser *p, kbound *b, int k, const char *nm, sbuf *out)
+{
+    kval *v = b->v[k];
+    int l = ka_vline(b, k), c = ka_vcol(b, k);
+    sbuf t = {.n = 0};
+    ki_need_known(p, v, l, c, nm);
+    if (is_num(v) && v->num < 0)
+        ki_fail(p, l, c, "%s=%g: a single number f means (-f, f) and must be >= 0; give (lower, upper) for a one-sided range",
+                nm, v->num);
+    if (!is_num(v) && !(v->k == V_SEQ && v->n == 2 && is_num(v->items[0]) && is_num(v->items[1])))
+        ki_fail(p, l, c, "%s must be a number or a (lower, upper) pair, found %s", nm, ki_kind_name(v));
+    if (v->k == V_SEQ && !(v->items[0]->num <= v->items[1]->num))
+        ki_fail(p, l, c, "%s=(%g, %g): the lower bound is above the upper bound", nm, v->items[0]->num, v->items[1]->num);
+    num_tree(p, v, l, c, nm, false, 1, &t);
+    sb_arg(p, out, nm, t.s);
+}
+
+/* One of words, case as Keras compares it (exactly), written as the lesson's word. */
+static void augment_choice(kparser *p, kbound *b, int k, const char *nm, const char *const *words, const char *list,
+                           sbuf *out)
+{
+    const char *s = ka_need_str(p, b, k, nm, false);
+    for (int i = 0; words[i]; i++)
+        if (!strcmp(s, words[i])) {
+            sb_arg(p, out, nm, words[i]);
+            return;
+        }
+    ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "%s='%.40s' is not supported (Keras's %s: %s)", nm, s, nm, list);
+}
+
+/* An augmentation's own argument nm (mode, factor, height_factor, width_factor, fill_mode,
+ * interpolation, fill_value, seed): checked and written in the lesson's form; false for
+ * the arguments every layer takes (name, trainable, input_shape ...). */
+static bool augment_arg(kparser *p, kbound *b, int k, const char *nm, const knode *n, sbuf *out)
+{
+    static const char *const modes[] = {"horizontal", "vertical", "horizontal_and_vertical", NULL};
+    static const char *const fills[] = {"reflect", "wrap", "constant", "nearest", NULL};
+    static const char *const interps[] = {"bilinear", "nearest", NULL};
+    kval *v = b->v[k];
+    char val[64];
+    if (!strcmp(nm, "mode")) {
+        augment_choice(p, b, k, nm, modes, "'horizontal', 'vertical' or 'horizontal_and_vertical'", out);
+    } else if (!strcmp(nm, "factor") || !strcmp(nm, "height_factor")) {
+        augment_factor(p, b, k, nm, out);
+    } else if (!strcmp(nm, "width_factor")) {
+        if (v->k == V_NONE && n->aug_kind == NN_AUG_ZOOM)
+            return true; /* the width zooms as the height: the lesson's default too */
+        augment_factor(p, b, k, nm, out);
+    } else if (!strcmp(nm, "fill_mode")) {
+        augment_choice(p, b, k, nm, fills, "'reflect', 'wrap', 'constant' or 'nearest'", out);
+    } else if (!strcmp(nm, "interpolation")) {
+        augment_choice(p, b, k, nm, interps, "'bilinear' or 'nearest'", out);
+    } else if (!strcmp(nm, "fill_value")) {
+        fmt_num(need_number(p, b, k, nm), false, val, sizeof val);
+        sb_arg(p, out, nm, val);
+    } else if (!strcmp(nm, "seed")) {
+        if (v->k != V_NONE) {
+            ki_need_known(p, v, ka_vline(b, k), ka_vcol(b, k), "as a seed");
+            ki_note(p->pg, ka_vline(b, k),
+                    "%s's seed= is not used: the lesson's seed fixes every draw (TensorFlow's random streams are not reproduced)",
+                    ka_node_class(n));
+        }
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* RandomRotation needs factor; RandomZoom height_factor; RandomTranslation both factors. */
+static void augment_required(kparser *p, nn_augment_kind kind, const kbound *b, const char *const *names, int line,
+                             int col)
+{
+    if (kind == NN_AUG_ROTATION && !b->v[arg_index(names, "factor")])
+        ki_fail(p, line, col, "RandomRotation needs factor (a fraction of a full turn), e.g. RandomRotation(0.2)");
+    if (kind == NN_AUG_ZOOM && !b->v[arg_index(names, "height_factor")])
+        ki_fail(p, line, col, "RandomZoom needs height_factor, e.g. RandomZoom(0.2)");
+    if (kind == NN_AUG_TRANSLATION && (!b->v[arg_index(names, "height_factor")] || !b->v[arg_index(names, "width_factor")]))
+        ki_fail(p, line, col, "RandomTranslation needs height_factor and width_factor, e.g. RandomTranslation(0.1, 0.1)");
+}
+
 /* Checks one given argument of a layer class (names[k]) against what dropscope does,
  * writes it into out in the lesson's form, and fills what the node needs (units, rate,
  * activation, trainable, input shape). Fails at the argument's line:col. */
@@ -460,6 +557,8 @@ static void layer_arg(kparser *p, kbound *b, int k, const char *nm, nn_layer_typ
 {
     kval *v = b->v[k];
     char val[128];
+    if (type == NN_AUGMENT && augment_arg(p, b, k, nm, n, out))
+        return;
     if (!strcmp(nm, "units") || !strcmp(nm, "filters")) {
         long long x = ka_need_int(p, b, k, nm);
         snprintf(val, sizeof val, "%lld", x);
@@ -575,10 +674,31 @@ static void layer_arg(kparser *p, kbound *b, int k, const char *nm, nn_layer_typ
     }
 }
 
-/* Creates a layer object: checks its arguments and writes them in the lesson's form. */
+/* The vocabulary entry of an augmentation kind. */
+static const ls_vocab_layer *augment_sig(nn_augment_kind kind)
+{
+    for (const ls_vocab_layer *e = ls_vocab_layers; e->keras; e++)
+        if (e->type == NN_AUGMENT && e->aug_kind == kind)
+            return e;
+    return NULL;
+}
+
+static kval *make_layer(kparser *p, nn_layer_type type, nn_augment_kind kind, kargs *a, int line, int col);
+
 kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
 {
-    const ls_vocab_layer *sig = ls_vocab_layer_of_type(type);
+    return make_layer(p, type, NN_AUG_FLIP, a, line, col);
+}
+
+kval *ka_make_augment(kparser *p, nn_augment_kind kind, kargs *a, int line, int col)
+{
+    return make_layer(p, NN_AUGMENT, kind, a, line, col);
+}
+
+/* Creates a layer object: checks its arguments and writes them in the lesson's form. */
+static kval *make_layer(kparser *p, nn_layer_type type, nn_augment_kind kind, kargs *a, int line, int col)
+{
+    const ls_vocab_layer *sig = type == NN_AUGMENT ? augment_sig(kind) : ls_vocab_layer_of_type(type);
     const char *names[40];
     int nn = 0;
     for (int i = 0; sig->args[i]; i++)
@@ -592,6 +712,7 @@ kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
     ki_effect(p);
     int ni = ka_new_node(p, KN_LAYER, type, line, col);
     knode *n = &p->pg->nodes[ni];
+    n->aug_kind = kind;
     sbuf out = {.n = 0};
     int kn = arg_index(names, "name");
     /* required arguments */
@@ -611,6 +732,8 @@ kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col)
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (required[i].t == type && !b.v[arg_index(names, required[i].arg)])
             ki_fail(p, line, col, "%s needs %s, e.g. %s", sig->keras, required[i].arg, required[i].example);
+    if (type == NN_AUGMENT)
+        augment_required(p, kind, &b, names, line, col);
     for (int k = 0; k < nn; k++)
         if (b.v[k])
             layer_arg(p, &b, k, names[k], type, n, &out);
@@ -728,7 +851,7 @@ kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
     kref ins[LS_MAX_INPUTS];
     int n_in = 0;
     bool merge = ka_is_merge(n->type);
-    const char *mname = nn_layer_type_name(n->type);
+    const char *mname = ka_node_class(n);
     if (x->k == V_SEQ) {
         if (!merge)
             ki_fail(p, xl, xc, "%s takes one input, found a list (only Concatenate, Add and Multiply join several)", mname);
@@ -753,6 +876,70 @@ kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
     n->applied = true;
     n->order = ++p->pg->applied;
     return ka_tensor_val(p, ka_node_ref(ni), line, col);
+}
+
+/* The tensor a model is called on (one positional argument or inputs=); training= named
+ * as not supported, as on a layer. */
+static kval *model_call_input(kparser *p, kargs *a, int line, int col, int *xl, int *xc)
+{
+    kval *x = NULL;
+    for (int i = 0; i < a->n; i++) {
+        karg *g = &a->a[i];
+        char kb[64];
+        const char *k = g->key ? ki_tok_text(p, g->key, kb, sizeof kb) : NULL;
+        if (!x && (!k || !strcmp(k, "inputs"))) {
+            x = g->v;
+            *xl = g->vline;
+            *xc = g->vcol;
+            continue;
+        }
+        if (k && !strcmp(k, "training"))
+            ki_fail(p, g->line, g->col,
+                    "training= is not supported when calling a Sequential model: dropscope runs its augmentation and Dropout layers as Keras's fit and predict do");
+        ki_fail(p, g->line, g->col, "calling a model with %s is not supported: give it one input", k ? k : "a second input");
+    }
+    if (!x)
+        ki_fail(p, line, col, "the model is called without an input");
+    return x;
+}
+
+kval *ka_apply_sequential(kparser *p, int mi, kargs *a, int line, int col)
+{
+    kprog *pg = p->pg;
+    int xl = line, xc = col;
+    kval *x = model_call_input(p, a, line, col, &xl, &xc);
+    if (ka_is_data(x)) /* data_augmentation(tf.expand_dims(image, 0)) to plot: not the model */
+        return ka_call_on_data(p, x, line, col);
+    kmodel *m = &pg->models[mi];
+    if (!m->sequential)
+        ki_fail(p, line, col, "calling a functional Model on an input (a model inside a model) is not supported: build one model from the layers");
+    if (m->in.node >= 0 && !pg->nodes[m->in.node].synthetic)
+        ki_fail(p, line, col, "calling a Sequential model that has its own Input on a tensor (a model inside a model) is not supported: leave out its Input");
+    if (m->called)
+        ki_fail(p, line, col, "this Sequential model is called a second time (shared layers): dropscope supports each layer once");
+    ki_need_known(p, x, xl, xc, "as the model's input");
+    if (x->k != V_TENSOR)
+        ki_fail(p, xl, xc, "a model is called on a layer's output (a tensor), found %s", ki_kind_name(x));
+    for (int i = 0; i < m->n_seq; i++)
+        if (pg->nodes[m->seq[i]].kind != KN_LAYER)
+            ki_fail(p, line, col, "calling a Sequential model that holds a pretrained base on a tensor is not supported: call the base itself");
+    ki_effect(p);
+    m = &pg->models[mi];
+    m->called = true;
+    kref prev = x->ref;
+    for (int i = 0; i < m->n_seq; i++) { /* spliced in order after the tensor, applied now */
+        knode *n = &pg->nodes[m->seq[i]];
+        n->n_in = 1;
+        n->in[0] = prev;
+        n->seq_model = -1;
+        n->order = ++pg->applied;
+        prev = ka_node_ref(m->seq[i]);
+    }
+    if (m->n_seq)
+        ki_note(pg, line,
+                "the Sequential model called on a tensor is read as its %d layers, in order: the summary lists them one by one where Keras shows one row for the model",
+                m->n_seq);
+    return ka_tensor_val(p, prev, line, col);
 }
 
 /* ------------------------------------------------------------------------------------ */

@@ -42,6 +42,19 @@ const char *ka_ref_name(const kprog *pg, kref r);
 kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col);
 kval *ka_make_input(kparser *p, kargs *a, int line, int col);
 kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col);
+/* RandomFlip(...), RandomRotation(...), RandomZoom(...), RandomTranslation(...): a layer
+ * of type NN_AUGMENT and that kind, its arguments checked as ka_make_layer does. */
+kval *ka_make_augment(kparser *p, nn_augment_kind kind, kargs *a, int line, int col);
+/* A Sequential model called on a tensor (data_augmentation(inputs)): its layers are
+ * spliced in after the tensor, in order, and the last one's output returned (the model
+ * is not kept as one nested layer). Fails for a model that has its own Input, is not
+ * Sequential, or was called before. */
+kval *ka_apply_sequential(kparser *p, int mi, kargs *a, int line, int col);
+/* Keras's class and automatic-name base of node n (RandomRotation / random_rotation for
+ * an augmentation node; else its type's). */
+const char *ka_node_class(const knode *n);
+
+const char *ka_node_prefix(const knode *n);
 /* A layer, base or model called on data (a batch of images, not a layer's output):
  * it does not build the model; the statement is noted (the lesson's steps predict). */
 kval *ka_call_on_data(kparser *p, const kval *data, int line, int col);

@@ -71,9 +71,8 @@ static int add_name(plan *pl, const char *s, int line)
 
 /* The name the lesson parser gives an unnamed layer: the first free of prefix,
  * prefix_1, ... (input_1, input_2, ... for an Input). */
-static void parser_auto_name(const plan *pl, nn_layer_type t, char *out, size_t n)
+static void parser_auto_name(const plan *pl, nn_layer_type t, const char *prefix, char *out, size_t n)
 {
-    const char *prefix = nn_layer_type_prefix(t);
     for (int k = t == NN_INPUT ? 1 : 0;; k++) {
         if (k == 0)
             snprintf(out, n, "%s", prefix);
@@ -370,7 +369,7 @@ static int plan_input(plan *pl)
     d->line = in_line;
     d->col = in_col;
     char autoname[LS_NAME_MAX];
-    parser_auto_name(pl, NN_INPUT, autoname, sizeof autoname);
+    parser_auto_name(pl, NN_INPUT, nn_layer_type_prefix(NN_INPUT), autoname, sizeof autoname);
     d->explicit_name = strcmp(autoname, in_name) != 0;
     return add_name(pl, in_name, in_line) < 0 ? oom(pl) : 0;
 }
@@ -452,7 +451,7 @@ static int plan_node(plan *pl, int ni)
                      "two layers are named '%s' (lines %d and %d); Keras rejects this model too: names must be unique", n->name,
                      pl->names_line[j], n->line);
     char autoname[LS_NAME_MAX];
-    parser_auto_name(pl, n->type, autoname, sizeof autoname);
+    parser_auto_name(pl, n->type, ka_node_prefix(n), autoname, sizeof autoname);
     d->explicit_name = strcmp(autoname, n->name) != 0;
     return add_name(pl, n->name, n->line) < 0 ? oom(pl) : 0;
 }

@@ -39,6 +39,7 @@ enum {
     S_MODULE = 0, S_LAYER, S_INPUT_FN, S_CONCAT_FN, S_INCEPTION, S_MODEL, S_SEQUENTIAL, S_OPT,
     S_LOSS_CLASS, S_LOSS_FN, S_ACT, S_CLEAR_SESSION,
     S_PREPROCESS, /* keras.applications.<module>.preprocess_input: sub = nn_preprocess_mode */
+    S_AUGMENT,    /* keras.layers.RandomFlip ...: sub = nn_augment_kind */
 };
 /* S_MODULE strictness: unknown names in these modules are errors, not opaque values */
 enum { M_LOOSE = 0, M_LAYERS, M_APPS, M_OPT, M_LOSS, M_ACT, M_MODELS };

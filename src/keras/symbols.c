@@ -58,6 +58,10 @@ static const struct {
     {"keras.layers.ReLU", S_LAYER, NN_RELU},
     {"keras.layers.Reshape", S_LAYER, NN_RESHAPE},
     {"keras.layers.Normalization", S_LAYER, NN_NORMALIZATION},
+    {"keras.layers.RandomFlip", S_AUGMENT, NN_AUG_FLIP},
+    {"keras.layers.RandomRotation", S_AUGMENT, NN_AUG_ROTATION},
+    {"keras.layers.RandomZoom", S_AUGMENT, NN_AUG_ZOOM},
+    {"keras.layers.RandomTranslation", S_AUGMENT, NN_AUG_TRANSLATION},
     {"keras.layers.Input", S_INPUT_FN, 0},
     {"keras.Input", S_INPUT_FN, 0},
     {"keras.layers.concatenate", S_CONCAT_FN, NN_CONCAT},
@@ -138,7 +142,7 @@ static const char *const outside_names[] = {
     "keras.applications.xception.decode_predictions", "keras.applications.efficientnet.decode_predictions", NULL};
 
 static const char *const layer_list =
-    "Dense, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Activation, Concatenate, Rescaling, Input, ZeroPadding2D, DepthwiseConv2D, SeparableConv2D, Add, Multiply, ReLU, Reshape, Normalization";
+    "Dense, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Activation, Concatenate, Rescaling, Input, ZeroPadding2D, DepthwiseConv2D, SeparableConv2D, Add, Multiply, ReLU, Reshape, Normalization, RandomFlip, RandomRotation, RandomZoom, RandomTranslation";
 
 /* Keras's modules inside keras.layers (keras.layers.normalization.batch_normalization,
  * keras.layers.experimental.preprocessing, keras.layers.core ...): their classes are
@@ -223,14 +227,13 @@ static kval *sym_val(kparser *p, int i, const char *spelled, const ktok *at)
  * named as what they are when dropscope does not have them. */
 static void preprocessing_layer(kparser *p, const char *name, const ktok *at)
 {
-    static const char *const random[] = {"RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
-                                         "RandomContrast", "RandomCrop", "RandomHeight", "RandomWidth",
+    static const char *const random[] = {"RandomContrast", "RandomCrop", "RandomHeight", "RandomWidth",
                                          "RandomBrightness", NULL};
     static const char *const fixed[] = {"Resizing", "CenterCrop", NULL};
     for (int i = 0; random[i]; i++)
         if (!strcmp(random[i], name))
             ki_fail(p, at->line, at->col,
-                    "the augmentation layer '%s' is not supported yet: dropscope has no random augmentation layers (they act only in training, like Dropout); without it the rest of the model imports",
+                    "the augmentation layer '%s' is not supported yet: dropscope has RandomFlip, RandomRotation, RandomZoom and RandomTranslation (they act only in training, like Dropout); without it the rest of the model imports",
                     name);
     for (int i = 0; fixed[i]; i++)
         if (!strcmp(fixed[i], name))

@@ -278,6 +278,15 @@ int lsp_arg_index(parser *p, const tok *key, int pos, const char *callee, const 
                   unsigned *seen);
 
 /* ------------------------------------------------------------------------------------ */
+/* The random augmentation layers' arguments (augment_args.c) */
+
+/* Reads argument nm of a RandomFlip/Rotation/Zoom/Translation into cfg; false when cfg is
+ * not one of them or nm is not an augmentation argument. */
+bool lsp_augment_arg(parser *p, nn_layer_cfg *cfg, const char *callee, const char *nm, const char *where);
+/* Fails at at when a required factor is missing (seen: the arguments given, by index). */
+void lsp_augment_finish(parser *p, const nn_layer_cfg *cfg, const char *callee, unsigned seen, const tok *at);
+
+/* ------------------------------------------------------------------------------------ */
 /* Sections (sections.c) */
 
 extern const char *const lsp_section_kws[];

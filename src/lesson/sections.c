@@ -766,7 +766,7 @@ static void layer_arg(parser *p, void *vctx, const tok *key, int pos, const char
     int idx = lsp_arg_index(p, key, pos, c->callee, c->k->lesson_args, c->k->lesson_pos, &c->seen);
     const char *nm = c->k->lesson_args[idx];
     tok t = peek(p);
-    if (extra_layer_arg(p, c, nm, where))
+    if (extra_layer_arg(p, c, nm, where) || lsp_augment_arg(p, cfg, c->callee, nm, where))
         return;
     if (!strcmp(nm, "units")) {
         cfg->units = (int)lsp_read_int(p, "units", where, 1, MAX_UNITS);
@@ -1113,6 +1113,7 @@ void lsp_model_line(parser *p)
     c.callee = callee;
     d.cfg = nn_layer_cfg_default(k->type);
     d.cfg.drop_kind = k->drop_kind;
+    d.cfg.aug_kind = k->aug_kind;
     d.loc = loc;
     u = peek(p);
     if (!is_punct(&u, '(')) {
@@ -1140,6 +1141,8 @@ void lsp_model_line(parser *p)
         FAIL_TOK(p, &t, "Reshape needs a target_shape, e.g. Reshape((1, 1, 64))");
     if (k->type == NN_RESCALING || k->type == NN_NORMALIZATION)
         finish_coefs(p, &c, &t);
+    if (k->type == NN_AUGMENT)
+        lsp_augment_finish(p, &d.cfg, callee, c.seen, &t);
     if (d.name[0])
         check_unique(p, d.name, &c.name_tok, p->l->n_decls);
     ls_decl *dp = add_decl(p, &d, &t);

@@ -44,6 +44,12 @@ static const char *const k_relu[] = {"max_value", "negative_slope", "threshold",
 static const char *const k_reshape[] = {"target_shape", NULL};
 static const char *const k_rescale[] = {"scale", "offset", NULL};
 static const char *const k_norm[] = {"axis", "mean", "variance", "invert", NULL};
+/* the random augmentations, Keras 2's signatures (name sits among them positionally there;
+ * a script names it) */
+static const char *const k_flip[] = {"mode", "seed", NULL};
+static const char *const k_rot[] = {"factor", "fill_mode", "interpolation", "seed", "fill_value", NULL};
+static const char *const k_zoom[] = {"height_factor", "width_factor", "fill_mode", "interpolation", "seed",
+                                     "fill_value", NULL};
 static const char *const k_input[] = {"shape", "batch_size", "name", "dtype", "sparse", "tensor", "ragged",
                                       "type_spec", NULL};
 static const char *const k_inlayer[] = {"input_shape", "batch_size", "dtype", "input_tensor", "sparse", "name",
@@ -77,6 +83,12 @@ static const char *const l_reshape[] = {"target_shape", "name", "trainable", NUL
 static const char *const l_rescale[] = {"scale", "offset", "name", "trainable", "input_shape", NULL};
 static const char *const l_norm[] = {"axis", "mean", "variance", "invert", "name", "trainable", "input_shape", NULL};
 
+static const char *const l_flip[] = {"mode", "seed", "name", "trainable", "input_shape", NULL};
+static const char *const l_rot[] = {"factor", "fill_mode", "interpolation", "fill_value", "seed", "name", "trainable",
+                                    "input_shape", NULL};
+static const char *const l_zoom[] = {"height_factor", "width_factor", "fill_mode", "interpolation", "fill_value", "seed",
+                                     "name", "trainable", "input_shape", NULL};
+
 static const char *const a_conv[] = {"Convolution2D", NULL};
 static const char *const a_maxpool[] = {"MaxPool2D", NULL};
 static const char *const a_avgpool[] = {"AvgPool2D", NULL};
@@ -87,37 +99,42 @@ static const char *const a_sep[] = {"SeparableConvolution2D", NULL};
 /* The order is the lesson's list of layers in "unknown layer" messages (InputLayer,
  * a second spelling of Input there, is left out of it). */
 const ls_vocab_layer ls_vocab_layers[] = {
-    {"Input", NULL, NN_INPUT, true, k_input, 8, l_input, 1, NN_DROP_PLAIN},
-    {"InputLayer", NULL, NN_INPUT, false, k_inlayer, 8, l_input, 1, NN_DROP_PLAIN},
-    {"Dense", NULL, NN_DENSE, false, k_dense, 10, l_dense, 2, NN_DROP_PLAIN},
-    {"Conv2D", a_conv, NN_CONV2D, false, k_conv, 16, l_conv, 4, NN_DROP_PLAIN},
-    {"MaxPooling2D", a_maxpool, NN_MAXPOOL2D, false, k_pool, 4, l_pool, 3, NN_DROP_PLAIN},
-    {"AveragePooling2D", a_avgpool, NN_AVGPOOL2D, false, k_pool, 4, l_pool, 3, NN_DROP_PLAIN},
-    {"GlobalAveragePooling2D", a_gap, NN_GAP2D, false, k_gap, 2, l_gap, 0, NN_DROP_PLAIN},
-    {"BatchNormalization", NULL, NN_BATCHNORM, false, k_bn, 13, l_bn, 5, NN_DROP_PLAIN},
-    {"Activation", NULL, NN_ACTIVATION, false, k_act, 1, l_act, 1, NN_DROP_PLAIN},
-    {"Flatten", NULL, NN_FLATTEN, false, k_flat, 1, l_flat, 0, NN_DROP_PLAIN},
-    {"Dropout", NULL, NN_DROPOUT, false, k_drop, 3, l_drop, 3, NN_DROP_PLAIN},
+    {"Input", NULL, NN_INPUT, true, k_input, 8, l_input, 1, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"InputLayer", NULL, NN_INPUT, false, k_inlayer, 8, l_input, 1, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"Dense", NULL, NN_DENSE, false, k_dense, 10, l_dense, 2, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"Conv2D", a_conv, NN_CONV2D, false, k_conv, 16, l_conv, 4, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"MaxPooling2D", a_maxpool, NN_MAXPOOL2D, false, k_pool, 4, l_pool, 3, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"AveragePooling2D", a_avgpool, NN_AVGPOOL2D, false, k_pool, 4, l_pool, 3, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"GlobalAveragePooling2D", a_gap, NN_GAP2D, false, k_gap, 2, l_gap, 0, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"BatchNormalization", NULL, NN_BATCHNORM, false, k_bn, 13, l_bn, 5, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"Activation", NULL, NN_ACTIVATION, false, k_act, 1, l_act, 1, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"Flatten", NULL, NN_FLATTEN, false, k_flat, 1, l_flat, 0, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"Dropout", NULL, NN_DROPOUT, false, k_drop, 3, l_drop, 3, NN_DROP_PLAIN, NN_AUG_FLIP},
     /* the dropout family (Keras 2: keras/layers/core/spatial_dropout.py, keras/layers/noise.py;
      * GaussianDropout's seed= is Keras 2.11's) */
-    {"SpatialDropout1D", NULL, NN_DROPOUT, false, k_sdrop1, 1, l_sdrop1, 1, NN_DROP_SPATIAL1D},
-    {"SpatialDropout2D", NULL, NN_DROPOUT, false, k_sdrop, 2, l_sdrop, 2, NN_DROP_SPATIAL2D},
-    {"SpatialDropout3D", NULL, NN_DROPOUT, false, k_sdrop, 2, l_sdrop, 2, NN_DROP_SPATIAL3D},
-    {"GaussianDropout", NULL, NN_DROPOUT, false, k_gauss, 1, l_gauss, 1, NN_DROP_GAUSSIAN},
-    {"AlphaDropout", NULL, NN_DROPOUT, false, k_drop, 3, l_drop, 3, NN_DROP_ALPHA},
-    {"Concatenate", NULL, NN_CONCAT, false, k_cat, 1, l_cat, 1, NN_DROP_PLAIN},
+    {"SpatialDropout1D", NULL, NN_DROPOUT, false, k_sdrop1, 1, l_sdrop1, 1, NN_DROP_SPATIAL1D, NN_AUG_FLIP},
+    {"SpatialDropout2D", NULL, NN_DROPOUT, false, k_sdrop, 2, l_sdrop, 2, NN_DROP_SPATIAL2D, NN_AUG_FLIP},
+    {"SpatialDropout3D", NULL, NN_DROPOUT, false, k_sdrop, 2, l_sdrop, 2, NN_DROP_SPATIAL3D, NN_AUG_FLIP},
+    {"GaussianDropout", NULL, NN_DROPOUT, false, k_gauss, 1, l_gauss, 1, NN_DROP_GAUSSIAN, NN_AUG_FLIP},
+    {"AlphaDropout", NULL, NN_DROPOUT, false, k_drop, 3, l_drop, 3, NN_DROP_ALPHA, NN_AUG_FLIP},
+    {"Concatenate", NULL, NN_CONCAT, false, k_cat, 1, l_cat, 1, NN_DROP_PLAIN, NN_AUG_FLIP},
     /* the keras.applications bases' layers (issue 15) */
-    {"ZeroPadding2D", NULL, NN_ZEROPAD2D, false, k_zpad, 2, l_zpad, 1, NN_DROP_PLAIN},
-    {"DepthwiseConv2D", NULL, NN_DEPTHWISE_CONV2D, false, k_dw, 15, l_dw, 4, NN_DROP_PLAIN},
-    {"SeparableConv2D", a_sep, NN_SEPARABLE_CONV2D, false, k_sep, 19, l_sep, 4, NN_DROP_PLAIN},
-    {"Add", NULL, NN_ADD, false, k_merge, 0, l_merge, 0, NN_DROP_PLAIN},
-    {"Multiply", NULL, NN_MULTIPLY, false, k_merge, 0, l_merge, 0, NN_DROP_PLAIN},
-    {"ReLU", NULL, NN_RELU, false, k_relu, 3, l_relu, 3, NN_DROP_PLAIN},
-    {"Reshape", NULL, NN_RESHAPE, false, k_reshape, 1, l_reshape, 1, NN_DROP_PLAIN},
-    {"GlobalMaxPooling2D", a_gmp, NN_GMP2D, false, k_gap, 2, l_gap, 0, NN_DROP_PLAIN},
-    {"Rescaling", NULL, NN_RESCALING, false, k_rescale, 2, l_rescale, 2, NN_DROP_PLAIN},
-    {"Normalization", NULL, NN_NORMALIZATION, false, k_norm, 4, l_norm, 4, NN_DROP_PLAIN},
-    {NULL, NULL, 0, false, NULL, 0, NULL, 0, NN_DROP_PLAIN},
+    {"ZeroPadding2D", NULL, NN_ZEROPAD2D, false, k_zpad, 2, l_zpad, 1, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"DepthwiseConv2D", NULL, NN_DEPTHWISE_CONV2D, false, k_dw, 15, l_dw, 4, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"SeparableConv2D", a_sep, NN_SEPARABLE_CONV2D, false, k_sep, 19, l_sep, 4, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"Add", NULL, NN_ADD, false, k_merge, 0, l_merge, 0, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"Multiply", NULL, NN_MULTIPLY, false, k_merge, 0, l_merge, 0, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"ReLU", NULL, NN_RELU, false, k_relu, 3, l_relu, 3, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"Reshape", NULL, NN_RESHAPE, false, k_reshape, 1, l_reshape, 1, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"GlobalMaxPooling2D", a_gmp, NN_GMP2D, false, k_gap, 2, l_gap, 0, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"Rescaling", NULL, NN_RESCALING, false, k_rescale, 2, l_rescale, 2, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"Normalization", NULL, NN_NORMALIZATION, false, k_norm, 4, l_norm, 4, NN_DROP_PLAIN, NN_AUG_FLIP},
+    /* random augmentations (issue 15, item 3): active only in training, like Dropout */
+    {"RandomFlip", NULL, NN_AUGMENT, false, k_flip, 2, l_flip, 1, NN_DROP_PLAIN, NN_AUG_FLIP},
+    {"RandomRotation", NULL, NN_AUGMENT, false, k_rot, 4, l_rot, 1, NN_DROP_PLAIN, NN_AUG_ROTATION},
+    {"RandomZoom", NULL, NN_AUGMENT, false, k_zoom, 5, l_zoom, 2, NN_DROP_PLAIN, NN_AUG_ZOOM},
+    {"RandomTranslation", NULL, NN_AUGMENT, false, k_zoom, 5, l_zoom, 2, NN_DROP_PLAIN, NN_AUG_TRANSLATION},
+    {NULL, NULL, 0, false, NULL, 0, NULL, 0, NN_DROP_PLAIN, NN_AUG_FLIP},
 };
 
 const char *const ls_vocab_common_args[] = {"name", "trainable", "input_shape", "input_dim", "batch_input_shape",
@@ -152,7 +169,7 @@ int ls_vocab_layer_words(const char **out, int max)
     for (const ls_vocab_layer *e = ls_vocab_layers; e->keras && n < max; e++) {
         bool seen = false;
         for (const ls_vocab_layer *f = ls_vocab_layers; f < e; f++)
-            seen |= f->type == e->type && f->drop_kind == e->drop_kind;
+            seen |= f->type == e->type && f->drop_kind == e->drop_kind && f->aug_kind == e->aug_kind;
         if (!seen)
             out[n++] = e->keras;
     }

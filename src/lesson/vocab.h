@@ -24,6 +24,7 @@ typedef struct {
     const char *const *lesson_args; /* what a lesson accepts, in the order its messages list them */
     int lesson_pos;                 /* how many of lesson_args a lesson takes positionally */
     nn_dropout_kind drop_kind;      /* NN_DROPOUT: which class of the family (SpatialDropout2D, ...) */
+    nn_augment_kind aug_kind;       /* NN_AUGMENT: RandomFlip, RandomRotation, ... */
 } ls_vocab_layer;
 
 /* The layers, ending with an entry whose keras is NULL. */

@@ -42,6 +42,7 @@ static int build_layers(ls_session *s)
         ls_layer_desc *o = &s->desc.layers[i];
         memcpy(o->name, L->name, sizeof o->name);
         o->type = L->type;
+        o->class_name = nn_layer_class_name(&L->cfg);
         o->shape = L->out_shape;
         o->units = L->out_shape.rank > 0 ? L->out_shape.d[L->out_shape.rank - 1] : 0;
         o->n_inputs = L->n_inputs;

@@ -2,7 +2,7 @@
  * loss with dropout on and off (issue 12: "why is my validation loss lower than my
  * training loss?") and Monte Carlo dropout (predicting with training=True, N passes).
  * Each probe saves what a forward overwrites and the step's readers need (the Dropout
- * layers' masks, outputs and inputs, the masks' generator, the BatchNormalization
+ * layers' masks, outputs and inputs, the augmentation layers' draws, the masks' generator, the BatchNormalization
  * statistics a training-mode forward would move) and puts it back afterwards, so the
  * window and the expectations still see the last step, and the next training step
  * draws the masks it would have drawn without the probe. */
@@ -17,7 +17,14 @@ struct ls_saved_dropout {
     size_t dropped;
     float *out, *in, *noise;
     uint8_t *mask;
+    nn_augment_draw *aug;   /* an augmentation layer's draws: the step's, shown by the window */
 };
+
+/* The layers a training-mode probe redraws: the dropout family and the augmentations. */
+static bool redrawn(const nn_layer *l)
+{
+    return l->type == NN_DROPOUT || l->type == NN_AUGMENT;
+}
 
 static void *dup_or_null(const void *p, size_t bytes)
 {
@@ -34,9 +41,10 @@ ls_saved_dropout *ls_save_dropouts(nn_model *m, int n)
         return NULL;
     for (int i = 0; i < m->n_layers; i++) {
         nn_layer *l = m->layers[i];
-        if (l->type != NN_DROPOUT || n <= 0)
+        if (!redrawn(l) || n <= 0)
             continue;
         size_t k = (size_t)n * l->out_size;
+        sv[i].aug = dup_or_null(l->aug, (size_t)n * sizeof *l->aug);
         sv[i].mask_valid = l->mask_valid;
         sv[i].dropped = l->dropped;
         sv[i].out = dup_or_null(l->out, k * sizeof(float));
@@ -53,9 +61,12 @@ void ls_restore_dropouts(nn_model *m, ls_saved_dropout *sv, int n)
         return;
     for (int i = 0; i < m->n_layers; i++) {
         nn_layer *l = m->layers[i];
-        if (l->type != NN_DROPOUT || n <= 0)
+        if (!redrawn(l) || n <= 0)
             continue;
         size_t k = (size_t)n * l->out_size;
+        if (sv[i].aug)
+            memcpy(l->aug, sv[i].aug, (size_t)n * sizeof *l->aug);
+        free(sv[i].aug);
         l->mask_valid = sv[i].mask_valid;
         l->dropped = sv[i].dropped;
         if (sv[i].out)

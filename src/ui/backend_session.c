@@ -222,7 +222,7 @@ static int b_describe(void *ctx, ui_graph *g)
         const ls_layer_desc *L = &d->layers[i];
         ui_graph_layer *o = &g->layers[i];
         snprintf(o->name, sizeof o->name, "%s", L->name);
-        snprintf(o->type, sizeof o->type, "%s", nn_layer_type_name(L->type));
+        snprintf(o->type, sizeof o->type, "%s", L->class_name ? L->class_name : nn_layer_type_name(L->type));
         nn_shape_str(L->shape, true, o->shape, sizeof o->shape);
         o->out_shape = L->shape;
         o->units = L->units;

@@ -1,5 +1,7 @@
 /* The batch: thumbnails of the step's images with their labels and the model's
- * predictions (a tick or a cross, and the confidence). Click one to show its mask. */
+ * predictions (a tick or a cross, and the confidence). Click one to show its mask.
+ * With random augmentation layers, a training step shows the images as the model saw
+ * them (augmented), an inference step as they are, and the caption says which. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,15 +44,16 @@ static const struct ui_batch_cache *build_atlas(ui_app *a, const nn_trace *t)
     c->trace = t;
     c->step = t->step;
     int B = t->batch, w = t->img_w, h = t->img_h, ch = t->img_c;
-    if (!t->images || B <= 0 || w <= 0 || h <= 0 || (ch != 1 && ch != 3))
+    const float *images = ui_batch_view_images(t);
+    if (!images || B <= 0 || w <= 0 || h <= 0 || (ch != 1 && ch != 3))
         return NULL;
     size_t img = (size_t)w * h * ch;
     float lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < img * (size_t)B; i++) {
-        if (t->images[i] < lo)
-            lo = t->images[i];
-        if (t->images[i] > hi)
-            hi = t->images[i];
+        if (images[i] < lo)
+            lo = images[i];
+        if (images[i] > hi)
+            hi = images[i];
     }
     if (lo >= 0 && hi <= 1.0f) {   /* [0,1] data keeps its absolute brightness */
         lo = 0;
@@ -64,7 +67,7 @@ static const struct ui_batch_cache *build_atlas(ui_app *a, const nn_trace *t)
     for (int k = 0; k < B; k++)
         for (int y = 0; y < h; y++) {
             Uint32 *row = (Uint32 *)((Uint8 *)s->pixels + (size_t)y * s->pitch) + (size_t)k * w;
-            const float *src = t->images + (size_t)k * img + (size_t)y * w * ch;
+            const float *src = images + (size_t)k * img + (size_t)y * w * ch;
             for (int x = 0; x < w; x++) {
                 Uint32 rgb[3];
                 for (int c = 0; c < 3; c++) {
@@ -79,6 +82,31 @@ static const struct ui_batch_cache *build_atlas(ui_app *a, const nn_trace *t)
     c->th = h;
     SDL_FreeSurface(s);
     return c->tex ? c : NULL;
+}
+
+const float *ui_batch_view_images(const nn_trace *t)
+{
+    return t->aug_images ? t->aug_images : t->images;
+}
+
+void ui_batch_view_aug_caption(const nn_trace *t, int k, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (t->n_augment == 0)
+        return;
+    if (!t->aug_images || k < 0 || k >= t->batch) {
+        snprintf(buf, n, "inference: augmentation off, images as they are");
+        return;
+    }
+    size_t used = (size_t)snprintf(buf, n, "example %d augmented:", k);
+    for (int i = 0; i < t->n_augment && used < n; i++) {
+        const nn_trace_augment *g = &t->augment[i];
+        char d[80];
+        if (!g->active)
+            continue;
+        nn_augment_describe(&g->draws[k], g->kind, d, sizeof d);
+        used += (size_t)snprintf(buf + used, n - used, "%s %s", i ? "," : "", d);
+    }
 }
 
 static const char *class_name(const ui_app *a, int c, char *buf, size_t n)
@@ -171,6 +199,13 @@ void ui_batch_view_draw(ui_app *a, SDL_Rect r)
         ui_text_fit(a->text, UI_FONT_SANS, t->font_small, buf, c.w, fit, sizeof fit);
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, c.x, c.y + c.h,
                      UI_ALIGN_BOTTOM, 0);
+    }
+    if (tr->n_augment > 0) {   /* augmented or as they are: said above the example line */
+        ui_batch_view_aug_caption(tr, a->example >= 0 && a->example < B ? a->example : 0, buf, sizeof buf);
+        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, buf, c.w, fit, sizeof fit);
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, tr->aug_images ? t->text : t->text_dim, fit, c.x,
+                     c.y + c.h - foot, UI_ALIGN_BOTTOM, 0);
+        foot += t->font_small + t->pad / 2;
     }
     c.h -= foot;
     int gap = t->pad / 2 + 2;

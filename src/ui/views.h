@@ -57,6 +57,13 @@ void ui_bn_view_draw(ui_app *a, SDL_Rect r);
 /* Where the batch view draws example img's MC dropout bar (over the thumbnail's foot,
  * scale_px high: 10 * theme scale); x = bar.x + p * (bar.w - 1) marks probability p. */
 SDL_Rect ui_batch_view_mc_bar(SDL_Rect img, int scale_px);
+/* The images the batch view draws for snapshot t: the model's view after its random
+ * augmentation layers in a training step, else the batch as it is. */
+const float *ui_batch_view_images(const nn_trace *t);
+/* The batch view's augmentation caption for example k ("example 3 augmented: flipped
+ * left-right, rotated 12° anticlockwise" / "inference: augmentation off, images as they
+ * are"); "" without augmentation layers. */
+void ui_batch_view_aug_caption(const nn_trace *t, int k, char *buf, size_t n);
 void ui_metrics_view_clear(ui_app *a);
 /* A finished run drawn as a ghost beside the live one (a compare's first twin): after
  * the runs the live metrics' generations already ended. Takes r->m. */

@@ -203,6 +203,47 @@ static void test_optimizers_in_lessons(void **state)
                  "  loss binary_crossentropy\n", "momentum");
 }
 
+/* The random augmentations (issue 15, item 3): Keras's spellings and defaults, factor
+ * ranges, refusals at line and column. */
+static void test_augmentations_in_lessons(void **state)
+{
+    (void)state;
+    nn_model *m = build(HEAD "  layers.RandomFlip('horizontal')\n"
+                        "  tf.keras.layers.RandomRotation(0.2)\n"
+                        "  RandomZoom((-0.3, -0.1), width_factor=0.2, fill_mode='constant', fill_value=0.5)\n"
+                        "  RandomTranslation(0.1, (0, 0.2), interpolation='nearest', fill_mode=wrap)\n"
+                        "  RandomFlip()\n" TAIL);
+    const nn_layer *f = layer(m, "random_flip"), *r = layer(m, "random_rotation"), *z = layer(m, "random_zoom");
+    const nn_layer *t = layer(m, "random_translation"), *f1 = layer(m, "random_flip_1");
+    expect_shape(f, nn_shape3(16, 16, 3), 0);
+    assert_int_equal(f->cfg.aug_flip, NN_FLIP_HORIZONTAL);
+    assert_int_equal(f1->cfg.aug_flip, NN_FLIP_HORIZONTAL | NN_FLIP_VERTICAL); /* Keras's default mode */
+    assert_int_equal(r->cfg.aug_kind, NN_AUG_ROTATION);
+    assert_float_equal(r->cfg.aug_lo[0], -0.2, 1e-7);
+    assert_float_equal(r->cfg.aug_hi[0], 0.2, 1e-7);
+    assert_int_equal(r->cfg.fill_mode, NN_FILL_REFLECT);
+    assert_int_equal(r->cfg.interp, NN_INTERP_BILINEAR);
+    assert_float_equal(z->cfg.aug_lo[0], -0.3, 1e-7);
+    assert_float_equal(z->cfg.aug_hi[0], -0.1, 1e-7);
+    assert_false(z->cfg.aug_width_same);
+    assert_float_equal(z->cfg.aug_lo[1], -0.2, 1e-7);
+    assert_int_equal(z->cfg.fill_mode, NN_FILL_CONSTANT);
+    assert_float_equal(z->cfg.fill_value, 0.5, 1e-7);
+    assert_int_equal(t->cfg.fill_mode, NN_FILL_WRAP);
+    assert_int_equal(t->cfg.interp, NN_INTERP_NEAREST);
+    assert_float_equal(t->cfg.aug_hi[1], 0.2, 1e-7);
+    expect_shape(t, nn_shape3(16, 16, 3), 0);
+    nn_model_destroy(m);
+    expect_error(HEAD "  RandomRotation()\n" TAIL, "6:3: RandomRotation needs a factor");
+    expect_error(HEAD "  RandomTranslation(0.1)\n" TAIL, "needs height_factor and width_factor");
+    expect_error(HEAD "  RandomFlip('sideways')\n" TAIL, "unknown mode 'sideways'");
+    expect_error(HEAD "  RandomRotation(-0.2)\n" TAIL, "must be >= 0");
+    expect_error(HEAD "  RandomZoom(0.2, fill_mode='mirror')\n" TAIL, "unknown fill_mode 'mirror'");
+    expect_error(HEAD "  RandomZoom(0.2, interpolation='bicubic')\n" TAIL, "unknown interpolation 'bicubic'");
+    expect_error(HEAD "  RandomFlip(seed=4)\n" TAIL, "the lesson's seed");
+    expect_error(HEAD "  RandomZoom((0.3, 0.1))\n" TAIL, "lower bound is above");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_layer_errors),
         cmocka_unit_test(test_bases_in_lessons),
         cmocka_unit_test(test_optimizers_in_lessons),
+        cmocka_unit_test(test_augmentations_in_lessons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

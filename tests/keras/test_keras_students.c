@@ -452,6 +452,101 @@ static void test_tutorial_mobilenet(void **state)
     ls_lesson_destroy(l);
 }
 
+/* The tutorial at its own sizes with its augmentation (issue 15, item 3): the Sequential
+ * of RandomFlip and RandomRotation called on the input is read as its two layers; called
+ * on one picture to plot it, it is outside the model. Keras's counts: MobileNetV2 at
+ * 160x160 without top 2,257,984 + Dense(1) 1,281 = 2,259,265, the augmentations 0. */
+static void test_tutorial_augment(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("tutorial_augment.py", &notes);
+    assert_non_null(strstr(notes, "tutorial_augment.py:46: note: the Sequential model called on a tensor is read as its 2 layers"));
+    assert_non_null(strstr(notes, "tutorial_augment.py:30: note: `augmented_image = data_augmentation("));
+    assert_int_equal(l->decls[1].cfg.type, NN_AUGMENT);
+    assert_int_equal(l->decls[1].cfg.aug_kind, NN_AUG_FLIP);
+    assert_int_equal(l->decls[1].cfg.aug_flip, NN_FLIP_HORIZONTAL);
+    assert_string_equal(l->decls[1].name, ""); /* random_flip, as Keras names it */
+    assert_int_equal(l->decls[2].cfg.aug_kind, NN_AUG_ROTATION);
+    assert_true(l->decls[2].cfg.aug_lo[0] == -0.2f && l->decls[2].cfg.aug_hi[0] == 0.2f);
+    assert_int_equal(l->decls[3].cfg.type, NN_RESCALING);
+    assert_string_equal(base_decl(l)->base, "mobilenet_v2");
+    assert_true(base_decl(l)->frozen);
+    expect_counts(l, 2259265, 1281, 2257984);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
+/* The augmentations under every path Keras has had them (layers., tf.keras.layers.,
+ * keras.layers., layers.experimental.preprocessing., and imported from there by name),
+ * with their arguments; wrong ones refused at the argument's line:col. */
+static void test_augment_paths(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "import tensorflow as tf\n"
+        "from tensorflow import keras\n"
+        "from tensorflow.keras import layers\n"
+        "from tensorflow.keras.layers.experimental.preprocessing import RandomFlip, RandomZoom\n"
+        "model = keras.Sequential([\n"
+        "    keras.Input(shape=(28, 28, 1)),\n"
+        "    RandomFlip('vertical', seed=7),\n"
+        "    layers.experimental.preprocessing.RandomRotation((-0.1, 0.05), fill_mode='constant', fill_value=0.5),\n"
+        "    tf.keras.layers.experimental.preprocessing.RandomTranslation(0.1, 0.2, interpolation='nearest'),\n"
+        "    RandomZoom(0.3, None, fill_mode='wrap'),\n"
+        "    keras.layers.RandomZoom(height_factor=(-0.2, 0.1), width_factor=0.1),\n"
+        "    layers.Flatten(),\n"
+        "    layers.Dense(1, activation='sigmoid'),\n"
+        "])\n"
+        "model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])\n";
+    char *notes;
+    ls_lesson *l = import_text("aug.py", text, &notes);
+    assert_non_null(strstr(notes, "aug.py:7: note: RandomFlip's seed= is not used"));
+    assert_int_equal(l->decls[1].cfg.aug_flip, NN_FLIP_VERTICAL);
+    assert_int_equal(l->decls[2].cfg.aug_kind, NN_AUG_ROTATION);
+    assert_true(l->decls[2].cfg.aug_lo[0] == -0.1f && l->decls[2].cfg.aug_hi[0] == 0.05f);
+    assert_int_equal(l->decls[2].cfg.fill_mode, NN_FILL_CONSTANT);
+    assert_true(l->decls[2].cfg.fill_value == 0.5f);
+    assert_int_equal(l->decls[3].cfg.aug_kind, NN_AUG_TRANSLATION);
+    assert_int_equal(l->decls[3].cfg.interp, NN_INTERP_NEAREST);
+    assert_true(l->decls[3].cfg.aug_hi[1] == 0.2f);
+    assert_true(l->decls[4].cfg.aug_width_same);
+    assert_int_equal(l->decls[4].cfg.fill_mode, NN_FILL_WRAP);
+    assert_false(l->decls[5].cfg.aug_width_same);
+    expect_counts(l, 785, 785, 0);
+    free(notes);
+    ls_lesson_destroy(l);
+    static const struct {
+        const char *line, *msg;
+    } bad[] = {
+        {"layers.RandomFlip('sideways')", "x.py:2:19: mode='sideways' is not supported (Keras's mode: 'horizontal', 'vertical' or 'horizontal_and_vertical')"},
+        {"layers.RandomRotation(-0.2)", "x.py:2:23: factor=-0.2: a single number f means (-f, f)"},
+        {"layers.RandomRotation()", "x.py:2:1: RandomRotation needs factor"},
+        {"layers.RandomTranslation(0.1)", "RandomTranslation needs height_factor and width_factor"},
+        {"layers.RandomZoom(0.1, fill_mode='mirror')", "fill_mode='mirror' is not supported"},
+        {"layers.RandomZoom(0.1, interpolation='bicubic')", "interpolation='bicubic' is not supported"},
+        {"layers.RandomZoom(0.1, value_range=(0, 1))", "value_range"},
+        {"layers.experimental.preprocessing.RandomContrast(0.2)", "the augmentation layer 'RandomContrast' is not supported yet"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char t[256];
+        snprintf(t, sizeof t, "from tensorflow.keras import layers\n%s\n", bad[i].line);
+        assert_null(ls_keras_import("x.py", t, strlen(t), err, sizeof err));
+        if (!strstr(err, bad[i].msg))
+            print_error("'%s' gave '%s', wanted '%s'\n", bad[i].line, err, bad[i].msg);
+        assert_non_null(strstr(err, bad[i].msg));
+        assert_null(strstr(err, "'experimental'"));
+    }
+    /* a Sequential with its own Input called on a tensor: a model inside a model */
+    static const char nested[] =
+        "from tensorflow import keras\n"
+        "aug = keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.RandomFlip()])\n"
+        "x = keras.Input(shape=(8, 8, 1))\n"
+        "y = aug(x)\n";
+    assert_null(ls_keras_import("n.py", nested, strlen(nested), err, sizeof err));
+    assert_non_null(strstr(err, "n.py:4:5: calling a Sequential model that has its own Input"));
+}
+
 /* One script per base family, each in a student's spelling, against Keras's counts
  * (the bases' own counts are the engine's tests; the heads derived by hand in each
  * fixture's comment). */
@@ -599,6 +694,8 @@ int main(void)
         cmocka_unit_test(test_shape_from_data),
         cmocka_unit_test(test_rescaling),
         cmocka_unit_test(test_tutorial_mobilenet),
+        cmocka_unit_test(test_tutorial_augment),
+        cmocka_unit_test(test_augment_paths),
         cmocka_unit_test(test_vgg16_cifar),
         cmocka_unit_test(test_resnet50_logits),
         cmocka_unit_test(test_xception_max),

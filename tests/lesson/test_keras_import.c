@@ -679,7 +679,7 @@ static const char header2[] =
 static const bad_case bad[] = {
     /* what the brief names */
     {"unknown layer", 2, "x = layers.LSTM(32)(inp)\n",
-     "x.py:7:12: the layer 'LSTM' is not supported (dropscope has Dense, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Activation, Concatenate, Rescaling, Input, ZeroPadding2D, DepthwiseConv2D, SeparableConv2D, Add, Multiply, ReLU, Reshape, Normalization)"},
+     "x.py:7:12: the layer 'LSTM' is not supported (dropscope has Dense, Dropout, Flatten, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Activation, Concatenate, Rescaling, Input, ZeroPadding2D, DepthwiseConv2D, SeparableConv2D, Add, Multiply, ReLU, Reshape, Normalization, RandomFlip, RandomRotation, RandomZoom, RandomTranslation)"},
     {"syntax: unclosed call", 2, "x = layers.Dense(3, activation='relu'\n", "x.py:7:17: this '(' is never closed"},
     {"syntax: missing operand", 2, "x = 1 +\n", "x.py:7:8: syntax error: expected a value but found the end of the line"},
     {"syntax: two names", 2, "x = layers Dense\n", "x.py:7:12: syntax error: expected the end of the statement but found 'Dense'"},
@@ -733,8 +733,8 @@ static const bad_case bad[] = {
     {"a preprocessing layer (issue 15: named as what it is)", 2, "y = layers.Resizing(64, 64)\n",
      "x.py:7:12: the preprocessing layer 'Resizing' is not supported yet"},
     {"an augmentation layer under experimental.preprocessing (issue 15: not 'experimental')", 2,
-     "y = layers.experimental.preprocessing.RandomFlip('horizontal')\n",
-     "x.py:7:39: the augmentation layer 'RandomFlip' is not supported yet: dropscope has no random augmentation layers"},
+     "y = layers.experimental.preprocessing.RandomContrast(0.2)\n",
+     "x.py:7:39: the augmentation layer 'RandomContrast' is not supported yet: dropscope has RandomFlip, RandomRotation, RandomZoom and RandomTranslation"},
     {"activation", 2, "y = layers.Dense(3, activation='tanh')\n",
      "x.py:7:32: the activation 'tanh' is not supported (dropscope has relu, sigmoid, softmax and linear)"},
     {"initializer", 2, "y = layers.Conv2D(3, 3, kernel_initializer='he_normal')\n",

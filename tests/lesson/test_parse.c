@@ -806,6 +806,9 @@ static int vocab_use(nn_layer_type t)
     return -1;
 }
 
+/* The random augmentations' required arguments, by kind (issue 15, item 3). */
+static const char *const aug_args[NN_AUG_KIND_COUNT] = {"'horizontal'", "0.1", "0.1", "0.1, 0.1"};
+
 /* The lesson parser reads spelling as e's layer type. */
 static void check_lesson_spelling(const ls_vocab_layer *e, const char *spelling)
 {
@@ -820,6 +823,9 @@ static void check_lesson_spelling(const ls_vocab_layer *e, const char *spelling)
         snprintf(model, sizeof model, "  Conv2D(2, 3)\n  %s(0.5)\n  Flatten()\n  Dense(1, activation=sigmoid)\n",
                  spelling);
         decl = 1;
+    } else if (e->type == NN_AUGMENT) {
+        snprintf(model, sizeof model, "  %s(%s)\n  Flatten()\n  Dense(1, activation=sigmoid)\n", spelling,
+                 aug_args[e->aug_kind]);
     } else {
         int u = vocab_use(e->type);
         assert_true(u >= 0); /* a new layer type needs a line in vocab_uses */
@@ -841,6 +847,7 @@ static void check_lesson_spelling(const ls_vocab_layer *e, const char *spelling)
     assert_true(decl < l->n_decls);
     assert_int_equal(l->decls[decl].cfg.type, e->type);
     assert_int_equal(l->decls[decl].cfg.drop_kind, e->drop_kind);
+    assert_int_equal(l->decls[decl].cfg.aug_kind, e->aug_kind);
     ls_lesson_destroy(l);
 }
 
@@ -859,6 +866,12 @@ static void check_import_spelling(const ls_vocab_layer *e, const char *spelling)
                  "model = tf.keras.Sequential([tf.keras.layers.%s(input_shape=(28, 28, 1)), "
                  "tf.keras.layers.Flatten(), tf.keras.layers.Dense(1, activation='sigmoid')])\n",
                  spelling);
+    else if (e->type == NN_AUGMENT)
+        snprintf(body, sizeof body,
+                 "inp = tf.keras.Input(shape=(28, 28, 1))\nx = tf.keras.layers.%s(%s)(inp)\n"
+                 "x = tf.keras.layers.Flatten()(x)\nx = tf.keras.layers.Dense(1, activation='sigmoid')(x)\n"
+                 "model = tf.keras.Model(inp, x)\n",
+                 spelling, aug_args[e->aug_kind]);
     else {
         char mid[512];
         snprintf(mid, sizeof mid, vocab_uses[vocab_use(e->type)].py, spelling);
@@ -875,7 +888,8 @@ static void check_import_spelling(const ls_vocab_layer *e, const char *spelling)
         fail_msg("%s: the imported lesson: %s", spelling, err);
     bool found = false;
     for (int i = 0; i < l->n_decls; i++)
-        found |= l->decls[i].kind == LS_DECL_LAYER && l->decls[i].cfg.type == e->type;
+        found |= l->decls[i].kind == LS_DECL_LAYER && l->decls[i].cfg.type == e->type &&
+                 l->decls[i].cfg.aug_kind == e->aug_kind;
     if (!found)
         fail_msg("%s: no layer of its type in\n%s", spelling, lesson);
     ls_lesson_destroy(l);
@@ -893,7 +907,7 @@ static void test_vocab_layers(void **state)
         /* the importer (src/keras) learns the dropout family's class names separately */
         /* issue 15: the importer learns the new layers (types after Concatenate) on
          * branch i15-keras, which removes this condition when it does */
-        bool importable = e->type <= NN_CONCAT;
+        bool importable = e->type <= NN_CONCAT || e->type == NN_AUGMENT;
         if (e->drop_kind == NN_DROP_PLAIN && importable)
             check_import_spelling(e, e->keras);
         for (int i = 0; e->aliases && e->aliases[i]; i++) {
@@ -905,7 +919,7 @@ static void test_vocab_layers(void **state)
         assert_ptr_equal(ls_vocab_layer_find(e->keras, strlen(e->keras), &sp), e);
         assert_string_equal(sp, e->keras);
     }
-    assert_int_equal(n, 27);
+    assert_int_equal(n, 31);
     const char *sp;
     assert_null(ls_vocab_layer_find("Dens", 4, &sp));
     assert_non_null(ls_vocab_layer_find("global_average_pooling_2d", 25, &sp));

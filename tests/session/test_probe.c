@@ -193,6 +193,49 @@ static void test_batch_losses(void **state)
     ls_session_destroy(s);
 }
 
+/* A probe's training-mode passes redraw the augmentation too; afterwards the layer holds
+ * the step's draws and images again (what the window and the trace show), and the next
+ * step draws what it would have drawn without the probe. */
+static void test_probe_keeps_augmentation(void **state)
+{
+    (void)state;
+    if (!have_data())
+        skip();
+    static const char aug[] = "title Aug\n"
+                              "data fashion_mnist\n  classes sneaker, ankle boot\n  train 60\n"
+                              "model\n  Input(shape=(28, 28, 1))\n  RandomRotation(0.2)\n  Flatten()\n"
+                              "  Dense(4, activation=relu)\n  Dropout(0.5)\n  Dense(1, activation=sigmoid)\n"
+                              "compile\n  optimizer SGD(learning_rate=0.05)\n  loss binary_crossentropy\n"
+                              "fit\n  batch_size 5\n  seed 3\n";
+    ls_session *s = open_text("aug.lesson", aug), *twin = open_text("aug.lesson", aug);
+    nn_trace *t = steps(s, 2), *u = steps(twin, 2);
+    nn_layer *l = ls_session_model(s)->layers[1];
+    assert_int_equal(l->type, NN_AUGMENT);
+    nn_augment_draw before[BATCH];
+    float *out = malloc(BATCH * IN * sizeof(float));
+    assert_non_null(out);
+    memcpy(before, l->aug, sizeof before);
+    memcpy(out, l->out, BATCH * IN * sizeof(float));
+    double on, off;
+    assert_int_equal(ls_session_batch_losses(s, &on, &off), 0);
+    assert_int_equal(ls_session_mc_dropout(s, 5, false), 0);
+    assert_true(l->mask_valid);
+    assert_memory_equal(l->aug, before, sizeof before);
+    assert_memory_equal(l->out, out, BATCH * IN * sizeof(float));
+    nn_trace_destroy(t);
+    nn_trace_destroy(u);
+    t = steps(s, 1);
+    u = steps(twin, 1);
+    assert_int_equal(t->n_augment, 1);
+    assert_memory_equal(t->augment[0].draws, u->augment[0].draws, BATCH * sizeof(nn_augment_draw));
+    assert_memory_equal(t->aug_images, u->aug_images, BATCH * IN * sizeof(float));
+    free(out);
+    nn_trace_destroy(t);
+    nn_trace_destroy(u);
+    ls_session_destroy(s);
+    ls_session_destroy(twin);
+}
+
 static void test_keep_stats(void **state)
 {
     (void)state;
@@ -329,6 +372,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mc_against_hand),
         cmocka_unit_test(test_batch_losses),
+        cmocka_unit_test(test_probe_keeps_augmentation),
         cmocka_unit_test(test_keep_stats),
         cmocka_unit_test(test_twins_and_runs),
         cmocka_unit_test(test_bn_moving_stats),

@@ -34,6 +34,7 @@ static char mc_lesson[4096];      /* lessons/10-mc-dropout.lesson */
 static char rates_lesson[4096];
 static char twins_lesson[4096];   /* tests/ui/twins.lesson: one compare of 40 steps */   /* tests/ui/rates.lesson: runs that reset, one rate each */
 static char noise_lesson[4096];   /* tests/ui/noise.lesson: GaussianDropout, AlphaDropout */
+static char augment_lesson[4096]; /* tests/ui/augment.lesson: RandomFlip('horizontal') */
 
 /* With DS_UI_SHOTS=DIR, a test leaves the frame it checked there as NAME.png. */
 static void keep_png(SDL_Surface *s, const char *name)
@@ -671,6 +672,89 @@ static void test_noise_colours(void **state)
     close_rig(&r);
 }
 
+/* The grey the batch view gives value v of [0, 1] data. */
+static int grey_of(float v)
+{
+    return (int)(v < 0 ? 0 : v > 1 ? 255 : v * 255.0f + 0.5f);
+}
+
+/* Checks thumbnail k against image img (h x w, one channel), read through the map
+ * x -> flip ? w - 1 - x : x, at the centre of each source pixel; returns how many pixels
+ * differ from the unflipped image there (0 when the map is the identity). */
+static int check_thumb(view_rig *r, SDL_Rect th, const float *img, int h, int w, bool flip)
+{
+    int moved = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int px = th.x + (int)((x + 0.5) * th.w / w), py = th.y + (int)((y + 0.5) * th.h / h);
+            if (px >= th.x + th.w - th.w * 2 / 5 && py < th.y + th.h * 2 / 5)
+                continue; /* under the tick or cross */
+            SDL_Color c = pixel(r->surf, px, py);
+            int want = grey_of(img[y * w + (flip ? w - 1 - x : x)]);
+            int plain = grey_of(img[y * w + x]);
+            if (abs((int)c.r - want) > 1)
+                fail_msg("thumbnail at (%d, %d): grey %d, want %d (%s)", x, y, c.r, want, flip ? "flipped" : "as it is");
+            moved += abs((int)c.r - plain) > 1;
+        }
+    return moved;
+}
+
+/* A RandomFlip('horizontal') before the model: in a training step the batch view draws
+ * each example flipped exactly where its recorded draw says (and the model's images are
+ * the flip of the plain ones); at inference it draws the plain images, captioned so. */
+static void test_augmented_batch(void **state)
+{
+    (void)state;
+    view_rig r;
+    open_rig(&r, augment_lesson, NULL, 1280, 800);
+    run_steps(&r, 3);
+    draw(&r);
+    const nn_trace *t = r.a->cur;
+    assert_non_null(t);
+    assert_true(t->training);
+    assert_int_equal(t->n_augment, 1);
+    assert_true(t->augment[0].active);
+    assert_non_null(t->aug_images);
+    assert_ptr_equal(ui_batch_view_images(t), t->aug_images);
+    int h = t->img_h, w = t->img_w, flipped = 0, moved = 0;
+    assert_int_equal(t->img_c, 1);
+    assert_int_equal(r.a->layout.n_thumbs, t->batch);
+    for (int k = 0; k < t->batch; k++) {
+        bool flip = t->augment[0].draws[k].flip == NN_FLIP_HORIZONTAL;
+        const float *plain = t->images + (size_t)k * h * w, *aug = t->aug_images + (size_t)k * h * w;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                assert_true(aug[y * w + x] == plain[y * w + (flip ? w - 1 - x : x)]);
+        int m = check_thumb(&r, r.a->layout.thumbs[k], plain, h, w, flip);
+        if (!flip)
+            assert_int_equal(m, 0);
+        flipped += flip;
+        moved += m;
+    }
+    assert_true(flipped > 0 && flipped < t->batch); /* both kinds drawn: not a vacuous check */
+    assert_true(moved > 0);
+    char cap[200];
+    ui_batch_view_aug_caption(t, 0, cap, sizeof cap);
+    assert_non_null(strstr(cap, t->augment[0].draws[0].flip ? "example 0 augmented: flipped left-right"
+                                                            : "example 0 augmented: not flipped"));
+    keep_png(r.surf, "i15-augmented-batch");
+    ui_cmd c = {.kind = UI_CMD_MODE, .flag = false};
+    ui_worker_push(r.w, &c);
+    run_steps(&r, 1);
+    draw(&r);
+    t = r.a->cur;
+    assert_false(t->training);
+    assert_false(t->augment[0].active);
+    assert_null(t->aug_images);
+    assert_ptr_equal(ui_batch_view_images(t), t->images);
+    for (int k = 0; k < t->batch; k++)
+        check_thumb(&r, r.a->layout.thumbs[k], t->images + (size_t)k * h * w, h, w, false);
+    ui_batch_view_aug_caption(t, 0, cap, sizeof cap);
+    assert_string_equal(cap, "inference: augmentation off, images as they are");
+    keep_png(r.surf, "i15-inference-batch");
+    close_rig(&r);
+}
+
 /* Finds a lesson of the source tree (DROPSCOPE_SOURCE_DIR) into out; false with a message. */
 static bool resolve(const char *rel_path, char *out, size_t n)
 {
@@ -697,7 +781,8 @@ int main(void)
         !resolve("lessons/10-mc-dropout.lesson", mc_lesson, sizeof mc_lesson) ||
         !resolve("tests/ui/rates.lesson", rates_lesson, sizeof rates_lesson) ||
         !resolve("tests/ui/twins.lesson", twins_lesson, sizeof twins_lesson) ||
-        !resolve("tests/ui/noise.lesson", noise_lesson, sizeof noise_lesson))
+        !resolve("tests/ui/noise.lesson", noise_lesson, sizeof noise_lesson) ||
+        !resolve("tests/ui/augment.lesson", augment_lesson, sizeof augment_lesson))
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_noise_colours),
@@ -712,6 +797,7 @@ int main(void)
         cmocka_unit_test(test_mc_batch_view),
         cmocka_unit_test(test_grad_grid_batch1),
         cmocka_unit_test(test_weight_panel_is_lesson_quantity),
+        cmocka_unit_test(test_augmented_batch),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     TTF_Quit();
