@@ -42,6 +42,8 @@ const char *ka_ref_name(const kprog *pg, kref r);
 kval *ka_make_layer(kparser *p, nn_layer_type type, kargs *a, int line, int col);
 kval *ka_make_input(kparser *p, kargs *a, int line, int col);
 kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col);
+/* A call's training= argument: a known True, False or None (fails at its value else). */
+nn_train_mode ka_training_arg(kparser *p, const karg *g);
 /* A layer, base or model called on data (a batch of images, not a layer's output):
  * it does not build the model; the statement is noted (the lesson's steps predict). */
 kval *ka_call_on_data(kparser *p, const kval *data, int line, int col);
