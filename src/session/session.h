@@ -51,6 +51,7 @@ typedef struct {
     bool frozen;            /* what training obeys: not trainable as of the last compile */
     double rate;            /* Dropout's rate, else 0 */
     int base;               /* index in bases of the base this layer belongs to, or -1 */
+    int train_mode;         /* nn_train_mode: the training= it (or its base) was called with */
 } ls_layer_desc;
 
 typedef struct {
