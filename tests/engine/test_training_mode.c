@@ -31,6 +31,23 @@ static int push(nn_model *m, nn_layer_cfg c)
     return i;
 }
 
+/* The output Dense(1, sigmoid), then initialisation (seeded) and plain SGD at lr. */
+static void finish(nn_model *m, uint64_t seed, float lr)
+{
+    nn_layer_cfg c = nn_layer_cfg_default(NN_DENSE);
+    c.units = 1;
+    c.act = NN_ACT_SIGMOID;
+    push(m, c);
+    nn_rng r;
+    nn_rng_seed(&r, seed);
+    assert_int_equal(nn_model_finalize(m, &r), 0);
+    nn_optimizer_cfg o = nn_optimizer_default(NN_OPT_SGD);
+    o.lr = lr;
+    o.momentum = 0.0f;
+    if (nn_model_compile(m, &o, NN_LOSS_BCE) != 0)
+        fail_msg("%s", nn_model_error(m));
+}
+
 static nn_param *find_param(nn_model *m, const char *path)
 {
     char layer[64];
@@ -59,18 +76,7 @@ static nn_model *build_bn(nn_train_mode bn_mode, nn_param **p)
     c.eps = TTR_EPS;
     c.training = bn_mode;
     push(m, c);
-    c = nn_layer_cfg_default(NN_DENSE);
-    c.units = 1;
-    c.act = NN_ACT_SIGMOID;
-    push(m, c);
-    nn_rng r;
-    nn_rng_seed(&r, 1);
-    assert_int_equal(nn_model_finalize(m, &r), 0);
-    nn_optimizer_cfg o = nn_optimizer_default(NN_OPT_SGD);
-    o.lr = TTR_LR;
-    o.momentum = 0.0f;
-    if (nn_model_compile(m, &o, NN_LOSS_BCE) != 0)
-        fail_msg("%s", nn_model_error(m));
+    finish(m, 1, TTR_LR);
     assert_int_equal(nn_model_reserve(m, TTR_N), 0);
     for (int i = 0; i < TTR_NPARAMS; i++) {
         p[i] = find_param(m, ttr_name[i]);
@@ -198,15 +204,7 @@ static nn_model *build_drop(nn_train_mode mode, nn_dropout_kind kind)
     c.drop_kind = kind;
     c.training = mode;
     push(m, c);
-    c = nn_layer_cfg_default(NN_DENSE);
-    c.units = 1;
-    c.act = NN_ACT_SIGMOID;
-    push(m, c);
-    nn_rng r;
-    nn_rng_seed(&r, 2);
-    assert_int_equal(nn_model_finalize(m, &r), 0);
-    nn_optimizer_cfg o = nn_optimizer_default(NN_OPT_SGD);
-    assert_int_equal(nn_model_compile(m, &o, NN_LOSS_BCE), 0);
+    finish(m, 2, 0.01f);
     nn_model_seed_dropout(m, 7);
     return m;
 }
