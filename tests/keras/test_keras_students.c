@@ -599,6 +599,22 @@ static void test_training_calls(void **state)
     ls_lesson_destroy(l);
 }
 
+/* The Keras guide's fine-tuning on Xception: base(x, training=False) frozen, then the
+ * whole base unfrozen and recompiled; training=False stays on the base (its
+ * BatchNormalization in inference mode while it trains), and the counts are the guide's
+ * (20,863,529 / 20,809,001 / 54,528: gamma and beta train, moving statistics do not). */
+static void test_guide_fine_tune(void **state)
+{
+    (void)state;
+    ls_lesson *l = import_fixture("guide_fine_tune.py", NULL);
+    const ls_decl *b = base_decl(l);
+    assert_false(b->frozen);
+    assert_int_equal(b->cfg.training, NN_TRAIN_NEVER);
+    assert_int_equal(l->compile.opt.kind, NN_OPT_ADAM);
+    expect_counts(l, 20863529, 20809001, 54528);
+    ls_lesson_destroy(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -626,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_mobile_blocks),
         cmocka_unit_test(test_tutorial_fine_tune),
         cmocka_unit_test(test_training_calls),
+        cmocka_unit_test(test_guide_fine_tune),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
