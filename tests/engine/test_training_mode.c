@@ -192,6 +192,27 @@ static void test_bn_default_follows_the_pass(void **state)
     nn_model_destroy(m);
 }
 
+/* training=True on a BatchNormalization that trains: batch statistics in a predict pass
+ * too, and the moving averages move (Keras's call with training=True); frozen, it stays
+ * in inference mode whatever training= says (TF 2). */
+static void test_bn_training_true(void **state)
+{
+    (void)state;
+    nn_param *p[TTR_NPARAMS];
+    nn_model *m = build_bn(NN_TRAIN_ALWAYS, p);
+    nn_layer *bn = nn_model_layer(m, nn_model_find(m, "batch_normalization"));
+    assert_int_equal(nn_model_forward(m, ttr_x, TTR_N, false), 0);
+    assert_true(bn->bn_used_batch_stats);
+    assert_memory_not_equal(p[4]->data, ttr_init[4], p[4]->size * sizeof(float));
+    memcpy(p[4]->data, ttr_init[4], p[4]->size * sizeof(float));
+    assert_int_equal(nn_model_set_trainable(m, bn->index, false), 0);
+    assert_int_equal(nn_model_compile(m, &m->opt, NN_LOSS_BCE), 0);
+    assert_int_equal(nn_model_forward(m, ttr_x, TTR_N, true), 0);
+    assert_false(bn->bn_used_batch_stats);
+    assert_memory_equal(p[4]->data, ttr_init[4], p[4]->size * sizeof(float));
+    nn_model_destroy(m);
+}
+
 /* Input(64) -> Dropout(0.5, training=mode) -> Dense(1, sigmoid). */
 static nn_model *build_drop(nn_train_mode mode, nn_dropout_kind kind)
 {
@@ -275,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_bn_training_false_against_torch),
         cmocka_unit_test(test_bn_training_false_finite_differences),
         cmocka_unit_test(test_bn_default_follows_the_pass),
+        cmocka_unit_test(test_bn_training_true),
         cmocka_unit_test(test_dropout_training_true_masks_at_predict),
         cmocka_unit_test(test_dropout_training_false_never_masks),
     };
