@@ -133,6 +133,16 @@ nn_layer_cfg nn_layer_cfg_default(nn_layer_type type)
     return c;
 }
 
+const char *nn_train_mode_name(nn_train_mode t)
+{
+    return t == NN_TRAIN_ALWAYS ? "True" : t == NN_TRAIN_NEVER ? "False" : "None";
+}
+
+bool nn_layer_training(const nn_layer_cfg *c, bool training)
+{
+    return c->training == NN_TRAIN_ALWAYS || (training && c->training != NN_TRAIN_NEVER);
+}
+
 static const char *opt_names[NN_OPT_COUNT] = {"sgd", "rmsprop", "adam", "adagrad", "adadelta"};
 
 const char *nn_opt_name(nn_opt_kind k) { return (unsigned)k < NN_OPT_COUNT ? opt_names[k] : "?"; }

@@ -738,8 +738,10 @@ static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool t
         const float *gamma = l->cfg.scale ? l->params[pi++].data : NULL;
         const float *beta = l->cfg.center ? l->params[pi++].data : NULL;
         float *mm = l->params[pi].data, *mv = l->params[pi + 1].data;
-        /* TF 2: a frozen BatchNormalization always runs in inference mode. */
-        l->bn_used_batch_stats = training && l->train_active;
+        /* TF 2: a frozen BatchNormalization always runs in inference mode; training=False
+         * on its call (or its base's) does too, and then its backward is the inference
+         * normalisation's (nn_bn_backward_infer): gamma and beta still train. */
+        l->bn_used_batch_stats = nn_layer_training(&l->cfg, training) && l->train_active;
         if (l->bn_used_batch_stats) {
             if (d.rows < 2)
                 return nn_model_fail(m, "layer '%s' (BatchNormalization): training needs more than one value per channel", l->name);
@@ -760,7 +762,7 @@ static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool t
         memcpy(l->out, layer_in(m, l, 0), total * sizeof(float));
         break;
     case NN_DROPOUT:
-        if (nn_dropout_layer_forward(m, l, layer_in(m, l, 0), n, training) < 0)
+        if (nn_dropout_layer_forward(m, l, layer_in(m, l, 0), n, nn_layer_training(&l->cfg, training)) < 0)
             return -1;
         break;
     case NN_CONCAT: {
@@ -775,7 +777,8 @@ static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool t
         break;
     }
     default:
-        if (nn_extra_layer_forward(m, l, n, training) < 0)
+        /* training= on the call: an augmentation follows it as Dropout does */
+        if (nn_extra_layer_forward(m, l, n, nn_layer_training(&l->cfg, training)) < 0)
             return -1;
         if (nn_layer_type_has_act(l->type))
             apply_act(m, l, n);

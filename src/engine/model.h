@@ -95,6 +95,14 @@ typedef struct {
     float dx, dy;           /* pixels; the image moves right and down */
     float t[8];
 } nn_augment_draw;
+/* Keras's training= on a layer call (issue 15). FOLLOW: the pass's own mode (fit
+ * trains; predict, evaluate and validation infer). ALWAYS (training=True): Dropout masks
+ * in every pass, predict included (Monte Carlo dropout); a BatchNormalization that
+ * trains uses batch statistics. NEVER (training=False): Dropout is the identity and
+ * BatchNormalization normalises with its moving statistics and never updates them, even
+ * in fit; gradients still flow and its gamma/beta still train if it trains. A base called
+ * with training=False gives NEVER to every layer inside it. */
+typedef enum { NN_TRAIN_FOLLOW = 0, NN_TRAIN_ALWAYS, NN_TRAIN_NEVER } nn_train_mode;
 
 /* Keras class name ("Dense", "Conv2D", "InputLayer", ...). */
 const char *nn_layer_type_name(nn_layer_type t);
@@ -152,7 +160,14 @@ typedef struct {
     nn_fill_mode fill_mode;
     nn_interp interp;
     float fill_value;
+    nn_train_mode training; /* the call's training= (Dropout family, BatchNormalization) */
 } nn_layer_cfg;
+
+/* "None", "True", "False": the training= a layer was called with, as Keras writes it. */
+const char *nn_train_mode_name(nn_train_mode t);
+/* Whether a layer so configured runs in training mode in a pass whose own mode is
+ * `training` (before trainable=False, which BatchNormalization also obeys). */
+bool nn_layer_training(const nn_layer_cfg *c, bool training);
 
 nn_layer_cfg nn_layer_cfg_default(nn_layer_type type);
 /* The Keras class and automatic-name base of a layer as configured: the type's, except
@@ -379,7 +394,7 @@ size_t nn_model_output_size(const nn_model *m);
 
 /* The largest layer index p (0 < p < output) such that every layer after p reads only
  * p and layers after it, and no layer up to p trains (train_active, i.e. as of the last
- * compile), is a Dropout, or is a BatchNormalization that would run in training mode.
+ * compile), is a Dropout (unless called with training=False), or is a BatchNormalization that would run in training mode.
  * -1 when there is none. */
 int nn_model_frozen_prefix(const nn_model *m);
 /* Runs layers 0..layer (inference mode) over n examples x, in chunks of the buffer

@@ -28,8 +28,8 @@ static bool has_weights(const nn_layer *l)
 /* Same output for the same example at every step, whatever the mode. */
 static bool frozen_deterministic(const nn_layer *l)
 {
-    if (l->type == NN_DROPOUT || l->type == NN_AUGMENT)
-        return false;
+    if (l->type == NN_DROPOUT || l->type == NN_AUGMENT) /* called with training=False: the identity in every pass */
+        return l->cfg.training == NN_TRAIN_NEVER;
     if (l->train_active && (l->type == NN_BATCHNORM || has_weights(l)))
         return false;
     return true;

@@ -199,6 +199,7 @@ nn_trace *nn_trace_capture(const nn_model *m, const nn_step_result *res, const f
         tl->dw_norm = l->dw_norm;
         weight_norms(l, tl);
         bn_stats(l, tl);
+        tl->train_mode = (int)l->cfg.training;
         if (l->type != NN_DROPOUT)
             continue;
         nn_trace_dropout *d = &t->dropout[k++];
@@ -213,6 +214,7 @@ nn_trace *nn_trace_capture(const nn_model *m, const nn_step_result *res, const f
         d->shape = l->out_shape;
         d->channelwise = channelwise(l);
         d->has_mask = l->mask_valid;
+        d->train_mode = (int)l->cfg.training;
         size_t total = (size_t)n * l->out_size;
         if (d->has_mask) {
             d->mask = dup(l->mask, total);
@@ -236,10 +238,10 @@ nn_trace *nn_trace_capture(const nn_model *m, const nn_step_result *res, const f
     t->opt_beta1 = m->opt.beta1;
     t->opt_momentum = m->opt.momentum;
     t->training = false;
-    for (int i = 0; i < t->n_dropout; i++)
-        t->training |= t->dropout[i].has_mask;
-    for (int i = 0; i < t->n_augment; i++)
-        t->training |= t->augment[i].active;
+    for (int i = 0; i < t->n_dropout; i++) /* training=True masks in inference too */
+        t->training |= t->dropout[i].has_mask && t->dropout[i].train_mode == NN_TRAIN_FOLLOW;
+    for (int i = 0; i < t->n_augment; i++) /* likewise an augmentation called with training=True */
+        t->training |= t->augment[i].active && t->layers[t->augment[i].layer].train_mode == NN_TRAIN_FOLLOW;
     const nn_layer *in = m->layers[0];
     if (in->out_shape.rank == 3) {
         t->img_h = in->out_shape.d[0];

@@ -29,6 +29,7 @@ typedef struct {
      * |dL/dw| over the unit's incoming weights (its kernel column and bias) in the last
      * backward ([units]); NULL otherwise. */
     float *unit_grad;
+    int train_mode;         /* nn_train_mode of its call: ALWAYS masks at predict too */
 } nn_trace_dropout;
 
 /* A random augmentation layer (RandomFlip, RandomRotation, RandomZoom, RandomTranslation)
@@ -58,6 +59,7 @@ typedef struct {
      * the step, and whether its forward normalised with batch statistics. NAN otherwise. */
     float bn_mean, bn_var;
     bool bn_batch_stats;
+    int train_mode;         /* nn_train_mode of its call (or its base's): training= */
 } nn_trace_layer;
 
 typedef struct nn_trace {

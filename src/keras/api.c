@@ -868,6 +868,7 @@ static kval *apply_base(kparser *p, int bi, kargs *a, int line, int col)
         ki_fail(p, line, col, "%s is called a second time: dropscope supports it once", bs->keras);
     kval *x = NULL;
     int xl = line, xc = col, tl = bs->training_line, tc = bs->training_col;
+    nn_train_mode tm = bs->training;
     for (int i = 0; i < a->n; i++) {
         karg *g = &a->a[i];
         char kb[32];
@@ -877,11 +878,9 @@ static kval *apply_base(kparser *p, int bi, kargs *a, int line, int col)
             xl = g->vline;
             xc = g->vcol;
         } else if (k && !strcmp(k, "training")) {
-            ki_need_known(p, g->v, g->vline, g->vcol, "as training=");
-            if (g->v->k != V_BOOL || g->v->b)
-                ki_fail(p, g->vline, g->vcol, "only training=False is supported for the base");
-            /* with the base frozen (checked when the lesson is written), dropscope's
-             * frozen BatchNormalization already runs in inference mode */
+            /* the Keras guide's fine-tuning recipe: training=False keeps the base's
+             * BatchNormalization in inference mode even once the base is unfrozen */
+            bs->training = ka_training_arg(p, g);
             bs->training_line = g->line;
             bs->training_col = g->col;
         } else {
@@ -893,6 +892,7 @@ static kval *apply_base(kparser *p, int bi, kargs *a, int line, int col)
     if (ka_is_data(x)) { /* feature_batch = base_model(image_batch): not the model */
         bs->training_line = tl;
         bs->training_col = tc;
+        bs->training = tm;
         return ka_call_on_data(p, x, line, col);
     }
     ki_need_known(p, x, xl, xc, "as the base's input");

@@ -95,6 +95,24 @@ static void shape_str(const int *s, char *out, size_t n)
     snprintf(out, n, "(%d, %d, %d)", s[0], s[1], s[2]);
 }
 
+/* The call's training= after its inputs, as Keras writes it: (x, training=False), or
+ * (training=False) when the input is the line above. */
+static void add_training(const plan *pl, const pdecl *d, char *ins, size_t n)
+{
+    nn_train_mode t = NN_TRAIN_FOLLOW;
+    if (d->kind == D_LAYER)
+        t = pl->pg->nodes[d->node].training;
+    else if (d->kind == D_BASE && !d->flat)
+        t = pl->pg->bases[d->base].training;
+    size_t k = strlen(ins);
+    if (t == NN_TRAIN_FOLLOW || k + 20 >= n)
+        return;
+    if (k == 0)
+        snprintf(ins, n, "(training=%s)", nn_train_mode_name(t));
+    else
+        snprintf(ins + k - 1, n - k + 1, ", training=%s)", nn_train_mode_name(t));
+}
+
 /* The text of a decl's line (without indentation). */
 static void decl_text(const plan *pl, int i, char *out, size_t n)
 {
@@ -117,6 +135,7 @@ static void decl_text(const plan *pl, int i, char *out, size_t n)
                 snprintf(ins + k, sizeof ins - k, "%s)", nd->n_in > 1 ? "]" : "");
         }
     }
+    add_training(pl, d, ins, sizeof ins);
     switch (d->kind) {
     case D_INPUT:
         if (pl->vector_len)
@@ -297,6 +316,8 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
                    bs->full->layers[d->from]->name, bs->full->layers[d->from]->name);
         else
             w_line(w, 0, 0, "  > The base is not frozen: it trains with the new layers.");
+        if (bs->training == NN_TRAIN_NEVER)
+            w_line(w, 0, 0, "  > It is called with training=False: every BatchNormalization inside runs in inference mode, in fit too. It normalises with its moving statistics and never updates them; where the base trains, its gamma and beta still learn.");
         if (!bs->weights)
             w_line(w, 0, 0, "  > The base starts from random weights%s.",
                    bs->imagenet ? " (the imagenet weights cannot be downloaded here)" : "");
@@ -332,7 +353,9 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
     int nd = 0;
     for (int i = 0; i < l->n_decls && nd < 64; i++) {
         const ls_decl *ld = &l->decls[i];
-        if (ld->kind != LS_DECL_LAYER || ld->cfg.type != NN_DROPOUT || ld->layer_first < 0)
+        /* one called with training=False never masks: nothing to show or expect */
+        if (ld->kind != LS_DECL_LAYER || ld->cfg.type != NN_DROPOUT || ld->layer_first < 0 ||
+            ld->cfg.training == NN_TRAIN_NEVER)
             continue;
         const nn_layer *ly = m->layers[ld->layer_first];
         drop_info *di = &drops[nd++];
@@ -361,6 +384,11 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
     w_line(w, 0, 0, "  expect steps == 20");
     if (base_decl >= 0 && pl->d[base_decl].frozen)
         w_line(w, 0, 0, "  expect weight change of base == 0");
+    if (base_decl >= 0 && !pl->d[base_decl].flat && pg->bases[pl->d[base_decl].base].training == NN_TRAIN_NEVER) {
+        w_line(w, 0, 0, "  > training=False: the base's moving statistics did not move.");
+        w_line(w, 0, 0, "  expect moving mean change of base == 0");
+        w_line(w, 0, 0, "  expect moving variance change of base == 0");
+    }
     for (int i = 0; i < pl->n; i++)
         if (pl->d[i].kind == D_LAYER && pl->d[i].frozen)
             w_line(w, 0, 0, "  expect weight change of %s == 0", pl->d[i].name);
@@ -403,12 +431,18 @@ static void write_steps(wbuf *w, plan *pl, const ls_lesson *l, const nn_model *m
     if (nd > 0 || na > 0) {
         w_line(w, 0, 0, "%s", "");
         w_line(w, 0, 0, "step \"Inference\"");
-        w_line(w, 0, 0, "  > predict and evaluate run without %s%s.", nd ? "Dropout: no mask is drawn" : "",
-               na ? (nd ? ", and without the augmentation: the images go in as they are" : "the augmentation: the images go in as they are") : "");
+        const nn_layer *d0 = nd > 0 ? m->layers[drops[0].layer] : NULL;
+        bool always = d0 && d0->cfg.training == NN_TRAIN_ALWAYS;
+        if (always)
+            w_line(w, 0, 0, "  > %s is called with training=True: it masks at predict and evaluate too (Monte Carlo dropout)%s.", d0->name,
+                   na ? "; the augmentation is off: the images go in as they are" : "");
+        else
+            w_line(w, 0, 0, "  > predict and evaluate run without %s%s.", nd ? "Dropout: no mask is drawn" : "",
+                   na ? (nd ? ", and without the augmentation: the images go in as they are" : "the augmentation: the images go in as they are") : "");
         w_line(w, 0, 0, "  mode inference");
         w_line(w, 0, 0, "  predict");
-        if (nd > 0)
-            w_line(w, 0, 0, "  expect mask of %s inactive", m->layers[drops[0].layer]->name);
+        if (d0)
+            w_line(w, 0, 0, "  expect mask of %s %s", d0->name, always ? "active" : "inactive");
         w_line(w, 0, 0, "  mode training");
     }
 }

@@ -112,6 +112,7 @@ typedef struct {
     int n_in;
     kref in[LS_MAX_INPUTS];
     int seq_model;          /* the Sequential it was added to, or -1 */
+    nn_train_mode training; /* layer(x, training=...): its call's training= */
 } knode;
 
 typedef struct {
@@ -132,7 +133,8 @@ typedef struct {
     bool *tr, *tr_c;        /* per layer of full */
     int flag_line, flag_col; /* the last statement that changed a layer's flag */
     int node;               /* its node when called as a layer, else -1 */
-    int training_line, training_col; /* base(x, training=False), or 0 */
+    int training_line, training_col; /* base(x, training=...), or 0 */
+    nn_train_mode training; /* base(x, training=False): every layer of it in inference */
 } kbase;
 
 typedef struct {

@@ -812,6 +812,16 @@ kval *ka_call_on_data(kparser *p, const kval *data, int line, int col)
     return r;
 }
 
+nn_train_mode ka_training_arg(kparser *p, const karg *g)
+{
+    ki_need_known(p, g->v, g->vline, g->vcol, "as training=");
+    if (g->v->k == V_NONE)
+        return NN_TRAIN_FOLLOW;
+    if (g->v->k != V_BOOL)
+        ki_fail(p, g->vline, g->vcol, "training= takes True, False or None, found %s", ki_kind_name(g->v));
+    return g->v->b ? NN_TRAIN_ALWAYS : NN_TRAIN_NEVER;
+}
+
 kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
 {
     knode *n = &p->pg->nodes[ni];
@@ -822,6 +832,7 @@ kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
                 "the layer '%s' is used a second time (shared weights): dropscope supports each layer once", n->name);
     kval *x = NULL;
     int xl = line, xc = col;
+    nn_train_mode training = NN_TRAIN_FOLLOW;
     for (int i = 0; i < a->n; i++) {
         karg *g = &a->a[i];
         if (!g->key && !x) {
@@ -832,9 +843,10 @@ kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
         }
         char kb[64];
         const char *k = g->key ? ki_tok_text(p, g->key, kb, sizeof kb) : "a second input";
-        if (g->key && !strcmp(k, "training"))
-            ki_fail(p, g->line, g->col,
-                    "training= is not supported on a layer: dropscope runs Dropout and BatchNormalization as Keras's fit and predict do");
+        if (g->key && !strcmp(k, "training")) {
+            training = ka_training_arg(p, g);
+            continue;
+        }
         if (g->key && !strcmp(k, "inputs") && !x) {
             x = g->v;
             xl = g->vline;
@@ -874,6 +886,7 @@ kval *ka_apply_layer(kparser *p, int ni, kargs *a, int line, int col)
     n->n_in = n_in;
     memcpy(n->in, ins, sizeof ins[0] * (size_t)n_in);
     n->applied = true;
+    n->training = training;
     n->order = ++p->pg->applied;
     return ka_tensor_val(p, ka_node_ref(ni), line, col);
 }

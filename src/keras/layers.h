@@ -55,6 +55,8 @@ kval *ka_apply_sequential(kparser *p, int mi, kargs *a, int line, int col);
 const char *ka_node_class(const knode *n);
 
 const char *ka_node_prefix(const knode *n);
+/* A call's training= argument: a known True, False or None (fails at its value else). */
+nn_train_mode ka_training_arg(kparser *p, const karg *g);
 /* A layer, base or model called on data (a batch of images, not a layer's output):
  * it does not build the model; the statement is noted (the lesson's steps predict). */
 kval *ka_call_on_data(kparser *p, const kval *data, int line, int col);

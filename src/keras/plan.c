@@ -535,9 +535,6 @@ int kp_plan_frozen(plan *pl)
                 return kp_efail(pl->err, pl->errlen, pl->path, bs->flag_line, bs->flag_col,
                              "this changes which of %s's layers are frozen after compile(): with part of a base frozen, dropscope needs the flags of the last compile() to be the flags at the end (compile again after changing them)", bs->keras);
             d->from = st[0] == 2 ? from[0] : -1;
-            if (bs->training_line > 0 && !d->frozen)
-                return kp_efail(pl->err, pl->errlen, pl->path, bs->training_line, bs->training_col,
-                             "training=False on a base that trains is not supported: dropscope runs a trainable base's BatchNormalization in training mode (freeze the base, or drop training=False)");
         }
     }
     return 0;

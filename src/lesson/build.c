@@ -170,6 +170,8 @@ static int expand_base(nn_model *m, const ls_lesson *l, const ls_decl *d, int in
         c.name = ly->name;
         if (d->frozen || i < from)
             c.trainable = false;
+        if (d->cfg.training != NN_TRAIN_FOLLOW) /* base(x, training=...) reaches every layer */
+            c.training = d->cfg.training;
         int n = ly->n_inputs > 64 ? 64 : ly->n_inputs;
         for (int k = 0; k < n; k++)
             ins[k] = map[ly->inputs[k]];

@@ -854,10 +854,36 @@ static void check_unique(parser *p, const char *name, const tok *at, int n)
                      p->l->decls[i].loc.line);
 }
 
-/* (x), ([a, b]) or (a, b) after a layer call: its inputs by name. */
+/* training=True / False / None, last in a call's parentheses (Keras's
+ * layer(x, training=...)): the mode of every pass through this layer (a base: through
+ * each of its layers). A constant only: a lesson has no variables. */
+static bool read_training(parser *p, ls_decl *d)
+{
+    tok t = peek(p), t2 = peek2(p);
+    if (!is_kw(p, &t, "training") || !is_punct(&t2, '='))
+        return false;
+    next(p);
+    next(p);
+    tok v = peek(p);
+    if (is_kw(p, &v, "None")) {
+        next(p);
+        d->cfg.training = NN_TRAIN_FOLLOW;
+    } else if (is_kw(p, &v, "True") || is_kw(p, &v, "False")) {
+        d->cfg.training = lsp_read_bool(p, "after 'training='") ? NN_TRAIN_ALWAYS : NN_TRAIN_NEVER;
+    } else {
+        lsp_expected(p, &v, "True, False or None after 'training=' (a constant, as Keras's call takes it)");
+    }
+    lsp_expect_punct(p, ')', "')' after training=... (it comes last in the call)");
+    return true;
+}
+
+/* (x), ([a, b]), (a, b), (x, training=False) or (training=True) after a layer call: its
+ * inputs by name, then its training= (Keras's call arguments). */
 static void read_inputs(parser *p, ls_decl *d, int di)
 {
     next(p); /* '(' */
+    if (read_training(p, d))
+        return;
     tok t = peek(p);
     bool br = is_punct(&t, '[');
     if (br)
@@ -877,9 +903,19 @@ static void read_inputs(parser *p, ls_decl *d, int di)
         if (!is_punct(&c, ','))
             break;
         next(p);
+        if (!br && read_training(p, d)) /* (x, training=False) */
+            return;
     }
     if (br)
         lsp_expect_punct(p, ']', "',' or ']' in the list of inputs");
+    tok c = peek(p);
+    if (is_punct(&c, ',')) {
+        next(p);
+        if (read_training(p, d))
+            return;
+        c = peek(p);
+        lsp_expected(p, &c, "training=True, False or None after the layer's inputs");
+    }
     lsp_expect_punct(p, ')', "')' after the layer's inputs");
 }
 

@@ -59,27 +59,52 @@ int ls_session_bn_stats(ls_session *s, const char *layer, const float **mean, co
     return 0;
 }
 
+/* The largest change of layer i's moving mean (or variance) since the mark. */
+static int bn_change(ls_session *s, int i, bool mean, double *mx)
+{
+    const nn_layer *l = s->model->layers[i];
+    int pm, pv;
+    if (stat_params(l, &pm, &pv) < 0)
+        return 0;
+    int c = (int)l->params[pm].size;
+    const float *now = l->params[mean ? pm : pv].data;
+    const float *then = s->bn_at_mark && s->bn_at_mark[i] ? s->bn_at_mark[i] + (mean ? 0 : c) : NULL;
+    if (!then)
+        return ls_fail(s, "no copy of '%s''s statistics from the start of this lesson step", l->name);
+    for (int k = 0; k < c; k++)
+        *mx = fmax(*mx, fabs((double)now[k] - then[k]));
+    return 1;
+}
+
 int ls_bn_measure(ls_session *s, const ls_expect *e, double *v)
 {
-    const float *mean, *var;
-    int c;
-    if (ls_session_bn_stats(s, e->layer, &mean, &var, &c) < 0)
-        return -1;
-    int i = ls_find_layer(s, e->layer);
-    const float *now = e->q == LS_Q_BN_MEAN_CHANGE || e->q == LS_Q_BN_MEAN ? mean : var;
-    if (e->q == LS_Q_BN_MEAN || e->q == LS_Q_BN_VAR) {
-        double sum = 0;
-        for (int k = 0; k < c; k++)
-            sum += now[k];
-        *v = sum / c;
+    bool mean = e->q == LS_Q_BN_MEAN_CHANGE || e->q == LS_Q_BN_MEAN;
+    if (e->q == LS_Q_BN_MEAN_CHANGE || e->q == LS_Q_BN_VAR_CHANGE) {
+        /* a base: the largest change over its BatchNormalization layers (training=False
+         * on a base that trains keeps every one of them still) */
+        int first, count, n_bn = 0;
+        if (ls_find_layers(s, e->layer, &first, &count) < 0)
+            return -1;
+        double mx = 0;
+        for (int i = first; i < first + count; i++) {
+            int r = bn_change(s, i, mean, &mx);
+            if (r < 0)
+                return -1;
+            n_bn += r;
+        }
+        if (n_bn == 0)
+            return ls_fail(s, "'%s' has no BatchNormalization layer", e->layer);
+        *v = mx;
         return 0;
     }
-    const float *then = s->bn_at_mark && s->bn_at_mark[i] ? s->bn_at_mark[i] + (now == var ? c : 0) : NULL;
-    if (!then)
-        return ls_fail(s, "no copy of '%s''s statistics from the start of this lesson step", e->layer);
-    double mx = 0;
+    const float *mv, *vv;
+    int c;
+    if (ls_session_bn_stats(s, e->layer, &mv, &vv, &c) < 0)
+        return -1;
+    const float *now = mean ? mv : vv;
+    double sum = 0;
     for (int k = 0; k < c; k++)
-        mx = fmax(mx, fabs((double)now[k] - then[k]));
-    *v = mx;
+        sum += now[k];
+    *v = sum / c;
     return 0;
 }

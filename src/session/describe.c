@@ -52,6 +52,7 @@ static int build_layers(ls_session *s)
         in += L->n_inputs;
         o->params = nn_layer_param_count(L);
         o->base = -1;
+        o->train_mode = (int)L->cfg.training;
     }
     return 0;
 }

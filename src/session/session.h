@@ -52,6 +52,7 @@ typedef struct {
     double rate;            /* Dropout's rate, else 0 */
     int base;               /* index in bases of the base this layer belongs to, or -1 */
     const char *class_name; /* Keras's class as configured (RandomRotation, SpatialDropout2D); static */
+    int train_mode;         /* nn_train_mode: the training= it (or its base) was called with */
 } ls_layer_desc;
 
 typedef struct {

@@ -233,6 +233,7 @@ static int b_describe(void *ctx, ui_graph *g)
         memcpy(o->inputs, L->inputs, (size_t)L->n_inputs * sizeof *o->inputs);
         o->masks = L->type == NN_DROPOUT && L->n_inputs > 0 ? L->inputs[0] : -1;
         o->rate = (float)L->rate;
+        o->train_mode = L->train_mode;
         if (L->base >= 0) {   /* a declared base: the graph collapses it */
             const ls_base_desc *base = &d->bases[L->base];
             o->random_weights = base->random_weights;

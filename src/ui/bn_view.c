@@ -101,9 +101,13 @@ void ui_bn_view_draw(ui_app *a, SDL_Rect r)
         return;
     }
     const ui_bn_point *last = &pts[n - 1];
-    const char *state = !last->frozen ? "trains: batch statistics, moving averages updated"
-                        : last->batch_stats ? "frozen, yet batch statistics (TF 1.x): still moving"
-                                            : "frozen (TF 2): inference mode, flat";
+    bool never = a->graph.layers[layer].train_mode == NN_TRAIN_NEVER;
+    const char *state = last->frozen ? (last->batch_stats ? "frozen, yet batch statistics (TF 1.x): still moving"
+                                                          : "frozen (TF 2): inference mode, flat")
+                        : last->batch_stats ? "trains: batch statistics, moving averages updated"
+                        /* called with training=False: gamma and beta train, the statistics stay */
+                        : never ? "training=False: inference mode, flat; gamma, beta train"
+                                : "inference step: moving statistics, not updated";
     int sh = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, last->frozen ? t->padlock : t->text_dim,
                           state, r.x, r.y + r.h, UI_ALIGN_BOTTOM, r.w).y;
     int h = (r.h - th - sh) / 2;

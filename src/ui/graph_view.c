@@ -103,7 +103,8 @@ static void draw_mini(ui_app *a, SDL_Rect area)
     const nn_trace *tr = a->cur;
     int ti = trace_dropout(tr, a, ui_dropout_index(a));
     const nn_trace_dropout *D = ti >= 0 ? &tr->dropout[ti] : NULL;
-    bool training = D && tr->training && D->has_mask && D->mask;
+    /* a Dropout called with training=True masks in inference passes too */
+    bool training = D && (tr->training || D->train_mode == NN_TRAIN_ALWAYS) && D->has_mask && D->mask;
     int B = tr ? tr->batch : 0;
     int ex = a->example >= 0 && B > 0 ? (a->example < B ? a->example : B - 1) : -1;
     ui_fill(a->ren, Lo->mini, t->bg);
@@ -166,6 +167,21 @@ static int draw_shape_line(ui_app *a, const ui_box *b, SDL_Rect r, int x, int y)
     return y + line;
 }
 
+/* The box's training= line (ui_box_training), shortened to "training=..." when narrow. */
+static void draw_training(ui_app *a, const ui_box *b, int x, int y, int w)
+{
+    const char *s = ui_box_training(a, b);
+    if (!s)
+        return;
+    const ui_theme *t = &a->theme;
+    const char *eq = strstr(s, "training=");
+    char brief[32], mid[48];
+    snprintf(brief, sizeof brief, "%.*s", (int)strcspn(eq, ":)"), eq);
+    snprintf(mid, sizeof mid, "%s%s", b->group ? "BN inference: " : "", brief);
+    const char *alt[3] = {s, mid, brief};
+    draw_first_fit(a, UI_FONT_MONO, t->font_small, t->text, alt, 3, x, y, 0, w);
+}
+
 /* A collapsed base: its name and layer count, output shape, parameters and whether it
  * trains. */
 static void draw_group(ui_app *a, ui_box *b, SDL_Rect r, int x, int y, int inner)
@@ -198,6 +214,8 @@ static void draw_group(ui_app *a, ui_box *b, SDL_Rect r, int x, int y, int inner
         draw_first_fit(a, UI_FONT_BOLD, t->font_small, t->bad, rnd, 2, x, y, 0, w);
         y += line;
     }
+    draw_training(a, b, x, y, w);
+    y += ui_box_training(a, b) ? line : 0;
     int used;
     if (nf == b->last - b->first + 1) {
         used = ui_text_draw(a->text, UI_FONT_MONO, t->font_small, t->padlock, "trainable=False",
@@ -242,6 +260,8 @@ static void draw_layer(ui_app *a, ui_box *b, SDL_Rect r, int x, int y, int inner
                          r.x + r.w - t->pad, y, UI_ALIGN_RIGHT, 0);
         y += line;
     }
+    draw_training(a, b, x, y, w);
+    y += ui_box_training(a, b) ? line : 0;
     if (ui_box_is_source(a, b))
         draw_mini(a, (SDL_Rect){x, y + t->pad / 4, w, r.y + r.h - y});
     ui_hit_add(a, r, UI_ACT_SELECT_LAYER, b->first);

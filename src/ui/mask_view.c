@@ -472,11 +472,16 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
                  ui_fmt_count((size_t)units, num, sizeof num), (double)m->G->rate);
         sub = "Each training step draws a fresh random mask over these units.";
     } else if (!m->training) {
-        snprintf(buf, sizeof buf, "inference: every unit kept, scale 1");
+        bool never = D->train_mode == NN_TRAIN_NEVER;
+        snprintf(buf, sizeof buf, "%s: every unit kept, scale 1", never ? "training=False" : "inference");
         capc = t->val;
         snprintf(num2, sizeof num2, "%s", ui_fmt_count((size_t)units, num, sizeof num));
-        snprintf(sub_buf, sizeof sub_buf, "No mask over the %s units: Dropout is the identity "
-                 "in predict and evaluate.", num2);
+        if (never)   /* its call's training=False: no mask in fit either */
+            snprintf(sub_buf, sizeof sub_buf, "No mask over the %s units: this Dropout was called "
+                     "with training=False, so it never masks, not even in fit.", num2);
+        else
+            snprintf(sub_buf, sizeof sub_buf, "No mask over the %s units: Dropout is the identity "
+                     "in predict and evaluate.", num2);
         sub = sub_buf;
     } else if (m->ex >= 0) {
         size_t dropped = 0;
@@ -506,11 +511,14 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
         sub = "GaussianDropout multiplies every unit by noise N(1, rate/(1-rate)): none is dropped.";
     else if (D && m->training && D->kind == NN_DROP_ALPHA)
         sub = "AlphaDropout keeps mean and variance: dropped units take alpha', not 0.";
+    if (D && m->training && m->tr && !m->tr->training && D->train_mode == NN_TRAIN_ALWAYS)
+        sub = "training=True: this Dropout masks at predict too (a new mask each pass).";
     char hover[200], gsub[200];
     if (m->mode == UI_MASK_GRADIENTS && grad_caption(m, gsub, sizeof gsub))
         sub = gsub;
     if (describe_hovered(a, m, hover, sizeof hover))
         sub = hover;
+    ui_report_mask_caption(a->report, buf, sub);
     /* Whole, never cut: the count line shrinks to the small size, then wraps; the
      * explanation wraps into the room reserved for the caption or is left out. */
     int fs = t->font_large;
@@ -589,7 +597,8 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
         ui_hit_add(a, (SDL_Rect){r.x, r.y, r.w, c.y - r.y}, UI_ACT_NEXT_DROPOUT, 0);
     int rows_h = draw_controls(a, c, &m);
 
-    m.training = tr && tr->training && m.D && m.D->has_mask;
+    /* a Dropout called with training=True masks in inference passes too */
+    m.training = tr && m.D && (tr->training || m.D->train_mode == NN_TRAIN_ALWAYS) && m.D->has_mask;
     m.ex = a->example;
     if (tr && m.ex >= tr->batch)
         m.ex = tr->batch - 1;

@@ -57,6 +57,13 @@ void ui_report_mask(ui_report *r, const char *layer, long units, long crossed, l
     r->mask_step = step;
 }
 
+void ui_report_mask_caption(ui_report *r, const char *line, const char *sub)
+{
+    if (r)
+        snprintf(r->mask_caption, sizeof r->mask_caption, "%s%s%s", line ? line : "", sub ? " | " : "",
+                 sub ? sub : "");
+}
+
 void ui_report_status(ui_report *r, const char *text)
 {
     if (r)
@@ -93,8 +100,10 @@ void ui_report_write_members(const ui_report *r, FILE *f)
     if (r->mask_drawn) {
         fputs("{\"layer\":", f);
         ui_report_json_string(f, r->mask_layer);
-        fprintf(f, ",\"units\":%ld,\"crossed\":%ld,\"step\":%ld}", r->mask_units,
+        fprintf(f, ",\"units\":%ld,\"crossed\":%ld,\"step\":%ld,\"caption\":", r->mask_units,
                 r->mask_crossed, r->mask_step);
+        ui_report_json_string(f, r->mask_caption);
+        fputc('}', f);
     } else {
         fputs("null", f);
     }

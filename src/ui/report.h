@@ -39,6 +39,7 @@ typedef struct ui_report {
     char mask_layer[64];
     long mask_units, mask_crossed, mask_step;
     char status[256];       /* the status line as drawn (step, mode, state) */
+    char mask_caption[256]; /* the mask view's caption: its count line, then its meaning */
 } ui_report;
 
 /* Empties r for a new frame. */
@@ -51,6 +52,8 @@ void ui_report_text(ui_report *r, int px);
 void ui_report_clip(ui_report *r, const char *text);
 /* The mask view drew layer's mask: units cells, crossed of them marked dropped. */
 void ui_report_mask(ui_report *r, const char *layer, long units, long crossed, long step);
+/* The mask view's caption drew line (count) and sub (meaning; NULL: none). */
+void ui_report_mask_caption(ui_report *r, const char *line, const char *sub);
 /* The status line drew text. */
 void ui_report_status(ui_report *r, const char *text);
 /* Writes `"status":"...","panels":[...],"mask":{...}|null,"clipped":[...],"min_text_px":P` (JSON

@@ -275,6 +275,23 @@ bool ui_box_count_inline(ui_app *a, const ui_box *b, int w)
            ui_box_inner(a, b, w);
 }
 
+const char *ui_box_training(const ui_app *a, const ui_box *b)
+{
+    const ui_graph_layer *L = &a->graph.layers[b->first];
+    if (b->group) {   /* a base called with training=False gives it to every layer */
+        for (int k = b->first; k <= b->last; k++)
+            if (a->graph.layers[k].train_mode != NN_TRAIN_NEVER)
+                return NULL;
+        return "BN in inference mode (training=False)";
+    }
+    /* only BatchNormalization and the dropout family act on training= */
+    if (L->train_mode == NN_TRAIN_FOLLOW || (strcmp(L->type, "BatchNormalization") && L->masks < 0))
+        return NULL;
+    if (L->masks >= 0)
+        return L->train_mode == NN_TRAIN_ALWAYS ? "training=True: masks at predict too" : "training=False: never masks";
+    return L->train_mode == NN_TRAIN_ALWAYS ? "training=True" : "training=False: inference mode";
+}
+
 bool ui_box_is_source(const ui_app *a, const ui_box *b)
 {
     int d = ui_dropout_index(a);
@@ -331,6 +348,7 @@ int ui_box_height(ui_app *a, const ui_box *b, int w)
         lines += !ui_box_count_inline(a, b, w) + 1 + a->graph.layers[b->first].random_weights;
     else
         lines += b->frozen;
+    lines += ui_box_training(a, b) != NULL;
     int h = ui_box_name_height(a, b, w) + lines * line + t->pad;
     if (!b->group && ui_box_is_source(a, b)) {
         int p, c;

@@ -234,6 +234,9 @@ bool ui_box_split(ui_app *a, const ui_box *b, int w);
 /* A group's layer count ("4 layers"), and whether it fits on the name line. */
 void ui_box_count_text(const ui_box *b, char *buf, size_t n);
 bool ui_box_count_inline(ui_app *a, const ui_box *b, int w);
+/* What a box says of its training= (a base called with training=False, a Dropout with
+ * training=True, ...), or NULL when it follows the pass. */
+const char *ui_box_training(const ui_app *a, const ui_box *b);
 /* b holds the layer the shown Dropout masks (it carries the mask in miniature). */
 bool ui_box_is_source(const ui_app *a, const ui_box *b);
 /* Height of the miniature's area, units cells of the shown Dropout; pitch in *pitch. */

@@ -36,6 +36,7 @@ typedef struct {
      * need not parse `shape`; units is its last dimension (Dense units, channels). */
     nn_shape out_shape;
     int units;
+    int train_mode;         /* nn_train_mode of its call (or its base's): training= */
 } ui_graph_layer;
 
 typedef struct {

@@ -670,8 +670,43 @@ static void test_tutorial_fine_tune(void **state)
     const ls_decl *b = base_decl(l);
     assert_string_equal(b->trainable_from, "block_11_depthwise");
     assert_false(b->frozen);
+    /* base_model(x, training=False): the base's BatchNormalization stays in inference
+     * mode though it trains; its gamma and beta still count as trainable (above) */
+    assert_int_equal(b->cfg.training, NN_TRAIN_NEVER);
     assert_int_equal(l->compile.opt.kind, NN_OPT_RMSPROP);
     expect_counts(l, 2259265, 1862721, 396544);
+    ls_lesson_destroy(l);
+}
+
+/* training= on layer calls (issue 15): BatchNormalization()(x, training=False),
+ * Dropout(0.3)(x, training=True), Dropout(0.5)(x, training=False); counts by hand in the
+ * fixture (801 / 769 / 32: the BN's moving statistics are the non-trainable 32). */
+static void test_training_calls(void **state)
+{
+    (void)state;
+    ls_lesson *l = import_fixture("training_calls.py", NULL);
+    const nn_train_mode want[] = {NN_TRAIN_FOLLOW, NN_TRAIN_FOLLOW, NN_TRAIN_NEVER, NN_TRAIN_FOLLOW,
+                                  NN_TRAIN_FOLLOW, NN_TRAIN_ALWAYS, NN_TRAIN_NEVER, NN_TRAIN_FOLLOW};
+    assert_int_equal(l->n_decls, 8);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(l->decls[i].cfg.training, want[i]);
+    expect_counts(l, 801, 769, 32);
+    ls_lesson_destroy(l);
+}
+
+/* The Keras guide's fine-tuning on Xception: base(x, training=False) frozen, then the
+ * whole base unfrozen and recompiled; training=False stays on the base (its
+ * BatchNormalization in inference mode while it trains), and the counts are the guide's
+ * (20,863,529 / 20,809,001 / 54,528: gamma and beta train, moving statistics do not). */
+static void test_guide_fine_tune(void **state)
+{
+    (void)state;
+    ls_lesson *l = import_fixture("guide_fine_tune.py", NULL);
+    const ls_decl *b = base_decl(l);
+    assert_false(b->frozen);
+    assert_int_equal(b->cfg.training, NN_TRAIN_NEVER);
+    assert_int_equal(l->compile.opt.kind, NN_OPT_ADAM);
+    expect_counts(l, 20863529, 20809001, 54528);
     ls_lesson_destroy(l);
 }
 
@@ -703,6 +738,8 @@ int main(void)
         cmocka_unit_test(test_base_spellings),
         cmocka_unit_test(test_mobile_blocks),
         cmocka_unit_test(test_tutorial_fine_tune),
+        cmocka_unit_test(test_training_calls),
+        cmocka_unit_test(test_guide_fine_tune),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -724,10 +724,10 @@ static const bad_case bad[] = {
      "x.py:8:5: this leaves InceptionV3 partly frozen (62 of the 140 layers with weights the model uses) with a frozen layer after a trainable one"},
     {"load_weights on the model", 2, "m = Model(inp, layers.Flatten()(inp))\nm.load_weights('m.h5')\n",
      "x.py:8:1: load_weights on the whole model is not supported"},
-    {"training=False on a trainable base", 2,
-     "i2 = layers.Input(shape=(150, 150, 3))\ny = base(i2, training=False)\ny = layers.Flatten()(y)\n"
+    {"training= a number on a base (issue 15: a constant True, False or None)", 2,
+     "i2 = layers.Input(shape=(150, 150, 3))\ny = base(i2, training=1)\ny = layers.Flatten()(y)\n"
      "m = Model(i2, layers.Dense(1, activation='sigmoid')(y))\nm.compile(loss='binary_crossentropy')\n",
-     "x.py:8:14: training=False on a base that trains is not supported"},
+     "x.py:8:23: training= takes True, False or None, found"},
     /* layers and arguments */
     {"another layer", 2, "y = layers.LSTM(1)\n", "x.py:7:12: the layer 'LSTM' is not supported"},
     {"a preprocessing layer (issue 15: named as what it is)", 2, "y = layers.Resizing(64, 64)\n",
@@ -753,8 +753,10 @@ static const bad_case bad[] = {
      "x.py:7:27: '+' on a layer's output is not supported: it adds an operation to the model that dropscope cannot run (use layers)"},
     {"tf function on a tensor", 2, "y = tf.reshape(inp, (-1, 784))\n",
      "x.py:7:16: tf.reshape(...) of a layer's output is not supported"},
-    {"training= on a layer", 2, "y = layers.Dropout(0.5)(inp, training=True)\n",
-     "x.py:7:30: training= is not supported on a layer"},
+    {"training= not a constant on a layer (issue 15)", 2, "y = layers.Dropout(0.5)(inp, training=flag)\n",
+     "x.py:7:39:"},
+    {"training= a string on a layer (issue 15)", 2, "y = layers.Dropout(0.5)(inp, training='yes')\n",
+     "x.py:7:39: training= takes True, False or None, found"},
     {"layers in a comprehension", 2, "ls = [layers.Dense(i) for i in range(3)]\n",
      "x.py:7:1: this changes the model inside a comprehension"},
     {"duplicate names", 2,

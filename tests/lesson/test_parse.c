@@ -71,6 +71,33 @@ static const ls_expect *expectation(const ls_lesson *l, int step, int i, ls_quan
 
 /* ---- the full lesson ---- */
 
+/* training= in a call's second parentheses (issue 15), as Keras's layer(x, training=...):
+ * kept in the layer's configuration; a base's reaches every layer it adds. */
+static void test_training_calls(void **state)
+{
+    (void)state;
+    ls_lesson *l = parse("title T\ndata fashion_mnist\n  classes sneaker, ankle boot\nmodel\n"
+                         "  base fashion_cnn(input_shape=(28, 28, 1))(training=False)\n"
+                         "  bn = BatchNormalization()(fashion_cnn, training=False)\n  Flatten()\n"
+                         "  Dense(8)\n  Dropout(0.5)(training=True)\n  Dropout(0.2)(dense, training=None)\n"
+                         "  Dense(1, activation=sigmoid)\ncompile\n  loss binary_crossentropy\n");
+    assert_int_equal(l->decls[0].cfg.training, NN_TRAIN_NEVER);
+    assert_int_equal(l->decls[1].cfg.training, NN_TRAIN_NEVER);
+    assert_int_equal(l->decls[1].n_inputs, 1);
+    assert_int_equal(l->decls[4].cfg.training, NN_TRAIN_ALWAYS);
+    assert_int_equal(l->decls[4].n_inputs, 0);
+    assert_int_equal(l->decls[5].cfg.training, NN_TRAIN_FOLLOW);
+    assert_string_equal(l->decls[5].inputs[0], "dense");
+    char err[512];
+    nn_model *m = ls_lesson_build_model(l, err, sizeof err);
+    assert_non_null(m);
+    for (int i = 1; i < l->decls[0].layer_count + 1; i++) /* every layer of the base */
+        assert_int_equal(m->layers[i]->cfg.training, NN_TRAIN_NEVER);
+    assert_int_equal(m->layers[nn_model_find(m, "dropout")]->cfg.training, NN_TRAIN_ALWAYS);
+    nn_model_destroy(m);
+    ls_lesson_destroy(l);
+}
+
 static void test_full_lesson_header(void **state)
 {
     (void)state;
@@ -600,6 +627,11 @@ static const bad_case bad_cases[] = {
     {"step learning rate 0", HEAD MODEL COMPILE STEP "  learning rate 0\n", 0, 10, 17, "the learning rate must be above 0"},
     {"run 0 steps", HEAD MODEL COMPILE STEP "  run 0 steps\n", 0, 10, 7, "the number of steps must be at least 1, found '0'"},
     {"unknown mode", HEAD MODEL COMPILE STEP "  mode train\n", 0, 10, 8, "unknown mode 'train'"},
+    {"training= not a constant (issue 15)", HEAD "model\n  Flatten()\n  Dropout(0.5)(training=maybe)\n", 0, 6, 25,
+     "expected True, False or None after 'training=' (a constant, as Keras's call takes it) but found 'maybe'"},
+    {"training= a number", HEAD "model\n  Flatten()\n  Dropout(0.5)(flatten, training=1)\n", 0, 6, 34, "but found '1'"},
+    {"training= before the input", HEAD "model\n  Flatten()\n  Dropout(0.5)(training=True, flatten)\n", 0, 6, 29,
+     "expected ')' after training=... (it comes last in the call) but found ','"},
     {"unknown view", HEAD MODEL COMPILE STEP "  focus view masks\n", 0, 10, 14, "did you mean 'mask'?"},
     {"junk after an action", HEAD MODEL COMPILE STEP "  play now\n", 0, 10, 8, "expected the end of the line after 'play' but found 'now'"},
     {"unknown base", HEAD "model\n  base resnet152\n", 0, 5, 8, "unknown base 'resnet152'"},
@@ -1013,6 +1045,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_lesson_header),
+        cmocka_unit_test(test_training_calls),
         cmocka_unit_test(test_full_lesson_model),
         cmocka_unit_test(test_full_lesson_steps),
         cmocka_unit_test(test_full_lesson_builds),

@@ -26,6 +26,7 @@
 #include "lesson/lesson.h"
 #include "session/load.h"
 #include "session/session.h"
+#include "ui/report.h"
 
 static char views_lesson[4096];   /* tests/ui/views.lesson: batch size 1 */
 static char channel_lesson[4096]; /* lessons/09-channel-dropout.lesson */
@@ -35,6 +36,7 @@ static char rates_lesson[4096];
 static char twins_lesson[4096];   /* tests/ui/twins.lesson: one compare of 40 steps */   /* tests/ui/rates.lesson: runs that reset, one rate each */
 static char noise_lesson[4096];   /* tests/ui/noise.lesson: GaussianDropout, AlphaDropout */
 static char augment_lesson[4096]; /* tests/ui/augment.lesson: RandomFlip('horizontal') */
+static char calls_lesson[4096];   /* tests/ui/training_calls.lesson: training= on calls */
 
 /* With DS_UI_SHOTS=DIR, a test leaves the frame it checked there as NAME.png. */
 static void keep_png(SDL_Surface *s, const char *name)
@@ -768,6 +770,47 @@ static bool resolve(const char *rel_path, char *out, size_t n)
     return true;
 }
 
+/* training= on calls (issue 15): the base's box says its BatchNormalization is in
+ * inference mode, the layers' boxes say their training=; in an inference pass a Dropout
+ * called with training=True still shows its mask, captioned so, while the status line
+ * says INFERENCE (no contradiction: the caption names the call). */
+static void test_training_calls(void **state)
+{
+    (void)state;
+    view_rig r;
+    open_rig(&r, calls_lesson, NULL, 1280, 800);
+    ui_report rep;
+    r.a->report = &rep;
+    run_steps(&r, 2);
+    ui_cmd c = {.kind = UI_CMD_MODE, .flag = false};
+    ui_worker_push(r.w, &c);
+    run_steps(&r, 1);
+    draw(&r);
+    keep_png(r.surf, "i15-training-true");
+    assert_false(r.a->cur->training);
+    assert_non_null(strstr(rep.status, "INFERENCE"));
+    assert_true(rep.mask_drawn);
+    assert_true(rep.mask_crossed > 0 && rep.mask_crossed < rep.mask_units);   /* rate 0.5 */
+    assert_non_null(strstr(rep.mask_caption, "dropped"));
+    assert_non_null(strstr(rep.mask_caption, "training=True: this Dropout masks at predict too"));
+    const ui_box *base = &r.a->layout.boxes[box_of(&r, "conv2d")];
+    assert_true(base->group);
+    assert_string_equal(ui_box_training(r.a, base), "BN in inference mode (training=False)");
+    assert_string_equal(ui_box_training(r.a, &r.a->layout.boxes[box_of(&r, "bn")]), "training=False: inference mode");
+    assert_string_equal(ui_box_training(r.a, &r.a->layout.boxes[box_of(&r, "dropout")]),
+                        "training=True: masks at predict too");
+    assert_null(ui_box_training(r.a, &r.a->layout.boxes[box_of(&r, "dense")]));
+    /* back to training: the caption is the ordinary one */
+    c.flag = true;
+    ui_worker_push(r.w, &c);
+    run_steps(&r, 1);
+    draw(&r);
+    assert_true(r.a->cur->training);
+    assert_null(strstr(rep.mask_caption, "predict too"));
+    r.a->report = NULL;
+    close_rig(&r);
+}
+
 int main(void)
 {
     SDL_setenv("SDL_VIDEODRIVER", "dummy", 1);
@@ -782,10 +825,12 @@ int main(void)
         !resolve("tests/ui/rates.lesson", rates_lesson, sizeof rates_lesson) ||
         !resolve("tests/ui/twins.lesson", twins_lesson, sizeof twins_lesson) ||
         !resolve("tests/ui/noise.lesson", noise_lesson, sizeof noise_lesson) ||
-        !resolve("tests/ui/augment.lesson", augment_lesson, sizeof augment_lesson))
+        !resolve("tests/ui/augment.lesson", augment_lesson, sizeof augment_lesson) ||
+        !resolve("tests/ui/training_calls.lesson", calls_lesson, sizeof calls_lesson))
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_noise_colours),
+        cmocka_unit_test(test_training_calls),
         cmocka_unit_test(test_lesson4_ghosts),
         cmocka_unit_test(test_compare_twins_drawn),
         cmocka_unit_test(test_bn_statistics),
