@@ -741,11 +741,16 @@ static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool t
         /* TF 2: a frozen BatchNormalization always runs in inference mode; training=False
          * on its call (or its base's) does too, and then its backward is the inference
          * normalisation's (nn_bn_backward_infer): gamma and beta still train. */
-        l->bn_used_batch_stats = nn_layer_training(&l->cfg, training) && l->train_active;
+        /* Keras before TF 2 (m->bn_frozen): a frozen one still used the batch's statistics
+         * in fit, and before 2.1.3 still moved its averages. */
+        bool frozen_batch = !l->train_active && m->bn_frozen != NN_BN_FROZEN_INFER;
+        l->bn_used_batch_stats = nn_layer_training(&l->cfg, training) && (l->train_active || frozen_batch);
         if (l->bn_used_batch_stats) {
             if (d.rows < 2)
                 return nn_model_fail(m, "layer '%s' (BatchNormalization): training needs more than one value per channel", l->name);
-            nn_bn_forward_train(l->out, l->aux, l->aux2, l->aux2 + ch, mm, mv, layer_in(m, l, 0), gamma, beta, &d);
+            bool keep = frozen_batch && m->bn_frozen == NN_BN_FROZEN_BATCH;
+            nn_bn_forward_train(l->out, l->aux, l->aux2, l->aux2 + ch, keep ? NULL : mm, keep ? NULL : mv,
+                                layer_in(m, l, 0), gamma, beta, &d);
         } else {
             nn_bn_forward_infer(l->out, layer_in(m, l, 0), gamma, beta, mm, mv, &d);
         }

@@ -266,6 +266,15 @@ int nn_opt_parse(const char *s);          /* "sgd", "rmsprop", "adam", "adagrad"
 const char *nn_loss_name(nn_loss_kind k); /* "binary_crossentropy", ... */
 int nn_loss_parse(const char *s);
 
+/* What a frozen (trainable=False) BatchNormalization does in fit, by Keras version
+ * (KERAS_SEMANTICS.md). INFER: TF 2's tf.keras, inference mode (moving statistics, never
+ * updated). BATCH: Keras 2.1.3-2.2.x on TF 1.x, still the batch's statistics in fit,
+ * moving statistics left alone (the release notes of 2.1.3; keras-team/keras#9522,
+ * #9965). BATCH_UPDATE: Keras 2.0-2.1.2, batch statistics and the moving averages still
+ * updated (only gamma and beta frozen; keras-team/keras#4762). Predict and evaluate use
+ * the moving statistics in all three. */
+typedef enum { NN_BN_FROZEN_INFER = 0, NN_BN_FROZEN_BATCH, NN_BN_FROZEN_BATCH_UPDATE } nn_bn_frozen;
+
 typedef struct nn_model {
     char name[NN_NAME_MAX];
     int n_layers;
@@ -284,6 +293,7 @@ typedef struct nn_model {
     int lowest_trainable;   /* lowest layer index that trains, or n_layers */
     nn_rng dropout_rng;     /* the masks' stream */
     bool verify_frozen;     /* compare frozen weights to a copy every step (default on) */
+    nn_bn_frozen bn_frozen; /* a frozen BatchNormalization in fit (default: TF 2's) */
     /* Limit on bytes of buffers + parameters; 0 = none. Building or resizing beyond it
      * fails before allocating, naming the numbers. */
     size_t memory_budget;

@@ -26,8 +26,11 @@ static bool has_weights(const nn_layer *l)
 }
 
 /* Same output for the same example at every step, whatever the mode. */
-static bool frozen_deterministic(const nn_layer *l)
+static bool frozen_deterministic(const nn_model *m, const nn_layer *l)
 {
+    /* before TF 2 a frozen BatchNormalization normalised with the batch's statistics */
+    if (l->type == NN_BATCHNORM && m->bn_frozen != NN_BN_FROZEN_INFER && l->cfg.training != NN_TRAIN_NEVER)
+        return false;
     if (l->type == NN_DROPOUT || l->type == NN_AUGMENT) /* called with training=False: the identity in every pass */
         return l->cfg.training == NN_TRAIN_NEVER;
     if (l->train_active && (l->type == NN_BATCHNORM || has_weights(l)))
@@ -41,7 +44,7 @@ int nn_model_frozen_prefix(const nn_model *m)
         return -1;
     int first_bad = m->output;
     for (int i = 0; i < m->output; i++) {
-        if (!frozen_deterministic(m->layers[i])) {
+        if (!frozen_deterministic(m, m->layers[i])) {
             first_bad = i;
             break;
         }

@@ -67,7 +67,9 @@ typedef struct {
 /* LS_KERAS_3: Keras 3 on TensorFlow (docs/keras-import.md, "Keras 3"): lr= is an error,
  * RMSprop's epsilon inside the root, trainable flags read at the first training step
  * after compile (when the train function is traced). */
-typedef enum { LS_KERAS_2 = 0, LS_KERAS_TF211, LS_KERAS_3 } ls_profile;
+/* LS_KERAS_2_0, LS_KERAS_2_2: Keras 2.0-2.1.2 and 2.1.3-2.2.x on TensorFlow 1.x, as
+ * LS_KERAS_2 except a frozen BatchNormalization in fit (nn_bn_frozen). */
+typedef enum { LS_KERAS_2 = 0, LS_KERAS_TF211, LS_KERAS_3, LS_KERAS_2_0, LS_KERAS_2_2 } ls_profile;
 
 typedef struct {
     nn_optimizer_cfg opt;

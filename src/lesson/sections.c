@@ -456,7 +456,7 @@ static void read_profile(parser *p, const char *ctx)
         n = t.slen;
     } else {
         char w[160];
-        snprintf(w, sizeof w, "a Keras version (2, 2.11 or 3) %s", ctx);
+        snprintf(w, sizeof w, "a Keras version (2.0, 2.2, 2, 2.11 or 3) %s", ctx);
         lsp_expected(p, &t, w);
     }
     next(p);
@@ -476,10 +476,10 @@ static void read_profile(parser *p, const char *ctx)
         p->l->compile.profile = LS_KERAS_3;
         return;
     }
-    if (i != n || major != 2 || minor > 15)
-        FAIL_TOK(p, &t, "unsupported Keras version '%.*s'; profiles: 2 (TF 2.4-2.10), 2.11 (TF 2.11-2.15) and 3",
-                 n > 20 ? 20 : n, s);
-    p->l->compile.profile = (minor >= 11) ? LS_KERAS_TF211 : LS_KERAS_2;
+    if (i != n || major != 2 || minor > 15 || minor == 1 || minor == 3)
+        FAIL_TOK(p, &t, "unsupported Keras version '%.*s'; profiles: 2.0 (Keras 2.0-2.1.2 on TF 1.x), 2.2 (Keras 2.1.3-2.2 on TF 1.x), "
+                 "2 (TF 2.4-2.10), 2.11 (TF 2.11-2.15) and 3", n > 20 ? 20 : n, s);
+    p->l->compile.profile = minor == 0 ? LS_KERAS_2_0 : minor == 2 ? LS_KERAS_2_2 : minor >= 11 ? LS_KERAS_TF211 : LS_KERAS_2;
 }
 
 static const char *const compile_keys[] = {"optimizer", "loss", "metrics", "keras", NULL};

@@ -337,6 +337,9 @@ static nn_optimizer_cfg lesson_optimizer(ls_session *s)
 
 static int init_model(ls_session *s)
 {
+    ls_profile pr = s->lesson->compile.profile;
+    s->model->bn_frozen = pr == LS_KERAS_2_0 ? NN_BN_FROZEN_BATCH_UPDATE
+                        : pr == LS_KERAS_2_2 ? NN_BN_FROZEN_BATCH : NN_BN_FROZEN_INFER;
     nn_rng r;
     nn_rng_seed(&r, s->seed);
     if (nn_model_finalize(s->model, &r) < 0)

@@ -102,8 +102,16 @@ void ui_bn_view_draw(ui_app *a, SDL_Rect r)
     }
     const ui_bn_point *last = &pts[n - 1];
     bool never = a->graph.layers[layer].train_mode == NN_TRAIN_NEVER;
-    const char *state = last->frozen ? (last->batch_stats ? "frozen, yet batch statistics (TF 1.x): still moving"
-                                                          : "frozen (TF 2): inference mode, flat")
+    /* before TF 2 a frozen BN still used the batch's statistics; whether its averages
+     * moved too (Keras 2.0-2.1.2) or not (2.1.3-2.2) is read off the points themselves */
+    int moved = -1;   /* unknown with one point */
+    for (int k = 1; k < n; k++)
+        if (pts[k].frozen && pts[k - 1].frozen)
+            moved = (moved == 1 || pts[k].mean != pts[k - 1].mean || pts[k].var != pts[k - 1].var) ? 1 : 0;
+    const char *tf1 = moved == 1 ? "frozen, yet batch statistics (TF 1.x): still moving"
+                    : moved == 0 ? "frozen, yet batch statistics (TF 1.x); averages kept"
+                                 : "frozen, yet batch statistics (TF 1.x)";
+    const char *state = last->frozen ? (last->batch_stats ? tf1 : "frozen (TF 2): inference mode, flat")
                         : last->batch_stats ? "trains: batch statistics, moving averages updated"
                         /* called with training=False: gamma and beta train, the statistics stay */
                         : never ? "training=False: inference mode, flat; gamma, beta train"

@@ -457,6 +457,24 @@ static void test_forms(void **state)
 
 }
 
+/* The Keras versions a lesson may name, each to its profile. */
+static void test_keras_profiles(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *v;
+        ls_profile p;
+    } cases[] = {{"2", LS_KERAS_2}, {"2.4", LS_KERAS_2}, {"2.10", LS_KERAS_2}, {"2.0", LS_KERAS_2_0},
+                 {"2.2", LS_KERAS_2_2}, {"2.11", LS_KERAS_TF211}, {"2.15", LS_KERAS_TF211}, {"3", LS_KERAS_3}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, "%s%scompile\n  loss binary_crossentropy\n  keras %s\n", HEAD, MODEL, cases[i].v);
+        ls_lesson *l = parse(text);
+        assert_int_equal(l->compile.profile, cases[i].p);
+        ls_lesson_destroy(l);
+    }
+}
+
 static void test_sequential_forms(void **state)
 {
     (void)state;
@@ -612,6 +630,8 @@ static const bad_case bad_cases[] = {
     {"unknown optimizer", HEAD MODEL "compile\n  optimizer rmsprp\n", 0, 8, 13, "unknown optimizer 'rmsprp'; did you mean 'rmsprop'?"},
     {"unknown loss", HEAD MODEL "compile\n  loss mse\n", 0, 8, 8, "unknown loss 'mse'"},
     {"Keras 4", HEAD MODEL "compile\n  keras 4\n", 0, 8, 9, "unsupported Keras version '4'"},
+    /* 2.1 straddles the change of 2.1.3: the lesson says which side (2.0 or 2.2) */
+    {"Keras 2.1", HEAD MODEL "compile\n  keras 2.1\n", 0, 8, 9, "unsupported Keras version '2.1'; profiles: 2.0"},
     {"lr= under Keras 3", HEAD MODEL "compile\n  optimizer RMSprop(lr=0.0001)\n  loss binary_crossentropy\n  keras 3\n", 0, 8, 21, "Keras 3 raises ValueError: Argument(s) not recognized: {'lr': 0.0001}"},
     {"epochs", HEAD MODEL COMPILE "fit\n  epochs 5\n", 0, 10, 3, "lessons count steps, not epochs"},
     {"batch too large", HEAD MODEL COMPILE "fit\n  batch 100000\n", 0, 10, 9, "the batch size must be between 1 and 4096"},
@@ -1052,6 +1072,7 @@ int main(void)
         cmocka_unit_test(test_inception_lesson),
         cmocka_unit_test(test_forms),
         cmocka_unit_test(test_sequential_forms),
+        cmocka_unit_test(test_keras_profiles),
         cmocka_unit_test(test_doc_examples),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_clash_with_base_layer),
