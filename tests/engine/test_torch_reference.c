@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "engine/model.h"
+#include "max_diff.h"
 #include "../fixtures/torch_reference.h"
 
 #define TOL_LOSS 2e-6
@@ -108,19 +109,6 @@ static void build(tref_model *t)
         memcpy(t->p[i]->data, tref_init[i], tref_size[i] * sizeof(float));
     }
     t->m = m;
-}
-
-/* Largest |a - b| over a tensor, and the largest |b|. */
-static double max_diff(const float *a, const float *b, size_t n, double *scale)
-{
-    double d = 0.0, s = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const double e = fabs((double)a[i] - (double)b[i]);
-        d = e > d || e != e ? e : d;
-        s = fmax(s, fabs((double)b[i]));
-    }
-    *scale = s;
-    return d;
 }
 
 static void test_three_rmsprop_steps(void **state)

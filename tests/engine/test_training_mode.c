@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "engine/model.h"
+#include "max_diff.h"
 #include "engine/trace.h"
 #include "../fixtures/torch_training.h"
 
@@ -83,18 +84,6 @@ static nn_model *build_bn(nn_train_mode bn_mode, nn_param **p)
         memcpy(p[i]->data, ttr_init[i], p[i]->size * sizeof(float));
     }
     return m;
-}
-
-static double max_diff(const float *a, const float *b, size_t n, double *scale)
-{
-    double d = 0.0, s = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const double e = fabs((double)a[i] - (double)b[i]);
-        d = e > d || e != e ? e : d;
-        s = fmax(s, fabs((double)b[i]));
-    }
-    *scale = s;
-    return d;
 }
 
 static void test_bn_training_false_against_torch(void **state)
