@@ -13,6 +13,12 @@ int nn_model_fail(nn_model *m, const char *fmt, ...)
 #endif
     ;
 
+/* Large buffers (bigalloc.c): on Linux, 2 MiB-aligned and advised onto transparent huge
+ * pages from 2 MiB up, which saves most of the first step's page faults; plain malloc and
+ * calloc below that or elsewhere. Freed with free(). NULL when out of memory. */
+void *nn_big_alloc(size_t bytes);
+void *nn_big_calloc(size_t n, size_t size);
+
 /* One inference forward of examples [i, i + k) of a set, for nn_model_eval_loop. */
 typedef int (*nn_chunk_forward)(nn_model *m, int i, int k, const void *ctx);
 /* Inference-mode loss and accuracy over n examples cut into NN_EVAL_CHUNK chunks, each

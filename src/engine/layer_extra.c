@@ -206,7 +206,7 @@ size_t nn_extra_layer_bytes(const nn_model *m, const nn_layer *l, int n)
 int nn_extra_layer_alloc(nn_model *m, nn_layer *l, int n)
 {
     size_t a = aux_floats(m, l, n);
-    if (a && !(l->aux = malloc(a * sizeof(float))))
+    if (a && !(l->aux = nn_big_alloc(a * sizeof(float))))
         return nn_model_fail(m, "out of memory for layer '%s' scratch", l->name);
     if (l->type == NN_AUGMENT && nn_augment_layer_alloc(m, l, n) < 0)
         return -1;

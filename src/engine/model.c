@@ -433,8 +433,8 @@ int nn_model_finalize(nn_model *m, nn_rng *init_rng)
         nn_layer *l = m->layers[i];
         for (int p = 0; p < l->n_params; p++) {
             nn_param *pr = &l->params[p];
-            pr->data = malloc(pr->size * sizeof(float));
-            pr->grad = pr->is_stat ? NULL : calloc(pr->size, sizeof(float));
+            pr->data = nn_big_alloc(pr->size * sizeof(float));
+            pr->grad = pr->is_stat ? NULL : nn_big_calloc(pr->size, sizeof(float));
             if (!pr->data || (!pr->is_stat && !pr->grad))
                 return nn_model_fail(m, "out of memory allocating '%s.%s' (%zu floats)", l->name, pr->name, pr->size);
         }
@@ -526,10 +526,10 @@ static int alloc_buffers(nn_model *m, int n)
         nn_layer *l = m->layers[i];
         free_buffers(l);
         size_t k = (size_t)n * l->out_size;
-        l->out = malloc(k * sizeof(float));
+        l->out = nn_big_alloc(k * sizeof(float));
         if (!l->out)
             return nn_model_fail(m, "out of memory for layer '%s' outputs", l->name);
-        if (l->needs_grad && !(l->dout = calloc(k, sizeof(float))))
+        if (l->needs_grad && !(l->dout = nn_big_calloc(k, sizeof(float))))
             return nn_model_fail(m, "out of memory for layer '%s' gradients", l->name);
         if (i == m->output && !(l->logits = malloc(k * sizeof(float))))
             return nn_model_fail(m, "out of memory");
@@ -541,14 +541,14 @@ static int alloc_buffers(nn_model *m, int n)
             return nn_model_fail(m, "out of memory");
         if (l->type == NN_BATCHNORM) {
             int ch = l->out_shape.d[l->out_shape.rank - 1];
-            if (!(l->aux = malloc(k * sizeof(float))) || !(l->aux2 = malloc(2 * (size_t)ch * sizeof(float))))
+            if (!(l->aux = nn_big_alloc(k * sizeof(float))) || !(l->aux2 = malloc(2 * (size_t)ch * sizeof(float))))
                 return nn_model_fail(m, "out of memory");
         }
         if (l->type == NN_CONV2D) {
             nn_conv_dims d;
             conv_dims(l, &m->layers[l->inputs[0]]->out_shape, n, &d);
             size_t s = nn_conv2d_scratch_floats(&d);
-            if (s && !(l->aux = malloc(s * sizeof(float))))
+            if (s && !(l->aux = nn_big_alloc(s * sizeof(float))))
                 return nn_model_fail(m, "out of memory for layer '%s' scratch", l->name);
         }
         if ((l->type > NN_CONCAT || l->type == NN_CONV2D || l->type == NN_DENSE) && nn_extra_layer_alloc(m, l, n) < 0)
@@ -600,7 +600,7 @@ static int snapshot_frozen(nn_model *m)
             return nn_model_fail(m, "out of memory");
         for (int p = 0; p < l->n_params; p++) {
             size_t sz = l->params[p].size * sizeof(float);
-            if (!(l->frozen_copy[p] = malloc(sz)))
+            if (!(l->frozen_copy[p] = nn_big_alloc(sz)))
                 return nn_model_fail(m, "out of memory");
             memcpy(l->frozen_copy[p], l->params[p].data, sz);
         }

@@ -367,7 +367,7 @@ int nn_model_update(nn_model *m)
             for (int s = 0; s < ns; s++) {
                 if (pr->slot[s])
                     continue;
-                if (!(pr->slot[s] = calloc(pr->size, sizeof(float)))) {
+                if (!(pr->slot[s] = nn_big_calloc(pr->size, sizeof(float)))) {
                     nn_model_fail(m, "out of memory for optimizer state of '%s.%s'", l->name, pr->name);
                     free(bad_before);
                     return -1;
