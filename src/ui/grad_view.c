@@ -64,12 +64,12 @@ void ui_grad_grid_draw(ui_app *a, SDL_Rect area, const nn_trace *tr, int ti)
     mc->grad_geom.units = 0;
     const nn_trace_dropout *D = tr && ti >= 0 ? &tr->dropout[ti] : NULL;
     int title_h = t->font_small + 2, legend_h = t->font_small + 4;
-    char buf[160];
-    snprintf(buf, sizeof buf, "gradient into %s's units", D ? D->source_name : "?");
-    char fit[160];
-    ui_text_fit(a->text, UI_FONT_SANS, t->font_small, buf, area.w, fit, sizeof fit);
-    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, area.x + area.w / 2, area.y,
-                 UI_ALIGN_CENTER, 0);
+    char full[160], mid[160];
+    snprintf(full, sizeof full, "gradient into %s's units", D ? D->source_name : "?");
+    snprintf(mid, sizeof mid, "gradient into %s", D ? D->source_name : "?");
+    const char *title[3] = {full, mid, "gradient"};
+    ui_text_draw_first_fit(a->text, UI_FONT_SANS, t->font_small, t->text, title, 3,
+                           area.x + area.w / 2, area.y, UI_ALIGN_CENTER, area.w);
     SDL_Rect g = {area.x, area.y + title_h, area.w, area.h - title_h - legend_h};
     if (!D || !D->unit_grad || !tr->training) {
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim,
@@ -116,54 +116,83 @@ static double box_grad(const ui_app *a, const nn_trace *tr, const ui_box *b, boo
     return any ? sqrt(s) : NAN;
 }
 
+const char *ui_grad_flow_row(ui_app *a, SDL_Rect row, const nn_trace *tr, const ui_box *b,
+                             char *said, size_t n)
+{
+    const ui_theme *t = &a->theme;
+    char fit[160];
+    int val_w = ui_text_size(a->text, UI_FONT_MONO, t->font_small, "8.8e-88", 0).x + 4;
+    SDL_Rect track = {row.x, row.y + 1, row.w - val_w, row.h - 2};
+    ui_fill(a->ren, (SDL_Rect){row.x, row.y + 1, row.w, row.h - 2}, t->bg);
+    bool frozen = b->frozen;   /* before the first step: as the graph stands */
+    double g = tr ? box_grad(a, tr, b, &frozen) : NAN;
+    const char *word = frozen ? "frozen: no gradient computed"
+                     : !tr ? "no step yet"
+                     : !tr->training ? "inference: no gradient"
+                     : isnan(g) ? "no gradient computed" : NULL;
+    if (word) {
+        if (frozen)
+            ui_hatch(a->ren, row, t->hatch, (int)(7 * t->scale));
+        /* the shorter "no gradient computed" before a cut */
+        const char *brief = frozen ? "no gradient computed" : word;
+        const char *say = ui_text_size(a->text, UI_FONT_SANS, t->font_small, word, 0).x <= row.w - 6
+                              ? word : brief;
+        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, say, row.w - 6, fit, sizeof fit);
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, frozen ? t->padlock : t->text_dim, fit,
+                     row.x + 3, row.y + row.h / 2, UI_ALIGN_MIDDLE, 0);
+        snprintf(said, n, "%s", say);
+        return said;
+    }
+    double f = g > 0 ? (log10(g) - FLOW_LO) / (FLOW_HI - FLOW_LO) : 0;
+    f = f < 0.01 ? 0.01 : f > 1 ? 1 : f;
+    ui_fill(a->ren, (SDL_Rect){track.x, track.y, (int)(track.w * f), track.h}, t->bar);
+    snprintf(said, n, "%.1e", g);
+    ui_text_draw(a->text, UI_FONT_MONO, t->font_small, t->text, said, row.x + row.w,
+                 row.y + row.h / 2, UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
+    return said;
+}
+
 void ui_grad_flow_draw(ui_app *a, SDL_Rect r, const nn_trace *tr)
 {
     const ui_theme *t = &a->theme;
     const ui_layout *L = &a->layout;
     char buf[160], fit[160];
-    int lh = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim,
-                          "Gradient flow: ||dL/dw|| of each layer this step", r.x, r.y, 0, 0).y;
+    const char *head[3] = {"Gradient flow: ||dL/dw|| of each layer this step",
+                           "Gradient flow: ||dL/dw|| per layer", "Gradient flow"};
+    ui_text_draw_first_fit(a->text, UI_FONT_SANS, t->font_small, t->text_dim, head, 3, r.x, r.y, 0,
+                           r.w);
+    int lh = ui_box_line(t);
     int rows = 0;
     for (int i = 0; i < L->n_boxes; i++)
-        rows += ui_weights_view_row(a, i).params > 0;
+        rows += ui_box_has_weights(a, &L->boxes[i]);
     if (rows == 0 || !tr)
         return;
     int rh = (r.h - lh) / rows;
     rh = rh > t->font_small + 4 ? t->font_small + 4 : rh;
     if (rh < 4)
         return;
-    int name_w = r.w * 24 / 100, val_w = r.w * 16 / 100;
+    /* names whole where they fit in 40% of the strip */
+    int name_w = r.w * 24 / 100;
+    for (int i = 0; i < L->n_boxes; i++) {
+        const ui_box *b = &L->boxes[i];
+        const ui_graph_layer *G = &a->graph.layers[b->first];
+        const char *nm = !b->group ? G->name : G->base_name[0] ? G->base_name : "base";
+        int nw = ui_text_size(a->text, UI_FONT_SANS, t->font_small, nm, 0).x + 4;
+        if (ui_box_has_weights(a, b) && nw > name_w)
+            name_w = nw < r.w * 40 / 100 ? nw : r.w * 40 / 100;
+    }
     int y = r.y + lh;
     for (int i = 0; i < L->n_boxes; i++) {
         const ui_box *b = &L->boxes[i];
-        if (ui_weights_view_row(a, i).params == 0)
+        if (!ui_box_has_weights(a, b))
             continue;
         const ui_graph_layer *G = &a->graph.layers[b->first];
-        bool frozen;
-        double g = box_grad(a, tr, b, &frozen);
         snprintf(buf, sizeof buf, "%s", !b->group ? G->name : G->base_name[0] ? G->base_name : "base");
         ui_text_fit(a->text, UI_FONT_SANS, t->font_small, buf, name_w, fit, sizeof fit);
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, r.x, y + rh / 2,
                      UI_ALIGN_MIDDLE, 0);
-        SDL_Rect track = {r.x + name_w + 4, y + 1, r.w - name_w - val_w - 8, rh - 2};
-        ui_fill(a->ren, track, t->bg);
-        const char *word = frozen ? "frozen: no gradient computed"
-                           : !tr->training ? "inference: no gradient" : NULL;
-        if (word || isnan(g)) {
-            if (frozen)
-                ui_hatch(a->ren, track, t->hatch, (int)(7 * t->scale));
-            ui_text_fit(a->text, UI_FONT_SANS, t->font_small, word ? word : "no gradient computed",
-                        track.w - 4, fit, sizeof fit);
-            ui_text_draw(a->text, UI_FONT_SANS, t->font_small, frozen ? t->padlock : t->text_dim, fit,
-                         track.x + 3, y + rh / 2, UI_ALIGN_MIDDLE, 0);
-        } else {
-            double f = g > 0 ? (log10(g) - FLOW_LO) / (FLOW_HI - FLOW_LO) : 0;
-            f = f < 0.01 ? 0.01 : f > 1 ? 1 : f;
-            ui_fill(a->ren, (SDL_Rect){track.x, track.y, (int)(track.w * f), track.h}, t->bar);
-            snprintf(buf, sizeof buf, "%.1e", g);
-            ui_text_draw(a->text, UI_FONT_MONO, t->font_small, t->text, buf, r.x + r.w, y + rh / 2,
-                         UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
-        }
+        ui_grad_flow_row(a, (SDL_Rect){r.x + name_w + 4, y, r.w - name_w - 4, rh}, tr, b, buf,
+                         sizeof buf);
         y += rh;
     }
 }

@@ -9,19 +9,13 @@
 #include <string.h>
 
 #include "ui/draw.h"
+#include "ui/report.h"
 #include "ui/views.h"
 
-/* Draws the first of the candidate texts (most to least complete) that fits in w; the
- * last is cut to fit when none does. Returns the drawn width. */
 static int draw_first_fit(ui_app *a, ui_font_kind f, int size, SDL_Color c, const char *const *cand,
                           int n, int x, int y, int align, int w)
 {
-    for (int i = 0; i < n; i++)
-        if (ui_text_size(a->text, f, size, cand[i], 0).x <= w)
-            return ui_text_draw(a->text, f, size, c, cand[i], x, y, align, 0).x;
-    char fit[200];
-    ui_text_fit(a->text, f, size, cand[n - 1], w, fit, sizeof fit);
-    return ui_text_draw(a->text, f, size, c, fit, x, y, align, 0).x;
+    return ui_text_draw_first_fit(a->text, f, size, c, cand, n, x, y, align, w);
 }
 
 /* ---- the mask in miniature ---- */
@@ -149,6 +143,23 @@ static void draw_mini(ui_app *a, SDL_Rect area)
 
 /* ---- boxes ---- */
 
+/* The box's gradient-flow line (when the layout made room for it): "grad", then the
+ * size of its gradient this step or why there is none. Returns the y after it. */
+static int draw_grad_line(ui_app *a, const ui_box *b, int x, int y, int w)
+{
+    if (!a->layout.grad_strip || !ui_box_has_weights(a, b))
+        return y;
+    const ui_theme *t = &a->theme;
+    int line = ui_box_line(t);
+    int lw = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "grad", x,
+                          y + line / 2, UI_ALIGN_MIDDLE, 0).x + t->pad / 2;
+    char said[64];
+    const ui_graph_layer *L = &a->graph.layers[b->first];
+    ui_grad_flow_row(a, (SDL_Rect){x + lw, y, w - lw, line - 1}, a->cur, b, said, sizeof said);
+    ui_report_grad(a->report, b->group && L->base_name[0] ? L->base_name : L->name, said);
+    return y + line;
+}
+
 /* The shape and the parameters (or rate): one line, or a line each when split. Returns
  * the y after them. */
 static int draw_shape_line(ui_app *a, const ui_box *b, SDL_Rect r, int x, int y)
@@ -217,6 +228,7 @@ static void draw_group(ui_app *a, ui_box *b, SDL_Rect r, int x, int y, int inner
     draw_training(a, b, x, y, w);
     y += ui_box_training(a, b) ? line : 0;
     int used;
+    draw_grad_line(a, b, x, y + line, w);   /* under the trainable line */
     if (nf == b->last - b->first + 1) {
         used = ui_text_draw(a->text, UI_FONT_MONO, t->font_small, t->padlock, "trainable=False",
                             x, y, 0, 0).x;
@@ -262,6 +274,7 @@ static void draw_layer(ui_app *a, ui_box *b, SDL_Rect r, int x, int y, int inner
     }
     draw_training(a, b, x, y, w);
     y += ui_box_training(a, b) ? line : 0;
+    y = draw_grad_line(a, b, x, y, w);
     if (ui_box_is_source(a, b))
         draw_mini(a, (SDL_Rect){x, y + t->pad / 4, w, r.y + r.h - y});
     ui_hit_add(a, r, UI_ACT_SELECT_LAYER, b->first);

@@ -553,7 +553,10 @@ int ui_mask_view_mode(const ui_app *a)
     /* two grids side by side need room: on a narrow panel (800x600) the mask alone,
      * the gradients one key (M) away */
     bool wide = a->layout.mask.w >= (int)(400 * a->theme.scale);
-    bool grads = wide && ti >= 0 && tr->dropout[ti].unit_grad && tr->batch == 1;
+    /* presenter mode's mask panel is narrow for its text size but wide in pixels: the
+     * grids side by side still get cells of several pixels */
+    bool room = wide || (a->theme.presenter && a->layout.mask.w >= 480);
+    bool grads = room && ti >= 0 && tr->dropout[ti].unit_grad && tr->batch == 1;
     return grads ? UI_MASK_GRADIENTS : UI_MASK_PLAIN;
 }
 
@@ -613,11 +616,9 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
     if (mode == UI_MASK_GRADIENTS) {
         int half = (area.w - t->pad) / 2, top = t->font_small + 2, foot = t->font_small + 4;
         SDL_Rect right = {area.x + area.w - half, area.y, half, area.h};
-        char fit[64];
-        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, "mask (crossed = dropped)", half, fit,
-                    sizeof fit);
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, area.x + half / 2, area.y,
-                     UI_ALIGN_CENTER, 0);
+        const char *title[3] = {"mask (crossed = dropped)", "mask (x = dropped)", "mask"};
+        ui_text_draw_first_fit(a->text, UI_FONT_SANS, t->font_small, t->text, title, 3,
+                               area.x + half / 2, area.y, UI_ALIGN_CENTER, half);
         area = (SDL_Rect){area.x, area.y + top, half, area.h - top - foot};
         ui_grad_grid_draw(a, right, tr, m.ti);
     }

@@ -64,6 +64,15 @@ void ui_report_mask_caption(ui_report *r, const char *line, const char *sub)
                  sub ? sub : "");
 }
 
+void ui_report_grad(ui_report *r, const char *box, const char *says)
+{
+    if (!r || r->n_grads >= UI_REPORT_GRADS)
+        return;
+    snprintf(r->grads[r->n_grads].box, sizeof r->grads[0].box, "%s", box ? box : "");
+    snprintf(r->grads[r->n_grads].says, sizeof r->grads[0].says, "%s", says ? says : "");
+    r->n_grads++;
+}
+
 void ui_report_status(ui_report *r, const char *text)
 {
     if (r)
@@ -116,4 +125,13 @@ void ui_report_write_members(const ui_report *r, FILE *f)
         fputc('}', f);
     }
     fprintf(f, "],\"clipped_total\":%ld,\"min_text_px\":%d", r->clipped_total, r->min_text_px);
+    fputs(",\"grad_flow\":[", f);
+    for (int i = 0; i < r->n_grads; i++) {
+        fprintf(f, "%s{\"box\":", i ? "," : "");
+        ui_report_json_string(f, r->grads[i].box);
+        fputs(",\"says\":", f);
+        ui_report_json_string(f, r->grads[i].says);
+        fputc('}', f);
+    }
+    fputc(']', f);
 }

@@ -15,6 +15,7 @@
 
 #define UI_REPORT_PANELS 32
 #define UI_REPORT_CLIPS 64
+#define UI_REPORT_GRADS 32
 
 typedef struct {
     char name[32];
@@ -40,6 +41,11 @@ typedef struct ui_report {
     long mask_units, mask_crossed, mask_step;
     char status[256];       /* the status line as drawn (step, mode, state) */
     char mask_caption[256]; /* the mask view's caption: its count line, then its meaning */
+    int n_grads;            /* the graph boxes' gradient-flow lines, in drawing order */
+    struct {
+        char box[64];
+        char says[64];      /* "1.9e+00", "frozen: no gradient computed", ... */
+    } grads[UI_REPORT_GRADS];
 } ui_report;
 
 /* Empties r for a new frame. */
@@ -54,9 +60,12 @@ void ui_report_clip(ui_report *r, const char *text);
 void ui_report_mask(ui_report *r, const char *layer, long units, long crossed, long step);
 /* The mask view's caption drew line (count) and sub (meaning; NULL: none). */
 void ui_report_mask_caption(ui_report *r, const char *line, const char *sub);
+/* The graph's box `box` drew its gradient-flow line saying `says`. */
+void ui_report_grad(ui_report *r, const char *box, const char *says);
 /* The status line drew text. */
 void ui_report_status(ui_report *r, const char *text);
-/* Writes `"status":"...","panels":[...],"mask":{...}|null,"clipped":[...],"min_text_px":P` (JSON
+/* Writes `"status":"...","panels":[...],"mask":{...}|null,"clipped":[...],"min_text_px":P,
+ * "grad_flow":[{"box","says"}]` (JSON
  * members, no braces around them) to f. */
 void ui_report_write_members(const ui_report *r, FILE *f);
 /* Writes s as a JSON string (quoted, escaped) to f. */

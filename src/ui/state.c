@@ -337,6 +337,14 @@ int ui_box_name_height(ui_app *a, const ui_box *b, int w)
     return ui_text_size(a->text, UI_FONT_BOLD, t->font_normal, name, inner).y + 2;
 }
 
+bool ui_box_has_weights(const ui_app *a, const ui_box *b)
+{
+    for (int k = b->first; k <= b->last; k++)
+        if (a->graph.layers[k].params > 0)
+            return true;
+    return false;
+}
+
 int ui_box_height(ui_app *a, const ui_box *b, int w)
 {
     const ui_theme *t = &a->theme;
@@ -349,6 +357,7 @@ int ui_box_height(ui_app *a, const ui_box *b, int w)
     else
         lines += b->frozen;
     lines += ui_box_training(a, b) != NULL;
+    lines += a->layout.grad_strip && ui_box_has_weights(a, b);
     int h = ui_box_name_height(a, b, w) + lines * line + t->pad;
     if (!b->group && ui_box_is_source(a, b)) {
         int p, c;
@@ -554,6 +563,7 @@ void ui_layout_compute(ui_app *a)
     L->n_tabs = 0;
     L->bar = (SDL_Rect){0, 0, a->w, bar_h};
     follow_focus(a);
+    L->grad_strip = false;   /* the panels are placed for the boxes without it */
     if (a->presenter) {
         L->tabbed = true;
         layout_presenter(a, bar_h);
@@ -563,4 +573,11 @@ void ui_layout_compute(ui_app *a)
     } else {
         L->tabbed = false;
     }
+    /* The gradient-flow line on each box with weights, where every box still fits:
+     * it never costs a box its place. */
+    const ui_theme *t = &a->theme;
+    int totals = t->font_small * 6 / 5 + t->pad / 2;   /* the params line under the boxes */
+    L->grad_strip = true;
+    if (graph_need(a, L->graph.w) + totals > L->graph.h)
+        L->grad_strip = false;
 }

@@ -66,6 +66,8 @@ typedef struct {
     int n_boxes, cap_boxes;
     ui_box *boxes;
     int dropout_box, source_box;    /* boxes joined by the "masks" arrow, -1 */
+    bool grad_strip;        /* boxes with weights carry a gradient-flow line (when the
+                               graph has room for it: the layout decides) */
     /* mask grid: cell i is at grid.x + (i % cols) * pitch, grid.y + (i / cols) * pitch,
      * size cell x cell */
     SDL_Rect grid;
@@ -243,6 +245,8 @@ bool ui_box_is_source(const ui_app *a, const ui_box *b);
 int ui_box_mini_height(const ui_app *a, int units, int *pitch, int *cols);
 /* Height of a box's name line: one, or the lines a name wider than the box wraps to. */
 int ui_box_name_height(ui_app *a, const ui_box *b, int w);
+/* b holds weights (its gradient-flow line shows when the layout has room). */
+bool ui_box_has_weights(const ui_app *a, const ui_box *b);
 /* Height of box b drawn w wide. */
 int ui_box_height(ui_app *a, const ui_box *b, int w);
 /* Width right of the boxes kept for the Dropout's "masks" bracket (0: no Dropout). */

@@ -523,6 +523,17 @@ void ui_text_fit(ui_text *t, ui_font_kind f, int size, const char *s, int w, cha
     ui_report_clip(t->report, s);
 }
 
+int ui_text_draw_first_fit(ui_text *t, ui_font_kind f, int size, SDL_Color c,
+                           const char *const *cand, int n, int x, int y, int align, int w)
+{
+    for (int i = 0; i < n; i++)
+        if (ui_text_size(t, f, size, cand[i], 0).x <= w)
+            return ui_text_draw(t, f, size, c, cand[i], x, y, align, 0).x;
+    char fit[256];
+    ui_text_fit(t, f, size, cand[n - 1], w, fit, sizeof fit);
+    return ui_text_draw(t, f, size, c, fit, x, y, align, 0).x;
+}
+
 void ui_text_set_report(ui_text *t, ui_report *r)
 {
     t->report = r;

@@ -35,6 +35,10 @@ SDL_Point ui_text_size(ui_text *t, ui_font_kind f, int size, const char *s, int 
  * ellipsis added when cut; written to out. */
 void ui_text_fit(ui_text *t, ui_font_kind f, int size, const char *s, int w, char *out,
                  size_t n);
+/* Draws the first of the n candidate texts (most to least complete) that fits in w; the
+ * last is cut to fit (ui_text_fit) when none does. Returns the drawn width. */
+int ui_text_draw_first_fit(ui_text *t, ui_font_kind f, int size, SDL_Color c,
+                           const char *const *cand, int n, int x, int y, int align, int w);
 struct ui_report;
 /* Records drawn line heights and text cut by ui_text_fit into r (NULL: stop). */
 void ui_text_set_report(ui_text *t, struct ui_report *r);

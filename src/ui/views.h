@@ -29,6 +29,13 @@ typedef struct {
 } ui_weights_row;
 ui_weights_row ui_weights_view_row(const ui_app *a, int box);
 
+/* One box's gradient flow in row (grad_view.c), drawn by the graph on each box with
+ * weights and by the mask view's strip: a bar of ||dL/dw|| this step on a log scale
+ * (1e-7 to 10) and its value, or why there is none ("frozen: no gradient computed",
+ * "inference: no gradient"). Writes what it said (value or words) to said and returns it. */
+const char *ui_grad_flow_row(ui_app *a, SDL_Rect row, const nn_trace *tr, const ui_box *b,
+                             char *said, size_t n);
+
 /* The batch and mask views keep textures built from the snapshot (a->batch_cache,
  * a->mask_cache, created on their first draw; out of memory: drawn without). These free
  * them: when the renderer changes (the next draw rebuilds them) and with the app. */

@@ -110,8 +110,10 @@ static void draw_track(ui_app *a, SDL_Rect track, const ui_weights_row *w, doubl
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, ft, track.x + lk + 6,
                      track.y + track.h / 2, UI_ALIGN_MIDDLE, 0);
     } else if (w->dw == 0 && !tr->training) {
-        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, "inference: no update", track.w - 8, ft,
-                    sizeof ft);
+        const char *say = "inference: no update";   /* or its shorter form, whole */
+        if (ui_text_size(a->text, UI_FONT_SANS, t->font_small, say, 0).x > track.w - 8)
+            say = "no update";
+        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, say, track.w - 8, ft, sizeof ft);
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, ft, track.x + 4,
                      track.y + track.h / 2, UI_ALIGN_MIDDLE, 0);
     } else {

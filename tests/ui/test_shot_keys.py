@@ -92,5 +92,52 @@ p = subprocess.run([exe, "shot", lesson1, "--out", os.path.join(tmp, "y.png"), "
 check(p.returncode == 2 and "y.json" in p.stderr,
       "unwritable --describe: exit 2 naming it (%d: %s)" % (p.returncode, p.stderr))
 
+# Issue 12: the graph's gradient-flow line on each box with weights (where the graph has
+# room: lesson 2 at 1280x800). A frozen base computes no gradient; the trainable Dense
+# layers show the size of theirs; an inference pass computes none; boxes without weights
+# (input, Flatten, Dropout) carry no line.
+lesson2 = os.path.join(src, "lessons", "02-frozen-base.lesson")
+
+
+def flow(d):
+    return {g["box"]: g["says"] for g in d["grad_flow"]} if d else {}
+
+
+def number(s):
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+p, d = shot(lesson2, None, "1280x800", ("--steps", "0"))
+f = flow(d)
+check(sorted(f) == ["dense", "dense_1", "dense_2", "fashion_cnn"],
+      "gradient lines on the boxes with weights only: %s" % f)
+check("no gradient computed" in f.get("fashion_cnn", "") and f.get("dense") == "no step yet",
+      "before a step: the frozen base says no gradient computed, dense no step yet: %s" % f)
+p, d = shot(lesson2, "S", "1280x800")
+f = flow(d)
+check("no gradient computed" in f.get("fashion_cnn", ""), "S: frozen base: %s" % f)
+for n in ("dense", "dense_1", "dense_2"):
+    v = number(f.get(n, ""))
+    check(v is not None and 0 < v < 1e3, "S: %s shows its gradient size: %s" % (n, f.get(n)))
+p, d = shot(lesson2, "S I", "1280x800")
+f = flow(d)
+check(all(f.get(n) == "inference: no gradient" for n in ("dense", "dense_1", "dense_2")),
+      "S I: an inference pass computes no gradient: %s" % f)
+check(d and not d["clipped"], "lesson 2 at 1280x800 cuts nothing: %s" % (d and d["clipped"]))
+
+# Lesson 5's second step (batch size 1): the gradients beside the mask at the desk and on
+# the projector (presenter mode's narrow, tall mask panel used to show the mask alone).
+lesson5 = os.path.join(src, "lessons", "05-dropout-and-gradients.lesson")
+for size, extra in (("1280x800", ()), ("1920x1080", ("--presenter",))):
+    p, d = shot(lesson5, "N", size, extra)
+    cap = d["mask"]["caption"] if d and d["mask"] else ""
+    check("No gradient:" in cap, "lesson 5 step 2 at %s %s: gradients beside the mask: %s"
+          % (size, extra, cap))
+    check(d and not d["clipped"], "lesson 5 step 2 at %s %s cuts nothing: %s"
+          % (size, extra, d and d["clipped"]))
+
 print("%d failures" % len(failures))
 sys.exit(1 if failures else 0)
