@@ -32,7 +32,7 @@ export DISPLAY=$disp
 "$bin" open "$lesson" $presenter >"$out/stdout.txt" 2>"$out/stderr.txt" &
 apid=$!
 for _ in $(seq 50); do
-    wid=$(xdotool search --pid "$apid" 2>/dev/null | head -1 || true)
+    wid=$(xdotool search --onlyvisible --pid "$apid" 2>/dev/null | tail -1 || true)
     [ -n "$wid" ] && break
     sleep 0.2
 done
@@ -47,7 +47,11 @@ for keys in "$@"; do
     for k in $keys; do
         case "$k" in
             wait:*) sleep "${k#wait:}" ;;
-            *) xdotool key --window "$wid" "$k"; sleep "$pause" ;;
+            *) # the window as it is now (presenter mode may replace it), focused, and
+               # the key typed as a keyboard would (XTEST), not sent to a window id
+               w=$(xdotool search --onlyvisible --pid "$apid" 2>/dev/null | tail -1 || true)
+               [ -n "$w" ] && xdotool windowfocus "$w" 2>/dev/null || true
+               xdotool key "$k"; sleep "$pause" ;;
         esac
     done
     import -window root "$out/$(printf %02d $n).png"

@@ -166,7 +166,15 @@ static void describe_json(const cli_render *r, FILE *f)
     if (r->lesson) {
         fputs("{\"file\":", f);
         ui_report_json_string(f, r->lesson->path ? r->lesson->path : "");
-        fprintf(f, ",\"step\":%d,\"steps\":%d}", a->lesson_step + 1, r->lesson->n_steps);
+        int ans = a->answers ? a->answers[a->lesson_step] : -1;
+        static const char *const fb[3] = {"null", "\"hidden\"", "\"visible\""};
+        fprintf(f, ",\"step\":%d,\"steps\":%d,", a->lesson_step + 1, r->lesson->n_steps);
+        if (ans >= 0)
+            fprintf(f, "\"answer\":%d,", ans + 1);
+        else
+            fputs("\"answer\":null,", f);
+        int k = a->report ? a->report->feedback : 0;
+        fprintf(f, "\"feedback\":%s}", fb[k >= 0 && k <= 2 ? k : 0]);
     } else {
         fputs("null", f);
     }

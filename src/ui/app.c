@@ -613,6 +613,12 @@ static bool lesson_action(ui_app *a, ui_action_id act, int arg)
         const ls_question *q = step_question(a->lesson, a->lesson_step);
         if (q && arg >= 0 && arg < q->n_choices) {
             a->answers[a->lesson_step] = arg;
+            a->lesson_reveal = true;
+            /* the lesson shares a place with other panels (presenter mode): it comes
+             * forward, so the answer's feedback is seen */
+            for (int i = 0; i < a->layout.n_tabs; i++)
+                if (a->layout.tab_list[i] == UI_TAB_LESSON)
+                    a->tab = UI_TAB_LESSON;
             ui_course_answer(a->course, a->lesson, a->lesson_step, arg);
         }
         break;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ui/draw.h"
+#include "ui/report.h"
 #include "ui/views.h"
 
 static void describe_action(const ls_action *ac, char *buf, size_t n)
@@ -191,6 +192,13 @@ void ui_lesson_view_draw(ui_app *a, SDL_Rect r)
                 snprintf(buf, sizeof buf, "\xe2\x9c\x97 Not quite: look at the views and try another answer.");
             y += ui_text_draw(a->text, UI_FONT_SANS, t->font_normal, right ? t->good : t->bad, buf,
                               c.x, y + t->pad / 3, 0, c.w).y;
+            /* just answered: the feedback scrolls into view (from the next frame) */
+            int below = y + t->pad - (clip.y + clip.h);
+            if (a->report)
+                a->report->feedback = below > 0 ? 1 : 2;
+            if (a->lesson_reveal && below > 0)
+                a->lesson_scroll += below;
+            a->lesson_reveal = false;
         } else {
             ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim,
                          "Press 1-9 or click an answer.", c.x, y + t->pad / 3, 0, c.w);

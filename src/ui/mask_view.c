@@ -488,16 +488,17 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
         for (int i = 0; i < units; i++)
             dropped += D->mask[(size_t)m->ex * units + i] == 0;
         double rate = D->rate;
-        snprintf(buf, sizeof buf, "%s: %zu of %s dropped (%.1f%%) - kept units x%.2f", m->src, dropped,
-                 ui_fmt_count((size_t)units, num, sizeof num),
+        char nd[32];
+        snprintf(buf, sizeof buf, "%s: %s of %s dropped (%.1f%%) - kept units x%.2f", m->src,
+                 ui_fmt_count(dropped, nd, sizeof nd), ui_fmt_count((size_t)units, num, sizeof num),
                  100.0 * (double)dropped / units, rate < 1 ? 1.0 / (1.0 - rate) : 0.0);
         sub = "Bright = strong activation. Crossed = dropped: output 0, no gradient.";
         if (D->kind == NN_DROP_GAUSSIAN)
             snprintf(buf, sizeof buf, "%s: every unit times noise of mean 1, std %.2f", m->src,
                      rate > 0 && rate < 1 ? sqrt(rate / (1 - rate)) : 0.0);
         else if (D->kind == NN_DROP_ALPHA)
-            snprintf(buf, sizeof buf, "%s: %zu of %s set to alpha' (%.1f%%), then a*x+b", m->src,
-                     dropped, ui_fmt_count((size_t)units, num, sizeof num), 100.0 * (double)dropped / units);
+            snprintf(buf, sizeof buf, "%s: %s of %s set to alpha' (%.1f%%), then a*x+b", m->src,
+                     ui_fmt_count(dropped, nd, sizeof nd), ui_fmt_count((size_t)units, num, sizeof num), 100.0 * (double)dropped / units);
         if (D->shape.rank == 3)
             sub = "One tile per channel. Dark orange: dropped; a crossed tile: the whole channel.";
     } else {

@@ -312,13 +312,15 @@ static void draw_off(ui_app *a, SDL_Rect p, bool acc, long s0, long s1, float lo
     }
 }
 
-static void plot(ui_app *a, SDL_Rect r, bool acc, const char *title)
+static void plot(ui_app *a, SDL_Rect r, bool acc, const char *const *title, int n_title)
 {
     const ui_theme *t = &a->theme;
     int n = (int)a->n_metrics;
-    char buf[96], fit[160];
-    ui_text_fit(a->text, UI_FONT_BOLD, t->font_small, title, r.w, fit, sizeof fit);
-    int th = ui_text_draw(a->text, UI_FONT_BOLD, t->font_small, t->text, fit, r.x, r.y, 0, 0).y;
+    char buf[96];
+    /* the first of the titles (most to least complete) that fits */
+    ui_text_draw_first_fit(a->text, UI_FONT_BOLD, t->font_small, t->text, title, n_title, r.x, r.y,
+                           0, r.w);
+    int th = ui_text_size(a->text, UI_FONT_BOLD, t->font_small, title[n_title - 1], 0).y;
     SDL_Rect p = {r.x + (int)(30 * t->scale), r.y + th + 2, r.w - (int)(30 * t->scale),
                   r.h - th - 2 - t->font_small - 2};
     if (p.w < 20 || p.h < 20)
@@ -502,30 +504,40 @@ plots:;
         }
     }
     ui_report_panel(a->report, "metrics", r, last ? last->step : 0);
-    char lt[96], at[96], v1[32] = "", v2[32] = "";
+    char lt[96], at[96], v1[32] = "", v2[32] = "", lm[96] = "", lb[48] = "", ab[48] = "", am[64] = "";
     if (lastv) {
         snprintf(v1, sizeof v1, ", val %.3f", (double)lastv->val_loss);
         snprintf(v2, sizeof v2, ", val %.1f%%", 100.0 * lastv->val_accuracy);
     }
     if (last) {
-        if (a->cur && a->cur->step == last->step && isfinite(a->cur->loss_off))
+        if (a->cur && a->cur->step == last->step && isfinite(a->cur->loss_off)) {
             snprintf(lt, sizeof lt, "loss %.3f (dropout off %.3f)%s", (double)last->loss,
                      a->cur->loss_off, v1);
-        else
+            snprintf(lm, sizeof lm, "loss %.3f (off %.3f)", (double)last->loss, a->cur->loss_off);
+        } else {
             snprintf(lt, sizeof lt, "loss %.3f%s", (double)last->loss, v1);
+        }
+        snprintf(lb, sizeof lb, "loss %.3f", (double)last->loss);
         snprintf(at, sizeof at, "accuracy %.1f%%%s", 100.0 * last->accuracy, v2);
+        snprintf(am, sizeof am, "acc %.1f%%%s", 100.0 * last->accuracy, v2);
+        snprintf(ab, sizeof ab, "acc %.1f%%", 100.0 * last->accuracy);
     } else {
         snprintf(lt, sizeof lt, "loss");
         snprintf(at, sizeof at, "accuracy");
+        snprintf(lb, sizeof lb, "loss");
+        snprintf(ab, sizeof ab, "acc");
+        snprintf(am, sizeof am, "acc");
     }
+    /* whole, then shorter forms before anything is cut */
+    const char *lts[3] = {lt, lm[0] ? lm : lb, lb}, *ats[3] = {at, am, ab};
     if (ui_bn_view_layer(a) >= 0) {   /* a third column: the BN layer's moving statistics */
         int third = (c.w - 2 * t->pad) / 3;
-        plot(a, (SDL_Rect){c.x, c.y, third, c.h}, false, lt);
-        plot(a, (SDL_Rect){c.x + third + t->pad, c.y, third, c.h}, true, at);
+        plot(a, (SDL_Rect){c.x, c.y, third, c.h}, false, lts, 3);
+        plot(a, (SDL_Rect){c.x + third + t->pad, c.y, third, c.h}, true, ats, 3);
         ui_bn_view_draw(a, (SDL_Rect){c.x + 2 * (third + t->pad), c.y, c.w - 2 * (third + t->pad), c.h});
         return;
     }
     int half = (c.w - t->pad) / 2;
-    plot(a, (SDL_Rect){c.x, c.y, half, c.h}, false, lt);
-    plot(a, (SDL_Rect){c.x + half + t->pad, c.y, c.w - half - t->pad, c.h}, true, at);
+    plot(a, (SDL_Rect){c.x, c.y, half, c.h}, false, lts, 3);
+    plot(a, (SDL_Rect){c.x + half + t->pad, c.y, c.w - half - t->pad, c.h}, true, ats, 3);
 }

@@ -41,6 +41,8 @@ typedef struct ui_report {
     long mask_units, mask_crossed, mask_step;
     char status[256];       /* the status line as drawn (step, mode, state) */
     char mask_caption[256]; /* the mask view's caption: its count line, then its meaning */
+    int feedback;           /* the lesson's answer feedback: 0 none drawn, 1 drawn but
+                               (partly) scrolled out of the panel, 2 drawn whole in view */
     int n_grads;            /* the graph boxes' gradient-flow lines, in drawing order */
     struct {
         char box[64];

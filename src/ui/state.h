@@ -133,6 +133,7 @@ typedef struct ui_app {
     /* lesson */
     int lesson_step;
     int lesson_scroll;       /* pixels scrolled in the lesson panel */
+    bool lesson_reveal;      /* an answer was just given: scroll its feedback into view */
     int lesson_need;         /* panel height the step's text needed when last drawn */
     int *answers;            /* per lesson step: chosen choice of its first question, -1 */
     int n_results;

@@ -6,11 +6,13 @@
  *     Dropout box among them) and no mask caption was cut;
  *   - a step that predicts or switches to inference shows an inference pass, and an
  *     inference pass has no crossed cell;
- *   - presenter mode: no text line under h/30 pixels.
+ *   - presenter mode: no text line under h/30 pixels;
+ *   - a step with a question: once answered (right and wrong), the feedback is in view
+ *     whole, without the student scrolling.
  * One process per lesson: the lesson's steps run once, each frame is drawn at the three
  * sizes. Usage: test_describe LESSON [--report-only LIST]; LIST names checks that are
  * printed but do not fail the test (comma separated: one-step, head, inference,
- * presenter-text), for checks another branch's layout work is to make pass. */
+ * presenter-text, answer), for checks another branch's layout work is to make pass. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +40,9 @@ typedef struct {
 } check;
 
 static check checks[] = {{"one-step", 0, 0, false}, {"head", 0, 0, false},
-                         {"inference", 0, 0, false}, {"presenter-text", 0, 0, false}};
-enum { C_ONE_STEP, C_HEAD, C_INFERENCE, C_PRESENTER };
+                         {"inference", 0, 0, false}, {"presenter-text", 0, 0, false},
+                         {"answer", 0, 0, false}};
+enum { C_ONE_STEP, C_HEAD, C_INFERENCE, C_PRESENTER, C_ANSWER };
 
 static void verdict(int c, bool ok, const char *where, const char *fmt, const char *detail)
 {
@@ -228,6 +231,23 @@ int main(int argc, char **argv)
                      st && st->title ? st->title : "", sizes[i].w, sizes[i].h,
                      sizes[i].presenter ? " presenter" : "");
             check_frame(a, &rep, st, where, &sizes[i]);
+            const ls_question *q = NULL;
+            for (int j = 0; st && j < st->n_items && !q; j++)
+                if (st->items[j].kind == LS_ITEM_QUESTION)
+                    q = &st->items[j].u.question;
+            for (int pass = 0; q && pass < 2; pass++) {   /* the right answer, then a wrong one */
+                int choice = pass == 0 ? q->answer : (q->answer + 1) % q->n_choices;
+                a->lesson_scroll = 0;
+                ui_app_do(a, UI_ACT_ANSWER, choice);
+                ui_app_draw(a);
+                ui_app_draw(a);
+                char detail[64];
+                snprintf(detail, sizeof detail, "answer %d's feedback %s", choice + 1,
+                         rep.feedback == 1 ? "below the panel's edge" : "not drawn");
+                verdict(C_ANSWER, rep.feedback == 2, where, "%s", detail);
+                a->answers[k] = -1;
+                a->lesson_scroll = 0;
+            }
         }
     }
     rc = 0;

@@ -139,5 +139,18 @@ for size, extra in (("1280x800", ()), ("1920x1080", ("--presenter",))):
     check(d and not d["clipped"], "lesson 5 step 2 at %s %s cuts nothing: %s"
           % (size, extra, d and d["clipped"]))
 
+# An answer's feedback ("Right. ..." or "Not quite") scrolls into view at once, at 800x600
+# too, where the question sits at the foot of a long step (lesson 4's second step, seen
+# under Xvfb: pressing 1 changed only a frame's colour).
+lesson4 = os.path.join(src, "lessons", "04-how-much-dropout.lesson")
+for lesson, keys in ((lesson4, "N 1"), (lesson4, "N 2"), (lesson1, "N N 1"), (lesson1, "N N N N 3")):
+    p, d = shot(lesson, keys, "800x600")
+    les = d["lesson"] if d else {}
+    check(les.get("answer") == int(keys[-1]) and les.get("feedback") == "visible",
+          "%s %r at 800x600: the answer's feedback in view: %s" % (os.path.basename(lesson), keys, les))
+p, d = shot(lesson4, "N", "800x600")
+check(d and d["lesson"].get("answer") is None and d["lesson"].get("feedback") is None,
+      "no answer, no feedback: %s" % (d and d["lesson"]))
+
 print("%d failures" % len(failures))
 sys.exit(1 if failures else 0)
