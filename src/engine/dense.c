@@ -169,15 +169,9 @@ static inline __attribute__((always_inline)) void dx_block(float *din, const flo
 
 /* The build targets baseline x86-64; GCC adds AVX2 and AVX-512 versions chosen at load
  * time. All compute the same bits (same operations in the same order). */
-/* Not under ThreadSanitizer: ifunc resolvers run before its runtime is set up (crash at load). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_THREAD__)
-#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MULTIVERSION
-#endif
 
 /* Units [jb, je) of the output; jb is a multiple of FW_COLS. */
-MULTIVERSION static void dense_forward_blocked(float *out, const float *in, const float *kernel,
+NN_MULTIVERSION static void dense_forward_blocked(float *out, const float *in, const float *kernel,
                                                const float *bias, int n, int in_dim, int units,
                                                int jb, int je)
 {
@@ -212,7 +206,7 @@ MULTIVERSION static void dense_forward_blocked(float *out, const float *in, cons
 }
 
 /* dW rows [kb, ke) = (or +=) x^T dy, written row after row. */
-MULTIVERSION static void dense_dkernel_blocked(float *dkernel, const float *in, const float *dout, int n,
+NN_MULTIVERSION static void dense_dkernel_blocked(float *dkernel, const float *in, const float *dout, int n,
                                                int in_dim, int units, int kb, int ke, int fresh)
 {
     int k0 = kb;
@@ -244,7 +238,7 @@ MULTIVERSION static void dense_dkernel_blocked(float *dkernel, const float *in, 
 }
 
 /* dx[:, kb..ke) += dy W^T for those inputs. */
-MULTIVERSION static void dense_dinput_blocked(float *din, const float *dout, const float *kernel, int n,
+NN_MULTIVERSION static void dense_dinput_blocked(float *din, const float *dout, const float *kernel, int n,
                                               int in_dim, int units, int kb, int ke)
 {
 #if defined(__GNUC__)

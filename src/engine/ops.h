@@ -18,6 +18,17 @@
 
 #include "rng.h"
 
+/* A hot loop's AVX2 and AVX-512 versions beside the baseline x86-64 (SSE2) one, chosen at
+ * load time (GCC's target_clones). Every version computes the same IEEE float results:
+ * the same operations in the same order, no FMA contraction (-ffp-contract=off). Not under
+ * ThreadSanitizer: ifunc resolvers run before its runtime is set up (crash at load). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(__SANITIZE_THREAD__)
+#define NN_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define NN_MULTIVERSION
+#endif
+
 typedef enum {
     NN_ACT_LINEAR = 0,
     NN_ACT_RELU,

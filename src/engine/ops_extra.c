@@ -58,7 +58,7 @@ static dw_window dw_win(const nn_conv_dims *d, int oy, int ox)
     return w;
 }
 
-void nn_depthwise_forward(float *out, const float *in, const float *kernel, const float *bias,
+NN_MULTIVERSION void nn_depthwise_forward(float *out, const float *in, const float *kernel, const float *bias,
                           const nn_conv_dims *d)
 {
     const int c = d->c, dm = d->filters, oc = c * dm;

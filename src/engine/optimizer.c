@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ops.h"
 
 int nn_opt_slots(const nn_optimizer_cfg *o)
 {
@@ -80,12 +81,6 @@ typedef struct {
  * and division rather than by memory; GCC can add AVX2 and AVX-512 versions chosen at
  * load time. Every version computes the same IEEE float results (no FMA contraction:
  * -ffp-contract=off), and the lanes above fix the order of the sums. */
-/* Not under ThreadSanitizer: ifunc resolvers run before its runtime is set up (crash at load). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_THREAD__)
-#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MULTIVERSION
-#endif
 
 /* What one chunk's update did: max |dw|, sum dw^2, finiteness before and after. */
 typedef struct {
@@ -95,7 +90,7 @@ typedef struct {
 } chunk_stat;
 
 /* Updates w[0..n) in place from g (slots at the same offsets). */
-MULTIVERSION static void update_chunk(const nn_optimizer_cfg *o, long t, float *restrict w,
+NN_MULTIVERSION static void update_chunk(const nn_optimizer_cfg *o, long t, float *restrict w,
                                       const float *restrict g, float *restrict s0, float *restrict s1,
                                       size_t n, chunk_stat *st)
 {
@@ -269,7 +264,7 @@ static float update_tensor(const nn_optimizer_cfg *o, long t, float *w, const fl
 /* |a - b| over a tensor and its frozen copy: max (NaN where there was a number counts
  * as an infinite change) and sum of squares, in LANES partial sums as above so the
  * loop vectorizes; an unchanged tensor gives exactly 0 either way. */
-MULTIVERSION static void frozen_change(const float *restrict a, const float *restrict b, size_t n,
+NN_MULTIVERSION static void frozen_change(const float *restrict a, const float *restrict b, size_t n,
                                        float *mx, double *ss)
 {
     float lmx[LANES] = {0};
