@@ -169,44 +169,61 @@ void ui_batch_view_draw(ui_app *a, SDL_Rect r)
         return;
     }
     const struct ui_batch_cache *atlas = build_atlas(a, tr);
-    /* The selected example in words, at the foot. */
-    int foot = t->font_small + t->pad / 2;
-    if (tr->mc_passes > 0) {   /* the bars' key, above the example line */
-        ui_text_fit(a->text, UI_FONT_SANS, t->font_small,
-                    "Bars: p from 0 to 1; white: mean, band: +/- std, orange: inference", c.w, fit, sizeof fit);
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, fit, c.x, c.y + c.h - foot,
-                     UI_ALIGN_BOTTOM, 0);
-        foot *= 2;
-    }
+    /* At the foot, bottom up: the selected example in words, the MC bars' key, whether
+     * the images are augmented. Each line whole, wrapped when the panel is narrow. */
+    static const char mc_key[] = "Bars: p from 0 to 1; white: mean, band: +/- std, orange: inference";
+    const char *lines[3];
+    SDL_Color lcol[3];
+    char ex[256] = "", aug[256] = "";
+    int nl = 0;
     if (a->example >= 0 && a->example < B && tr->mc_passes > 0) {
         int k = a->example;
-        snprintf(buf, sizeof buf, "example %d: p %.3f +/- %.3f over %d passes (inference %.3f)", k,
+        snprintf(ex, sizeof ex, "example %d: p %.3f +/- %.3f over %d passes (inference %.3f)", k,
                  (double)tr->mc_mean[k], (double)tr->mc_spread[k], tr->mc_passes,
                  (double)tr->mc_inference[k]);
-        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, buf, c.w, fit, sizeof fit);
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, c.x, c.y + c.h,
-                     UI_ALIGN_BOTTOM, 0);
     } else if (a->example >= 0 && a->example < B && tr->labels && tr->pred && tr->probs) {
         int k = a->example;
         float p = tr->probs[k];
         if (a->graph.n_classes <= 2 && tr->pred[k] == 0)
             p = 1 - p;   /* binary: probs hold p(class 1); show confidence */
         char pb[32];
-        snprintf(buf, sizeof buf, "example %d: a %s, predicted %s (%.0f%%) %s", k,
+        snprintf(ex, sizeof ex, "example %d: a %s, predicted %s (%.0f%%) %s", k,
                  class_name(a, tr->labels[k], cb, sizeof cb),
                  class_name(a, tr->pred[k], pb, sizeof pb), 100.0 * p,
                  tr->pred[k] == tr->labels[k] ? "\xe2\x9c\x93 right" : "\xe2\x9c\x97 wrong");
-        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, buf, c.w, fit, sizeof fit);
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, c.x, c.y + c.h,
-                     UI_ALIGN_BOTTOM, 0);
     }
-    if (tr->n_augment > 0) {   /* augmented or as they are: said above the example line */
-        ui_batch_view_aug_caption(tr, a->example >= 0 && a->example < B ? a->example : 0, buf, sizeof buf);
-        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, buf, c.w, fit, sizeof fit);
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, tr->aug_images ? t->text : t->text_dim, fit, c.x,
-                     c.y + c.h - foot, UI_ALIGN_BOTTOM, 0);
-        foot += t->font_small + t->pad / 2;
+    if (ex[0]) {
+        lines[nl] = ex;
+        lcol[nl++] = t->text;
     }
+    if (tr->mc_passes > 0) {
+        lines[nl] = mc_key;
+        lcol[nl++] = t->text_dim;
+    }
+    if (tr->n_augment > 0) {   /* augmented or as they are */
+        ui_batch_view_aug_caption(tr, a->example >= 0 && a->example < B ? a->example : 0, aug,
+                                  sizeof aug);
+        lines[nl] = aug;
+        lcol[nl++] = tr->aug_images ? t->text : t->text_dim;
+    }
+    int foot = 0;
+    for (int i = 0; i < nl; i++) {
+        int wrap = ui_text_size(a->text, UI_FONT_SANS, t->font_small, lines[i], 0).x > c.w ? c.w : 0;
+        int h = ui_text_size(a->text, UI_FONT_SANS, t->font_small, lines[i], wrap).y;
+        if (foot + h > c.h * 2 / 5 && lines[i] == mc_key) {   /* the key's short form */
+            lines[i] = "bars: mean +/- std; orange: inference";
+            wrap = ui_text_size(a->text, UI_FONT_SANS, t->font_small, lines[i], 0).x > c.w ? c.w : 0;
+            h = ui_text_size(a->text, UI_FONT_SANS, t->font_small, lines[i], wrap).y;
+        }
+        if (foot + h > c.h * 2 / 5) {   /* no room left for it: said, so a test sees it */
+            ui_report_clip(a->report, lines[i]);
+            break;
+        }
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, lcol[i], lines[i], c.x,
+                     c.y + c.h - foot - h, 0, wrap);
+        foot += h + t->pad / 4;
+    }
+    foot += nl ? t->pad / 4 : 0;
     c.h -= foot;
     int gap = t->pad / 2 + 2;
     int iw = tr->img_w > 0 ? tr->img_w : 28, ih = tr->img_h > 0 ? tr->img_h : 28;

@@ -452,35 +452,41 @@ static int caption_strip_h(const ui_theme *t)
     return (int)(56 * t->scale);
 }
 
-/* Two lines under the grid: what it shows in numbers, then what that means (or the
- * unit under the pointer). */
-static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame *m)
+/* The caption's two texts: what the grid shows in numbers (buf, in colour *capc), then
+ * what that means, or the unit under the pointer (sub, NULL: none). */
+typedef struct {
+    char buf[256], sub_buf[200], hover[200], gsub[200];
+    const char *sub;
+    SDL_Color capc;
+} caption_text;
+
+static void caption_texts(ui_app *a, const mask_frame *m, caption_text *ct)
 {
     const ui_theme *t = &a->theme;
-    SDL_Rect grid = a->layout.grid;
     const nn_trace_dropout *D = m->D;
     int units = m->units, B = m->B;
-    char buf[256], num[32], num2[32], sub_buf[160];
-    int cy = grid.y + grid.h + t->pad / 2;
-    if (area.y + area.h > grid.y + grid.h)
-        cy = area.y + area.h + t->pad / 2;
+    char *buf = ct->buf, *sub_buf = ct->sub_buf, num[32], num2[32];
     SDL_Color capc = t->text;
     const char *sub = NULL;
-    cy += draw_legend(a, (SDL_Rect){c.x, cy, c.w, t->font_small + 4}, m);
     if (!D || B == 0) {
-        snprintf(buf, sizeof buf, "%s: %s units, rate %.2f", m->src,
+        snprintf(buf, sizeof ct->buf, "%s: %s units, rate %.2f", m->src,
                  ui_fmt_count((size_t)units, num, sizeof num), (double)m->G->rate);
         sub = "Each training step draws a fresh random mask over these units.";
     } else if (!m->training) {
         bool never = D->train_mode == NN_TRAIN_NEVER;
-        snprintf(buf, sizeof buf, "%s: every unit kept, scale 1", never ? "training=False" : "inference");
+        snprintf(buf, sizeof ct->buf, "%s: every unit kept, scale 1", never ? "training=False" : "inference");
         capc = t->val;
         snprintf(num2, sizeof num2, "%s", ui_fmt_count((size_t)units, num, sizeof num));
         if (never)   /* its call's training=False: no mask in fit either */
-            snprintf(sub_buf, sizeof sub_buf, "No mask over the %s units: this Dropout was called "
+            snprintf(sub_buf, sizeof ct->sub_buf, "No mask over the %s units: this Dropout was called "
                      "with training=False, so it never masks, not even in fit.", num2);
+        else if (m->tr->mc_passes > 0)   /* MC dropout ran over this batch: say where it is */
+            snprintf(sub_buf, sizeof ct->sub_buf, "This grid is the plain predict. The %d MC passes "
+                     "(training=True) %s; their answers are in the batch view.", m->tr->mc_passes,
+                     m->tr->mc_fixed_mask ? "all used one mask, held fixed"
+                                          : "each drew a fresh mask over these units");
         else
-            snprintf(sub_buf, sizeof sub_buf, "No mask over the %s units: Dropout is the identity "
+            snprintf(sub_buf, sizeof ct->sub_buf, "No mask over the %s units: Dropout is the identity "
                      "in predict and evaluate.", num2);
         sub = sub_buf;
     } else if (m->ex >= 0) {
@@ -489,20 +495,20 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
             dropped += D->mask[(size_t)m->ex * units + i] == 0;
         double rate = D->rate;
         char nd[32];
-        snprintf(buf, sizeof buf, "%s: %s of %s dropped (%.1f%%) - kept units x%.2f", m->src,
+        snprintf(buf, sizeof ct->buf, "%s: %s of %s dropped (%.1f%%) - kept units x%.2f", m->src,
                  ui_fmt_count(dropped, nd, sizeof nd), ui_fmt_count((size_t)units, num, sizeof num),
                  100.0 * (double)dropped / units, rate < 1 ? 1.0 / (1.0 - rate) : 0.0);
         sub = "Bright = strong activation. Crossed = dropped: output 0, no gradient.";
         if (D->kind == NN_DROP_GAUSSIAN)
-            snprintf(buf, sizeof buf, "%s: every unit times noise of mean 1, std %.2f", m->src,
+            snprintf(buf, sizeof ct->buf, "%s: every unit times noise of mean 1, std %.2f", m->src,
                      rate > 0 && rate < 1 ? sqrt(rate / (1 - rate)) : 0.0);
         else if (D->kind == NN_DROP_ALPHA)
-            snprintf(buf, sizeof buf, "%s: %s of %s set to alpha' (%.1f%%), then a*x+b", m->src,
+            snprintf(buf, sizeof ct->buf, "%s: %s of %s set to alpha' (%.1f%%), then a*x+b", m->src,
                      ui_fmt_count(dropped, nd, sizeof nd), ui_fmt_count((size_t)units, num, sizeof num), 100.0 * (double)dropped / units);
         if (D->shape.rank == 3)
             sub = "One tile per channel. Dark orange: dropped; a crossed tile: the whole channel.";
     } else {
-        snprintf(buf, sizeof buf, "%s, whole batch: %s of %s dropped (%.1f%%)", m->src,
+        snprintf(buf, sizeof ct->buf, "%s, whole batch: %s of %s dropped (%.1f%%)", m->src,
                  ui_fmt_count(D->dropped, num, sizeof num),
                  ui_fmt_count((size_t)B * units, num2, sizeof num2),
                  100.0 * (double)D->dropped / ((double)B * units));
@@ -514,25 +520,58 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
         sub = "AlphaDropout keeps mean and variance: dropped units take alpha', not 0.";
     if (D && m->training && m->tr && !m->tr->training && D->train_mode == NN_TRAIN_ALWAYS)
         sub = "training=True: this Dropout masks at predict too (a new mask each pass).";
-    char hover[200], gsub[200];
-    if (m->mode == UI_MASK_GRADIENTS && grad_caption(m, gsub, sizeof gsub))
-        sub = gsub;
-    if (describe_hovered(a, m, hover, sizeof hover))
-        sub = hover;
+    if (m->mode == UI_MASK_GRADIENTS && grad_caption(m, ct->gsub, sizeof ct->gsub))
+        sub = ct->gsub;
+    if (describe_hovered(a, m, ct->hover, sizeof ct->hover))
+        sub = ct->hover;
+    ct->sub = sub;
+    ct->capc = capc;
+}
+
+/* The count line's font size (large, shrunk to the small size before it wraps), whether
+ * it wraps, and the caption's height c.w wide: the count line and the explanation. */
+static int caption_height(ui_app *a, const caption_text *ct, int w, int *fs, int *wrap)
+{
+    const ui_theme *t = &a->theme;
+    *fs = t->font_large;
+    while (*fs > t->font_small && ui_text_size(a->text, UI_FONT_BOLD, *fs, ct->buf, 0).x > w)
+        (*fs)--;
+    *wrap = ui_text_size(a->text, UI_FONT_BOLD, *fs, ct->buf, 0).x > w ? w : 0;
+    int h = ui_text_size(a->text, UI_FONT_BOLD, *fs, ct->buf, *wrap).y;
+    if (ct->sub) {
+        int sw = ui_text_size(a->text, UI_FONT_SANS, t->font_small, ct->sub, 0).x > w ? w : 0;
+        h += ui_text_size(a->text, UI_FONT_SANS, t->font_small, ct->sub, sw).y;
+    }
+    return h;
+}
+
+/* The caption under the grid (the legend, then the texts). */
+static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame *m,
+                         const caption_text *ct)
+{
+    const ui_theme *t = &a->theme;
+    SDL_Rect grid = a->layout.grid;
+    int cy = grid.y + grid.h + t->pad / 2;
+    if (area.y + area.h > grid.y + grid.h)
+        cy = area.y + area.h + t->pad / 2;
+    cy += draw_legend(a, (SDL_Rect){c.x, cy, c.w, t->font_small + 4}, m);
+    const char *buf = ct->buf, *sub = ct->sub;
     ui_report_mask_caption(a->report, buf, sub);
     /* Whole, never cut: the count line shrinks to the small size, then wraps; the
      * explanation wraps into the room reserved for the caption or is left out. */
-    int fs = t->font_large;
-    while (fs > t->font_small && ui_text_size(a->text, UI_FONT_BOLD, fs, buf, 0).x > c.w)
-        fs--;
-    int wrap = ui_text_size(a->text, UI_FONT_BOLD, fs, buf, 0).x > c.w ? c.w : 0;
-    int h1 = ui_text_draw(a->text, UI_FONT_BOLD, fs, capc, buf, c.x + c.w / 2, cy, UI_ALIGN_CENTER,
-                          wrap).y;
+    int fs, wrap;
+    caption_height(a, ct, c.w, &fs, &wrap);
+    int h1 = ui_text_draw(a->text, UI_FONT_BOLD, fs, ct->capc, buf, c.x + c.w / 2, cy,
+                          UI_ALIGN_CENTER, wrap).y;
     int room = c.y + c.h - caption_strip_h(t) - (cy + h1);
+    if (!sub)
+        return;
     int sw = ui_text_size(a->text, UI_FONT_SANS, t->font_small, sub, 0).x > c.w ? c.w : 0;
     if (ui_text_size(a->text, UI_FONT_SANS, t->font_small, sub, sw).y <= room)
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, sub, c.x + c.w / 2, cy + h1,
                      UI_ALIGN_CENTER, sw);
+    else
+        ui_report_clip(a->report, sub);   /* left out: said, so a test sees it */
 }
 
 /* Height of the gradient-flow strip: a title and a row per graph box with weights. */
@@ -609,7 +648,13 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
     m.B = tr ? tr->batch : 0;
     int mode = m.mode = ui_mask_view_mode(a);
     /* the caption: the count (wrapped on two lines when narrow), a legend, a line of meaning */
+    caption_text ct;
+    caption_texts(a, &m, &ct);
+    int cap_fs, cap_wrap;
     int cap_h = t->font_large * 6 / 5 + 3 * (t->font_small * 6 / 5) + t->pad * 2;
+    int cap_need = caption_height(a, &ct, c.w, &cap_fs, &cap_wrap) + t->font_small + 4 + t->pad * 2;
+    if (cap_need > cap_h)   /* the caption whole before a larger grid (up to half the panel) */
+        cap_h = cap_need < c.h / 2 ? cap_need : c.h / 2;
     int strip_h = caption_strip_h(t);
     if (mode == UI_MASK_GRADIENTS)
         strip_h = flow_height(a);
@@ -637,7 +682,7 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
         draw_no_step(a);
     else
         draw_cells(a, &m);
-    draw_caption(a, c, area, &m);
+    draw_caption(a, c, area, &m, &ct);
     SDL_Rect strip = {c.x, c.y + c.h - strip_h, c.w, strip_h};
     if (mode == UI_MASK_GRADIENTS)
         ui_grad_flow_draw(a, strip, tr);
