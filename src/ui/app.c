@@ -454,6 +454,8 @@ static bool graph_action(ui_app *a, ui_action_id act, int arg)
         break;
     case UI_ACT_SCROLL:
         a->graph_scroll += arg;
+        a->graph_user_scroll = true;
+        a->graph_sel_seen = a->selected;
         break;
     case UI_ACT_SELECT_LAYER:
         a->selected = arg;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ui/draw.h"
+#include "ui/report.h"
 #include "ui/views.h"
 
 int ui_bn_view_layer(const ui_app *a)
@@ -34,7 +35,12 @@ int ui_bn_view_series(ui_app *a, int layer, ui_bn_point *out, int max)
         const nn_trace *t = ui_snap_trace(s);
         for (int i = 0; i < t->n_layers; i++)
             if (!strcmp(t->layers[i].name, name) && !isnan(t->layers[i].bn_mean)) {
-                if (n == 0 || t->step != out[n - 1].step)   /* an inference pass repeats a step */
+                /* an inference pass repeats its step: the training step's point stands
+                 * (the pass moved nothing; what fit did is what the point tells) */
+                bool repeat = n > 0 && t->step == out[n - 1].step;
+                if (repeat && !t->training)
+                    break;
+                if (!repeat)
                     n++;
                 out[n - 1] = (ui_bn_point){t->step, t->layers[i].bn_mean, t->layers[i].bn_var,
                                            t->layers[i].frozen, t->layers[i].bn_batch_stats};
@@ -116,6 +122,14 @@ void ui_bn_view_draw(ui_app *a, SDL_Rect r)
                         /* called with training=False: gamma and beta train, the statistics stay */
                         : never ? "training=False: inference mode, flat; gamma, beta train"
                                 : "inference step: moving statistics, not updated";
+    char shown[200];
+    if (a->cur && !a->cur->training && last->batch_stats) {
+        /* the pass shown is a predict: it normalises with the moving statistics, unlike
+         * the training steps plotted (before TF 2, or a BN that trains) */
+        snprintf(shown, sizeof shown, "this predict: moving statistics; in fit: %s", state);
+        state = shown;
+    }
+    ui_report_bn_state(a->report, state);
     int sh = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, last->frozen ? t->padlock : t->text_dim,
                           state, r.x, r.y + r.h, UI_ALIGN_BOTTOM, r.w).y;
     int h = (r.h - th - sh) / 2;

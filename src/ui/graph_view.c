@@ -361,10 +361,17 @@ static int scroll_to_selection(ui_app *a, SDL_Rect c, int bw, int gap, int foot)
 static int first_for_head(ui_app *a, SDL_Rect c, int bw, int gap, int foot)
 {
     ui_layout *Lo = &a->layout;
-    int need = 0;
-    for (int i = 0; i < Lo->n_boxes; i++)
+    int need = 0, sel_box = -1;
+    for (int i = 0; i < Lo->n_boxes; i++) {
         need += ui_box_height(a, &Lo->boxes[i], bw) + gap;
-    if (need - gap <= c.h || a->graph_scroll > 0 || a->selected >= 0)
+        if (a->selected >= Lo->boxes[i].first && a->selected <= Lo->boxes[i].last)
+            sel_box = i;
+    }
+    if (a->selected != a->graph_sel_seen)   /* a new selection: the view is ours again */
+        a->graph_user_scroll = false;
+    if (need - gap <= c.h || a->graph_user_scroll)
+        return a->graph_scroll;
+    if (a->selected >= 0 && sel_box < 0)
         return a->graph_scroll;
     int first = Lo->n_boxes - 1, sum = ui_box_height(a, &Lo->boxes[first], bw);
     while (first > 0) {
@@ -374,6 +381,9 @@ static int first_for_head(ui_app *a, SDL_Rect c, int bw, int gap, int foot)
         sum += h;
         first--;
     }
+    /* a selected box (a lesson's "select bn") stays in view, as high as it must */
+    if (sel_box >= 0 && sel_box < first)
+        first = sel_box;
     return first;
 }
 
@@ -464,6 +474,7 @@ void ui_graph_view_draw(ui_app *a, SDL_Rect r)
                      t->line, (int)(6 * t->scale));
         }
         draw_box(a, b, (SDL_Rect){c.x, y, bw, h});
+        ui_report_box(a->report, a->graph.layers[b->first].name);
         if (b->first == d)
             Lo->dropout_box = i;
         if (d >= 0 && b->first <= a->graph.layers[d].masks && a->graph.layers[d].masks <= b->last)

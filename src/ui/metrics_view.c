@@ -373,10 +373,17 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *const *title, int 
             s1 = gc->ghosts[g].m[gc->ghosts[g].n - 1].step;
     if (s1 <= s0)
         s1 = s0 + 1;
-    snprintf(buf, sizeof buf, "step %ld", s0);
-    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, buf, p.x, p.y + p.h + 1, 0, 0);
-    snprintf(buf, sizeof buf, "%ld", s1);
-    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, buf, p.x + p.w, p.y + p.h + 1,
+    /* the axis's ends: "step 1" ... "N", or "1" ... "N" on a narrow plot, or only the
+     * last step when even those two would run into each other */
+    char right[32], left[32];
+    snprintf(right, sizeof right, "%ld", s1);
+    int rw = ui_text_size(a->text, UI_FONT_SANS, t->font_small, right, 0).x, gap = t->pad;
+    snprintf(left, sizeof left, "step %ld", s0);
+    if (ui_text_size(a->text, UI_FONT_SANS, t->font_small, left, 0).x + gap + rw > p.w)
+        snprintf(left, sizeof left, "%ld", s0);
+    if (ui_text_size(a->text, UI_FONT_SANS, t->font_small, left, 0).x + gap + rw <= p.w)
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, left, p.x, p.y + p.h + 1, 0, 0);
+    ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, right, p.x + p.w, p.y + p.h + 1,
                  UI_ALIGN_RIGHT, 0);
 #define PX(step) (p.x + (int)((double)((step) - s0) / (double)(s1 - s0) * (p.w - 1)))
 #define PY(v) (p.y + p.h - 1 - (int)(((v) - lo) / (hi - lo) * (float)(p.h - 1)))

@@ -73,6 +73,19 @@ void ui_report_grad(ui_report *r, const char *box, const char *says)
     r->n_grads++;
 }
 
+void ui_report_box(ui_report *r, const char *name)
+{
+    if (!r || r->n_boxes >= (int)(sizeof r->boxes / sizeof r->boxes[0]))
+        return;
+    snprintf(r->boxes[r->n_boxes++], sizeof r->boxes[0], "%s", name ? name : "");
+}
+
+void ui_report_bn_state(ui_report *r, const char *text)
+{
+    if (r)
+        snprintf(r->bn_state, sizeof r->bn_state, "%s", text ? text : "");
+}
+
 void ui_report_status(ui_report *r, const char *text)
 {
     if (r)
@@ -132,6 +145,17 @@ void ui_report_write_members(const ui_report *r, FILE *f)
         fputs(",\"says\":", f);
         ui_report_json_string(f, r->grads[i].says);
         fputc('}', f);
+    }
+    fputs("],\"bn_state\":", f);
+    if (r->bn_state[0])
+        ui_report_json_string(f, r->bn_state);
+    else
+        fputs("null", f);
+    fputs(",\"graph_boxes\":[", f);
+    for (int i = 0; i < r->n_boxes; i++) {
+        if (i)
+            fputc(',', f);
+        ui_report_json_string(f, r->boxes[i]);
     }
     fputc(']', f);
 }

@@ -41,6 +41,10 @@ typedef struct ui_report {
     long mask_units, mask_crossed, mask_step;
     char status[256];       /* the status line as drawn (step, mode, state) */
     char mask_caption[256]; /* the mask view's caption: its count line, then its meaning */
+    int n_boxes;            /* the graph's boxes drawn whole, top to bottom (their first
+                               layer's name; a base's: its name) */
+    char boxes[64][64];
+    char bn_state[200];     /* the BN statistics plot's state line ("" when not drawn) */
     int feedback;           /* the lesson's answer feedback: 0 none drawn, 1 drawn but
                                (partly) scrolled out of the panel, 2 drawn whole in view */
     int n_grads;            /* the graph boxes' gradient-flow lines, in drawing order */
@@ -64,10 +68,14 @@ void ui_report_mask(ui_report *r, const char *layer, long units, long crossed, l
 void ui_report_mask_caption(ui_report *r, const char *line, const char *sub);
 /* The graph's box `box` drew its gradient-flow line saying `says`. */
 void ui_report_grad(ui_report *r, const char *box, const char *says);
+/* The graph drew the box of layer `name` whole. */
+void ui_report_box(ui_report *r, const char *name);
+/* The BatchNormalization statistics plot said what its layer does (its state line). */
+void ui_report_bn_state(ui_report *r, const char *text);
 /* The status line drew text. */
 void ui_report_status(ui_report *r, const char *text);
 /* Writes `"status":"...","panels":[...],"mask":{...}|null,"clipped":[...],"min_text_px":P,
- * "grad_flow":[{"box","says"}]` (JSON
+ * "grad_flow":[{"box","says"}],"bn_state":"..."|null,"graph_boxes":[...]` (JSON
  * members, no braces around them) to f. */
 void ui_report_write_members(const ui_report *r, FILE *f);
 /* Writes s as a JSON string (quoted, escaped) to f. */

@@ -127,6 +127,8 @@ typedef struct ui_app {
     bool *open_group;        /* per layer: the group starting here is opened */
     int n_open;
     int graph_scroll;        /* boxes scrolled off the top */
+    bool graph_user_scroll;  /* graph_scroll is the student's (PgUp/PgDn, wheel) */
+    int graph_sel_seen;      /* the selection graph_user_scroll was for */
     ui_focus focus;
     SDL_Point mouse;         /* last pointer position (-1,-1: none) */
 

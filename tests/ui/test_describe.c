@@ -7,12 +7,14 @@
  *   - a step that predicts or switches to inference shows an inference pass, and an
  *     inference pass has no crossed cell;
  *   - presenter mode: no text line under h/30 pixels;
+ *   - the graph draws the Dropout layer the mask view shows and the layer it masks (the
+ *     two ends of the "masks outputs" bracket), whatever the lesson selected;
  *   - a step with a question: once answered (right and wrong), the feedback is in view
  *     whole, without the student scrolling.
  * One process per lesson: the lesson's steps run once, each frame is drawn at the three
  * sizes. Usage: test_describe LESSON [--report-only LIST]; LIST names checks that are
  * printed but do not fail the test (comma separated: one-step, head, inference,
- * presenter-text, answer), for checks another branch's layout work is to make pass. */
+ * presenter-text, answer, bracket), for checks another branch's layout work is to make pass. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +43,8 @@ typedef struct {
 
 static check checks[] = {{"one-step", 0, 0, false}, {"head", 0, 0, false},
                          {"inference", 0, 0, false}, {"presenter-text", 0, 0, false},
-                         {"answer", 0, 0, false}};
-enum { C_ONE_STEP, C_HEAD, C_INFERENCE, C_PRESENTER, C_ANSWER };
+                         {"answer", 0, 0, false}, {"bracket", 0, 0, false}};
+enum { C_ONE_STEP, C_HEAD, C_INFERENCE, C_PRESENTER, C_ANSWER, C_BRACKET };
 
 static void verdict(int c, bool ok, const char *where, const char *fmt, const char *detail)
 {
@@ -138,6 +140,22 @@ static void check_frame(const ui_app *a, const ui_report *r, const ls_step *st, 
     if (cur && !cur->training && r->mask_drawn) {
         snprintf(detail, sizeof detail, "%ld crossed cells in an inference pass", r->mask_crossed);
         verdict(C_INFERENCE, r->mask_crossed == 0, where, "%s", detail);
+    }
+    int d = ui_dropout_index(a);
+    if (d >= 0 && a->graph.layers[d].masks >= 0) {
+        const char *ends[2] = {a->graph.layers[d].name, NULL};
+        for (int i = 0; i < a->layout.n_boxes; i++)
+            if (a->layout.boxes[i].first <= a->graph.layers[d].masks &&
+                a->graph.layers[d].masks <= a->layout.boxes[i].last)
+                ends[1] = a->graph.layers[a->layout.boxes[i].first].name;
+        for (int e = 0; e < 2; e++) {
+            bool drawn = false;
+            for (int i = 0; ends[e] && i < r->n_boxes; i++)
+                drawn |= !strcmp(r->boxes[i], ends[e]);
+            snprintf(detail, sizeof detail, "the box of %s (%s of the bracket) is not drawn",
+                     ends[e] ? ends[e] : "?", e ? "the masked layer" : "the Dropout");
+            verdict(C_BRACKET, drawn, where, "%s", detail);
+        }
     }
     if (sc->presenter) {
         snprintf(detail, sizeof detail, "smallest text %d px, want >= %d", r->min_text_px,

@@ -165,5 +165,21 @@ for size, extra in (("1920x1080", ("--presenter",)), ("800x600", ()), ("1280x800
     check(d and not [c for c in d["clipped"] if c["panel"] in ("mask", "batch")],
           "lesson 10 MC step at %s: mask and batch cut nothing: %s" % (size, d and d["clipped"]))
 
+# Lesson 14 (Keras 2.2's frozen BN): its BN plot said "frozen (TF 2): inference mode" at
+# the predict step (seen under Xvfb), the opposite of the lesson. The predict is named as
+# such and fit's batch statistics (TF 1.x) stay said; lesson 6 (TF 2) keeps its words.
+lesson14 = os.path.join(src, "lessons", "14-frozen-bn-tf1.lesson")
+lesson6 = os.path.join(src, "lessons", "06-fine-tuning.lesson")
+for lesson, keys, want, refuse in ((lesson14, None, "TF 1.x", "TF 2"),
+                                   (lesson14, "N", "TF 1.x", "TF 2"),
+                                   (lesson6, None, "TF 2", "TF 1.x")):
+    p, d = shot(lesson, keys, "1280x800")
+    st = d.get("bn_state") if d else None
+    check(st and want in st and refuse not in st,
+          "%s %r: the BN plot says %s: %s" % (os.path.basename(lesson), keys, want, st))
+p, d = shot(lesson14, "N", "1280x800")
+check(d and d["bn_state"] and d["bn_state"].startswith("this predict: moving statistics"),
+      "lesson 14's predict step names the predict's normalisation: %s" % (d and d["bn_state"]))
+
 print("%d failures" % len(failures))
 sys.exit(1 if failures else 0)
