@@ -62,9 +62,14 @@ static void curve(ui_app *a, SDL_Rect r, const ui_bn_point *p, int n, bool var, 
         hi = v > hi ? v : hi;
     }
     float span = hi - lo > 1e-6f * (fabsf(hi) + 1e-6f) ? hi - lo : 1e-6f * (fabsf(hi) + 1.0f);
-    char buf[96];
-    snprintf(buf, sizeof buf, "%s %.4g", label, (double)(var ? p[n - 1].var : p[n - 1].mean));
-    int th = ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, buf, r.x, r.y, 0, 0).y;
+    char buf[96], mid[64], brief[32];
+    double last = var ? p[n - 1].var : p[n - 1].mean;
+    snprintf(buf, sizeof buf, "%s %.4g", label, last);
+    snprintf(mid, sizeof mid, "%s %.2g", label, last);
+    snprintf(brief, sizeof brief, "%.2g", last);
+    const char *cand[3] = {buf, mid, brief};   /* whole, or shorter on a narrow column */
+    ui_text_draw_first_fit(a->text, UI_FONT_SANS, t->font_small, t->text, cand, 3, r.x, r.y, 0, r.w);
+    int th = ui_text_size(a->text, UI_FONT_SANS, t->font_small, buf, 0).y;
     SDL_Rect q = {r.x, r.y + th, r.w, r.h - th};
     if (q.h < 6)
         return;
@@ -100,8 +105,10 @@ void ui_bn_view_draw(ui_app *a, SDL_Rect r)
     int n = ui_bn_view_series(a, layer, pts, 512);
     char buf[160], fit[160];
     snprintf(buf, sizeof buf, "%s: moving statistics", a->graph.layers[layer].name);
-    ui_text_fit(a->text, UI_FONT_BOLD, t->font_small, buf, r.w, fit, sizeof fit);
-    int th = ui_text_draw(a->text, UI_FONT_BOLD, t->font_small, t->text, fit, r.x, r.y, 0, 0).y;
+    snprintf(fit, sizeof fit, "%s", a->graph.layers[layer].name);
+    const char *title[4] = {buf, fit, "BN statistics", "BN"};   /* whole, or shorter */
+    ui_text_draw_first_fit(a->text, UI_FONT_BOLD, t->font_small, t->text, title, 4, r.x, r.y, 0, r.w);
+    int th = ui_text_size(a->text, UI_FONT_BOLD, t->font_small, buf, 0).y;
     if (n == 0) {
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "no step yet", r.x, r.y + th, 0, 0);
         return;

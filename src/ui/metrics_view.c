@@ -362,8 +362,11 @@ static void plot(ui_app *a, SDL_Rect r, bool acc, const char *const *title, int 
         dashed(a->ren, p.x, y, p.x + p.w - 1, y, t->panel_edge, 1);
     }
     if (n == 0) {
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "no steps yet",
-                     p.x + p.w / 2, p.y + p.h / 2, UI_ALIGN_CENTER | UI_ALIGN_MIDDLE, 0);
+        /* inside its own plot (wrapped when narrow), not run into the next plot's */
+        const char *none = "no steps yet";
+        int wrap = ui_text_size(a->text, UI_FONT_SANS, t->font_small, none, 0).x > p.w - 4 ? p.w - 4 : 0;
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, none, p.x + p.w / 2,
+                     p.y + p.h / 2, UI_ALIGN_CENTER | UI_ALIGN_MIDDLE, wrap);
         return;
     }
     long s0 = a->metrics[0].step, s1 = a->metrics[n - 1].step;
@@ -536,15 +539,17 @@ plots:;
         snprintf(am, sizeof am, "acc");
     }
     /* whole, then shorter forms before anything is cut */
-    const char *lts[3] = {lt, lm[0] ? lm : lb, lb}, *ats[3] = {at, am, ab};
+    char ap[16];
+    snprintf(ap, sizeof ap, "%s", ab + (strncmp(ab, "acc ", 4) ? 0 : 4));   /* "100.0%" */
+    const char *lts[3] = {lt, lm[0] ? lm : lb, lb}, *ats[4] = {at, am, ab, ap};
     if (ui_bn_view_layer(a) >= 0) {   /* a third column: the BN layer's moving statistics */
         int third = (c.w - 2 * t->pad) / 3;
         plot(a, (SDL_Rect){c.x, c.y, third, c.h}, false, lts, 3);
-        plot(a, (SDL_Rect){c.x + third + t->pad, c.y, third, c.h}, true, ats, 3);
+        plot(a, (SDL_Rect){c.x + third + t->pad, c.y, third, c.h}, true, ats, 4);
         ui_bn_view_draw(a, (SDL_Rect){c.x + 2 * (third + t->pad), c.y, c.w - 2 * (third + t->pad), c.h});
         return;
     }
     int half = (c.w - t->pad) / 2;
     plot(a, (SDL_Rect){c.x, c.y, half, c.h}, false, lts, 3);
-    plot(a, (SDL_Rect){c.x + half + t->pad, c.y, c.w - half - t->pad, c.h}, true, ats, 3);
+    plot(a, (SDL_Rect){c.x + half + t->pad, c.y, c.w - half - t->pad, c.h}, true, ats, 4);
 }

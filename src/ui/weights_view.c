@@ -173,14 +173,33 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r)
     if (c.h - axis_h - note_h - head_h < rows * (t->font_small + 2))
         note_h = 0;   /* the rows first */
     int avail = c.h - axis_h - note_h - head_h;
+    int val_w = ui_text_size(a->text, UI_FONT_MONO, t->font_small, "0 exactly", 0).x + t->pad / 2;
+    int rel_w = ui_text_size(a->text, UI_FONT_SANS, t->font_small, "|dw|/|w|", 0).x + t->pad / 2;
+    int num_w = ui_text_size(a->text, UI_FONT_MONO, t->font_small, "8.8e-88", 0).x + t->pad / 2;
+    rel_w = rel_w > num_w ? rel_w : num_w;
+    /* names whole up to 40% of the width */
+    int name_w = c.w * 28 / 100;
+    for (int i = 0; i < L->n_boxes; i++) {
+        const ui_box *b = &L->boxes[i];
+        const ui_graph_layer *G = &a->graph.layers[b->first];
+        const char *nm = !b->group ? G->name : G->base_name[0] ? G->base_name : "base";
+        int nw = ui_text_size(a->text, UI_FONT_SANS, t->font_small, nm, 0).x + 2;
+        if (ui_weights_view_row(a, i).params > 0 && nw > name_w)
+            name_w = nw < c.w * 40 / 100 ? nw : c.w * 40 / 100;
+    }
+    int bx = c.x + name_w + t->pad / 2, bw = c.w - name_w - val_w - rel_w - t->pad;
+    /* too narrow for a bar beside the numbers (presenter mode): the bar under them */
+    bool two = bw < (int)(70 * t->scale);
     int rh = avail / rows, maxh = t->font_normal + t->pad, minh = t->font_small + 2;
+    if (two) {
+        maxh *= 2;
+        minh *= 2;
+        bx = c.x;
+        bw = c.w;
+    }
     rh = rh > maxh ? maxh : rh;
     int shown = rh < minh ? avail / minh : rows;
     rh = rh < minh ? minh : rh;
-    int val_w = ui_text_size(a->text, UI_FONT_MONO, t->font_small, "0 exactly", 0).x + t->pad / 2;
-    int rel_w = ui_text_size(a->text, UI_FONT_SANS, t->font_small, "|dw|/|w|", 0).x + t->pad / 2;
-    int name_w = c.w * 28 / 100;
-    int bx = c.x + name_w + t->pad / 2, bw = c.w - name_w - val_w - rel_w - t->pad;
     /* Column heads: what each number is. */
     ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, "largest |dw| this step",
                  c.x + c.w - rel_w - t->pad / 2, c.y, UI_ALIGN_RIGHT, 0);
@@ -194,10 +213,11 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r)
             continue;
         const ui_graph_layer *G = &a->graph.layers[b->first];
         snprintf(buf, sizeof buf, "%s", !b->group ? G->name : G->base_name[0] ? G->base_name : "base");
+        int ty = two ? y + rh / 4 : y + rh / 2;   /* the text line's middle */
         ui_text_fit(a->text, UI_FONT_SANS, t->font_small, buf, name_w, fit, sizeof fit);
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, c.x, y + rh / 2,
-                     UI_ALIGN_MIDDLE, 0);
-        SDL_Rect track = {bx, y + rh / 6, bw, rh - rh / 3};
+        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, c.x, ty, UI_ALIGN_MIDDLE, 0);
+        SDL_Rect track = two ? (SDL_Rect){bx, y + rh / 2 + rh / 12, bw, rh / 2 - rh / 6}
+                             : (SDL_Rect){bx, y + rh / 6, bw, rh - rh / 3};
         double f;
         SDL_Color vc = row_values(a, &w, buf, sizeof buf, rb, sizeof rb, &f);
         draw_track(a, track, &w, f);
@@ -208,9 +228,9 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r)
         }
         ui_text_fit(a->text, UI_FONT_MONO, t->font_small, buf, val_w, fit, sizeof fit);
         ui_text_draw(a->text, UI_FONT_MONO, t->font_small, vc, fit, c.x + c.w - rel_w - t->pad / 2,
-                     y + rh / 2, UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
+                     ty, UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
         ui_text_fit(a->text, UI_FONT_MONO, t->font_small, rb, rel_w, fit, sizeof fit);
-        ui_text_draw(a->text, UI_FONT_MONO, t->font_small, vc, fit, c.x + c.w, y + rh / 2,
+        ui_text_draw(a->text, UI_FONT_MONO, t->font_small, vc, fit, c.x + c.w, ty,
                      UI_ALIGN_RIGHT | UI_ALIGN_MIDDLE, 0);
         ui_hit_add(a, (SDL_Rect){c.x, y, c.w, rh}, UI_ACT_SELECT_LAYER, b->first);
         y += rh;

@@ -7,6 +7,7 @@
  *   - a step that predicts or switches to inference shows an inference pass, and an
  *     inference pass has no crossed cell;
  *   - presenter mode: no text line under h/30 pixels;
+ *   - no text of any panel is cut (ellipsised or left out);
  *   - the graph draws the Dropout layer the mask view shows and the layer it masks (the
  *     two ends of the "masks outputs" bracket), whatever the lesson selected;
  *   - a step with a question: once answered (right and wrong), the feedback is in view
@@ -14,7 +15,7 @@
  * One process per lesson: the lesson's steps run once, each frame is drawn at the three
  * sizes. Usage: test_describe LESSON [--report-only LIST]; LIST names checks that are
  * printed but do not fail the test (comma separated: one-step, head, inference,
- * presenter-text, answer, bracket), for checks another branch's layout work is to make pass. */
+ * presenter-text, answer, bracket, cut), for checks another branch's layout work is to make pass. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +44,9 @@ typedef struct {
 
 static check checks[] = {{"one-step", 0, 0, false}, {"head", 0, 0, false},
                          {"inference", 0, 0, false}, {"presenter-text", 0, 0, false},
-                         {"answer", 0, 0, false}, {"bracket", 0, 0, false}};
-enum { C_ONE_STEP, C_HEAD, C_INFERENCE, C_PRESENTER, C_ANSWER, C_BRACKET };
+                         {"answer", 0, 0, false}, {"bracket", 0, 0, false},
+                         {"cut", 0, 0, false}};
+enum { C_ONE_STEP, C_HEAD, C_INFERENCE, C_PRESENTER, C_ANSWER, C_BRACKET, C_CUT };
 
 static void verdict(int c, bool ok, const char *where, const char *fmt, const char *detail)
 {
@@ -131,6 +133,10 @@ static void check_frame(const ui_app *a, const ui_report *r, const ls_step *st, 
         }
     }
     verdict(C_HEAD, whole, where, "%s", detail);
+    if (r->clipped_total)
+        snprintf(detail, sizeof detail, "%ld texts cut, first '%s' in the %s panel", r->clipped_total,
+                 r->n_clipped ? r->clipped[0].text : "?", r->n_clipped ? r->clipped[0].panel : "?");
+    verdict(C_CUT, r->clipped_total == 0, where, "%s", detail);
     const nn_trace *cur = a->cur;
     if (st && step_goes_inference(st)) {
         snprintf(detail, sizeof detail, "the step predicts or switches to inference, the frame "
