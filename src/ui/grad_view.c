@@ -172,23 +172,13 @@ void ui_grad_flow_draw(ui_app *a, SDL_Rect r, const nn_trace *tr)
     if (rh < 4)
         return;
     /* names whole where they fit in 40% of the strip */
-    int name_w = r.w * 24 / 100;
-    for (int i = 0; i < L->n_boxes; i++) {
-        const ui_box *b = &L->boxes[i];
-        const ui_graph_layer *G = &a->graph.layers[b->first];
-        const char *nm = !b->group ? G->name : G->base_name[0] ? G->base_name : "base";
-        int nw = ui_text_size(a->text, UI_FONT_SANS, t->font_small, nm, 0).x + 4;
-        if (ui_box_has_weights(a, b) && nw > name_w)
-            name_w = nw < r.w * 40 / 100 ? nw : r.w * 40 / 100;
-    }
+    int name_w = ui_box_row_names_width(a, r.w * 24 / 100, r.w * 40 / 100);
     int y = r.y + lh;
     for (int i = 0; i < L->n_boxes; i++) {
         const ui_box *b = &L->boxes[i];
         if (!ui_box_has_weights(a, b))
             continue;
-        const ui_graph_layer *G = &a->graph.layers[b->first];
-        snprintf(buf, sizeof buf, "%s", !b->group ? G->name : G->base_name[0] ? G->base_name : "base");
-        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, buf, name_w, fit, sizeof fit);
+        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, ui_box_row_name(a, b), name_w, fit, sizeof fit);
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, r.x, y + rh / 2,
                      UI_ALIGN_MIDDLE, 0);
         ui_grad_flow_row(a, (SDL_Rect){r.x + name_w + 4, y, r.w - name_w - 4, rh}, tr, b, buf,

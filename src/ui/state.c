@@ -345,6 +345,25 @@ bool ui_box_has_weights(const ui_app *a, const ui_box *b)
     return false;
 }
 
+const char *ui_box_row_name(const ui_app *a, const ui_box *b)
+{
+    const ui_graph_layer *G = &a->graph.layers[b->first];
+    return !b->group ? G->name : G->base_name[0] ? G->base_name : "base";
+}
+
+int ui_box_row_names_width(ui_app *a, int lo, int hi)
+{
+    int w = lo;
+    for (int i = 0; i < a->layout.n_boxes; i++) {
+        const ui_box *b = &a->layout.boxes[i];
+        if (!ui_box_has_weights(a, b))
+            continue;
+        int nw = ui_text_size(a->text, UI_FONT_SANS, a->theme.font_small, ui_box_row_name(a, b), 0).x + 4;
+        w = nw > w ? nw : w;
+    }
+    return w < hi ? w : hi;
+}
+
 int ui_box_height(ui_app *a, const ui_box *b, int w)
 {
     const ui_theme *t = &a->theme;

@@ -250,6 +250,10 @@ int ui_box_mini_height(const ui_app *a, int units, int *pitch, int *cols);
 int ui_box_name_height(ui_app *a, const ui_box *b, int w);
 /* b holds weights (its gradient-flow line shows when the layout has room). */
 bool ui_box_has_weights(const ui_app *a, const ui_box *b);
+/* The name a row of the weight and gradient panels gives box b (a base: its name). */
+const char *ui_box_row_name(const ui_app *a, const ui_box *b);
+/* The width those rows' names need (small font), between lo and hi pixels. */
+int ui_box_row_names_width(ui_app *a, int lo, int hi);
 /* Height of box b drawn w wide. */
 int ui_box_height(ui_app *a, const ui_box *b, int w);
 /* Width right of the boxes kept for the Dropout's "masks" bracket (0: no Dropout). */

@@ -178,15 +178,7 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r)
     int num_w = ui_text_size(a->text, UI_FONT_MONO, t->font_small, "8.8e-88", 0).x + t->pad / 2;
     rel_w = rel_w > num_w ? rel_w : num_w;
     /* names whole up to 40% of the width */
-    int name_w = c.w * 28 / 100;
-    for (int i = 0; i < L->n_boxes; i++) {
-        const ui_box *b = &L->boxes[i];
-        const ui_graph_layer *G = &a->graph.layers[b->first];
-        const char *nm = !b->group ? G->name : G->base_name[0] ? G->base_name : "base";
-        int nw = ui_text_size(a->text, UI_FONT_SANS, t->font_small, nm, 0).x + 2;
-        if (ui_weights_view_row(a, i).params > 0 && nw > name_w)
-            name_w = nw < c.w * 40 / 100 ? nw : c.w * 40 / 100;
-    }
+    int name_w = ui_box_row_names_width(a, c.w * 28 / 100, c.w * 40 / 100);
     int bx = c.x + name_w + t->pad / 2, bw = c.w - name_w - val_w - rel_w - t->pad;
     /* too narrow for a bar beside the numbers (presenter mode): the bar under them */
     bool two = bw < (int)(70 * t->scale);
@@ -211,10 +203,8 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r)
         ui_weights_row w = ui_weights_view_row(a, i);
         if (w.params == 0)
             continue;
-        const ui_graph_layer *G = &a->graph.layers[b->first];
-        snprintf(buf, sizeof buf, "%s", !b->group ? G->name : G->base_name[0] ? G->base_name : "base");
         int ty = two ? y + rh / 4 : y + rh / 2;   /* the text line's middle */
-        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, buf, name_w, fit, sizeof fit);
+        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, ui_box_row_name(a, b), name_w, fit, sizeof fit);
         ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, fit, c.x, ty, UI_ALIGN_MIDDLE, 0);
         SDL_Rect track = two ? (SDL_Rect){bx, y + rh / 2 + rh / 12, bw, rh / 2 - rh / 6}
                              : (SDL_Rect){bx, y + rh / 6, bw, rh - rh / 3};
