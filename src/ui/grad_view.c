@@ -162,9 +162,7 @@ void ui_grad_flow_draw(ui_app *a, SDL_Rect r, const nn_trace *tr)
     ui_text_draw_first_fit(a->text, UI_FONT_SANS, t->font_small, t->text_dim, head, 3, r.x, r.y, 0,
                            r.w);
     int lh = ui_box_line(t);
-    int rows = 0;
-    for (int i = 0; i < L->n_boxes; i++)
-        rows += ui_box_has_weights(a, &L->boxes[i]);
+    int rows = ui_boxes_with_weights(a);
     if (rows == 0 || !tr)
         return;
     int rh = (r.h - lh) / rows;

@@ -458,6 +458,7 @@ typedef struct {
     char buf[256], sub_buf[200], hover[200], gsub[200];
     const char *sub;
     SDL_Color capc;
+    int fs, wrap;           /* the count line's font size and wrap width (caption_height) */
 } caption_text;
 
 static void caption_texts(ui_app *a, const mask_frame *m, caption_text *ct)
@@ -528,16 +529,17 @@ static void caption_texts(ui_app *a, const mask_frame *m, caption_text *ct)
     ct->capc = capc;
 }
 
-/* The count line's font size (large, shrunk to the small size before it wraps), whether
- * it wraps, and the caption's height c.w wide: the count line and the explanation. */
-static int caption_height(ui_app *a, const caption_text *ct, int w, int *fs, int *wrap)
+/* The count line's font size (large, shrunk to the small size before it wraps) and
+ * whether it wraps, set in ct; returns the caption's height w wide: the count line and
+ * the explanation. */
+static int caption_height(ui_app *a, caption_text *ct, int w)
 {
     const ui_theme *t = &a->theme;
-    *fs = t->font_large;
-    while (*fs > t->font_small && ui_text_size(a->text, UI_FONT_BOLD, *fs, ct->buf, 0).x > w)
-        (*fs)--;
-    *wrap = ui_text_size(a->text, UI_FONT_BOLD, *fs, ct->buf, 0).x > w ? w : 0;
-    int h = ui_text_size(a->text, UI_FONT_BOLD, *fs, ct->buf, *wrap).y;
+    ct->fs = t->font_large;
+    while (ct->fs > t->font_small && ui_text_size(a->text, UI_FONT_BOLD, ct->fs, ct->buf, 0).x > w)
+        ct->fs--;
+    ct->wrap = ui_text_size(a->text, UI_FONT_BOLD, ct->fs, ct->buf, 0).x > w ? w : 0;
+    int h = ui_text_size(a->text, UI_FONT_BOLD, ct->fs, ct->buf, ct->wrap).y;
     if (ct->sub) {
         int sw = ui_text_size(a->text, UI_FONT_SANS, t->font_small, ct->sub, 0).x > w ? w : 0;
         h += ui_text_size(a->text, UI_FONT_SANS, t->font_small, ct->sub, sw).y;
@@ -559,10 +561,8 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
     ui_report_mask_caption(a->report, buf, sub);
     /* Whole, never cut: the count line shrinks to the small size, then wraps; the
      * explanation wraps into the room reserved for the caption or is left out. */
-    int fs, wrap;
-    caption_height(a, ct, c.w, &fs, &wrap);
-    int h1 = ui_text_draw(a->text, UI_FONT_BOLD, fs, ct->capc, buf, c.x + c.w / 2, cy,
-                          UI_ALIGN_CENTER, wrap).y;
+    int h1 = ui_text_draw(a->text, UI_FONT_BOLD, ct->fs, ct->capc, buf, c.x + c.w / 2, cy,
+                          UI_ALIGN_CENTER, ct->wrap).y;
     int room = c.y + c.h - caption_strip_h(t) - (cy + h1);
     if (!sub)
         return;
@@ -577,9 +577,7 @@ static void draw_caption(ui_app *a, SDL_Rect c, SDL_Rect area, const mask_frame 
 /* Height of the gradient-flow strip: a title and a row per graph box with weights. */
 static int flow_height(ui_app *a)
 {
-    int rows = 0;
-    for (int i = 0; i < a->layout.n_boxes; i++)
-        rows += ui_weights_view_row(a, i).params > 0;
+    int rows = ui_boxes_with_weights(a);
     int h = (rows + 1) * (a->theme.font_small + 4);
     return h > a->layout.mask.h / 4 ? a->layout.mask.h / 4 : h;
 }
@@ -650,9 +648,8 @@ void ui_mask_view_draw(ui_app *a, SDL_Rect r)
     /* the caption: the count (wrapped on two lines when narrow), a legend, a line of meaning */
     caption_text ct;
     caption_texts(a, &m, &ct);
-    int cap_fs, cap_wrap;
     int cap_h = t->font_large * 6 / 5 + 3 * (t->font_small * 6 / 5) + t->pad * 2;
-    int cap_need = caption_height(a, &ct, c.w, &cap_fs, &cap_wrap) + t->font_small + 4 + t->pad * 2;
+    int cap_need = caption_height(a, &ct, c.w) + t->font_small + 4 + t->pad * 2;
     if (cap_need > cap_h)   /* the caption whole before a larger grid (up to half the panel) */
         cap_h = cap_need < c.h / 2 ? cap_need : c.h / 2;
     int strip_h = caption_strip_h(t);

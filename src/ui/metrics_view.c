@@ -514,7 +514,8 @@ plots:;
         }
     }
     ui_report_panel(a->report, "metrics", r, last ? last->step : 0);
-    char lt[96], at[96], v1[32] = "", v2[32] = "", lm[96] = "", lb[48] = "", ab[48] = "", am[64] = "";
+    char lt[96], at[96], v1[32] = "", v2[32] = "", lm[96] = "", lb[48] = "", ab[48] = "", am[64] = "",
+         ap[16] = "";
     if (lastv) {
         snprintf(v1, sizeof v1, ", val %.3f", (double)lastv->val_loss);
         snprintf(v2, sizeof v2, ", val %.1f%%", 100.0 * lastv->val_accuracy);
@@ -531,16 +532,16 @@ plots:;
         snprintf(at, sizeof at, "accuracy %.1f%%%s", 100.0 * last->accuracy, v2);
         snprintf(am, sizeof am, "acc %.1f%%%s", 100.0 * last->accuracy, v2);
         snprintf(ab, sizeof ab, "acc %.1f%%", 100.0 * last->accuracy);
+        snprintf(ap, sizeof ap, "%.1f%%", 100.0 * last->accuracy);
     } else {
         snprintf(lt, sizeof lt, "loss");
         snprintf(at, sizeof at, "accuracy");
         snprintf(lb, sizeof lb, "loss");
         snprintf(ab, sizeof ab, "acc");
         snprintf(am, sizeof am, "acc");
+        snprintf(ap, sizeof ap, "acc");
     }
     /* whole, then shorter forms before anything is cut */
-    char ap[16];
-    snprintf(ap, sizeof ap, "%s", ab + (strncmp(ab, "acc ", 4) ? 0 : 4));   /* "100.0%" */
     const char *lts[3] = {lt, lm[0] ? lm : lb, lb}, *ats[4] = {at, am, ab, ap};
     if (ui_bn_view_layer(a) >= 0) {   /* a third column: the BN layer's moving statistics */
         int third = (c.w - 2 * t->pad) / 3;

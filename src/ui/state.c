@@ -345,6 +345,14 @@ bool ui_box_has_weights(const ui_app *a, const ui_box *b)
     return false;
 }
 
+int ui_boxes_with_weights(const ui_app *a)
+{
+    int n = 0;
+    for (int i = 0; i < a->layout.n_boxes; i++)
+        n += ui_box_has_weights(a, &a->layout.boxes[i]);
+    return n;
+}
+
 const char *ui_box_row_name(const ui_app *a, const ui_box *b)
 {
     const ui_graph_layer *G = &a->graph.layers[b->first];
@@ -452,14 +460,7 @@ static int graph_width(ui_app *a, int lo, int hi, int h)
 static int weights_need(const ui_app *a)
 {
     const ui_theme *t = &a->theme;
-    const ui_layout *L = &a->layout;
-    int rows = 0;
-    for (int i = 0; i < L->n_boxes; i++)
-        for (int k = L->boxes[i].first; k <= L->boxes[i].last; k++)
-            if (a->graph.layers[k].params > 0) {
-                rows++;
-                break;
-            }
+    int rows = ui_boxes_with_weights(a);
     return 2 * t->font_normal + 3 * t->pad + t->font_small + rows * (t->font_normal + t->pad);
 }
 

@@ -250,6 +250,8 @@ int ui_box_mini_height(const ui_app *a, int units, int *pitch, int *cols);
 int ui_box_name_height(ui_app *a, const ui_box *b, int w);
 /* b holds weights (its gradient-flow line shows when the layout has room). */
 bool ui_box_has_weights(const ui_app *a, const ui_box *b);
+/* How many boxes hold weights: the rows of the weight panel and the gradient strip. */
+int ui_boxes_with_weights(const ui_app *a);
 /* The name a row of the weight and gradient panels gives box b (a base: its name). */
 const char *ui_box_row_name(const ui_app *a, const ui_box *b);
 /* The width those rows' names need (small font), between lo and hi pixels. */

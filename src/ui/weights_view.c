@@ -93,7 +93,6 @@ static void draw_track(ui_app *a, SDL_Rect track, const ui_weights_row *w, doubl
 {
     const ui_theme *t = &a->theme;
     const nn_trace *tr = a->cur;
-    char ft[64];
     ui_fill(a->ren, track, t->bg);
     if (!tr || !w->known)
         return;
@@ -103,19 +102,13 @@ static void draw_track(ui_app *a, SDL_Rect track, const ui_weights_row *w, doubl
         ui_padlock(a->ren, (SDL_Rect){track.x + 2, track.y + 1, lk * 5 / 6, lk}, t->padlock, t->bg);
         if (w->dw != 0)
             return;
-        const char *say = "frozen: unchanged";
-        if (ui_text_size(a->text, UI_FONT_SANS, t->font_small, say, 0).x > track.w - lk - 8)
-            say = "frozen";
-        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, say, track.w - lk - 8, ft, sizeof ft);
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text, ft, track.x + lk + 6,
-                     track.y + track.h / 2, UI_ALIGN_MIDDLE, 0);
+        const char *say[2] = {"frozen: unchanged", "frozen"};
+        ui_text_draw_first_fit(a->text, UI_FONT_SANS, t->font_small, t->text, say, 2, track.x + lk + 6,
+                               track.y + track.h / 2, UI_ALIGN_MIDDLE, track.w - lk - 8);
     } else if (w->dw == 0 && !tr->training) {
-        const char *say = "inference: no update";   /* or its shorter form, whole */
-        if (ui_text_size(a->text, UI_FONT_SANS, t->font_small, say, 0).x > track.w - 8)
-            say = "no update";
-        ui_text_fit(a->text, UI_FONT_SANS, t->font_small, say, track.w - 8, ft, sizeof ft);
-        ui_text_draw(a->text, UI_FONT_SANS, t->font_small, t->text_dim, ft, track.x + 4,
-                     track.y + track.h / 2, UI_ALIGN_MIDDLE, 0);
+        const char *say[2] = {"inference: no update", "no update"};   /* whole, or shorter */
+        ui_text_draw_first_fit(a->text, UI_FONT_SANS, t->font_small, t->text_dim, say, 2, track.x + 4,
+                               track.y + track.h / 2, UI_ALIGN_MIDDLE, track.w - 8);
     } else {
         ui_fill(a->ren, (SDL_Rect){track.x, track.y, (int)(track.w * f), track.h}, t->bar);
     }
@@ -160,9 +153,7 @@ void ui_weights_view_draw(ui_app *a, SDL_Rect r)
     else
         snprintf(buf, sizeof buf, "Weight change");
     SDL_Rect c = ui_panel(a, r, buf);
-    int rows = 0;
-    for (int i = 0; i < L->n_boxes; i++)
-        rows += ui_weights_view_row(a, i).params > 0;
+    int rows = ui_boxes_with_weights(a);
     if (rows == 0)
         return;
     int axis_h = t->font_small + 2;
