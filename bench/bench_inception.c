@@ -7,10 +7,7 @@
  * (target: <= 1); also the best single batch of each side and their ratio, which a busy
  * shared machine disturbs less.
  *
- * OpenBLAS reads its settings when the library loads, so the program first re-executes
- * itself with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (they force a core type and
- * cache size that can slow both sides) and OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = T;
- * the PyTorch side inherits that environment.
+ * OpenBLAS is set up the same for both sides (blas_env.h).
  *
  * Usage: bench_inception [--threads T] [--batch N] [--size S] [--cut NAME] [--warmup W]
  *                        [--steps K] [--rounds R] [--python PATH] [--no-torch]
@@ -24,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blas_env.h"
 #include "engine/inception.h"
 #include "engine/model.h"
 
@@ -143,18 +141,8 @@ int main(int argc, char **argv)
         }
     }
     /* the same OpenBLAS settings for both sides, applied before OpenBLAS loads */
-    char t[16];
-    snprintf(t, sizeof t, "%d", o.threads);
-    const char *cur = getenv("OPENBLAS_NUM_THREADS"), *omp = getenv("OMP_NUM_THREADS");
-    if (getenv("OPENBLAS_CORETYPE") || getenv("OPENBLAS_L2_SIZE") || !cur || strcmp(cur, t) || !omp || strcmp(omp, t)) {
-        unsetenv("OPENBLAS_CORETYPE");
-        unsetenv("OPENBLAS_L2_SIZE");
-        setenv("OPENBLAS_NUM_THREADS", t, 1);
-        setenv("OMP_NUM_THREADS", t, 1);
-        execv("/proc/self/exe", argv);
-        perror("bench_inception: re-exec");
+    if (bench_blas_env(o.threads, argv, "bench_inception") < 0)
         return 1;
-    }
     /* torch_inception.py sits in the source bench/ folder */
     const char *src = getenv("DROPSCOPE_SOURCE_DIR");
 #ifdef DROPSCOPE_BENCH_DIR

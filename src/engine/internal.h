@@ -19,6 +19,13 @@ int nn_model_fail(nn_model *m, const char *fmt, ...)
 void *nn_big_alloc(size_t bytes);
 void *nn_big_calloc(size_t n, size_t size);
 
+/* An inference forward in which only the last layer's output (layer n_layers - 1, and
+ * the output layer's) is kept; the layers before it may skip writing theirs where two
+ * layers run faster as one (a BatchNormalization and the activation after it). For the
+ * frozen prefix, whose inner outputs nothing reads. The last layer's output is what
+ * nn_model_forward gives, to the bit. 0, or -1 with the model's error set. */
+int nn_model_forward_last(nn_model *m, const float *x, int n);
+
 /* One inference forward of examples [i, i + k) of a set, for nn_model_eval_loop. */
 typedef int (*nn_chunk_forward)(nn_model *m, int i, int k, const void *ctx);
 /* Inference-mode loss and accuracy over n examples cut into NN_EVAL_CHUNK chunks, each

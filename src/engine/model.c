@@ -804,6 +804,69 @@ int nn_model_forward(nn_model *m, const float *x, int n, bool training)
     return 0;
 }
 
+/* Layer j applies one function to each value of layer i's output alone: an Activation
+ * other than softmax, or a ReLU. */
+static bool elementwise_of(const nn_layer *j, int i)
+{
+    if (j->n_inputs != 1 || j->inputs[0] != i)
+        return false;
+    return (j->type == NN_ACTIVATION && j->cfg.act != NN_ACT_SOFTMAX) || j->type == NN_RELU;
+}
+
+/* A BatchNormalization in inference mode (l) and the activation after it (j) in one
+ * sweep: blocks of rows small enough to stay in the cache are normalised straight into
+ * j's output and the activation applied there, so the normalised map is written and
+ * read back once instead of twice. The same operations in the same order as the two
+ * layers run apart, so j's output is the same to the bit; l's own output is not written. */
+static void bn_act_fused(nn_model *m, nn_layer *l, nn_layer *j, int n)
+{
+    const int ch = l->out_shape.d[l->out_shape.rank - 1];
+    const size_t rows = (size_t)n * l->out_size / (size_t)ch;
+    const size_t block = 8192 / (size_t)ch > 16 ? 8192 / (size_t)ch : 16;
+    int pi = 0;
+    const float *gamma = l->cfg.scale ? l->params[pi++].data : NULL;
+    const float *beta = l->cfg.center ? l->params[pi++].data : NULL;
+    const float *mm = l->params[pi].data, *mv = l->params[pi + 1].data;
+    const float *x = layer_in(m, l, 0);
+    l->bn_used_batch_stats = false;
+    for (size_t r0 = 0; r0 < rows; r0 += block) {
+        nn_bn_dims d = {rows - r0 < block ? rows - r0 : block, ch, l->cfg.eps, l->cfg.momentum};
+        float *y = j->out + r0 * (size_t)ch;
+        nn_bn_forward_infer(y, x + r0 * (size_t)ch, gamma, beta, mm, mv, &d);
+        if (j->type == NN_RELU)
+            nn_relu_max_forward(y, y, d.rows * (size_t)ch, j->cfg.max_value);
+        else
+            nn_act_forward(y, y, d.rows, ch, j->cfg.act);
+    }
+}
+
+int nn_model_forward_last(nn_model *m, const float *x, int n)
+{
+    if (!m->finalized)
+        return nn_model_fail(m, "forward: the model is not built");
+    if (nn_model_reserve(m, n) < 0)
+        return -1;
+    int *readers = calloc((size_t)m->n_layers, sizeof *readers);
+    if (!readers)
+        return nn_model_fail(m, "out of memory");
+    for (int i = 0; i < m->n_layers; i++)
+        for (int k = 0; k < m->layers[i]->n_inputs; k++)
+            readers[m->layers[i]->inputs[k]]++;
+    int rc = 0;
+    for (int i = 0; i < m->n_layers && rc == 0; i++) {
+        nn_layer *l = m->layers[i];
+        if (l->type == NN_BATCHNORM && i + 1 < m->n_layers && i != m->output && i + 1 != m->output &&
+            readers[i] == 1 && elementwise_of(m->layers[i + 1], i) && !nn_layer_training(&l->cfg, false)) {
+            bn_act_fused(m, l, m->layers[i + 1], n);
+            i++;
+            continue;
+        }
+        rc = forward_layer(m, l, x, n, false);
+    }
+    free(readers);
+    return rc;
+}
+
 static const float *output_logits(const nn_model *m)
 {
     return m->layers[m->output]->logits;

@@ -29,6 +29,20 @@
 #define NN_MULTIVERSION
 #endif
 
+/* 16 floats as one value (GCC's and clang's vector extensions), for the loops over whole
+ * feature maps that the compiler does not vectorise well by itself: each clone of
+ * NN_MULTIVERSION computes it in its widest registers (one AVX-512 register, two AVX2 or
+ * four SSE2), element by element as the scalar code would. Loads and stores go through
+ * memcpy (no alignment assumed). The helpers taking it must be static and inlined, so
+ * the ABI note GCC gives about passing it is silenced. */
+#if defined(__GNUC__)
+#define NN_HAVE_V16 1
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef float nn_v16f __attribute__((vector_size(64)));
+typedef int nn_v16i __attribute__((vector_size(64)));
+#define NN_V16 16
+#endif
+
 typedef enum {
     NN_ACT_LINEAR = 0,
     NN_ACT_RELU,

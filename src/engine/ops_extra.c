@@ -16,10 +16,15 @@ void nn_zeropad2d_forward(float *out, const float *in, const nn_pad_dims *d)
     for (int b = 0; b < d->n; b++) {
         float *o = out + (size_t)b * oh * orow;
         const float *x = in + (size_t)b * d->h * irow;
-        memset(o, 0, sizeof(float) * (size_t)oh * orow);
-        for (int y = 0; y < d->h; y++)
-            memcpy(o + (size_t)(y + d->top) * orow + (size_t)d->left * c, x + (size_t)y * irow,
-                   sizeof(float) * irow);
+        /* only the border is zeroed: the rows above and below, the strips either side */
+        memset(o, 0, sizeof(float) * (size_t)d->top * orow);
+        memset(o + (size_t)(d->top + d->h) * orow, 0, sizeof(float) * (size_t)d->bottom * orow);
+        for (int y = 0; y < d->h; y++) {
+            float *row = o + (size_t)(y + d->top) * orow;
+            memset(row, 0, sizeof(float) * (size_t)d->left * c);
+            memcpy(row + (size_t)d->left * c, x + (size_t)y * irow, sizeof(float) * irow);
+            memset(row + (size_t)d->left * c + irow, 0, sizeof(float) * (size_t)d->right * c);
+        }
     }
 }
 
@@ -58,11 +63,56 @@ static dw_window dw_win(const nn_conv_dims *d, int oy, int ox)
     return w;
 }
 
+#if defined(NN_HAVE_V16)
+/* One output pixel of a depth multiplier 1 convolution: 16 channels at a time held in a
+ * register over the window's taps, stored once. The sum runs as the scalar loop's does
+ * (the bias, then the taps in row order), so the result is the same to the bit. */
+static inline __attribute__((always_inline)) void dw_pixel_dm1(float *o, const float *x, const float *kernel,
+                                                               const float *bias, const nn_conv_dims *d,
+                                                               const dw_window *w)
+{
+    const int c = d->c;
+    int c0 = 0;
+    for (; c0 + NN_V16 <= c; c0 += NN_V16) {
+        nn_v16f acc = {0};
+        if (bias)
+            memcpy(&acc, bias + c0, sizeof acc);
+        for (int i = w->i0; i < w->i1; i++)
+            for (int j = w->j0; j < w->j1; j++) {
+                nn_v16f v, k;
+                memcpy(&v, x + ((size_t)(w->y0 + i) * d->w + (w->x0 + j)) * c + c0, sizeof v);
+                memcpy(&k, kernel + ((size_t)i * d->kw + j) * c + c0, sizeof k);
+                acc += v * k;
+            }
+        memcpy(o + c0, &acc, sizeof acc);
+    }
+    for (; c0 < c; c0++) {
+        float acc = bias ? bias[c0] : 0.0f;
+        for (int i = w->i0; i < w->i1; i++)
+            for (int j = w->j0; j < w->j1; j++)
+                acc += x[((size_t)(w->y0 + i) * d->w + (w->x0 + j)) * c + c0] * kernel[((size_t)i * d->kw + j) * c + c0];
+        o[c0] = acc;
+    }
+}
+#endif
+
 NN_MULTIVERSION void nn_depthwise_forward(float *out, const float *in, const float *kernel, const float *bias,
                           const nn_conv_dims *d)
 {
     const int c = d->c, dm = d->filters, oc = c * dm;
     const size_t img = (size_t)d->h * d->w * c;
+#if defined(NN_HAVE_V16)
+    if (dm == 1) {
+        for (int b = 0; b < d->n; b++)
+            for (int oy = 0; oy < d->oh; oy++)
+                for (int ox = 0; ox < d->ow; ox++) {
+                    dw_window w = dw_win(d, oy, ox);
+                    dw_pixel_dm1(out + (((size_t)b * d->oh + oy) * d->ow + ox) * oc, in + (size_t)b * img,
+                                 kernel, bias, d, &w);
+                }
+        return;
+    }
+#endif
     for (int b = 0; b < d->n; b++) {
         const float *x = in + (size_t)b * img;
         for (int oy = 0; oy < d->oh; oy++)
@@ -236,13 +286,22 @@ void nn_merge_backward(float *const *dins, const float *dout, const float *const
 
 /* ---- ReLU(max_value) ---- */
 
-void nn_relu_max_forward(float *out, const float *in, size_t n, float max_value)
+/* A NaN passes through (as TensorFlow's relu). Separate loops for the cap and for in
+ * place (where GCC's run-time overlap check would send the loop to its scalar form), so
+ * that each vectorises. */
+NN_MULTIVERSION void nn_relu_max_forward(float *out, const float *in, size_t n, float max_value)
 {
-    bool cap = isfinite(max_value);
-    for (size_t i = 0; i < n; i++) {
-        float v = in[i] < 0.0f ? 0.0f : in[i];
-        out[i] = cap && v > max_value ? max_value : v;
-    }
+    const float cap = isfinite(max_value) ? max_value : INFINITY;
+    if (out == in)
+        for (size_t i = 0; i < n; i++) {
+            float v = out[i] < 0.0f ? 0.0f : out[i];
+            out[i] = v > cap ? cap : v;
+        }
+    else
+        for (size_t i = 0; i < n; i++) {
+            float v = in[i] < 0.0f ? 0.0f : in[i];
+            out[i] = v > cap ? cap : v;
+        }
 }
 
 void nn_relu_max_backward(float *din, const float *dout, const float *out, size_t n, float max_value)

@@ -3,7 +3,8 @@
  *
  * Running only part of the model reuses nn_model_forward unchanged, so the layers after
  * the prefix compute exactly what they compute in a full forward:
- * - the prefix alone: nn_model_forward with the layer count cut to layer + 1;
+ * - the prefix alone: nn_model_forward_last (an inference forward that keeps only the
+ *   last layer's output) with the layer count cut to layer + 1;
  * - the rest: nn_model_forward over a view of the layer list in which the prefix layers
  *   are replaced by shallow copies turned into Input layers. The prefix's last layer
  *   becomes an Input that copies act into its (real) output buffer; the ones before it
@@ -85,7 +86,7 @@ int nn_model_prefix_outputs(nn_model *m, int layer, const float *x, int n, float
     for (int i = 0; i < n && rc == 0; i += chunk) {
         int k = n - i < chunk ? n - i : chunk;
         m->n_layers = layer + 1;
-        rc = nn_model_forward(m, x + (size_t)i * in, k, false);
+        rc = nn_model_forward_last(m, x + (size_t)i * in, k);
         m->n_layers = saved;
         if (rc == 0)
             memcpy(act + (size_t)i * per, m->layers[layer]->out, (size_t)k * per * sizeof(float));

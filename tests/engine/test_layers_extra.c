@@ -197,12 +197,30 @@ static void test_sigmoid_swish_accuracy(void **state)
     assert_true(worst_sw < 4e-7);
     assert_true(sg[0] >= 0.0f && sg[0] < 1e-45f);   /* sigmoid(-110) = 1.7e-48 */
     assert_true(sg[n_pts - 1] == 1.0f);
-    float nan_in[3] = {NAN, 0.0f, -0.0f}, o[3];
-    nn_act_forward(o, nan_in, 3, 1, NN_ACT_SIGMOID);
-    assert_true(isnan(o[0]));
-    assert_true(o[1] == 0.5f && o[2] == 0.5f);
-    nn_act_forward(o, nan_in, 3, 1, NN_ACT_SWISH);
-    assert_true(isnan(o[0]));
+    /* the special values, at every place of a 16-wide vector and in the scalar tail */
+    enum { NS = 37 };
+    const float specials[5] = {NAN, 0.0f, -0.0f, INFINITY, -INFINITY};
+    float sp[NS], o[NS], o2[NS];
+    for (int i = 0; i < NS; i++)
+        sp[i] = specials[i % 5];
+    nn_act_forward(o, sp, NS, 1, NN_ACT_SIGMOID);
+    nn_act_forward(o2, sp, NS, 1, NN_ACT_SWISH);
+    for (int i = 0; i < NS; i++) {
+        switch (i % 5) {
+        case 0:
+            assert_true(isnan(o[i]) && isnan(o2[i]));
+            break;
+        case 1:
+        case 2:
+            assert_true(o[i] == 0.5f && o2[i] == 0.0f);
+            break;
+        case 3:
+            assert_true(o[i] == 1.0f && o2[i] == INFINITY);
+            break;
+        default: /* -inf * sigmoid(-inf) = -inf * 0: NaN, as x * sigmoid(x) is in TensorFlow */
+            assert_true(o[i] == 0.0f && isnan(o2[i]));
+        }
+    }
     free(in);
     free(sg);
     free(sw);

@@ -260,6 +260,75 @@ static void test_bad_calls(void **state)
     nn_model_destroy(m);
 }
 
+/* The frozen prefix alone (nn_model_prefix_outputs) runs each BatchNormalization and
+ * the activation after it as one sweep, without writing the normalised map: its output
+ * must still be the full forward's to the bit. Real bases at 32x32 called with
+ * training=False, with moving statistics, gamma and beta away from their defaults:
+ * MobileNetV2 (BN -> ReLU(6)), EfficientNetB0 (BN -> swish, and its squeeze-excite),
+ * ResNet50 (BN -> relu, and BNs read by an Add). */
+static void test_fused_prefix_equals_full(void **state)
+{
+    (void)state;
+    const char *names[] = {"mobilenet_v2", "efficientnet_b0", "resnet50"};
+    for (size_t b = 0; b < sizeof names / sizeof *names; b++) {
+        const nn_base_info *info = nn_base_find(names[b]);
+        assert_non_null(info);
+        nn_model *m = nn_model_create(names[b]);
+        nn_layer_cfg c = nn_layer_cfg_default(NN_INPUT);
+        c.shape = nn_shape3(32, 32, 3);
+        add(m, c);
+        nn_base_opts o = {NULL, 1.0f};
+        int top = info->build(m, 0, &o);
+        assert_true(top > 0);
+        add(m, nn_layer_cfg_default(NN_GAP2D));
+        add(m, dense(1, NN_ACT_SIGMOID));
+        nn_rng r;
+        nn_rng_seed(&r, 5);
+        assert_int_equal(nn_model_finalize(m, &r), 0);
+        int n_bn = 0;
+        for (int i = 0; i <= top; i++) {
+            nn_layer *l = m->layers[i];
+            nn_model_set_trainable(m, i, false);
+            l->cfg.training = NN_TRAIN_NEVER;
+            if (l->type != NN_BATCHNORM)
+                continue;
+            n_bn++;
+            for (int p = 0; p < l->n_params; p++)
+                for (size_t k = 0; k < l->params[p].size; k++)
+                    l->params[p].data[k] = !strcmp(l->params[p].name, "moving_variance")
+                                               ? 0.2f + nn_rng_uniform(&r)
+                                               : nn_rng_uniform(&r) - 0.4f;
+        }
+        assert_true(n_bn > 10);
+        nn_optimizer_cfg opt = nn_optimizer_default(NN_OPT_RMSPROP);
+        assert_int_equal(nn_model_compile(m, &opt, NN_LOSS_BCE), 0);
+        int p = nn_model_frozen_prefix(m);
+        assert_true(p >= top);
+        enum { N = 3 };
+        size_t in = nn_model_input_size(m), per = m->layers[p]->out_size;
+        float *x = malloc(N * in * sizeof *x), *want = malloc(N * per * sizeof *want), *got = malloc(N * per * sizeof *got);
+        assert_true(x && want && got);
+        for (size_t i = 0; i < N * in; i++)
+            x[i] = 2.0f * nn_rng_uniform(&r) - 1.0f;
+        assert_int_equal(nn_model_forward(m, x, N, false), 0);
+        memcpy(want, m->layers[p]->out, N * per * sizeof *want);
+        assert_int_equal(nn_model_prefix_outputs(m, p, x, N, got), 0); /* its buffers, sized once */
+        assert_memory_equal(want, got, N * per * sizeof *got);
+        /* poison every output inside the prefix: the fused BatchNormalizations leave theirs */
+        for (int i = 1; i < p; i++)
+            for (size_t k = 0; k < m->layers[i]->out_size * N; k++)
+                m->layers[i]->out[k] = NAN;
+        assert_int_equal(nn_model_prefix_outputs(m, p, x, N, got), 0);
+        assert_memory_equal(want, got, N * per * sizeof *got);
+        int skipped = 0;
+        for (int i = 1; i < p; i++)
+            skipped += m->layers[i]->type == NN_BATCHNORM && isnan(m->layers[i]->out[0]);
+        assert_true(skipped > 0); /* the fused sweep did run */
+        free(x), free(want), free(got);
+        nn_model_destroy(m);
+    }
+}
+
 int main(int argc, char **argv)
 {
     /* Multithreaded OpenBLAS rounds an example's conv outputs differently with the
@@ -276,6 +345,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cached_equals_full),
         cmocka_unit_test(test_cached_equals_full_bn),
         cmocka_unit_test(test_bad_calls),
+        cmocka_unit_test(test_fused_prefix_equals_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
