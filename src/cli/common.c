@@ -84,6 +84,8 @@ int cli_parse_run_args(int argc, char **argv, cli_run_args *a, const char *cmd,
             i++;
         } else if (!strcmp(cmd, "train") && (!strcmp(o, "--verbose") || !strcmp(o, "-v"))) {
             a->verbose = true;
+        } else if (!strcmp(cmd, "summary") && !strcmp(o, "--expand-nested")) {
+            a->expand_nested = true;
         } else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
             cli_help(cmd, help);
             return -1;

@@ -34,6 +34,7 @@ typedef struct {
     const char *data;
     const char *save_lesson; /* train: --save-lesson FILE, the state at the end as a lesson */
     bool verbose;           /* train: --verbose, every frozen layer in the closing lines */
+    bool expand_nested;     /* summary: --expand-nested, the layers of models inside the model */
     char found[4096];       /* the course lesson a bare name ("02-frozen-base") names */
 } cli_run_args;
 

@@ -1,4 +1,6 @@
-/* dropscope summary: the lesson's model as Keras's model.summary() prints it. */
+/* dropscope summary: the lesson's model as Keras's model.summary() prints it: a model
+ * inside the model (a base called as a layer, a Sequential called on a tensor) as one
+ * row, or with --expand-nested its layers one by one. */
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -8,7 +10,7 @@
 int ds_cmd_summary(int argc, char **argv)
 {
     cli_run_args a;
-    int rc = cli_parse_run_args(argc, argv, &a, "summary", "[LESSON]");
+    int rc = cli_parse_run_args(argc, argv, &a, "summary", "[LESSON] [--expand-nested]");
     if (rc)
         return rc < 0 ? 0 : rc;
     char err[2048];
@@ -23,7 +25,9 @@ int ds_cmd_summary(int argc, char **argv)
         ls_lesson_destroy(l);
         return 2;
     }
-    nn_model_summary(m, stdout);
+    nn_summary_group g[64];
+    int ng = a.expand_nested ? 0 : ls_lesson_nested_groups(l, g, 64);
+    nn_model_summary_nested(m, g, ng, stdout);
     nn_model_destroy(m);
     ls_lesson_destroy(l);
     return 0;

@@ -393,6 +393,16 @@ nn_param_counts nn_model_count_params(const nn_model *m);
 size_t nn_layer_param_count(const nn_layer *l);
 /* Writes a Keras-style model.summary() (with a Trainable column) to f. */
 void nn_model_summary(const nn_model *m, FILE *f);
+/* A model inside the model, as Keras's summary shows it without expand_nested: layers
+ * [first, last] as one row "name (cls)" ("mobilenetv2_1.00_160 (Functional)",
+ * "sequential (Sequential)") with the last layer's output shape, the layers' parameters
+ * summed, Trainable "Y" when any of them is, and named so where a layer reads it. */
+typedef struct {
+    int first, last;
+    const char *name, *cls;
+} nn_summary_group;
+/* nn_model_summary with the groups (ordered, disjoint; n_groups 0: none) as one row each. */
+void nn_model_summary_nested(const nn_model *m, const nn_summary_group *g, int n_groups, FILE *f);
 
 /* Input and output sizes per example. */
 size_t nn_model_input_size(const nn_model *m);

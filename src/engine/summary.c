@@ -1,5 +1,6 @@
 /* model.summary() as Keras 2 prints it, with the show_trainable column. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
@@ -17,18 +18,86 @@ static void commas(size_t v, char *buf, size_t n)
     buf[k] = '\0';
 }
 
-static bool is_sequential(const nn_model *m)
+/* One row of the table: a layer, or a nested model's layers [first, last]. */
+typedef struct {
+    int first, last;
+    const char *name, *cls; /* a group's; NULL for a layer */
+} summary_row;
+
+typedef struct {
+    const nn_model *m;
+    summary_row *rows;
+    int n_rows;
+    int *row_of; /* layer index -> its row */
+} summary_table;
+
+static int make_table(summary_table *t, const nn_model *m, const nn_summary_group *g, int ng)
 {
-    for (int i = 1; i < m->n_layers; i++)
-        if (m->layers[i]->n_inputs != 1 || m->layers[i]->inputs[0] != i - 1)
+    t->m = m;
+    t->n_rows = 0;
+    t->rows = malloc(sizeof *t->rows * (size_t)(m->n_layers > 0 ? m->n_layers : 1));
+    t->row_of = malloc(sizeof *t->row_of * (size_t)(m->n_layers > 0 ? m->n_layers : 1));
+    if (!t->rows || !t->row_of) {
+        free(t->rows);
+        free(t->row_of);
+        return -1;
+    }
+    int k = 0;
+    for (int i = 0; i < m->n_layers; i++) {
+        while (k < ng && g[k].last < i)
+            k++;
+        summary_row r = {i, i, NULL, NULL};
+        if (k < ng && g[k].first == i && g[k].last >= i && g[k].last < m->n_layers)
+            r = (summary_row){g[k].first, g[k].last, g[k].name, g[k].cls};
+        for (int j = r.first; j <= r.last; j++)
+            t->row_of[j] = t->n_rows;
+        t->rows[t->n_rows++] = r;
+        i = r.last;
+    }
+    return 0;
+}
+
+/* The inputs of row r that come from outside it: out[] gets their rows, in order, once. */
+static int row_inputs(const summary_table *t, int r, int *out, int cap)
+{
+    int n = 0;
+    const summary_row *w = &t->rows[r];
+    for (int i = w->first; i <= w->last; i++) {
+        const nn_layer *l = t->m->layers[i];
+        for (int j = 0; j < l->n_inputs; j++) {
+            int from = t->row_of[l->inputs[j]];
+            if (from == r)
+                continue;
+            bool seen = false;
+            for (int q = 0; q < n; q++)
+                seen |= out[q] == from;
+            if (!seen && n < cap)
+                out[n++] = from;
+        }
+    }
+    return n;
+}
+
+static const char *row_name(const summary_table *t, int r)
+{
+    const summary_row *w = &t->rows[r];
+    return w->name ? w->name : t->m->layers[w->first]->name;
+}
+
+/* Keras prints a model whose rows form one chain without the "Connected to" column. */
+static bool is_sequential(const summary_table *t)
+{
+    int ins[NN_MAX_INPUTS * 4];
+    for (int r = 1; r < t->n_rows; r++)
+        if (row_inputs(t, r, ins, (int)(sizeof ins / sizeof *ins)) != 1 || ins[0] != r - 1)
             return false;
     return true;
 }
 
-/* One input of layer l as Keras's "Connected to" names it. */
-static int conn_str(const nn_model *m, const nn_layer *l, int j, char *buf, size_t n)
+/* One input of a row as Keras's "Connected to" names it. */
+static int conn_str(const summary_table *t, const int *ins, int n, int j, char *buf, size_t len)
 {
-    return snprintf(buf, n, "%s[0][0]%s", m->layers[l->inputs[j]]->name, j + 1 < l->n_inputs ? "," : "");
+    return snprintf(buf, len, "%s[0][0]%s", row_name(t, ins[j]), j + 1 < n ? "," : "");
 }
 
 /* The columns' widths: Keras's (32, 25, 10, 32), widened to the longest entry so a long
@@ -37,27 +106,42 @@ typedef struct {
     int name, shape, params, conn;
 } summary_cols;
 
-static void layer_cells(const nn_layer *l, char *lt, size_t ltn, char *sh, size_t shn)
+static void row_cells(const summary_table *t, int r, char *lt, size_t ltn, char *sh, size_t shn, char *pc, size_t pcn,
+                      bool *trainable)
 {
+    const summary_row *w = &t->rows[r];
+    const nn_layer *last = t->m->layers[w->last];
     char shape[64];
-    snprintf(lt, ltn, "%s (%s)", l->name, nn_layer_class_name(&l->cfg));
-    nn_shape_str(l->out_shape, true, shape, sizeof shape);
+    if (w->name)
+        snprintf(lt, ltn, "%s (%s)", w->name, w->cls);
+    else
+        snprintf(lt, ltn, "%s (%s)", last->name, nn_layer_class_name(&last->cfg));
+    nn_shape_str(last->out_shape, true, shape, sizeof shape);
     /* Keras prints an InputLayer's shape as a list of one tuple */
-    snprintf(sh, shn, l->type == NN_INPUT ? "[%s]" : "%s", shape);
+    snprintf(sh, shn, !w->name && last->type == NN_INPUT ? "[%s]" : "%s", shape);
+    size_t params = 0;
+    *trainable = false;
+    for (int i = w->first; i <= w->last; i++) {
+        params += nn_layer_param_count(t->m->layers[i]);
+        *trainable |= t->m->layers[i]->trainable;
+    }
+    commas(params, pc, pcn);
 }
 
-static summary_cols measure_cols(const nn_model *m)
+static summary_cols measure_cols(const summary_table *t)
 {
     summary_cols c = {32, 25, 10, 32};
-    for (int i = 0; i < m->n_layers; i++) {
-        const nn_layer *l = m->layers[i];
-        char lt[160], sh[68], conn[160];
-        layer_cells(l, lt, sizeof lt, sh, sizeof sh);
+    for (int r = 0; r < t->n_rows; r++) {
+        char lt[200], sh[68], pc[32], conn[200];
+        bool tr;
+        row_cells(t, r, lt, sizeof lt, sh, sizeof sh, pc, sizeof pc, &tr);
         int a = (int)strlen(lt), b = (int)strlen(sh);
         c.name = a > c.name ? a : c.name;
         c.shape = b > c.shape ? b : c.shape;
-        for (int j = 0; j < l->n_inputs; j++) {
-            int w = conn_str(m, l, j, conn, sizeof conn);
+        int ins[NN_MAX_INPUTS * 4];
+        int n = row_inputs(t, r, ins, (int)(sizeof ins / sizeof *ins));
+        for (int j = 0; j < n; j++) {
+            int w = conn_str(t, ins, n, j, conn, sizeof conn);
             c.conn = w > c.conn ? w : c.conn;
         }
     }
@@ -66,8 +150,18 @@ static summary_cols measure_cols(const nn_model *m)
 
 void nn_model_summary(const nn_model *m, FILE *f)
 {
-    bool seq = is_sequential(m);
-    summary_cols c = measure_cols(m);
+    nn_model_summary_nested(m, NULL, 0, f);
+}
+
+void nn_model_summary_nested(const nn_model *m, const nn_summary_group *g, int n_groups, FILE *f)
+{
+    summary_table t;
+    if (make_table(&t, m, g, n_groups) < 0) {
+        fprintf(f, "(out of memory)\n");
+        return;
+    }
+    bool seq = is_sequential(&t);
+    summary_cols c = measure_cols(&t);
     int width = (seq ? 77 : 110) + (c.name - 32) + (c.shape - 25) + (seq ? 0 : c.conn - 32);
     char line[512], dline[512];
     width = width < (int)sizeof line - 1 ? width : (int)sizeof line - 1;
@@ -80,24 +174,27 @@ void nn_model_summary(const nn_model *m, FILE *f)
     if (!seq)
         fprintf(f, " %-*s", c.conn, "Connected to");
     fprintf(f, " Trainable\n%s\n", dline);
-    for (int i = 0; i < m->n_layers; i++) {
-        const nn_layer *l = m->layers[i];
-        char lt[160], sh[68], pc[32], conn[160] = "";
-        layer_cells(l, lt, sizeof lt, sh, sizeof sh);
-        commas(nn_layer_param_count(l), pc, sizeof pc);
+    for (int r = 0; r < t.n_rows; r++) {
+        char lt[200], sh[68], pc[32], conn[200] = "";
+        bool tr;
+        row_cells(&t, r, lt, sizeof lt, sh, sizeof sh, pc, sizeof pc, &tr);
+        int ins[NN_MAX_INPUTS * 4];
+        int n = row_inputs(&t, r, ins, (int)(sizeof ins / sizeof *ins));
         fprintf(f, " %-*s %-*s %-*s", c.name, lt, c.shape, sh, c.params, pc);
         if (!seq) {
-            if (l->n_inputs > 0)
-                conn_str(m, l, 0, conn, sizeof conn);
+            if (n > 0)
+                conn_str(&t, ins, n, 0, conn, sizeof conn);
             fprintf(f, " %-*s", c.conn, conn);
         }
-        fprintf(f, " %s\n", l->trainable ? "Y" : "N");
+        fprintf(f, " %s\n", tr ? "Y" : "N");
         /* further inputs on lines of their own, in the same column, as Keras does */
-        for (int j = 1; !seq && j < l->n_inputs; j++) {
-            conn_str(m, l, j, conn, sizeof conn);
+        for (int j = 1; !seq && j < n; j++) {
+            conn_str(&t, ins, n, j, conn, sizeof conn);
             fprintf(f, " %-*s %-*s %-*s %s\n", c.name, "", c.shape, "", c.params, "", conn);
         }
     }
+    free(t.rows);
+    free(t.row_of);
     nn_param_counts pcs = nn_model_count_params(m);
     char a[32], b[32], d[32];
     commas(pcs.total, a, sizeof a);

@@ -157,10 +157,25 @@ static kval *make_sequential(kparser *p, kargs *a, int line, int col)
     static const char *const names[] = {"layers", "name", NULL};
     kbound b;
     ka_bind_args(p, a, "Sequential", names, 2, &b);
-    if (b.v[1])
-        ka_need_str(p, &b, 1, "the model's name", true);
+    const char *name = b.v[1] ? ka_need_str(p, &b, 1, "the model's name", true) : NULL;
     ki_effect(p);
     int mi = new_model(p, true, line, col);
+    kmodel *sm = &p->pg->models[mi];
+    if (name && *name) { /* written quoted into the lesson: no quote, backslash or control character */
+        snprintf(sm->name, sizeof sm->name, "%s", name);
+        for (char *c = sm->name; *c; c++)
+            if (*c == '"' || *c == '\\' || (unsigned char)*c < 32)
+                *c = '_';
+    } else { /* Keras counts the Sequential models it names itself: sequential, sequential_1, ... */
+        int k = 0;
+        for (int i = 0; i < mi; i++)
+            k += p->pg->models[i].sequential && p->pg->models[i].auto_named;
+        sm->auto_named = true;
+        if (k)
+            snprintf(sm->name, sizeof sm->name, "sequential_%d", k);
+        else
+            snprintf(sm->name, sizeof sm->name, "sequential");
+    }
     if (b.v[0] && b.v[0]->k != V_NONE) {
         kval *l = b.v[0];
         ki_need_known(p, l, ka_vline(&b, 0), ka_vcol(&b, 0), "as Sequential's layers");

@@ -9,6 +9,7 @@
  * it builds gives the parameter counts and sizes the steps use, and every layer's name
  * is compared with Keras's), then the whole lesson. An error the parser finds is
  * reported at the Python line that produced the lesson line. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -114,6 +115,25 @@ static void add_training(const plan *pl, const pdecl *d, char *ins, size_t n)
 }
 
 /* The text of a decl's line (without indentation). */
+/* The name keras.applications gives the base's model (its row in Keras's summary):
+ * "vgg16", "resnet50", "xception", "efficientnetb0", "inception_v3", and MobileNetV2's
+ * "mobilenetv2_%0.2f_%s" % (alpha, rows). */
+static void base_keras_name(const kbase *bs, char *out, size_t n)
+{
+    if (!strcmp(bs->keras, "MobileNetV2")) {
+        snprintf(out, n, "mobilenetv2_%0.2f_%d", bs->alpha > 0 ? (double)bs->alpha : 1.0, bs->h);
+        return;
+    }
+    if (!strcmp(bs->keras, "InceptionV3")) {
+        snprintf(out, n, "inception_v3");
+        return;
+    }
+    size_t k = 0;
+    for (const char *s = bs->keras; *s && k + 1 < n; s++)
+        out[k++] = (char)tolower((unsigned char)*s);
+    out[k] = '\0';
+}
+
 static void decl_text(const plan *pl, int i, char *out, size_t n)
 {
     const pdecl *d = &pl->d[i];
@@ -163,7 +183,13 @@ static void decl_text(const plan *pl, int i, char *out, size_t n)
             k += (size_t)snprintf(args + k, sizeof args - k, ", pooling='%s'", bs->pooling);
         if (bs->alpha > 0 && k < sizeof args)
             snprintf(args + k, sizeof args - k, ", alpha=%g", (double)bs->alpha);
-        snprintf(out, n, "base %s(%s)%s%s", bs->word, args, ins, d->frozen ? " frozen" : "");
+        char in_model[LS_NAME_MAX + 8] = "";
+        if (!d->flat) { /* called as a layer: a model inside the model, as Keras names it */
+            char kn[LS_NAME_MAX];
+            base_keras_name(bs, kn, sizeof kn);
+            snprintf(in_model, sizeof in_model, " in \"%s\"", kn);
+        }
+        snprintf(out, n, "base %s(%s)%s%s%s", bs->word, args, ins, d->frozen ? " frozen" : "", in_model);
         break;
     }
     default: {
@@ -171,8 +197,11 @@ static void decl_text(const plan *pl, int i, char *out, size_t n)
         char pre[LS_NAME_MAX + 16] = "";
         if (d->explicit_name)
             snprintf(pre, sizeof pre, "layer %s = ", d->name);
-        snprintf(out, n, "%s%s(%s)%s%s", pre, type_word(nd), nd->args ? nd->args : "", ins,
-                 d->frozen ? " frozen" : "");
+        char in_model[LS_NAME_MAX + 8] = "";
+        if (nd->nested_in >= 0) /* spliced in from a Sequential called on a tensor */
+            snprintf(in_model, sizeof in_model, " in \"%s\"", pg->models[nd->nested_in].name);
+        snprintf(out, n, "%s%s(%s)%s%s%s", pre, type_word(nd), nd->args ? nd->args : "", ins,
+                 d->frozen ? " frozen" : "", in_model);
     }
     }
 }

@@ -112,6 +112,7 @@ typedef struct {
     int n_in;
     kref in[LS_MAX_INPUTS];
     int seq_model;          /* the Sequential it was added to, or -1 */
+    int nested_in;          /* the Sequential called on a tensor it was spliced in from, or -1 */
     nn_train_mode training; /* layer(x, training=...): its call's training= */
 } knode;
 
@@ -147,6 +148,8 @@ typedef struct {
     bool self_tr, self_tr_c;
     int n_compiles;
     bool called;            /* Sequential called on a tensor: its layers spliced in there */
+    char name[LS_NAME_MAX]; /* Keras's name: name=, else "sequential", "sequential_1", ... */
+    bool auto_named;
 } kmodel;
 
 typedef struct {

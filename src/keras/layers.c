@@ -332,6 +332,7 @@ int ka_new_node(kparser *p, kn_kind kind, nn_layer_type type, int line, int col)
     n->line = line;
     n->col = col;
     n->seq_model = -1;
+    n->nested_in = -1;
     n->act = NN_ACT_LINEAR;
     return pg->n_nodes++;
 }
@@ -945,13 +946,14 @@ kval *ka_apply_sequential(kparser *p, int mi, kargs *a, int line, int col)
         n->n_in = 1;
         n->in[0] = prev;
         n->seq_model = -1;
+        n->nested_in = mi;
         n->order = ++pg->applied;
         prev = ka_node_ref(m->seq[i]);
     }
     if (m->n_seq)
         ki_note(pg, line,
-                "the Sequential model called on a tensor is read as its %d layers, in order: the summary lists them one by one where Keras shows one row for the model",
-                m->n_seq);
+                "the Sequential model called on a tensor is read as its %d layers, in order, each marked in \"%s\": the summary shows them as one row, as Keras does",
+                m->n_seq, m->name);
     return ka_tensor_val(p, prev, line, col);
 }
 
@@ -1167,8 +1169,11 @@ kval *ka_preprocess(kparser *p, int mode, kargs *a, int line, int col)
     n->args = strdup(mode == NN_PREP_TF ? "2, offset=-1" : "255, offset=(-103.939, -116.779, -123.68)");
     if (!n->args)
         ki_fail(p, line, col, "out of memory");
-    set_node_name(p, ni, &b, -1);
-    n = &p->pg->nodes[ni];
+    /* Keras adds TFOpLambda layers here (tf.math.truediv, ...), which take no number from
+     * the layers' automatic names: a Rescaling of the script's own is still "rescaling".
+     * So this one has a name of its own, written out in the lesson. */
+    ki_keras_name(p->pg, "preprocess_input", false, n->name, sizeof n->name);
+    n->named = true;
     n->n_in = 1;
     n->in[0] = x->ref;
     n->applied = true;

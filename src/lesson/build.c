@@ -323,3 +323,24 @@ int ls_lesson_find_layers(const ls_lesson *l, const nn_model *m, const char *nam
     }
     return -1;
 }
+
+int ls_lesson_nested_groups(const ls_lesson *l, nn_summary_group *g, int cap)
+{
+    int n = 0;
+    for (int i = 0; i < l->n_decls; i++) {
+        const ls_decl *d = &l->decls[i];
+        if (!d->nested[0] || d->layer_first < 0 || d->layer_count <= 0)
+            continue;
+        int last = d->layer_first + d->layer_count - 1;
+        if (n > 0 && d->kind == LS_DECL_LAYER && !strcmp(g[n - 1].name, d->nested) &&
+            g[n - 1].last + 1 == d->layer_first) {
+            g[n - 1].last = last;
+            continue;
+        }
+        if (n == cap)
+            break;
+        g[n++] = (nn_summary_group){d->layer_first, last, d->nested,
+                                    d->kind == LS_DECL_BASE ? "Functional" : "Sequential"};
+    }
+    return n;
+}

@@ -61,6 +61,11 @@ typedef struct {
     /* LS_DECL_BASE: trainable_from=NAME: the base's layers before NAME (in its own
      * order, Keras's model.layers) are frozen, NAME and after train ("" : not given). */
     char trainable_from[LS_NAME_MAX];
+    /* `in NAME`: the model inside the model this declaration belongs to, as Keras's
+     * summary shows it (one row): a base called as a layer ("mobilenetv2_1.00_160",
+     * a Functional), or consecutive layers of a Sequential called on a tensor
+     * ("sequential"). "": none, the layers are the model's own. */
+    char nested[LS_NAME_MAX];
 } ls_decl;
 
 /* Keras version whose behaviour the lesson reproduces (KERAS_SEMANTICS.md). */
@@ -267,5 +272,9 @@ bool ls_expect_holds(const ls_expect *e, double measured);
 /* Builds the lesson's model (not finalized) as declared: bases expanded, names given,
  * frozen flags set. NULL with "file:line:col: ..." or the layer named in err. */
 nn_model *ls_lesson_build_model(const ls_lesson *l, char *err, size_t errlen);
+/* The models inside the model (`in NAME`) as rows of Keras's summary, in layer order:
+ * a base "Functional", consecutive layers "Sequential". Names point into l. Returns how
+ * many (at most cap). */
+int ls_lesson_nested_groups(const ls_lesson *l, nn_summary_group *g, int cap);
 
 #endif

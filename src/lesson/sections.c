@@ -849,9 +849,46 @@ static ls_decl *add_decl(parser *p, const ls_decl *d, const tok *at)
 static void check_unique(parser *p, const char *name, const tok *at, int n)
 {
     for (int i = 0; i < n; i++)
-        if (!strcmp(p->l->decls[i].name, name))
+        if (!strcmp(p->l->decls[i].name, name) || !strcmp(p->l->decls[i].nested, name))
             FAIL_TOK(p, at, "the name '%s' is already used at line %d; layer names must be unique", name,
                      p->l->decls[i].loc.line);
+}
+
+/* `in NAME` at the end of a model line: the declaration belongs to the model NAME inside
+ * the model (ls_decl.nested). A base is a model of its own; layers in a Sequential are
+ * consecutive lines; NAME is no layer's name. */
+static void read_nested(parser *p, int di)
+{
+    tok u = peek(p);
+    if (!is_kw(p, &u, "in"))
+        return;
+    next(p);
+    tok v = next(p);
+    const char *s;
+    int n;
+    if (!tword(p, &v, &s, &n) || n == 0)
+        lsp_expected(p, &v, "the name of the model inside the model after 'in' (in \"mobilenetv2_1.00_160\", in sequential)");
+    if (n >= LS_NAME_MAX)
+        FAIL_TOK(p, &v, "the model name after 'in' is longer than %d bytes", LS_NAME_MAX - 1);
+    ls_decl *d = &p->l->decls[di];
+    memcpy(d->nested, s, (size_t)n);
+    d->nested[n] = '\0';
+    if (d->kind == LS_DECL_LAYER && d->cfg.type == NN_INPUT)
+        FAIL_TOK(p, &v, "an Input is the model's own input: it cannot be inside the model '%s'", d->nested);
+    for (int i = 0; i < di; i++) {
+        const ls_decl *e = &p->l->decls[i];
+        if (!strcmp(e->name, d->nested))
+            FAIL_TOK(p, &v, "'%s' is the name of the layer at line %d: a model inside the model needs a name of its own",
+                     d->nested, e->loc.line);
+        if (strcmp(e->nested, d->nested))
+            continue;
+        if (d->kind == LS_DECL_BASE || e->kind == LS_DECL_BASE)
+            FAIL_TOK(p, &v, "the model '%s' is already the base at line %d: a base is a model of its own", d->nested,
+                     e->kind == LS_DECL_BASE ? e->loc.line : d->loc.line);
+        if (strcmp(p->l->decls[di - 1].nested, d->nested))
+            FAIL_TOK(p, &v, "the layers in the model '%s' must be on consecutive lines (also at line %d)", d->nested,
+                     e->loc.line);
+    }
 }
 
 /* training=True / False / None, last in a call's parentheses (Keras's
@@ -1075,6 +1112,8 @@ static void base_line(parser *p, const tok *kw)
         next(p);
         dp->frozen = true;
     }
+    read_nested(p, di);
+    dp = &p->l->decls[di];
     lsp_expect_eol(p, "the base");
     if (!dp->name[0])
         snprintf(dp->name, sizeof dp->name, "%s", base_names[k]);
@@ -1198,6 +1237,8 @@ void lsp_model_line(parser *p)
         next(p);
         dp->frozen = true;
     }
+    read_nested(p, di);
+    dp = &p->l->decls[di];
     char after[64];
     snprintf(after, sizeof after, "'%s(...)'", callee);
     lsp_expect_eol(p, after);

@@ -438,7 +438,7 @@ static void test_tutorial_mobilenet(void **state)
     (void)state;
     char *notes;
     ls_lesson *l = import_fixture("tutorial_mobilenet.py", &notes);
-    assert_non_null(strstr(notes, "tutorial_mobilenet.py:31: note: preprocess_input is read as the layer rescaling, Rescaling(2, offset=-1)"));
+    assert_non_null(strstr(notes, "tutorial_mobilenet.py:31: note: preprocess_input is read as the layer preprocess_input, Rescaling(2, offset=-1)"));
     const ls_decl *b = base_decl(l);
     assert_string_equal(b->base, "mobilenet_v2");
     assert_true(b->alpha == 0.35f);
@@ -570,7 +570,7 @@ static void test_resnet50_logits(void **state)
     (void)state;
     char *notes;
     ls_lesson *l = import_fixture("resnet50_logits.py", &notes);
-    assert_non_null(strstr(notes, "resnet50_logits.py:14: note: preprocess_input is read as the layer rescaling, Rescaling(255, offset=(-103.939, -116.779, -123.68))"));
+    assert_non_null(strstr(notes, "resnet50_logits.py:14: note: preprocess_input is read as the layer preprocess_input, Rescaling(255, offset=(-103.939, -116.779, -123.68))"));
     const ls_decl *b = base_decl(l);
     assert_string_equal(b->base, "resnet50");
     assert_string_equal(b->pooling, "avg");

@@ -322,6 +322,38 @@ if [ "$rc" -eq 0 ] && grep -q '^ batch_normalization_60 (BatchNormalization) ' "
     ok "summary of lesson 8: batch_normalization_60 (BatchNormalization) and every row aligned"
 else fail "summary of lesson 8 (exit $rc):"; head -20 "$T/out"; cat "$T/err"; fi
 
+# -------------------------- models inside the model: one row each, as Keras --
+# TensorFlow's tutorial model: the augmentation Sequential called on the input and
+# MobileNetV2 called as a layer are one row each in Keras's summary (its counts, from
+# the Keras sources: the base 2,257,984, the augmentation 0; in the fixture's comment),
+# and the model is then a chain, printed without "Connected to"
+KF=tests/fixtures/keras/tutorial_augment.py
+run "$DS" summary "$KF"
+if [ "$rc" -eq 0 ] && grep -Eq '^ sequential \(Sequential\) +\(None, 160, 160, 3\) +0 +Y$' "$T/out" &&
+    grep -Eq '^ mobilenetv2_1\.00_160 \(Functional\) +\(None, 5, 5, 1280\) +2,257,984 +N$' "$T/out" &&
+    ! grep -q 'Connected to' "$T/out" && ! grep -q 'Conv1 (Conv2D)' "$T/out" &&
+    [ "$(grep -c '^ [a-z].* (None\|^ input' "$T/out")" -eq 7 ] &&
+    grep -q '^Total params: 2,259,265$' "$T/out" && aligned "$T/out"; then
+    ok "summary of the tutorial model: sequential (Sequential) and mobilenetv2_1.00_160 (Functional), one row each, 7 rows"
+else fail "summary of $KF (exit $rc):"; cat "$T/out" "$T/err"; fi
+run "$DS" summary "$KF" --expand-nested
+if [ "$rc" -eq 0 ] && grep -q '^ random_flip (RandomFlip) ' "$T/out" && grep -q '^ block_16_project_BN (BatchNormalization) ' "$T/out" &&
+    grep -q 'Connected to' "$T/out" && ! grep -q '(Functional)\|(Sequential)' "$T/out" &&
+    grep -q '^Total params: 2,259,265$' "$T/out"; then
+    ok "summary --expand-nested: the layers of both, with Connected to"
+else fail "summary --expand-nested of $KF (exit $rc):"; head -30 "$T/out"; cat "$T/err"; fi
+# a base cut out of the graph (lesson 8: base.get_layer('mixed7').output) is the model's own layers in Keras too
+run "$DS" summary lessons/08-inception-reference.lesson
+if [ "$rc" -eq 0 ] && ! grep -q '(Functional)' "$T/out" && grep -q '^ mixed7 (Concatenate) ' "$T/out"; then
+    ok "summary of lesson 8: the cut InceptionV3's layers, no nested row"
+else fail "summary of lesson 8, nested rows (exit $rc):"; head -20 "$T/out"; cat "$T/err"; fi
+# the import writes what the summary reads: `in "..."` on the base and on the Sequential's lines
+run "$DS" import "$KF" -o "$T/tutorial.lesson"
+if [ "$rc" -eq 0 ] && grep -q '^  RandomFlip(.*) in "sequential"$' "$T/tutorial.lesson" &&
+    grep -q '^  base mobilenet_v2(.*) frozen in "mobilenetv2_1.00_160"$' "$T/tutorial.lesson"; then
+    ok "import writes in \"sequential\" and in \"mobilenetv2_1.00_160\""
+else fail "import of $KF (exit $rc):"; grep -A12 '^model' "$T/tutorial.lesson"; cat "$T/err"; fi
+
 # ------------------------------------------- losses vs the PyTorch replay --
 if [ ! -r "$FIXTURE" ]; then
     fail "no fixture $FIXTURE (run tests/fixtures/replay_record.py)"

@@ -574,6 +574,13 @@ static const bad_case bad_cases[] = {
     {"unknown layer to focus", HEAD MODEL COMPILE STEP "  focus layer nope\n", 0, 10, 15, "no layer named 'nope'"},
     {"duplicate layer name", HEAD "model\n  Flatten()\n  a = Dense(4)\n  a = Dense(1)\n", 0, 7, 3, "the name 'a' is already used at line 6"},
     {"duplicate with a base", HEAD "model\n  base fashion_cnn\n  fashion_cnn = Flatten()\n", 0, 6, 3, "already used at line 5"},
+    /* `in NAME`: a model inside the model, for the summary's one row */
+    {"an Input inside a nested model", HEAD "model\n  Input(shape=(28, 28, 1)) in seq\n", 0, 5, 31, "an Input is the model's own input"},
+    {"a Sequential's lines apart", HEAD "model\n  Flatten() in seq\n  Dense(4)\n  Dense(1) in seq\n", 0, 7, 15, "must be on consecutive lines (also at line 5)"},
+    {"a nested model named as a layer", HEAD "model\n  a = Flatten()\n  Dense(1) in a\n", 0, 6, 15, "'a' is the name of the layer at line 5"},
+    {"a base inside a Sequential", HEAD "model\n  Flatten() in m\n  base fashion_cnn in m\n", 0, 6, 23, "a base is a model of its own"},
+    {"a layer named as a nested model", HEAD "model\n  Flatten() in m\n  m = Dense(1)\n", 0, 6, 3, "the name 'm' is already used at line 5"},
+    {"in without a name", HEAD "model\n  Flatten() in\n", 0, 5, 15, "the name of the model inside the model after 'in'"},
     {"missing )", HEAD "model\n  Flatten()\n  Dense(1, activation=sigmoid\n", 0, 6, 30, "expected ',' or ')' in 'Dense(...)' but found the end of the line"},
     {"unterminated string", HEAD "model\n  Flatten(name=\"oops)\n", 0, 5, 16, "unterminated string"},
     {"unknown escape", "title \"a\\qb\"\n", 0, 1, 9, "unknown escape '\\q'"},
