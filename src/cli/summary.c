@@ -26,8 +26,8 @@ int ds_cmd_summary(int argc, char **argv)
         return 2;
     }
     nn_summary_group g[64];
-    int ng = a.expand_nested ? 0 : ls_lesson_nested_groups(l, g, 64);
-    nn_model_summary_nested(m, g, ng, stdout);
+    nn_summary_opts o = {g, a.expand_nested ? 0 : ls_lesson_nested_groups(l, g, 64), l->model_sequential};
+    nn_model_summary_nested(m, &o, stdout);
     nn_model_destroy(m);
     ls_lesson_destroy(l);
     return 0;

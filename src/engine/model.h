@@ -401,8 +401,15 @@ typedef struct {
     int first, last;
     const char *name, *cls;
 } nn_summary_group;
-/* nn_model_summary with the groups (ordered, disjoint; n_groups 0: none) as one row each. */
-void nn_model_summary_nested(const nn_model *m, const nn_summary_group *g, int n_groups, FILE *f);
+/* How nn_model_summary_nested prints: the groups (ordered, disjoint; n_groups 0: none)
+ * as one row each; sequential: a Keras Sequential model, whose summary has no
+ * InputLayer row (its model.layers does not hold one). */
+typedef struct {
+    const nn_summary_group *groups;
+    int n_groups;
+    bool sequential;
+} nn_summary_opts;
+void nn_model_summary_nested(const nn_model *m, const nn_summary_opts *o, FILE *f);
 
 /* Input and output sizes per example. */
 size_t nn_model_input_size(const nn_model *m);

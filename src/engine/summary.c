@@ -31,7 +31,7 @@ typedef struct {
     int *row_of; /* layer index -> its row */
 } summary_table;
 
-static int make_table(summary_table *t, const nn_model *m, const nn_summary_group *g, int ng)
+static int make_table(summary_table *t, const nn_model *m, const nn_summary_group *g, int ng, bool sequential)
 {
     t->m = m;
     t->n_rows = 0;
@@ -51,8 +51,12 @@ static int make_table(summary_table *t, const nn_model *m, const nn_summary_grou
             r = (summary_row){g[k].first, g[k].last, g[k].name, g[k].cls};
         for (int j = r.first; j <= r.last; j++)
             t->row_of[j] = t->n_rows;
-        t->rows[t->n_rows++] = r;
         i = r.last;
+        if (sequential && !r.name && m->layers[i]->type == NN_INPUT) { /* not among a Sequential's layers */
+            t->row_of[i] = -1;
+            continue;
+        }
+        t->rows[t->n_rows++] = r;
     }
     return 0;
 }
@@ -66,7 +70,7 @@ static int row_inputs(const summary_table *t, int r, int *out, int cap)
         const nn_layer *l = t->m->layers[i];
         for (int j = 0; j < l->n_inputs; j++) {
             int from = t->row_of[l->inputs[j]];
-            if (from == r)
+            if (from == r || from < 0)
                 continue;
             bool seen = false;
             for (int q = 0; q < n; q++)
@@ -88,9 +92,11 @@ static const char *row_name(const summary_table *t, int r)
 static bool is_sequential(const summary_table *t)
 {
     int ins[NN_MAX_INPUTS * 4];
-    for (int r = 1; r < t->n_rows; r++)
-        if (row_inputs(t, r, ins, (int)(sizeof ins / sizeof *ins)) != 1 || ins[0] != r - 1)
+    for (int r = 0; r < t->n_rows; r++) {
+        int n = row_inputs(t, r, ins, (int)(sizeof ins / sizeof *ins));
+        if (r == 0 ? n != 0 : n != 1 || ins[0] != r - 1)
             return false;
+    }
     return true;
 }
 
@@ -150,13 +156,14 @@ static summary_cols measure_cols(const summary_table *t)
 
 void nn_model_summary(const nn_model *m, FILE *f)
 {
-    nn_model_summary_nested(m, NULL, 0, f);
+    nn_summary_opts o = {NULL, 0, false};
+    nn_model_summary_nested(m, &o, f);
 }
 
-void nn_model_summary_nested(const nn_model *m, const nn_summary_group *g, int n_groups, FILE *f)
+void nn_model_summary_nested(const nn_model *m, const nn_summary_opts *o, FILE *f)
 {
     summary_table t;
-    if (make_table(&t, m, g, n_groups) < 0) {
+    if (make_table(&t, m, o->groups, o->n_groups, o->sequential) < 0) {
         fprintf(f, "(out of memory)\n");
         return;
     }

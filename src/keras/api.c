@@ -152,6 +152,30 @@ static void seq_add(kparser *p, int mi, kval *x, int line, int col)
     m->has_io = true;
 }
 
+/* Keras's name for model mi: name= (written quoted into the lesson: no quote, backslash
+ * or control character), else the class's automatic one, counted over the models of
+ * that class Keras named itself: sequential, sequential_1, ...; model, model_1, ... */
+static void name_model(kparser *p, int mi, const char *name)
+{
+    kmodel *m = &p->pg->models[mi];
+    if (name && *name) {
+        snprintf(m->name, sizeof m->name, "%s", name);
+        for (char *c = m->name; *c; c++)
+            if (*c == '"' || *c == '\\' || (unsigned char)*c < 32)
+                *c = '_';
+        return;
+    }
+    int k = 0;
+    for (int i = 0; i < mi; i++)
+        k += p->pg->models[i].sequential == m->sequential && p->pg->models[i].auto_named;
+    m->auto_named = true;
+    const char *cls = m->sequential ? "sequential" : "model";
+    if (k)
+        snprintf(m->name, sizeof m->name, "%s_%d", cls, k);
+    else
+        snprintf(m->name, sizeof m->name, "%s", cls);
+}
+
 static kval *make_sequential(kparser *p, kargs *a, int line, int col)
 {
     static const char *const names[] = {"layers", "name", NULL};
@@ -160,22 +184,7 @@ static kval *make_sequential(kparser *p, kargs *a, int line, int col)
     const char *name = b.v[1] ? ka_need_str(p, &b, 1, "the model's name", true) : NULL;
     ki_effect(p);
     int mi = new_model(p, true, line, col);
-    kmodel *sm = &p->pg->models[mi];
-    if (name && *name) { /* written quoted into the lesson: no quote, backslash or control character */
-        snprintf(sm->name, sizeof sm->name, "%s", name);
-        for (char *c = sm->name; *c; c++)
-            if (*c == '"' || *c == '\\' || (unsigned char)*c < 32)
-                *c = '_';
-    } else { /* Keras counts the Sequential models it names itself: sequential, sequential_1, ... */
-        int k = 0;
-        for (int i = 0; i < mi; i++)
-            k += p->pg->models[i].sequential && p->pg->models[i].auto_named;
-        sm->auto_named = true;
-        if (k)
-            snprintf(sm->name, sizeof sm->name, "sequential_%d", k);
-        else
-            snprintf(sm->name, sizeof sm->name, "sequential");
-    }
+    name_model(p, mi, name);
     if (b.v[0] && b.v[0]->k != V_NONE) {
         kval *l = b.v[0];
         ki_need_known(p, l, ka_vline(&b, 0), ka_vcol(&b, 0), "as Sequential's layers");
@@ -211,11 +220,11 @@ static kval *make_model(kparser *p, kargs *a, int line, int col)
         ki_fail(p, line, col, "Model needs inputs and outputs, e.g. Model(inputs, outputs)");
     kref in = need_one_tensor(p, b.v[0], ka_vline(&b, 0), ka_vcol(&b, 0), "the model's inputs");
     kref out = need_one_tensor(p, b.v[1], ka_vline(&b, 1), ka_vcol(&b, 1), "the model's outputs");
-    if (b.v[2])
-        ka_need_str(p, &b, 2, "the model's name", true);
+    const char *name = b.v[2] ? ka_need_str(p, &b, 2, "the model's name", true) : NULL;
     bool tr = b.v[3] ? ka_need_bool(p, &b, 3, "trainable") : true;
     ki_effect(p);
     int mi = new_model(p, false, line, col);
+    name_model(p, mi, name);
     kmodel *m = &p->pg->models[mi];
     m->in = in;
     m->out = out;

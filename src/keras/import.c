@@ -275,7 +275,15 @@ static void write_head(wbuf *w, plan *pl)
     if (!pl->folder)
         w_line(w, 0, 0, "  # Your own images instead: data folder \"DIR\" (one sub-folder per class), classes by number.");
     w_line(w, 0, 0, "%s", "");
-    w_line(w, 0, 0, "model");
+    /* the kind of model and its name, as Keras's summary() prints them */
+    if (pl->m->sequential && pl->m->auto_named && !strcmp(pl->m->name, "sequential"))
+        w_line(w, 0, 0, "model Sequential()");
+    else if (pl->m->sequential)
+        w_line(w, 0, 0, "model Sequential(name=\"%s\")", pl->m->name);
+    else if (strcmp(pl->m->name, "model"))
+        w_line(w, 0, 0, "model Model(name=\"%s\")", pl->m->name);
+    else
+        w_line(w, 0, 0, "model");
     for (int i = 0; i < pl->n; i++) {
         const pdecl *d = &pl->d[i];
         if (d->kind == D_BASE) {

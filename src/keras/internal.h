@@ -148,7 +148,7 @@ typedef struct {
     bool self_tr, self_tr_c;
     int n_compiles;
     bool called;            /* Sequential called on a tensor: its layers spliced in there */
-    char name[LS_NAME_MAX]; /* Keras's name: name=, else "sequential", "sequential_1", ... */
+    char name[LS_NAME_MAX]; /* Keras's name: name=, else "sequential", "sequential_1", ... ("model", ...) */
     bool auto_named;
 } kmodel;
 

@@ -217,7 +217,7 @@ nn_model *ls_lesson_build_model_ex(const ls_lesson *l, const ls_loc *input_locs,
         fail(err, errlen, l, (ls_loc){1, 1}, "the lesson declares no model");
         return NULL;
     }
-    nn_model *m = nn_model_create("model");
+    nn_model *m = nn_model_create(l->model_name[0] ? l->model_name : l->model_sequential ? "sequential" : "model");
     if (!m) {
         fail(err, errlen, l, (ls_loc){1, 1}, "out of memory");
         return NULL;

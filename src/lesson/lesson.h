@@ -236,6 +236,11 @@ typedef struct {
     char *title;
     char *summary;
     ls_data data;
+    /* 'model Sequential(name="...")' or 'model Model(name="...")': the kind of Keras model
+     * and its name, as summary() prints them (a Sequential has no InputLayer row). Bare
+     * 'model': a functional Model named "model". */
+    bool model_sequential;
+    char model_name[LS_NAME_MAX];
     int n_decls;
     ls_decl *decls;
     ls_compile compile;

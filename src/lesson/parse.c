@@ -105,12 +105,19 @@ static void section_line(parser *p, int k)
         p->sec = S_DATA;
         break;
     }
-    case K_MODEL:
-        lsp_expect_eol(p, "'model' (the layers go on the lines below)");
+    case K_MODEL: {
+        tok u = peek(p);
+        if (is_kw(p, &u, "Sequential") || is_kw(p, &u, "Model")) {
+            next(p);
+            l->model_sequential = is_kw(p, &u, "Sequential");
+            lsp_section_call(p, l->model_sequential ? "Sequential" : "Model", lsp_model_key);
+        }
+        lsp_expect_eol(p, "'model' (the layers go on the lines below; 'model Sequential()' or 'model Model(name=\"...\")' says which Keras model it is)");
         p->model_loc = tloc(p, &kw);
         p->decls_before_model = l->n_decls;
         p->sec = S_MODEL;
         break;
+    }
     case K_COMPILE:
         l->compile.loc = tloc(p, &kw);
         p->loss_given = false;

@@ -298,6 +298,7 @@ void lsp_data_key(parser *p, const tok *key, bool call);
 void lsp_compile_key(parser *p, const tok *key, bool call);
 /* One key of the fit section. */
 void lsp_fit_key(parser *p, const tok *key, bool call);
+void lsp_model_key(parser *p, const tok *key, bool call);
 /* The optional "(key=value, ...)" after a section keyword, each key handed to fn. */
 void lsp_section_call(parser *p, const char *callee, key_fn fn);
 /* One line of the model section: a layer or a base. */

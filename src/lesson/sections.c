@@ -557,6 +557,22 @@ static void section_arg(parser *p, void *ctx, const tok *key, int pos, const cha
     fn(p, key, true);
 }
 
+/* model Sequential(name="...") / Model(name="..."): the name summary() prints. */
+void lsp_model_key(parser *p, const tok *key, bool call)
+{
+    (void)call;
+    if (!is_kw(p, key, "name"))
+        FAIL_TOK(p, key, "unknown setting '%.*s' for the model (it takes name=\"...\")", key->len > 30 ? 30 : key->len,
+                 ttext(p, key));
+    tok v = next(p);
+    if (v.kind != T_STR || v.slen == 0)
+        lsp_expected(p, &v, "the model's name as a string after 'name='");
+    if (v.slen >= LS_NAME_MAX)
+        FAIL_TOK(p, &v, "the model's name is longer than %d bytes", LS_NAME_MAX - 1);
+    memcpy(p->l->model_name, tstr(p, &v), (size_t)v.slen);
+    p->l->model_name[v.slen] = '\0';
+}
+
 void lsp_section_call(parser *p, const char *callee, key_fn fn)
 {
     tok t = peek(p);

@@ -354,6 +354,45 @@ if [ "$rc" -eq 0 ] && grep -q '^  RandomFlip(.*) in "sequential"$' "$T/tutorial.
     ok "import writes in \"sequential\" and in \"mobilenetv2_1.00_160\""
 else fail "import of $KF (exit $rc):"; grep -A12 '^model' "$T/tutorial.lesson"; cat "$T/err"; fi
 
+# a Sequential model: Model: "sequential", and no InputLayer row (Keras's Sequential has
+# none in model.layers); one made after an automatically named Sequential is sequential_1;
+# a named functional Model keeps its name
+run "$DS" summary tests/fixtures/keras/sequential.py
+if [ "$rc" -eq 0 ] && head -1 "$T/out" | grep -qx 'Model: "sequential"' && ! grep -q 'InputLayer' "$T/out" &&
+    sed -n 5p "$T/out" | grep -q '^ flatten (Flatten) '; then
+    ok "summary of a Sequential script: Model: \"sequential\", first row flatten, no InputLayer"
+else fail "summary of sequential.py (exit $rc):"; head -8 "$T/out"; cat "$T/err"; fi
+cat >"$T/two_seq.py" <<'PY'
+from tensorflow import keras
+from tensorflow.keras import layers
+aug = keras.Sequential([layers.RandomFlip("horizontal")])
+model = keras.Sequential([
+    keras.Input(shape=(28, 28, 1)),
+    layers.Flatten(),
+    layers.Dense(1, activation="sigmoid"),
+])
+model.compile(optimizer="rmsprop", loss="binary_crossentropy")
+PY
+cat >"$T/named_model.py" <<'PY'
+from tensorflow import keras
+from tensorflow.keras import layers
+inputs = keras.Input(shape=(28, 28, 1))
+x = layers.Flatten()(inputs)
+outputs = layers.Dense(1, activation="sigmoid")(x)
+model = keras.Model(inputs, outputs, name="fashion_head")
+model.compile(optimizer="rmsprop", loss="binary_crossentropy")
+PY
+run "$DS" summary "$T/two_seq.py"
+first=$(head -1 "$T/out")
+run "$DS" summary "$T/named_model.py"
+if [ "$first" = 'Model: "sequential_1"' ] && head -1 "$T/out" | grep -qx 'Model: "fashion_head"' && grep -q 'InputLayer' "$T/out"; then
+    ok "summary: the second automatic Sequential is sequential_1; Model(name=...) keeps its name and its InputLayer row"
+else fail "summary of two Sequentials ($first) / a named Model (exit $rc):"; head -6 "$T/out"; cat "$T/err"; fi
+run "$DS" import tests/fixtures/keras/sequential.py -o "$T/seq.lesson"
+if [ "$rc" -eq 0 ] && grep -qx 'model Sequential()' "$T/seq.lesson" && "$DS" check "$T/seq.lesson" >/dev/null 2>&1; then
+    ok "import of a Sequential script writes 'model Sequential()' and the lesson passes check"
+else fail "import of sequential.py (exit $rc):"; grep -A3 '^model' "$T/seq.lesson"; cat "$T/err"; fi
+
 # ------------------------------------------- losses vs the PyTorch replay --
 if [ ! -r "$FIXTURE" ]; then
     fail "no fixture $FIXTURE (run tests/fixtures/replay_record.py)"

@@ -581,6 +581,8 @@ static const bad_case bad_cases[] = {
     {"a base inside a Sequential", HEAD "model\n  Flatten() in m\n  base fashion_cnn in m\n", 0, 6, 23, "a base is a model of its own"},
     {"a layer named as a nested model", HEAD "model\n  Flatten() in m\n  m = Dense(1)\n", 0, 6, 3, "the name 'm' is already used at line 5"},
     {"in without a name", HEAD "model\n  Flatten() in\n", 0, 5, 15, "the name of the model inside the model after 'in'"},
+    {"a model setting other than name", HEAD "model Model(nme=\"m\")\n  Flatten()\n", 0, 4, 13, "unknown setting 'nme' for the model"},
+    {"a model name not a string", HEAD "model Sequential(name=m)\n  Flatten()\n", 0, 4, 23, "the model's name as a string after 'name='"},
     {"missing )", HEAD "model\n  Flatten()\n  Dense(1, activation=sigmoid\n", 0, 6, 30, "expected ',' or ')' in 'Dense(...)' but found the end of the line"},
     {"unterminated string", HEAD "model\n  Flatten(name=\"oops)\n", 0, 5, 16, "unterminated string"},
     {"unknown escape", "title \"a\\qb\"\n", 0, 1, 9, "unknown escape '\\q'"},
