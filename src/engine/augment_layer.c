@@ -85,7 +85,7 @@ int nn_augment_layer_forward(nn_model *m, nn_layer *l, const float *in, int n, b
     }
     nn_warp_dims g = warp_dims(l);
     for (int i = 0; i < n; i++) {
-        nn_augment_draw_one(&l->aug[i], &l->cfg, g.h, g.w, &m->dropout_rng);
+        nn_augment_draw_one(&l->aug[i], &l->cfg, g.h, g.w, &m->augment_rng);
         nn_warp_forward(l->out + i * per, in + i * per, l->aug[i].t, &g);
     }
     l->mask_valid = true;

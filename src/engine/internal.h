@@ -46,7 +46,7 @@ void nn_dropout_layer_backward(const nn_layer *l, float *din, const float *dy, i
 /* The augmentation layers (augment_layer.c), handed over by layer_extra.c. Infer: checks
  * the (H, W, C) input, the mode, the factor ranges; 0 or -1 naming the layer. Bytes/alloc:
  * the per-example draws (l->aug). Forward: identity in inference; in training one draw per
- * example from m->dropout_rng (mask_valid then set). Backward adds into din. */
+ * example from m->augment_rng (mask_valid then set). Backward adds into din. */
 int nn_augment_layer_infer(nn_model *m, nn_layer *l, nn_shape in);
 size_t nn_augment_layer_bytes(const nn_layer *l, int n);
 int nn_augment_layer_alloc(nn_model *m, nn_layer *l, int n);

@@ -26,6 +26,7 @@ nn_model *nn_model_create(const char *name)
     m->output = -1;
     m->verify_frozen = true;
     nn_rng_seed(&m->dropout_rng, 0);
+    nn_rng_seed(&m->augment_rng, NN_AUGMENT_SEED_SALT);
     return m;
 }
 
@@ -474,6 +475,7 @@ int nn_model_set_lr(nn_model *m, float lr)
 void nn_model_seed_dropout(nn_model *m, uint64_t seed)
 {
     nn_rng_seed(&m->dropout_rng, seed ^ NN_DROPOUT_SEED_SALT);
+    nn_rng_seed(&m->augment_rng, seed ^ NN_AUGMENT_SEED_SALT);
 }
 
 int nn_model_set_dropout_rate(nn_model *m, int layer, double rate)

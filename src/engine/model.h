@@ -292,6 +292,9 @@ typedef struct nn_model {
     int batch_cap;          /* examples the buffers hold */
     int lowest_trainable;   /* lowest layer index that trains, or n_layers */
     nn_rng dropout_rng;     /* the masks' stream */
+    /* The augmentation layers' draws: a stream of their own (Keras gives each random
+     * layer its own seed generator), so adding RandomFlip leaves the masks as they were. */
+    nn_rng augment_rng;
     bool verify_frozen;     /* compare frozen weights to a copy every step (default on) */
     nn_bn_frozen bn_frozen; /* a frozen BatchNormalization in fit (default: TF 2's) */
     /* Limit on bytes of buffers + parameters; 0 = none. Building or resizing beyond it
@@ -335,7 +338,10 @@ int nn_model_set_lr(nn_model *m, float lr);
  * that the masks' stream differs from the initialiser's and the batcher's, which take
  * the seed itself. Changing the salt changes every seeded record. */
 #define NN_DROPOUT_SEED_SALT 0x5eedd20bULL
-/* Seeds the masks' generator (m->dropout_rng) from a run's seed. */
+/* The augmentation draws' generator: seed ^ NN_AUGMENT_SEED_SALT. */
+#define NN_AUGMENT_SEED_SALT 0xa09e47c1ULL
+/* Seeds the masks' generator (m->dropout_rng) and the augmentation draws' (m->augment_rng)
+ * from a run's seed. */
 void nn_model_seed_dropout(nn_model *m, uint64_t seed);
 /* Snapshot trainable flags into train_active, set loss and optimizer. Optimizer
  * state of tensors that stay trainable is kept. Checks the loss fits the output

@@ -88,7 +88,7 @@ void ls_restore_dropouts(nn_model *m, ls_saved_dropout *sv, int n)
 /* What a probe puts back. */
 typedef struct {
     ls_saved_dropout *sv;
-    nn_rng rng;
+    nn_rng rng, aug_rng;
     float **stats;          /* per layer and parameter slot: BN statistics */
     int n;
 } probe;
@@ -99,6 +99,7 @@ static int probe_begin(ls_session *s, probe *p, int n)
     memset(p, 0, sizeof *p);
     p->n = n;
     p->rng = m->dropout_rng;
+    p->aug_rng = m->augment_rng;
     p->sv = ls_save_dropouts(m, n);
     p->stats = calloc((size_t)m->n_layers * NN_MAX_PARAMS, sizeof *p->stats);
     if (!p->sv || !p->stats)
@@ -117,6 +118,7 @@ static void probe_end(ls_session *s, probe *p)
     nn_model *m = s->model;
     ls_restore_dropouts(m, p->sv, p->n);
     m->dropout_rng = p->rng;
+    m->augment_rng = p->aug_rng;
     if (p->stats)
         for (int i = 0; i < m->n_layers; i++)
             for (int q = 0; q < m->layers[i]->n_params; q++) {

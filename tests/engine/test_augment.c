@@ -263,11 +263,11 @@ static void test_inference_identity_and_seed(void **state)
         nn_model *m2 = small_model((nn_augment_kind)k, NN_FILL_REFLECT, NN_INTERP_BILINEAR);
         nn_layer *conv = nn_model_layer(m, 1), *l = nn_model_layer(m, 2), *l2 = nn_model_layer(m2, 2);
         nn_model_seed_dropout(m, 5);
-        nn_rng before = m->dropout_rng;
+        nn_rng before = m->augment_rng;
         assert_int_equal(nn_model_forward(m, x, N, false), 0);
         assert_false(l->mask_valid);
         assert_memory_equal(l->out, conv->out, N * 60 * sizeof(float));
-        assert_memory_equal(&before, &m->dropout_rng, sizeof before);
+        assert_memory_equal(&before, &m->augment_rng, sizeof before);
         assert_int_equal(nn_model_forward(m, x, N, true), 0);
         assert_true(l->mask_valid);
         float diff = 0.0f;
@@ -281,6 +281,49 @@ static void test_inference_identity_and_seed(void **state)
         nn_model_destroy(m);
         nn_model_destroy(m2);
     }
+}
+
+/* Input (5, 6, 2) -> [augmentation] -> Flatten -> Dropout(0.5): the Dropout's masks. */
+static void dropout_masks(bool with_aug, const float *x, int n, int steps, uint8_t *masks)
+{
+    nn_model *m = nn_model_create("drop");
+    nn_layer_cfg c = nn_layer_cfg_default(NN_INPUT);
+    c.shape = nn_shape3(5, 6, 2);
+    add1(m, c);
+    if (with_aug)
+        add1(m, aug_cfg(NN_AUG_FLIP, NN_FILL_REFLECT, NN_INTERP_BILINEAR));
+    add1(m, nn_layer_cfg_default(NN_FLATTEN));
+    c = nn_layer_cfg_default(NN_DROPOUT);
+    c.rate = 0.5;
+    int d = add1(m, c);
+    nn_rng r;
+    nn_rng_seed(&r, 3);
+    assert_int_equal(nn_model_finalize(m, &r), 0);
+    nn_model_seed_dropout(m, 5);
+    for (int s = 0; s < steps; s++) {
+        assert_int_equal(nn_model_forward(m, x, n, true), 0);
+        memcpy(masks + (size_t)s * n * 60, nn_model_layer(m, d)->mask, (size_t)n * 60);
+    }
+    nn_model_destroy(m);
+}
+
+/* The augmentation draws from a stream of its own, as each Keras random layer has its own
+ * seed generator: adding a RandomFlip in front of a Dropout leaves the masks, step after
+ * step, as they were without it. */
+static void test_own_stream(void **state)
+{
+    (void)state;
+    enum { N = 4, STEPS = 3 };
+    float x[N * 60];
+    fill_input(x, N * 60, 13);
+    uint8_t a[STEPS * N * 60], b[STEPS * N * 60];
+    dropout_masks(false, x, N, STEPS, a);
+    dropout_masks(true, x, N, STEPS, b);
+    assert_memory_equal(a, b, sizeof a);
+    int dropped = 0;
+    for (size_t i = 0; i < sizeof a; i++)
+        dropped += !a[i];
+    assert_true(dropped > 260 && dropped < 460); /* about half of 720 */
 }
 
 static double loss_at(nn_model *m, const float *x, const int32_t *y, int n)
@@ -414,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_numpy_reference),
         cmocka_unit_test(test_counts_and_names),
         cmocka_unit_test(test_inference_identity_and_seed),
+        cmocka_unit_test(test_own_stream),
         cmocka_unit_test(test_gradcheck),
         cmocka_unit_test(test_adjoint),
         cmocka_unit_test(test_refusals),
