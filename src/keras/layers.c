@@ -502,7 +502,7 @@ static void augment_choice(kparser *p, kbound *b, int k, const char *nm, const c
 }
 
 /* An augmentation's own argument nm (mode, factor, height_factor, width_factor, fill_mode,
- * interpolation, fill_value, seed): checked and written in the lesson's form; false for
+ * interpolation, fill_value, value_range, seed): checked and written in the lesson's form; false for
  * the arguments every layer takes (name, trainable, input_shape ...). */
 static bool augment_arg(kparser *p, kbound *b, int k, const char *nm, const knode *n, sbuf *out)
 {
@@ -526,6 +526,14 @@ static bool augment_arg(kparser *p, kbound *b, int k, const char *nm, const knod
     } else if (!strcmp(nm, "fill_value")) {
         fmt_num(need_number(p, b, k, nm), false, val, sizeof val);
         sb_arg(p, out, nm, val);
+    } else if (!strcmp(nm, "value_range")) { /* Keras 3.0-3.5's RandomRotation */
+        ki_need_known(p, v, ka_vline(b, k), ka_vcol(b, k), nm);
+        if (!(v->k == V_SEQ && v->n == 2 && is_num(v->items[0]) && is_num(v->items[1])) ||
+            !(v->items[0]->num < v->items[1]->num))
+            ki_fail(p, ka_vline(b, k), ka_vcol(b, k), "value_range must be a (low, high) pair with low < high, e.g. (0, 255)");
+        ki_note(p->pg, ka_vline(b, k),
+                "%s's value_range= is read and not written: a rotation moves pixels, whatever their range (fill_value is a value of its own)",
+                ka_node_class(n));
     } else if (!strcmp(nm, "seed")) {
         if (v->k != V_NONE) {
             ki_need_known(p, v, ka_vline(b, k), ka_vcol(b, k), "as a seed");

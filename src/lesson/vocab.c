@@ -45,11 +45,13 @@ static const char *const k_reshape[] = {"target_shape", NULL};
 static const char *const k_rescale[] = {"scale", "offset", NULL};
 static const char *const k_norm[] = {"axis", "mean", "variance", "invert", NULL};
 /* the random augmentations, Keras 2's signatures (name sits among them positionally there;
- * a script names it) */
-static const char *const k_flip[] = {"mode", "seed", NULL};
-static const char *const k_rot[] = {"factor", "fill_mode", "interpolation", "seed", "fill_value", NULL};
+ * a script names it), then Keras 3's additions: data_format (channels_last only), and
+ * RandomRotation's value_range (Keras 3.0-3.5) */
+static const char *const k_flip[] = {"mode", "seed", "data_format", NULL};
+static const char *const k_rot[] = {"factor", "fill_mode", "interpolation", "seed", "fill_value", "value_range",
+                                    "data_format", NULL};
 static const char *const k_zoom[] = {"height_factor", "width_factor", "fill_mode", "interpolation", "seed",
-                                     "fill_value", NULL};
+                                     "fill_value", "data_format", NULL};
 static const char *const k_input[] = {"shape", "batch_size", "name", "dtype", "sparse", "tensor", "ragged",
                                       "type_spec", NULL};
 static const char *const k_inlayer[] = {"input_shape", "batch_size", "dtype", "input_tensor", "sparse", "name",

@@ -516,9 +516,32 @@ static void test_augment_paths(void **state)
     expect_counts(l, 785, 785, 0);
     free(notes);
     ls_lesson_destroy(l);
+    /* Keras 3's additions: data_format='channels_last' on all four, value_range on
+     * RandomRotation (3.0-3.5): read, noted, nothing in the lesson */
+    static const char k3[] =
+        "import keras\n"
+        "model = keras.Sequential([\n"
+        "    keras.Input(shape=(28, 28, 1)),\n"
+        "    keras.layers.RandomFlip('horizontal', data_format='channels_last'),\n"
+        "    keras.layers.RandomRotation(0.1, value_range=(0, 1), data_format=None),\n"
+        "    keras.layers.RandomZoom(0.1, data_format='channels_last'),\n"
+        "    keras.layers.RandomTranslation(0.1, 0.1, data_format='channels_last'),\n"
+        "    keras.layers.Flatten(),\n"
+        "    keras.layers.Dense(1, activation='sigmoid'),\n"
+        "])\n"
+        "model.compile(optimizer='adam', loss='binary_crossentropy')\n";
+    l = import_text("k3.py", k3, &notes);
+    assert_non_null(strstr(notes, "k3.py:5: note: RandomRotation's value_range= is read and not written"));
+    assert_int_equal(l->decls[2].cfg.aug_kind, NN_AUG_ROTATION);
+    assert_true(l->decls[2].cfg.aug_lo[0] == -0.1f && l->decls[2].cfg.aug_hi[0] == 0.1f);
+    expect_counts(l, 785, 785, 0);
+    free(notes);
+    ls_lesson_destroy(l);
     static const struct {
         const char *line, *msg;
     } bad[] = {
+        {"layers.RandomFlip('horizontal', data_format='channels_first')", "data_format='channels_first' is not supported"},
+        {"layers.RandomRotation(0.2, value_range=(1, 0))", "value_range must be a (low, high) pair with low < high"},
         {"layers.RandomFlip('sideways')", "x.py:2:19: mode='sideways' is not supported (Keras's mode: 'horizontal', 'vertical' or 'horizontal_and_vertical')"},
         {"layers.RandomRotation(-0.2)", "x.py:2:23: factor=-0.2: a single number f means (-f, f)"},
         {"layers.RandomRotation()", "x.py:2:1: RandomRotation needs factor"},
