@@ -59,7 +59,9 @@ static pool_win pool_window(const nn_pool_dims *d, int oy, int ox)
     return r;
 }
 
-void nn_maxpool2d_forward(float *out, int32_t *argmax, const float *in, const nn_pool_dims *d)
+/* The comparison is written as two selects rather than a branch, so that the channel loop
+ * vectorises (the same result: a NaN never wins, ties keep the first pixel). */
+NN_MULTIVERSION void nn_maxpool2d_forward(float *out, int32_t *argmax, const float *in, const nn_pool_dims *d)
 {
     const int c = d->c;
     const size_t img = (size_t)d->h * d->w * c;
@@ -82,10 +84,9 @@ void nn_maxpool2d_forward(float *out, int32_t *argmax, const float *in, const nn
                         const size_t p = base + ((size_t)y * d->w + x) * c;
                         const float *v = in + p;
                         for (int ci = 0; ci < c; ci++) {
-                            if (v[ci] > mo[ci]) {
-                                mo[ci] = v[ci];
-                                ma[ci] = (int32_t)(p + ci);
-                            }
+                            const bool up = v[ci] > mo[ci];
+                            ma[ci] = up ? (int32_t)(p + ci) : ma[ci];
+                            mo[ci] = up ? v[ci] : mo[ci];
                         }
                     }
                 }
