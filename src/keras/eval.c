@@ -270,6 +270,20 @@ static void small_statement(kparser *p)
         next(p);
     } else if (is_kw(p, t, "import") || is_kw(p, t, "from")) {
         import_statement(p);
+    } else if (is_kw(p, t, "return") && p->def_depth > 0) { /* inside a function the script called */
+        if (p->dry > 0)
+            ki_fail(p, t->line, t->col,
+                    "a return under a condition dropscope cannot know when it reads the script (on data, a loop over values it does not read) is not supported: which model the function returns would not be known");
+        next(p);
+        const ktok *u = peek(p);
+        bool comma = false;
+        kval *r = u->kind == KT_NEWLINE || u->kind == KT_EOF || is_op(u, ';') ? ki_val(p, V_NONE, t->line, t->col)
+                                                                             : ki_testlist(p, &comma);
+        end_of_simple(p);
+        p->ret = r;
+        p->returning = true;
+    } else if (is_kw(p, t, "return")) {
+        ki_fail(p, t->line, t->col, "syntax error: 'return' outside a function");
     } else if (is_kw(p, t, "del") || is_kw(p, t, "assert") || is_kw(p, t, "global") || is_kw(p, t, "nonlocal") ||
                is_kw(p, t, "return") || is_kw(p, t, "raise") || is_kw(p, t, "break") || is_kw(p, t, "continue") ||
                is_kw(p, t, "yield")) {
@@ -353,6 +367,8 @@ static void simple_statements(kparser *p)
     for (;;) {
         small_statement(p);
         const ktok *t = peek(p);
+        if (p->returning)
+            return; /* the rest of the function is not run */
         if (is_op(t, ';')) {
             next(p);
             t = peek(p);
@@ -406,9 +422,9 @@ static void run_block(kparser *p)
     if (peek(p)->kind != KT_INDENT)
         expected(p, peek(p), "an indented block");
     next(p);
-    while (peek(p)->kind != KT_DEDENT && peek(p)->kind != KT_EOF)
+    while (peek(p)->kind != KT_DEDENT && peek(p)->kind != KT_EOF && !p->returning)
         statement(p);
-    if (peek(p)->kind == KT_DEDENT)
+    if (peek(p)->kind == KT_DEDENT && !p->returning)
         next(p);
 }
 
@@ -469,7 +485,7 @@ static void for_statement(kparser *p)
         skip_block(p);
     } else {
         int end = body;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n && !p->returning; i++) {
             ki_var_set_tok(p, &p->lx->t[ts], items[i]);
             p->pos = body;
             run_block(p);
@@ -478,7 +494,7 @@ static void for_statement(kparser *p)
         p->pos = end;
     }
     p->loop_depth--;
-    if (is_kw(p, peek(p), "else"))
+    if (!p->returning && is_kw(p, peek(p), "else"))
         ki_fail(p, peek(p)->line, peek(p)->col, "'for ... else' is not supported");
     end_statement(p, &st);
 }
@@ -519,11 +535,11 @@ static void if_statement(kparser *p)
         }
         if_branch(p, taken ? 0 : !known ? -1 : v ? 1 : 0);
         taken |= known && v;
-        if (!is_kw(p, peek(p), "elif"))
+        if (p->returning || !is_kw(p, peek(p), "elif"))
             break;
         next(p);
     }
-    if (is_kw(p, peek(p), "else")) {
+    if (!p->returning && is_kw(p, peek(p), "else")) {
         next(p);
         expect_op(p, ':', "':' after 'else'");
         if_branch(p, taken ? 0 : unknown ? -1 : 1);
@@ -565,6 +581,128 @@ static void class_statement(kparser *p)
             nb);
 }
 
+/* def NAME(params): the function is recorded (its defaults evaluated now, as Python
+ * does) and its body skipped; a call runs it (ki_call_def). */
+static void def_statement(kparser *p)
+{
+    const ktok *kw = next(p);
+    stmt_state st = begin_statement(p, kw);
+    const ktok *name = expect_name(p, "a function name");
+    if (p->n_defs == p->cap_defs) {
+        int cap = p->cap_defs ? p->cap_defs * 2 : 8;
+        kdef *d = realloc(p->defs, sizeof *d * (size_t)cap);
+        if (!d)
+            ki_fail(p, kw->line, kw->col, "out of memory");
+        p->defs = d;
+        p->cap_defs = cap;
+    }
+    const int di = p->n_defs++; /* reserved now: a default's call may define functions */
+    kdef *d = &p->defs[di];
+    memset(d, 0, sizeof *d);
+    d->name = name;
+    expect_op(p, '(', "'(' after the function's name");
+    while (!is_op(peek(p), ')')) {
+        const ktok *u = peek(p);
+        if (is_op(u, '*') || is_op(u, KO_POW) || is_op(u, '/'))
+            ki_fail(p, u->line, u->col, "*args, **kwargs and '/' in a function's parameters are not supported: name each one");
+        const ktok *pn = expect_name(p, "a parameter name");
+        if (d->n == KI_MAX_PARAMS)
+            ki_fail(p, pn->line, pn->col, "a function with more than %d parameters is not supported", KI_MAX_PARAMS);
+        if (is_op(peek(p), ':'))
+            ki_fail(p, peek(p)->line, peek(p)->col, "parameter annotations are not supported");
+        kval *def = NULL;
+        if (is_op(peek(p), '=')) {
+            next(p);
+            def = ki_test(p);
+            d = &p->defs[di]; /* p->defs may have moved */
+        } else if (d->n > 0 && d->defaults[d->n - 1]) {
+            ki_fail(p, pn->line, pn->col, "syntax error: a parameter without a default after one with a default");
+        }
+        d->params[d->n] = pn;
+        d->defaults[d->n++] = def;
+        if (!is_op(peek(p), ','))
+            break;
+        next(p);
+    }
+    expect_op(p, ')', "')' after the parameters");
+    if (is_op(peek(p), KO_ARROW))
+        ki_fail(p, peek(p)->line, peek(p)->col, "return annotations are not supported");
+    expect_op(p, ':', "':' after the function's header");
+    d = &p->defs[di];
+    d->body = p->pos;
+    skip_block(p);
+    kval *f = ki_val(p, V_DEF, kw->line, kw->col);
+    f->idx = di;
+    ki_var_set_tok(p, name, f);
+    end_statement(p, &st);
+}
+
+kval *ki_call_def(kparser *p, const kval *f, const kargs *a, int line, int col)
+{
+    const kdef *d = &p->defs[f->idx]; /* not used once the body runs: p->defs may move */
+    char fn[64], pb[64];
+    ki_tok_text(p, d->name, fn, sizeof fn);
+    if (p->def_depth >= (int)(sizeof p->def_saved / sizeof p->def_saved[0]))
+        ki_fail(p, line, col, "%s(...): functions calling functions more than 8 deep are not supported", fn);
+    if (a->star)
+        ki_fail(p, a->star_line, a->star_col, "*args and **kwargs are not supported in a call of %s: write the arguments out", fn);
+    kval *bound[KI_MAX_PARAMS] = {0};
+    for (int i = 0; i < a->n; i++) {
+        const karg *g = &a->a[i];
+        int k = i;
+        if (g->key) {
+            k = -1;
+            for (int j = 0; j < d->n; j++)
+                if (d->params[j]->len == g->key->len &&
+                    !memcmp(p->lx->src + d->params[j]->off, p->lx->src + g->key->off, (size_t)g->key->len))
+                    k = j;
+            if (k < 0)
+                ki_fail(p, g->line, g->col, "%s() has no parameter '%s'", fn, ki_tok_text(p, g->key, pb, sizeof pb));
+        } else if (k >= d->n) {
+            ki_fail(p, g->line, g->col, "%s() takes %d argument%s, %d given", fn, d->n, d->n == 1 ? "" : "s", a->n);
+        }
+        if (bound[k])
+            ki_fail(p, g->line, g->col, "%s() got two values for '%s'", fn, ki_tok_text(p, d->params[k], pb, sizeof pb));
+        bound[k] = g->v;
+    }
+    for (int j = 0; j < d->n; j++) {
+        if (!bound[j] && !d->defaults[j])
+            ki_fail(p, line, col, "%s() is missing the argument '%s'", fn, ki_tok_text(p, d->params[j], pb, sizeof pb));
+        if (!bound[j])
+            bound[j] = d->defaults[j];
+    }
+    /* the function's names are its own: the variables as they were come back after it
+     * (what it does to layers and models stays, as in Python) */
+    kvar *saved = malloc(sizeof *saved * (p->cap_vars ? p->cap_vars : 1));
+    if (!saved)
+        ki_fail(p, line, col, "out of memory");
+    p->def_saved[p->def_depth] = saved;
+    if (p->cap_vars)
+        memcpy(saved, p->vars, sizeof *saved * p->cap_vars);
+    size_t saved_n = p->n_vars, saved_cap = p->cap_vars;
+    for (int j = 0; j < d->n; j++)
+        ki_var_set_tok(p, d->params[j], bound[j]);
+    int pos = p->pos, loops = p->loop_depth;
+    p->pos = d->body;
+    p->loop_depth = 0;
+    p->def_depth++;
+    p->ret = NULL;
+    p->returning = false;
+    run_block(p);
+    kval *r = p->ret ? p->ret : ki_val(p, V_NONE, line, col);
+    p->ret = NULL;
+    p->returning = false;
+    p->def_depth--;
+    p->def_saved[p->def_depth] = NULL;
+    p->loop_depth = loops;
+    p->pos = pos;
+    free(p->vars); /* the table as it was (it may have grown meanwhile) */
+    p->vars = saved;
+    p->n_vars = saved_n;
+    p->cap_vars = saved_cap;
+    return r;
+}
+
 static void statement(kparser *p)
 {
     const ktok *t = peek(p);
@@ -596,12 +734,16 @@ static void statement(kparser *p)
         if_statement(p);
         return;
     }
-    static const char *const unsupported[] = {"elif", "else", "while", "def", "with", "try", "except",
+    if (is_kw(p, t, "def")) {
+        def_statement(p);
+        return;
+    }
+    static const char *const unsupported[] = {"elif", "else", "while", "with", "try", "except",
                                               "finally", "async", NULL};
     for (int i = 0; unsupported[i]; i++)
         if (is_kw(p, t, unsupported[i]))
             ki_fail(p, t->line, t->col,
-                    "'%s' is not supported: dropscope reads the straight-line Keras code that builds a model (no if, def, while, with or try)",
+                    "'%s' is not supported: dropscope reads the Keras code that builds a model (if, for and def, no while, with or try)",
                     unsupported[i]);
     if (is_op(t, '@'))
         ki_fail(p, t->line, t->col, "decorators are not supported");

@@ -1017,6 +1017,8 @@ static kval *call_with_args(kparser *p, kval *callee, kargs *a, const ktok *open
     switch (callee->k) {
     case V_FUNC:
         return call_builtin(p, callee, a, first->line, first->col);
+    case V_DEF:
+        return ki_call_def(p, callee, a, first->line, first->col);
     case V_OPAQUE: {
         for (int i = 0; i < a->n; i++)
             if (has_tensor(a->a[i].v, 0)) {

@@ -12,6 +12,8 @@
 kval *ki_test(kparser *p);
 /* Expressions separated by commas: a tuple when there is a comma (*had_comma). */
 kval *ki_testlist(kparser *p, bool *had_comma);
+/* Runs a function the script defined (eval.c) with the call's arguments; its value. */
+kval *ki_call_def(kparser *p, const kval *f, const kargs *a, int line, int col);
 /* A name, a literal, or a bracketed expression. */
 kval *ki_atom(kparser *p);
 /* An atom and its trailers (.name, (arguments), [index]). stop < 0: as many trailers as

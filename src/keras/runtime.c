@@ -204,6 +204,7 @@ const char *ki_kind_name(const kval *v)
     case V_LAYERS: return "a list of layers";
     case V_SUMMARY: return "the result of summary()";
     case V_OPAQUE: return "a value dropscope does not import";
+    case V_DEF: return "a function";
     }
     return "a value";
 }
@@ -396,6 +397,9 @@ void ki_parser_free(kparser *p)
     for (size_t i = 0; i < sizeof p->argbufs / sizeof p->argbufs[0]; i++)
         free(p->argbufs[i]);
     free(p->vars);
+    free(p->defs);
+    for (int i = 0; i < 8; i++)
+        free(p->def_saved[i]);
     free(p);
 }
 

@@ -32,6 +32,7 @@ typedef enum {
     V_LAYERS,   /* a list of layers (model.layers): refs */
     V_SUMMARY,  /* what model.summary() returns */
     V_OPAQUE,   /* anything outside the model: numpy, plots, data, history ... */
+    V_DEF,      /* a function the script defines (def): idx into the parser's defs */
 } vkind;
 
 /* V_SYM kinds */
@@ -97,6 +98,17 @@ typedef struct {
     kval *v;
 } kvar;
 
+/* A function the script defines: its parameters (defaults evaluated at the def, as
+ * Python does) and where its body starts. */
+#define KI_MAX_PARAMS 16
+typedef struct {
+    const ktok *name;
+    int n;
+    const ktok *params[KI_MAX_PARAMS];
+    kval *defaults[KI_MAX_PARAMS]; /* NULL: required */
+    int body;               /* the token after the header's ':' */
+} kdef;
+
 typedef struct kparser {
     kprog *pg;
     const klex *lx;
@@ -122,6 +134,13 @@ typedef struct kparser {
     bool st_effect;
     int st_cat;
     char st_desc[128];
+    /* functions (def): defined, and the calls being run */
+    kdef *defs;
+    int n_defs, cap_defs;
+    int def_depth;
+    kvar *def_saved[8];     /* the variables before each call being run (freed by ki_parser_free on an error) */
+    bool returning;         /* a return ran: the blocks stop until the call ends */
+    kval *ret;              /* what it returned */
 } kparser;
 
 /* A parser for lx (which it borrows) filling pg; messages go to err. NULL when out of

@@ -733,6 +733,73 @@ static void test_guide_fine_tune(void **state)
     ls_lesson_destroy(l);
 }
 
+/* A model built in functions (def), as keras.io and course notebooks write it: a helper
+ * returning a list of layers, a default argument given by keyword, a return inside an
+ * if, the model made twice (Keras's names then go on counting: sequential_1, conv2d_2).
+ * Counts derived by hand in the fixture's comment. Then what a function call can get
+ * wrong, each at its line:col. */
+static void test_def_build_model(void **state)
+{
+    (void)state;
+    char *notes;
+    ls_lesson *l = import_fixture("def_build_model.py", &notes);
+    assert_true(l->model_sequential);
+    assert_string_equal(l->model_name, "sequential_1");
+    const ls_decl *drop = NULL;
+    for (int i = 0; i < l->n_decls; i++)
+        if (l->decls[i].cfg.type == NN_DROPOUT)
+            drop = &l->decls[i];
+    assert_non_null(drop);
+    assert_true(drop->cfg.rate == 0.3); /* dropout_rate=0.3, by keyword */
+    expect_counts(l, 56129, 56129, 0);
+    nn_model *m = ls_lesson_build_model(l, err, sizeof err);
+    assert_non_null(m);
+    assert_int_equal(nn_model_find(m, "conv2d_2"), 1);  /* the second model's layers */
+    assert_true(nn_model_find(m, "dense_3") > 0);
+    assert_int_equal(nn_model_find(m, "conv2d"), -1);
+    nn_model_destroy(m);
+    free(notes);
+    ls_lesson_destroy(l);
+    static const struct {
+        const char *text, *msg;
+    } bad[] = {
+        {"def f(a):\n    return a\nf()\n", "x.py:3:1: f() is missing the argument 'a'"},
+        {"def f(a):\n    return a\nf(1, 2)\n", "x.py:3:6: f() takes 1 argument, 2 given"},
+        {"def f(a):\n    return a\nf(b=1)\n", "x.py:3:3: f() has no parameter 'b'"},
+        {"def f(a):\n    return a\nf(1, a=2)\n", "f() got two values for 'a'"},
+        {"def f(*args):\n    pass\n", "x.py:1:7: *args, **kwargs and '/' in a function's parameters are not supported"},
+        {"def f(a=1, b):\n    pass\n", "x.py:1:12: syntax error: a parameter without a default after one with a default"},
+        {"def f(n):\n    return f(n)\nf(1)\n", "functions calling functions more than 8 deep are not supported"},
+        {"return 1\n", "x.py:1:1: syntax error: 'return' outside a function"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_null(ls_keras_import("x.py", bad[i].text, strlen(bad[i].text), err, sizeof err));
+        if (!strstr(err, bad[i].msg))
+            print_error("'%s' gave '%s', wanted '%s'\n", bad[i].text, err, bad[i].msg);
+        assert_non_null(strstr(err, bad[i].msg));
+    }
+    /* a function's own names do not outlive it; the globals it reads are the script's */
+    static const char scope[] =
+        "from tensorflow import keras\n"
+        "units = 8\n"
+        "def head(x):\n"
+        "    units = 3\n"
+        "    return keras.layers.Dense(units)(x)\n"
+        "inputs = keras.Input(shape=(784,))\n"
+        "outputs = keras.layers.Dense(units, activation='sigmoid')(head(inputs))\n"
+        "x = units\n";
+    static const char scope_model[] =
+        "model = keras.Model(inputs, keras.layers.Dense(1, activation='sigmoid')(outputs))\n"
+        "model.compile(optimizer='sgd', loss='binary_crossentropy')\n";
+    char t[1024];
+    snprintf(t, sizeof t, "%s%s", scope, scope_model);
+    l = import_text("s.py", t, &notes);
+    /* Dense(3) on 784: 2,355; Dense(8) on 3 (units is the script's 8 again): 32; Dense(1) on 8: 9 */
+    expect_counts(l, 2396, 2396, 0);
+    free(notes);
+    ls_lesson_destroy(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -763,6 +830,7 @@ int main(void)
         cmocka_unit_test(test_tutorial_fine_tune),
         cmocka_unit_test(test_training_calls),
         cmocka_unit_test(test_guide_fine_tune),
+        cmocka_unit_test(test_def_build_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
