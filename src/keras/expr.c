@@ -726,12 +726,21 @@ static kval *comparison(kparser *p)
         if (!op)
             return any ? result : a;
         next(p);
-        if (op == 'n' || (op == 'i' && is_kw(p, t, "is") && is_kw(p, peek(p), "not")))
+        bool is_op_ = op == 'i' && is_kw(p, t, "is"), negate = false;
+        if (op == 'n' || (is_op_ && is_kw(p, peek(p), "not"))) {
+            negate = is_op_;
             next(p);
+        }
         kval *b = bitwise(p);
         any = true;
         bool r = false, known = false;
-        if (op != 'i' && op != 'n' && is_number(a) && is_number(b)) {
+        bool none_cmp = (a->k == V_NONE || b->k == V_NONE) && a->k != V_OPAQUE && b->k != V_OPAQUE;
+        if (none_cmp && (is_op_ || op == KO_EQ || op == KO_NE)) {
+            /* x is None, x is not None, x == None: known when x is (fine_tune_at=None) */
+            bool same = a->k == V_NONE && b->k == V_NONE;
+            r = (is_op_ ? !negate : op == KO_EQ) ? same : !same;
+            known = true;
+        } else if (op != 'i' && op != 'n' && is_number(a) && is_number(b)) {
             double x = numv(a), y = numv(b);
             r = op == '<' ? x < y : op == '>' ? x > y : op == KO_EQ ? x == y : op == KO_NE ? x != y
                 : op == KO_LE ? x <= y : x >= y;

@@ -798,6 +798,32 @@ static void test_def_build_model(void **state)
     expect_counts(l, 2396, 2396, 0);
     free(notes);
     ls_lesson_destroy(l);
+    /* the TF tutorial's fine-tuning written as a function: `x is not None`, `x is None`
+     * and `x == None` are known when x is; Keras's counts as in tutorial_fine_tune.py */
+    static const char ft[] =
+        "from tensorflow import keras\n"
+        "def make_model(shape, fine_tune_at=None, head=None):\n"
+        "    base = keras.applications.MobileNetV2(input_shape=shape, include_top=False)\n"
+        "    base.trainable = fine_tune_at is not None\n"
+        "    if fine_tune_at is None:\n"
+        "        return None\n"
+        "    for layer in base.layers[:fine_tune_at]:\n"
+        "        layer.trainable = False\n"
+        "    inputs = keras.Input(shape=shape)\n"
+        "    x = keras.applications.mobilenet_v2.preprocess_input(inputs)\n"
+        "    x = base(x, training=False)\n"
+        "    x = keras.layers.GlobalAveragePooling2D()(x)\n"
+        "    x = keras.layers.Dropout(0.2)(x)\n"
+        "    if head == None:\n"
+        "        outputs = keras.layers.Dense(1)(x)\n"
+        "    return keras.Model(inputs, outputs)\n"
+        "model = make_model((160, 160, 3), fine_tune_at=100)\n"
+        "model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-5),\n"
+        "              loss=keras.losses.BinaryCrossentropy(from_logits=True))\n";
+    l = import_text("ft.py", ft, &notes);
+    expect_counts(l, 2259265, 1862721, 396544);
+    free(notes);
+    ls_lesson_destroy(l);
 }
 
 int main(void)
