@@ -695,6 +695,17 @@ static void apply_act(nn_model *m, nn_layer *l, int n)
         nn_act_forward(l->out, l->out, rows, row_len, l->cfg.act);
 }
 
+/* A BatchNormalization's parameters: gamma and beta (NULL without scale, center), then
+ * the moving mean and variance. */
+static void bn_params(const nn_layer *l, const float **gamma, const float **beta, float **mm, float **mv)
+{
+    int pi = 0;
+    *gamma = l->cfg.scale ? l->params[pi++].data : NULL;
+    *beta = l->cfg.center ? l->params[pi++].data : NULL;
+    *mm = l->params[pi].data;
+    *mv = l->params[pi + 1].data;
+}
+
 static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool training)
 {
     size_t total = (size_t)n * l->out_size;
@@ -736,10 +747,9 @@ static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool t
     case NN_BATCHNORM: {
         int ch = l->out_shape.d[l->out_shape.rank - 1];
         nn_bn_dims d = {total / (size_t)ch, ch, l->cfg.eps, l->cfg.momentum};
-        int pi = 0;
-        const float *gamma = l->cfg.scale ? l->params[pi++].data : NULL;
-        const float *beta = l->cfg.center ? l->params[pi++].data : NULL;
-        float *mm = l->params[pi].data, *mv = l->params[pi + 1].data;
+        const float *gamma, *beta;
+        float *mm, *mv;
+        bn_params(l, &gamma, &beta, &mm, &mv);
         /* TF 2: a frozen BatchNormalization always runs in inference mode; training=False
          * on its call (or its base's) does too, and then its backward is the inference
          * normalisation's (nn_bn_backward_infer): gamma and beta still train. */
@@ -794,18 +804,6 @@ static int forward_layer(nn_model *m, nn_layer *l, const float *x, int n, bool t
     return 0;
 }
 
-int nn_model_forward(nn_model *m, const float *x, int n, bool training)
-{
-    if (!m->finalized)
-        return nn_model_fail(m, "forward: the model is not built");
-    if (nn_model_reserve(m, n) < 0)
-        return -1;
-    for (int i = 0; i < m->n_layers; i++)
-        if (forward_layer(m, m->layers[i], x, n, training) < 0)
-            return -1;
-    return 0;
-}
-
 /* Layer j applies one function to each value of layer i's output alone: an Activation
  * other than softmax, or a ReLU. */
 static bool elementwise_of(const nn_layer *j, int i)
@@ -825,10 +823,9 @@ static void bn_act_fused(nn_model *m, nn_layer *l, nn_layer *j, int n)
     const int ch = l->out_shape.d[l->out_shape.rank - 1];
     const size_t rows = (size_t)n * l->out_size / (size_t)ch;
     const size_t block = 8192 / (size_t)ch > 16 ? 8192 / (size_t)ch : 16;
-    int pi = 0;
-    const float *gamma = l->cfg.scale ? l->params[pi++].data : NULL;
-    const float *beta = l->cfg.center ? l->params[pi++].data : NULL;
-    const float *mm = l->params[pi].data, *mv = l->params[pi + 1].data;
+    const float *gamma, *beta;
+    float *mm, *mv;
+    bn_params(l, &gamma, &beta, &mm, &mv);
     const float *x = layer_in(m, l, 0);
     l->bn_used_batch_stats = false;
     for (size_t r0 = 0; r0 < rows; r0 += block) {
@@ -842,31 +839,45 @@ static void bn_act_fused(nn_model *m, nn_layer *l, nn_layer *j, int n)
     }
 }
 
-int nn_model_forward_last(nn_model *m, const float *x, int n)
+/* The forward over every layer; with fuse (inference only, for nn_model_forward_last) a
+ * BatchNormalization read by nothing but the activation after it runs with it. */
+static int forward_all(nn_model *m, const float *x, int n, bool training, bool fuse)
 {
     if (!m->finalized)
         return nn_model_fail(m, "forward: the model is not built");
     if (nn_model_reserve(m, n) < 0)
         return -1;
-    int *readers = calloc((size_t)m->n_layers, sizeof *readers);
-    if (!readers)
-        return nn_model_fail(m, "out of memory");
-    for (int i = 0; i < m->n_layers; i++)
-        for (int k = 0; k < m->layers[i]->n_inputs; k++)
-            readers[m->layers[i]->inputs[k]]++;
+    int *readers = NULL;
+    if (fuse) {
+        if (!(readers = calloc((size_t)m->n_layers, sizeof *readers)))
+            return nn_model_fail(m, "out of memory");
+        for (int i = 0; i < m->n_layers; i++)
+            for (int k = 0; k < m->layers[i]->n_inputs; k++)
+                readers[m->layers[i]->inputs[k]]++;
+    }
     int rc = 0;
     for (int i = 0; i < m->n_layers && rc == 0; i++) {
         nn_layer *l = m->layers[i];
-        if (l->type == NN_BATCHNORM && i + 1 < m->n_layers && i != m->output && i + 1 != m->output &&
-            readers[i] == 1 && elementwise_of(m->layers[i + 1], i) && !nn_layer_training(&l->cfg, false)) {
+        if (fuse && l->type == NN_BATCHNORM && i + 1 < m->n_layers && i != m->output && i + 1 != m->output &&
+            readers[i] == 1 && elementwise_of(m->layers[i + 1], i) && !nn_layer_training(&l->cfg, training)) {
             bn_act_fused(m, l, m->layers[i + 1], n);
             i++;
             continue;
         }
-        rc = forward_layer(m, l, x, n, false);
+        rc = forward_layer(m, l, x, n, training);
     }
     free(readers);
     return rc;
+}
+
+int nn_model_forward(nn_model *m, const float *x, int n, bool training)
+{
+    return forward_all(m, x, n, training, false);
+}
+
+int nn_model_forward_last(nn_model *m, const float *x, int n)
+{
+    return forward_all(m, x, n, false, true);
 }
 
 static const float *output_logits(const nn_model *m)
