@@ -285,7 +285,7 @@ static void small_statement(kparser *p)
     } else if (is_kw(p, t, "return")) {
         ki_fail(p, t->line, t->col, "syntax error: 'return' outside a function");
     } else if (is_kw(p, t, "del") || is_kw(p, t, "assert") || is_kw(p, t, "global") || is_kw(p, t, "nonlocal") ||
-               is_kw(p, t, "return") || is_kw(p, t, "raise") || is_kw(p, t, "break") || is_kw(p, t, "continue") ||
+               is_kw(p, t, "raise") || is_kw(p, t, "break") || is_kw(p, t, "continue") ||
                is_kw(p, t, "yield")) {
         char b[32];
         ki_fail(p, t->line, t->col, "'%s' is not supported: dropscope reads straight-line Keras code", ki_tok_text(p, t, b, sizeof b));

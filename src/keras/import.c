@@ -9,7 +9,6 @@
  * it builds gives the parameter counts and sizes the steps use, and every layer's name
  * is compared with Keras's), then the whole lesson. An error the parser finds is
  * reported at the Python line that produced the lesson line. */
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -128,10 +127,7 @@ static void base_keras_name(const kbase *bs, char *out, size_t n)
         snprintf(out, n, "inception_v3");
         return;
     }
-    size_t k = 0;
-    for (const char *s = bs->keras; *s && k + 1 < n; s++)
-        out[k++] = (char)tolower((unsigned char)*s);
-    out[k] = '\0';
+    ka_str_lower(bs->keras, out, n);
 }
 
 static void decl_text(const plan *pl, int i, char *out, size_t n)
